@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { EvseError, EvseErrorCode, ExitCode } from './errors.js';
+import { registerConfigCommands } from './commands/config.js';
+import { registerSimCommand } from './commands/sim.js';
+
+/**
+ * The `evse` command. Each command lives in `src/commands/<name>.ts` and registers itself here;
+ * this file only maps errors to exit codes.
+ */
+export function buildProgram(): Command {
+  const program = new Command('evse')
+    .description('Charge-point controller for one AC EV charging station')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  registerConfigCommands(program);
+  registerSimCommand(program);
+  return program;
+}
+
+/** Exit code for an error that escaped a command. */
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof EvseError) {
+    switch (err.code) {
+      case EvseErrorCode.ConfigInvalid:
+      case EvseErrorCode.ConfigNotFound:
+        return ExitCode.Config;
+      case EvseErrorCode.UnknownScenario:
+      case EvseErrorCode.InvalidArgument:
+        return ExitCode.Usage;
+      default:
+        return ExitCode.Failure;
+    }
+  }
+  return ExitCode.Failure;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.Ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    }
+    process.stderr.write(`evse: ${err instanceof Error ? err.message : String(err)}\n`);
+    return exitCodeFor(err);
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && /cli\.(ts|js)$/.test(process.argv[1]);
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`evse: ${String(err)}\n`);
+      process.exitCode = ExitCode.Failure;
+    },
+  );
+}

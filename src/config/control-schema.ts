@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+/** Identity and electrical facts of the station. */
+export const stationSchema = z
+  .object({
+    id: z.string().min(1).max(48).default('EVSE-SIM-1'),
+    vendor: z.string().min(1).max(20).default('OpenEVSE-TS'),
+    model: z.string().min(1).max(20).default('AC-1'),
+    serialNumber: z.string().min(1).max(25).default('SIM-0001'),
+    firmwareVersion: z.string().min(1).max(50).default('0.1.0'),
+    /** IANA time zone for tariffs and reports. */
+    timeZone: z.string().min(1).default('UTC'),
+    /** Phases wired to the connector (1 or 3). */
+    phases: z.union([z.literal(1), z.literal(3)]).default(3),
+    nominalVoltageV: z.number().min(100).max(480).default(230),
+  })
+  .strict();
+
+/** The fixed ratings that bound the offered current; the smallest wins. */
+export const limitsSchema = z
+  .object({
+    /** What the station's hardware is built for. */
+    hardwareMaxA: z.number().min(6).max(80).default(32),
+    /** Rating of the fixed cable or socket. */
+    cableMaxA: z.number().min(6).max(80).default(32),
+    /** Operator's setting, e.g. for the building's supply. */
+    configuredMaxA: z.number().min(6).max(80).default(32),
+  })
+  .strict();
+
+/** Timing and thresholds of the control core (REFERENCE.md gives the defaults). */
+export const controlSchema = z
+  .object({
+    /** Charge without authorization (private wallbox). */
+    freeVend: z.boolean().default(false),
+    /** Force the contactor open when the EV keeps drawing this long after PWM was removed (3–6 s). */
+    pwmRemovedForceOpenS: z.number().min(3).max(6).default(3),
+    /** Least time between two non-safety PWM changes. */
+    pwmChangeMinIntervalS: z.number().min(0).max(60).default(5),
+    /** Upward pilot changes (B→C) must be stable this long; downward ones act at once. */
+    pilotDebounceMs: z.number().int().min(0).max(50).default(20),
+    /** Soft overcurrent: I > (offered + 0.5 A) × factor for this long. */
+    softOvercurrentFactor: z.number().min(1).max(2).default(1.1),
+    softOvercurrentS: z.number().min(6).max(60).default(7),
+    /** Hard overcurrent: any phase above this trips at once. */
+    hardOvercurrentA: z.number().min(6).max(120).default(40),
+    /** Auxiliary contact must agree within this time of a command. */
+    contactorFeedbackMs: z.number().int().min(10).max(2000).default(250),
+    /** Meter: consecutive failed reads, or seconds without a good sample, before meter-communication-lost. */
+    meterMaxFailures: z.number().int().min(1).max(100).default(3),
+    meterMaxSilenceS: z.number().min(1).max(600).default(10),
+    /** Meter poll interval (also the sampling of the session). */
+    meterPollIntervalMs: z.number().int().min(100).max(60_000).default(1000),
+    temperature: z
+      .object({
+        derateC: z.number().default(65),
+        stopC: z.number().default(71),
+        resumeC: z.number().default(55),
+        /** Current offered while derated. */
+        derateToA: z.number().min(6).max(80).default(10),
+      })
+      .strict()
+      .refine((t) => t.resumeC < t.derateC && t.derateC < t.stopC, {
+        message: 'temperature thresholds must satisfy resumeC < derateC < stopC',
+      })
+      .default({ derateC: 65, stopC: 71, resumeC: 55, derateToA: 10 }),
+    voltage: z
+      .object({
+        minV: z.number().default(195),
+        maxV: z.number().default(253),
+        /** How long a voltage must stay out of range before the fault is raised. */
+        holdS: z.number().min(0).default(2),
+      })
+      .strict()
+      .refine((v) => v.minV < v.maxV, { message: 'voltage.minV must be below voltage.maxV' })
+      .default({ minV: 195, maxV: 253, holdS: 2 }),
+    /** Automatic recovery: retries after a recoverable stop fault, and the delay before each. */
+    faultRetryCount: z.number().int().min(0).max(100).default(3),
+    faultRetryDelayS: z.number().min(0).max(3600).default(30),
+  })
+  .strict();
+
+/** The simulated EV and meter used by `evse sim` and tests. */
+export const simulatorSchema = z
+  .object({
+    ev: z
+      .object({
+        maxCurrentA: z.number().min(1).max(80).default(16),
+        phases: z.union([z.literal(1), z.literal(3)]).default(3),
+        batteryWh: z.number().int().min(1000).max(200_000).default(60_000),
+        startSocPercent: z.number().min(0).max(100).default(40),
+        targetSocPercent: z.number().min(1).max(100).default(80),
+      })
+      .strict()
+      .default({ maxCurrentA: 16, phases: 3, batteryWh: 60_000, startSocPercent: 40, targetSocPercent: 80 }),
+    /** Id tag the simulated driver taps, unless free vend. */
+    idTag: z.string().min(1).max(20).default('SIMCARD01'),
+  })
+  .strict();

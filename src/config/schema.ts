@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { controlSchema, limitsSchema, simulatorSchema, stationSchema } from './control-schema.js';
+
+/**
+ * The station's configuration: one schema for the whole file. Each area keeps its section in its own module;
+ * this file only assembles them. Every section has defaults, so `{}` is a valid bench config.
+ */
+export const configSchema = z
+  .object({
+    station: stationSchema.default(stationSchema.parse({})),
+    limits: limitsSchema.default(limitsSchema.parse({})),
+    control: controlSchema.default(controlSchema.parse({})),
+    simulator: simulatorSchema.default(simulatorSchema.parse({})),
+  })
+  .strict();
+
+export type StationConfig = z.infer<typeof configSchema>;
+export type ControlConfig = StationConfig['control'];
+export type LimitsConfig = StationConfig['limits'];
