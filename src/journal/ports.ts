@@ -1,0 +1,69 @@
+/**
+ * Ports between the journal and the OCPP uplink. The SQLite journal implements them; the uplink depends only on
+ * these interfaces (tests use in-memory fakes of the same contracts).
+ */
+
+/** Kinds of message that leave through the outbox (transaction-related ones are strictly FIFO). */
+export type OutboxKind = 'StartTransaction' | 'StopTransaction' | 'MeterValues' | 'StatusNotification' | 'SecurityEventNotification';
+
+/** One queued message. */
+export interface OutboxMessage {
+  /** Strictly increasing; delivery order. */
+  readonly seq: number;
+  readonly kind: OutboxKind;
+  /** Local session the message belongs to (null for non-transaction messages). */
+  readonly sessionId: number | null;
+  /**
+   * The call's payload WITHOUT any CSMS transactionId: messages that need one are completed at send time from
+   * {@link OutboxStore.transactionIdFor}, so a placeholder id never goes on the wire.
+   */
+  readonly payload: Readonly<Record<string, unknown>>;
+  readonly createdAtMs: number;
+  /** Failed delivery attempts so far. */
+  readonly attempts: number;
+  /** Not to be sent before this wall time (retry back-off). */
+  readonly nextAttemptAtMs: number;
+}
+
+/** What the CSMS answered to a delivered message, stored in the same database transaction that marks it delivered. */
+export interface DeliveryAnswer {
+  /** StartTransaction.conf transactionId. */
+  readonly transactionId?: number;
+  /** idTagInfo.status of Start/StopTransaction.conf. */
+  readonly idTagStatus?: string;
+  /** The whole answer, for audit. */
+  readonly raw: unknown;
+}
+
+/** The outbox as the uplink sees it. All methods resolve once durable. */
+export interface OutboxStore {
+  /** The oldest undelivered, non-dead message (regardless of its nextAttemptAtMs), or null when empty. */
+  head(): Promise<OutboxMessage | null>;
+  /** Marks `seq` delivered and stores the answer (for StartTransaction: the session's transactionId) atomically. */
+  markDelivered(seq: number, answer: DeliveryAnswer): Promise<void>;
+  /** Counts a failed attempt and sets when to try again. */
+  markFailed(seq: number, error: string, nextAttemptAtMs: number): Promise<void>;
+  /** Gives up on `seq` after TransactionMessageAttempts: kept as a dead letter (never deleted) with the last error. */
+  markDead(seq: number, error: string): Promise<void>;
+  /** The CSMS transactionId of a local session, once StartTransaction.conf gave it. */
+  transactionIdFor(sessionId: number): Promise<number | null>;
+  /** Undelivered, non-dead messages. */
+  depth(): Promise<number>;
+  /** Appends a non-transaction message (StatusNotification, SecurityEventNotification …). */
+  enqueue(kind: OutboxKind, sessionId: number | null, payload: Readonly<Record<string, unknown>>): Promise<number>;
+}
+
+/**
+ * Durable key-value settings, namespaced: OCPP configuration keys ('ocpp.config'), the local authorization list
+ * ('ocpp.localList'), the authorization cache ('ocpp.authCache'), charging profiles ('ocpp.profiles'), reservations.
+ * Values are JSON-serialisable.
+ */
+export interface KeyValueStore {
+  get(namespace: string, key: string): Promise<unknown>;
+  set(namespace: string, key: string, value: unknown): Promise<void>;
+  delete(namespace: string, key: string): Promise<void>;
+  /** Every entry of a namespace. */
+  list(namespace: string): Promise<ReadonlyMap<string, unknown>>;
+  /** Drops a whole namespace (ClearCache, a full SendLocalList). */
+  clear(namespace: string): Promise<void>;
+}
