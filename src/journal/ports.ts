@@ -67,3 +67,55 @@ export interface KeyValueStore {
   /** Drops a whole namespace (ClearCache, a full SendLocalList). */
   clear(namespace: string): Promise<void>;
 }
+
+import type { SessionEventKind, StopReason } from '../session/recorder.js';
+
+/** A session as stored in the journal. Times are epoch ms UTC. */
+export interface SessionRow {
+  readonly id: number;
+  readonly connectorId: number;
+  readonly idTag: string | null;
+  readonly plugInAtMs: number | null;
+  readonly authorizedAtMs: number | null;
+  readonly startAtMs: number;
+  readonly stopAtMs: number | null;
+  readonly unplugAtMs: number | null;
+  readonly meterStartWh: number;
+  readonly meterStopWh: number | null;
+  readonly stopReason: StopReason | null;
+  readonly csmsTransactionId: number | null;
+  /** The stored cost breakdown (JSON written by src/billing), or null before it was computed. */
+  readonly cost: unknown;
+  /** False when the session's times were stamped before the clock was trusted (set from the CSMS or NTP). */
+  readonly clockTrusted: boolean;
+}
+
+/** One journaled meter sample. */
+export interface SampleRow {
+  readonly sessionId: number | null;
+  readonly atMs: number;
+  readonly importWh: number;
+  readonly totalPowerW: number;
+  readonly currentsA: readonly number[];
+  readonly voltagesV: readonly number[];
+  readonly signedRecord: string | null;
+}
+
+/** One timeline event. */
+export interface EventRow {
+  readonly sessionId: number;
+  readonly kind: SessionEventKind;
+  readonly atMs: number;
+  readonly detail: Readonly<Record<string, string | number | boolean | null>> | null;
+}
+
+/** Read side of the journal, for billing, reports, receipts and export. */
+export interface JournalReader {
+  /** Sessions whose start lies in [fromMs, toMs), oldest first. */
+  sessions(range: { readonly fromMs: number; readonly toMs: number }): Promise<readonly SessionRow[]>;
+  session(id: number): Promise<SessionRow | null>;
+  samples(sessionId: number): Promise<readonly SampleRow[]>;
+  events(sessionId: number): Promise<readonly EventRow[]>;
+  /** Stores the session's cost breakdown (JSON-serialisable). */
+  saveCost(sessionId: number, cost: unknown): Promise<void>;
+}
