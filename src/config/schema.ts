@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { controlSchema, limitsSchema, simulatorSchema, stationSchema } from './control-schema.js';
+import { ocppSchema } from '../ocpp/config.js';
 
 /**
  * The station's configuration: one schema for the whole file. Each area keeps its section in its own module;
@@ -11,6 +12,7 @@ export const configSchema = z
     limits: limitsSchema.default(limitsSchema.parse({})),
     control: controlSchema.default(controlSchema.parse({})),
     simulator: simulatorSchema.default(simulatorSchema.parse({})),
+    ocpp: ocppSchema.default(ocppSchema.parse({})),
   })
   .strict();
 
