@@ -1,0 +1,237 @@
+import modbusSerial from 'modbus-serial';
+import type { Logger } from 'pino';
+import { MeterReadError, type EnergyMeter, type MeterErrorKind, type MeterSample, type PhaseReading } from '../meter.js';
+import { applyScale, decodeRegisters, registerCount } from './codec.js';
+import type { ModbusMeterConfig } from './config.js';
+import type { ByteLink } from './link.js';
+import { registerMapFor } from './maps/index.js';
+import { computePollPlan, type PollBlock } from './poll-plan.js';
+import type { MeterQuantity, RegisterMap } from './register-map.js';
+import { RtuClientPort } from './rtu-port.js';
+import { openSerialLink } from './serial-link.js';
+
+/** Platform pieces the driver uses, injected so tests and the simulator can supply their own. */
+export interface ModbusMeterDeps {
+  /** A ready byte link (the simulator's virtual link). Without it the driver opens `config.port` with serialport. */
+  readonly link?: ByteLink;
+  /** Wall clock for `readAtMs`, epoch ms UTC. */
+  readonly nowMs?: () => number;
+  /**
+   * Silence kept between an answer and the next request (t3.5). Defaults to t3.5 at the configured baud; the virtual
+   * link already counts the gap when it emulates line timing, so it passes 0.
+   */
+  readonly interFrameGapMs?: number;
+  readonly logger?: Logger;
+}
+
+/** Counters per outcome: each failed request by kind (retries included), `ok` per sample delivered. */
+export type MeterStats = Record<MeterErrorKind | 'ok', number>;
+
+/** t3.5 of Modbus RTU: 3.5 characters of 11 bits up to 19200 baud, 1.75 ms above. */
+export function interFrameGapMs(baudRate: number): number {
+  return baudRate > 19_200 ? 1.75 : (3.5 * 11 * 1000) / baudRate;
+}
+
+// modbus-serial is CommonJS: Node's default import is `module.exports` (the client class), which the package also
+// exposes as `.default`; TypeScript only sees the latter, so go through it.
+const ModbusRTU = modbusSerial.default;
+type ModbusClient = InstanceType<typeof ModbusRTU>;
+
+function isTimeout(err: unknown): boolean {
+  // modbus-serial marks its transaction timeout with errno ETIMEDOUT (a code, not message text).
+  return typeof err === 'object' && err !== null && (err as { errno?: unknown }).errno === 'ETIMEDOUT';
+}
+
+/**
+ * The Modbus RTU energy meter driver (modbus-serial over serialport or any {@link ByteLink}).
+ *
+ * One `read()` runs the poll plan (contiguous registers merged into block reads, computed once from the map), retries a
+ * failed request `config.retries` times, and decodes numbers only from frames that passed length, CRC, unit id and
+ * function checks. It rejects with {@link MeterReadError}: `timeout`, `crc`, `exception`, `wrong-unit`, `short-frame`
+ * (any frame of the wrong length), `port`, or `implausible` for NaN/infinite values, negative energy, or an import
+ * register below the last good one.
+ *
+ * `importWh` is the meter's import register scaled to Wh and rounded to an integer once, here (a float32 kWh register
+ * × 1000 then `Math.round`); nothing downstream converts it again.
+ */
+export class ModbusMeter implements EnergyMeter {
+  readonly map: RegisterMap;
+  readonly plan: readonly PollBlock[];
+  private readonly counters: MeterStats = {
+    ok: 0,
+    timeout: 0,
+    crc: 0,
+    exception: 0,
+    'wrong-unit': 0,
+    'short-frame': 0,
+    port: 0,
+    implausible: 0,
+  };
+  private lastGoodImportWh: number | null = null;
+  private lastAnswerAtMs = Number.NEGATIVE_INFINITY;
+  private closed = false;
+
+  private constructor(
+    private readonly config: ModbusMeterConfig,
+    private readonly client: ModbusClient,
+    private readonly port: RtuClientPort,
+    private readonly nowMs: () => number,
+    private readonly gapMs: number,
+    private readonly logger: Logger | undefined,
+  ) {
+    this.map = registerMapFor(config.model, config.customMap);
+    this.plan = computePollPlan(this.map);
+  }
+
+  /**
+   * Opens the meter's line and prepares the poll plan. Rejects with the OS error when the serial device cannot be
+   * opened, and with RangeError for a register map that cannot be polled.
+   */
+  static async open(config: ModbusMeterConfig, deps: ModbusMeterDeps = {}): Promise<ModbusMeter> {
+    const link =
+      deps.link ??
+      (await openSerialLink({ path: config.port, baudRate: config.baudRate, parity: config.parity, stopBits: config.stopBits }));
+    const port = new RtuClientPort(link);
+    const client = new ModbusRTU(port);
+    await new Promise<void>((resolve, reject) => client.open((err: Error | null) => (err ? reject(err) : resolve())));
+    client.setID(config.unitId);
+    client.setTimeout(config.timeoutMs);
+    return new ModbusMeter(
+      config,
+      client,
+      port,
+      deps.nowMs ?? (() => Date.now()),
+      deps.interFrameGapMs ?? interFrameGapMs(config.baudRate),
+      deps.logger?.child({ module: 'modbus-meter' }),
+    );
+  }
+
+  /** Reads one fresh sample (see the class comment for the error kinds). */
+  async read(): Promise<MeterSample> {
+    if (this.closed) throw this.count(new MeterReadError('port', 'meter is closed'));
+    const values = new Map<MeterQuantity, number>();
+    for (const block of this.plan) {
+      const registers = await this.readBlock(block);
+      for (const planned of block.fields) {
+        const at = planned.offset * 2;
+        const raw = decodeRegisters(
+          registers.subarray(at, at + registerCount(planned.field.type) * 2),
+          planned.field.type,
+          planned.field.wordOrder,
+        );
+        values.set(planned.quantity, applyScale(raw, planned.field.scale));
+      }
+    }
+    const sample = this.assemble(values);
+    this.lastGoodImportWh = sample.importWh;
+    this.counters.ok += 1;
+    return sample;
+  }
+
+  /** Counters since open. */
+  stats(): MeterStats {
+    return { ...this.counters };
+  }
+
+  /** Bytes received outside any exchange (late answers, noise), for diagnostics. */
+  strayBytes(): number {
+    return this.port.strayByteCount();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await new Promise<void>((resolve) => this.client.close(() => resolve()));
+  }
+
+  private count(err: MeterReadError): MeterReadError {
+    this.counters[err.kind] += 1;
+    return err;
+  }
+
+  private async readBlock(block: PollBlock): Promise<Uint8Array> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.transact(block);
+      } catch (err) {
+        const failure = this.count(
+          err instanceof MeterReadError ? err : new MeterReadError('port', err instanceof Error ? err.message : String(err)),
+        );
+        this.logger?.debug({ kind: failure.kind, start: block.start, count: block.count, attempt }, 'meter request failed');
+        if (attempt >= this.config.retries || this.closed) throw failure;
+      }
+    }
+  }
+
+  private async transact(block: PollBlock): Promise<Uint8Array> {
+    await this.keepInterFrameGap();
+    let result: { buffer: Buffer };
+    try {
+      result =
+        block.functionCode === 4
+          ? await this.client.readInputRegisters(block.start, block.count)
+          : await this.client.readHoldingRegisters(block.start, block.count);
+    } catch (err) {
+      throw this.failureOf(err, block);
+    } finally {
+      this.lastAnswerAtMs = performance.now();
+    }
+    const verdict = this.port.lastVerdict();
+    if (verdict?.kind !== 'ok' || result.buffer.length !== block.count * 2) {
+      throw new MeterReadError('short-frame', `answer to ${block.count} registers at ${block.start} did not pass the frame checks`);
+    }
+    return new Uint8Array(result.buffer.buffer, result.buffer.byteOffset, result.buffer.byteLength);
+  }
+
+  private failureOf(err: unknown, block: PollBlock): MeterReadError {
+    const where = `${block.count} registers at ${block.start} (unit ${this.config.unitId})`;
+    const verdict = this.port.lastVerdict();
+    if (verdict !== null && verdict.kind !== 'ok') {
+      const detail = verdict.kind === 'exception' ? ` code ${verdict.exceptionCode}` : '';
+      return new MeterReadError(verdict.kind, `${verdict.kind}${detail} reading ${where}`);
+    }
+    if (isTimeout(err)) {
+      return this.port.pendingBytes() > 0
+        ? new MeterReadError('short-frame', `only ${this.port.pendingBytes()} bytes of the answer to ${where} within ${this.config.timeoutMs} ms`)
+        : new MeterReadError('timeout', `no answer to ${where} within ${this.config.timeoutMs} ms`);
+    }
+    return new MeterReadError('port', `reading ${where}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  private async keepInterFrameGap(): Promise<void> {
+    if (this.gapMs <= 0) return;
+    const wait = this.lastAnswerAtMs + this.gapMs - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+
+  private assemble(values: ReadonlyMap<MeterQuantity, number>): MeterSample {
+    for (const [quantity, value] of values) {
+      if (!Number.isFinite(value)) throw this.count(new MeterReadError('implausible', `${quantity} decoded as ${value}`));
+    }
+    const get = (q: MeterQuantity): number => {
+      const v = values.get(q);
+      if (v === undefined) throw new RangeError(`${this.map.name} has no ${q}`);
+      return v;
+    };
+    const totalPowerW = get('totalPower');
+    const phase = (n: 1 | 2 | 3): PhaseReading => ({
+      voltageV: get(`voltageL${n}`),
+      currentA: get(`currentL${n}`),
+      powerW: values.get(`powerL${n}`) ?? totalPowerW,
+    });
+    const importWh = Math.round(get('importEnergy'));
+    if (importWh < 0) throw this.count(new MeterReadError('implausible', `import energy register is negative: ${importWh} Wh`));
+    if (this.lastGoodImportWh !== null && importWh < this.lastGoodImportWh) {
+      throw this.count(
+        new MeterReadError('implausible', `import energy went backwards from ${this.lastGoodImportWh} Wh to ${importWh} Wh`),
+      );
+    }
+    return {
+      phases: this.map.phases === 1 ? [phase(1)] : [phase(1), phase(2), phase(3)],
+      totalPowerW,
+      importWh,
+      frequencyHz: values.get('frequency') ?? null,
+      readAtMs: this.nowMs(),
+    };
+  }
+}
