@@ -1,0 +1,384 @@
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { MeterSample } from '../../hal/meter.js';
+import { systemClock, type Clock } from '../clock.js';
+import { EvseError, EvseErrorCode } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { SessionEventRecord, SessionRecorder, SessionStart, SessionStop } from '../session/recorder.js';
+import { journalConfigSchema, type SynchronousLevel } from './config.js';
+import type {
+  DeliveryAnswer,
+  EventRow,
+  JournalReader,
+  KeyValueStore,
+  OutboxKind,
+  OutboxMessage,
+  OutboxStore,
+  SampleRow,
+  SessionRow,
+} from './ports.js';
+import type { SerializedError, WorkerApi, WorkerInit, WorkerOp, WorkerReply, WorkerRequest } from './protocol.js';
+import type { AlertInput, AlertRow, CleanShutdownKind, OpenReport, PruneReport, RecoveryReport } from './types.js';
+
+/** Options of {@link openJournal}; the `journal` config section fits in as is. */
+export interface JournalOptions {
+  readonly stateDir: string;
+  readonly synchronous?: SynchronousLevel;
+  readonly busyTimeoutMs?: number;
+  readonly retentionDays?: number;
+  readonly diskBudgetMB?: number;
+  /** Holds every commit this long in the worker, emulating a slow disk (benchmarks, tests). */
+  readonly commitDelayMs?: number;
+  /** Tests only: caps the file at this many pages to provoke SQLITE_FULL. */
+  readonly maxPageCount?: number;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+/** Called when the storage fails (disk full, I/O error, read-only, corrupt, worker died). */
+export type UnavailableListener = (err: EvseError) => void;
+
+/**
+ * The transaction journal as the station sees it. Every write resolves only after its own transaction committed in
+ * the journal worker; a rejection means the fact is not durable.
+ */
+export interface Journal extends SessionRecorder, OutboxStore, KeyValueStore, JournalReader {
+  /** Where the file is and what the integrity check at open found. */
+  readonly openReport: OpenReport;
+  /** True from a storage failure until the next successful commit. */
+  readonly unavailable: boolean;
+  /**
+   * Boot recovery: closes every session found open (PowerLoss, or the journaled clean-shutdown kind) with meterStop =
+   * `readMeterWh()` when it answers a plausible register, else the last journaled register, and queues its
+   * StopTransaction. Call once after open, before anything new starts. `readMeterWh` is only called when a session
+   * is open; a rejection counts as "could not read".
+   */
+  recover(readMeterWh: () => Promise<number | null>): Promise<RecoveryReport>;
+  /** Journals a planned restart, so the session recovery finds open at the next boot gets this stop reason. */
+  noteCleanShutdown(kind: CleanShutdownKind): Promise<void>;
+  /** Subscribes to storage failures; returns the unsubscribe function. */
+  onUnavailable(listener: UnavailableListener): () => void;
+  raiseAlert(alert: AlertInput): Promise<number>;
+  /** Every alert, oldest first (ones the failed storage could not take yet come last, with id 0). */
+  alerts(): Promise<readonly AlertRow[]>;
+  /** The highest import register the journal knows, or null when it is empty (meter plausibility at boot). */
+  lastMeterWh(): Promise<number | null>;
+  /** Retention and disk budget; undelivered data is never pruned. Call at boot and then e.g. daily. */
+  prune(): Promise<PruneReport>;
+  /** Finishes queued requests, closes the database and ends the worker. */
+  close(): Promise<void>;
+}
+
+/** The worker's file next to this module, with this module's extension (.ts under tsx, .js in dist). */
+function workerUrl(): URL {
+  const extension = extname(fileURLToPath(import.meta.url));
+  return new URL(`./worker${extension}`, import.meta.url);
+}
+
+/**
+ * Starts the worker. The built .js entry starts directly. Under tsx (tests, `npm run bench`) the entry is a .ts file:
+ * on Node 20 a worker inherits `--import tsx` but the hooks it registers do not reach the worker's own imports, so
+ * a tiny bootstrap registers tsx's ESM hooks in the worker first and then imports the .ts entry.
+ */
+function startWorker(init: WorkerInit): Worker {
+  const url = workerUrl();
+  if (url.pathname.endsWith('.js')) return new Worker(url, { workerData: init });
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData: init });
+}
+
+function rebuildError(error: SerializedError): EvseError {
+  switch (error.kind) {
+    case 'evse':
+      return new EvseError(error.code, error.message);
+    case 'storage':
+      return new EvseError(EvseErrorCode.JournalUnavailable, `journal unavailable (${error.sqliteCode}): ${error.message}`);
+    case 'other':
+      return new EvseError(
+        EvseErrorCode.InvariantViolated,
+        `journal error${error.sqliteCode === null ? '' : ` (${error.sqliteCode})`}: ${error.message}`,
+      );
+  }
+}
+
+/** Read-only operations: their success says nothing about whether commits work again. */
+const readOps: ReadonlySet<WorkerOp> = new Set<WorkerOp>([
+  'head',
+  'transactionIdFor',
+  'depth',
+  'kvGet',
+  'kvList',
+  'sessions',
+  'session',
+  'samples',
+  'events',
+  'lastMeterWh',
+  'alerts',
+  'openSessionCount',
+]);
+
+interface Pending {
+  readonly op: WorkerOp;
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+}
+
+class WorkerJournal implements Journal {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Set<UnavailableListener>();
+  private failed = false;
+  private closed = false;
+  private readonly retentionMs: number;
+  private readonly budgetBytes: number;
+
+  constructor(
+    private readonly worker: Worker,
+    readonly openReport: OpenReport,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    options: { retentionDays: number; diskBudgetMB: number },
+  ) {
+    this.retentionMs = options.retentionDays * 86_400_000;
+    this.budgetBytes = Math.floor(options.diskBudgetMB * 1024 * 1024);
+    worker.on('message', (reply: WorkerReply) => this.settle(reply));
+    worker.on('error', (err) => this.workerLost(err));
+    worker.on('exit', (code) => {
+      if (!this.closed) this.workerLost(new Error(`journal worker exited with code ${code}`));
+    });
+    // An idle journal does not keep the process alive; a call in flight does.
+    worker.unref();
+  }
+
+  get unavailable(): boolean {
+    return this.failed;
+  }
+
+  private settle(reply: WorkerReply): void {
+    if (reply.type !== 'result' && reply.type !== 'error') return;
+    const waiter = this.pending.get(reply.id);
+    if (!waiter) return;
+    this.pending.delete(reply.id);
+    if (this.pending.size === 0) this.worker.unref();
+    if (reply.type === 'result') {
+      if (this.failed && !readOps.has(waiter.op)) {
+        this.failed = false;
+        this.logger.info('journal commits again');
+      }
+      waiter.resolve(reply.value);
+      return;
+    }
+    const err = rebuildError(reply.error);
+    if (reply.error.kind === 'storage') this.markUnavailable(err);
+    waiter.reject(err);
+  }
+
+  private markUnavailable(err: EvseError): void {
+    const first = !this.failed;
+    this.failed = true;
+    if (!first) return;
+    this.logger.error({ err: err.message }, 'journal unavailable');
+    for (const listener of this.listeners) {
+      try {
+        listener(err);
+      } catch (listenerErr) {
+        this.logger.error({ err: String(listenerErr) }, 'journal-unavailable listener threw');
+      }
+    }
+  }
+
+  private workerLost(cause: Error): void {
+    const err = new EvseError(EvseErrorCode.JournalUnavailable, `journal worker lost: ${cause.message}`, { cause });
+    this.closed = true;
+    this.markUnavailable(err);
+    for (const waiter of this.pending.values()) waiter.reject(err);
+    this.pending.clear();
+  }
+
+  private call<K extends WorkerOp>(op: K, ...args: Parameters<WorkerApi[K]>): Promise<ReturnType<WorkerApi[K]>> {
+    if (this.closed) {
+      return Promise.reject(new EvseError(EvseErrorCode.JournalUnavailable, `journal is closed (${op})`));
+    }
+    const id = this.nextId++;
+    const request: WorkerRequest = { id, op, args, nowMs: this.clock.nowMs() };
+    return new Promise<ReturnType<WorkerApi[K]>>((resolve, reject) => {
+      this.pending.set(id, { op, resolve: resolve, reject });
+      if (this.pending.size === 1) this.worker.ref();
+      this.worker.postMessage(request);
+    });
+  }
+
+  // SessionRecorder
+  startSession(start: SessionStart): Promise<number> {
+    return this.call('startSession', start, this.clock.nowMs());
+  }
+  recordSample(sessionId: number, sample: MeterSample): Promise<void> {
+    return this.call('recordSample', sessionId, sample);
+  }
+  recordEvent(sessionId: number, event: SessionEventRecord): Promise<void> {
+    return this.call('recordEvent', sessionId, event);
+  }
+  stopSession(sessionId: number, stop: SessionStop): Promise<void> {
+    return this.call('stopSession', sessionId, stop, this.clock.nowMs());
+  }
+  recordUnplug(sessionId: number, atMs: number): Promise<void> {
+    return this.call('recordUnplug', sessionId, atMs);
+  }
+
+  // OutboxStore
+  head(): Promise<OutboxMessage | null> {
+    return this.call('head');
+  }
+  markDelivered(seq: number, answer: DeliveryAnswer): Promise<void> {
+    return this.call('markDelivered', seq, answer, this.clock.nowMs());
+  }
+  markFailed(seq: number, error: string, nextAttemptAtMs: number): Promise<void> {
+    return this.call('markFailed', seq, error, nextAttemptAtMs);
+  }
+  markDead(seq: number, error: string): Promise<void> {
+    return this.call('markDead', seq, error);
+  }
+  transactionIdFor(sessionId: number): Promise<number | null> {
+    return this.call('transactionIdFor', sessionId);
+  }
+  depth(): Promise<number> {
+    return this.call('depth');
+  }
+  enqueue(kind: OutboxKind, sessionId: number | null, payload: Readonly<Record<string, unknown>>): Promise<number> {
+    return this.call('enqueue', kind, sessionId, payload, this.clock.nowMs());
+  }
+
+  // KeyValueStore
+  get(namespace: string, key: string): Promise<unknown> {
+    return this.call('kvGet', namespace, key);
+  }
+  set(namespace: string, key: string, value: unknown): Promise<void> {
+    return this.call('kvSet', namespace, key, value, this.clock.nowMs());
+  }
+  delete(namespace: string, key: string): Promise<void> {
+    return this.call('kvDelete', namespace, key);
+  }
+  list(namespace: string): Promise<ReadonlyMap<string, unknown>> {
+    return this.call('kvList', namespace);
+  }
+  clear(namespace: string): Promise<void> {
+    return this.call('kvClear', namespace);
+  }
+
+  // JournalReader
+  sessions(range: { readonly fromMs: number; readonly toMs: number }): Promise<readonly SessionRow[]> {
+    return this.call('sessions', range.fromMs, range.toMs);
+  }
+  session(id: number): Promise<SessionRow | null> {
+    return this.call('session', id);
+  }
+  samples(sessionId: number): Promise<readonly SampleRow[]> {
+    return this.call('samples', sessionId);
+  }
+  events(sessionId: number): Promise<readonly EventRow[]> {
+    return this.call('events', sessionId);
+  }
+  saveCost(sessionId: number, cost: unknown): Promise<void> {
+    return this.call('saveCost', sessionId, cost);
+  }
+
+  // Journal
+  async recover(readMeterWh: () => Promise<number | null>): Promise<RecoveryReport> {
+    let reading: number | null = null;
+    if ((await this.call('openSessionCount')) > 0) {
+      try {
+        reading = await readMeterWh();
+      } catch (err) {
+        this.logger.warn({ err: String(err) }, 'meter unreadable during journal recovery; using the last journaled register');
+      }
+    }
+    const report = await this.call('recover', reading, this.clock.nowMs());
+    for (const closed of report.closed) {
+      this.logger.warn(closed, 'session found open at boot closed');
+    }
+    return report;
+  }
+  noteCleanShutdown(kind: CleanShutdownKind): Promise<void> {
+    return this.call('noteCleanShutdown', kind, this.clock.nowMs());
+  }
+  onUnavailable(listener: UnavailableListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  raiseAlert(alert: AlertInput): Promise<number> {
+    return this.call('raiseAlert', alert, this.clock.nowMs());
+  }
+  alerts(): Promise<readonly AlertRow[]> {
+    return this.call('alerts');
+  }
+  lastMeterWh(): Promise<number | null> {
+    return this.call('lastMeterWh');
+  }
+  prune(): Promise<PruneReport> {
+    return this.call('prune', this.clock.nowMs(), this.retentionMs, this.budgetBytes);
+  }
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.call('close');
+    } finally {
+      this.closed = true;
+      await this.worker.terminate();
+    }
+  }
+}
+
+/**
+ * Opens the journal of `options.stateDir` in a worker thread: integrity check (a damaged file is moved aside and a
+ * critical alert raised in the new one), WAL, the configured `synchronous`, migrations. Rejects with
+ * EvseError(JournalUnavailable) when the storage cannot be opened at all (read-only file system, I/O error).
+ */
+export async function openJournal(options: JournalOptions): Promise<Journal> {
+  const defaults = journalConfigSchema.parse({ stateDir: options.stateDir });
+  const clock = options.clock ?? systemClock;
+  const logger = (options.logger ?? silentLogger()).child({ module: 'journal' });
+  const init: WorkerInit = {
+    stateDir: options.stateDir,
+    synchronous: options.synchronous ?? defaults.synchronous,
+    busyTimeoutMs: options.busyTimeoutMs ?? defaults.busyTimeoutMs,
+    commitDelayMs: options.commitDelayMs ?? defaults.commitDelayMs,
+    nowMs: clock.nowMs(),
+    ...(options.maxPageCount === undefined ? {} : { maxPageCount: options.maxPageCount }),
+  };
+  const worker = startWorker(init);
+  const report = await new Promise<OpenReport>((resolve, reject) => {
+    const onMessage = (reply: WorkerReply): void => {
+      if (reply.type === 'ready') {
+        cleanup();
+        resolve(reply.report);
+      } else if (reply.type === 'open-failed') {
+        cleanup();
+        const err =
+          reply.error.kind === 'evse'
+            ? rebuildError(reply.error)
+            : new EvseError(EvseErrorCode.JournalUnavailable, `cannot open the journal in ${options.stateDir}: ${reply.error.message}`);
+        void worker.terminate();
+        reject(err);
+      }
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(new EvseError(EvseErrorCode.JournalUnavailable, `journal worker failed to start: ${err.message}`, { cause: err }));
+    };
+    const cleanup = (): void => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+  });
+  if (report.corruptMovedTo !== null) {
+    logger.error({ movedTo: report.corruptMovedTo }, 'journal failed its integrity check; moved aside, new journal started');
+  }
+  return new WorkerJournal(worker, report, clock, logger, {
+    retentionDays: options.retentionDays ?? defaults.retentionDays,
+    diskBudgetMB: options.diskBudgetMB ?? defaults.diskBudgetMB,
+  });
+}

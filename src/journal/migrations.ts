@@ -1,0 +1,103 @@
+import type BetterSqlite3 from 'better-sqlite3';
+
+/**
+ * Schema migrations, keyed by `PRAGMA user_version`: migration i brings the file from version i to i + 1.
+ * Append new entries; never edit a shipped one (stations in the field have run it).
+ */
+export const migrations: readonly string[] = [
+  `
+  CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    connector_id INTEGER NOT NULL,
+    id_tag TEXT,
+    plug_in_at INTEGER,
+    authorized_at INTEGER,
+    start_at INTEGER NOT NULL,
+    stop_at INTEGER,
+    unplug_at INTEGER,
+    meter_start_wh INTEGER NOT NULL,
+    meter_stop_wh INTEGER,
+    stop_reason TEXT,
+    stop_id_tag TEXT,
+    reservation_id INTEGER,
+    csms_transaction_id INTEGER,
+    id_tag_status TEXT,
+    cost TEXT,
+    clock_trusted INTEGER NOT NULL DEFAULT 1,
+    recovered INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX sessions_start ON sessions(start_at);
+  CREATE INDEX sessions_open ON sessions(stop_at) WHERE stop_at IS NULL;
+
+  CREATE TABLE session_events (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    kind TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    detail TEXT
+  );
+  CREATE INDEX session_events_session ON session_events(session_id, id);
+
+  CREATE TABLE samples (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER REFERENCES sessions(id),
+    at INTEGER NOT NULL,
+    import_wh INTEGER NOT NULL,
+    power_w REAL NOT NULL,
+    currents TEXT NOT NULL,
+    voltages TEXT NOT NULL,
+    frequency_hz REAL,
+    signed_record TEXT
+  );
+  CREATE INDEX samples_session ON samples(session_id, id);
+
+  CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    session_id INTEGER REFERENCES sessions(id),
+    payload TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'dead')),
+    last_error TEXT,
+    answer TEXT,
+    delivered_at INTEGER
+  );
+  CREATE INDEX outbox_pending ON outbox(seq) WHERE state = 'pending';
+  CREATE INDEX outbox_session ON outbox(session_id, state);
+
+  CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    severity TEXT NOT NULL,
+    code TEXT NOT NULL,
+    message TEXT NOT NULL,
+    detail TEXT
+  );
+
+  CREATE TABLE settings (
+    namespace TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (namespace, key)
+  ) WITHOUT ROWID;
+  `,
+];
+
+/** Brings `db` to the latest schema, each step in its own transaction together with its `user_version`. */
+export function migrate(db: BetterSqlite3.Database): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > migrations.length) {
+    throw new Error(`journal schema version ${current} is newer than this software (${migrations.length})`);
+  }
+  for (let version = current; version < migrations.length; version++) {
+    const sql = migrations[version] as string;
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+  return migrations.length;
+}

@@ -1,0 +1,114 @@
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SynchronousLevel } from './config.js';
+import { migrate } from './migrations.js';
+import { sqliteCodeOf } from './sqlite-errors.js';
+import { JournalStore } from './store.js';
+import type { OpenReport } from './types.js';
+
+export const journalFileName = 'journal.db';
+
+export interface StoreOpenOptions {
+  readonly stateDir: string;
+  readonly synchronous: SynchronousLevel;
+  readonly busyTimeoutMs: number;
+  readonly commitDelayMs: number;
+  /** Tests only: caps the file at this many pages, so a full disk (SQLITE_FULL) can be provoked. */
+  readonly maxPageCount?: number;
+  /** Wall time of the boot, for the name of a corrupt file moved aside and its alert. */
+  readonly nowMs: number;
+}
+
+/** The path of the journal file in a state directory. */
+export function journalPath(stateDir: string): string {
+  return join(stateDir, journalFileName);
+}
+
+/**
+ * `PRAGMA quick_check` of an existing file: null when it is sound, else what is wrong. Only a damaged file is
+ * reported here; an I/O or permission error is thrown, since moving the file aside would not help.
+ */
+export function integrityProblem(path: string): string | null {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { fileMustExist: true });
+    const rows = db.pragma('quick_check') as { quick_check: string }[];
+    const problems = rows.map((r) => r.quick_check).filter((text) => text !== 'ok');
+    return problems.length === 0 ? null : problems.slice(0, 5).join('; ');
+  } catch (err) {
+    const code = sqliteCodeOf(err);
+    if (code !== null && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')) {
+      return `${code}: ${(err as Error).message}`;
+    }
+    throw err;
+  } finally {
+    db?.close();
+  }
+}
+
+/** File-name-safe UTC stamp, e.g. 2026-11-21T19-31-01-000Z. */
+function fileStamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/[:.]/g, '-');
+}
+
+/** Moves a damaged journal (and its -wal / -shm companions) aside, never deleting it. Returns the new path. */
+function moveAside(path: string, nowMs: number): string {
+  let target = `${path}.corrupt-${fileStamp(nowMs)}`;
+  for (let n = 2; existsSync(target); n++) target = `${path}.corrupt-${fileStamp(nowMs)}-${n}`;
+  renameSync(path, target);
+  for (const suffix of ['-wal', '-shm']) {
+    if (existsSync(path + suffix)) renameSync(path + suffix, target + suffix);
+  }
+  return target;
+}
+
+/** Applies the connection settings every journal connection uses. */
+export function configureConnection(
+  db: Database.Database,
+  options: Pick<StoreOpenOptions, 'synchronous' | 'busyTimeoutMs' | 'maxPageCount'>,
+): void {
+  db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs)}`);
+  // Takes effect only on a new, empty file (before WAL and the first table): lets prune() return pages to the disk.
+  db.pragma('auto_vacuum = INCREMENTAL');
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous}`);
+  db.pragma('foreign_keys = ON');
+  if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${Math.trunc(options.maxPageCount)}`);
+}
+
+/**
+ * Opens (creating when needed) the journal of a state directory: integrity check of an existing file, a damaged one
+ * moved aside with a critical alert in the new journal naming where it went, connection settings, migrations.
+ */
+export function openStore(options: StoreOpenOptions): { store: JournalStore; report: OpenReport } {
+  mkdirSync(options.stateDir, { recursive: true });
+  const path = journalPath(options.stateDir);
+  let corruptMovedTo: string | null = null;
+  let problem: string | null = null;
+  if (existsSync(path)) {
+    problem = integrityProblem(path);
+    if (problem !== null) corruptMovedTo = moveAside(path, options.nowMs);
+  }
+  const db = new Database(path);
+  try {
+    configureConnection(db, options);
+    const schemaVersion = migrate(db);
+    const store = new JournalStore(db, options.commitDelayMs);
+    if (corruptMovedTo !== null) {
+      store.raiseAlert(
+        {
+          severity: 'critical',
+          code: 'journal-corrupt',
+          message: `The journal failed its integrity check and was moved to ${corruptMovedTo}; a new journal was started.`,
+          detail: { movedTo: corruptMovedTo, problem },
+        },
+        options.nowMs,
+      );
+    }
+    return { store, report: { path, corruptMovedTo, schemaVersion } };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Messages between the main-thread `Journal` and the journal worker that owns the SQLite connection.
+ * Everything crossing is structured-clone data; the worker answers each request once, in order.
+ */
+import type { MeterSample } from '../../hal/meter.js';
+import type { SessionEventRecord, SessionStart, SessionStop } from '../session/recorder.js';
+import type { StoreOpenOptions } from './open.js';
+import type { DeliveryAnswer, EventRow, OutboxKind, OutboxMessage, SampleRow, SessionRow } from './ports.js';
+import type { AlertInput, AlertRow, CleanShutdownKind, OpenReport, PruneReport, RecoveryReport } from './types.js';
+
+/** What the worker can do; each write is one committed transaction before it answers. */
+export interface WorkerApi {
+  readonly startSession: (start: SessionStart, nowMs: number) => number;
+  readonly recordSample: (sessionId: number, sample: MeterSample) => void;
+  readonly recordEvent: (sessionId: number, event: SessionEventRecord) => void;
+  readonly stopSession: (sessionId: number, stop: SessionStop, nowMs: number) => void;
+  readonly recordUnplug: (sessionId: number, atMs: number) => void;
+  readonly head: () => OutboxMessage | null;
+  readonly markDelivered: (seq: number, answer: DeliveryAnswer, nowMs: number) => void;
+  readonly markFailed: (seq: number, error: string, nextAttemptAtMs: number) => void;
+  readonly markDead: (seq: number, error: string) => void;
+  readonly transactionIdFor: (sessionId: number) => number | null;
+  readonly depth: () => number;
+  readonly enqueue: (kind: OutboxKind, sessionId: number | null, payload: Readonly<Record<string, unknown>>, nowMs: number) => number;
+  readonly kvGet: (namespace: string, key: string) => unknown;
+  readonly kvSet: (namespace: string, key: string, value: unknown, nowMs: number) => void;
+  readonly kvDelete: (namespace: string, key: string) => void;
+  readonly kvList: (namespace: string) => Map<string, unknown>;
+  readonly kvClear: (namespace: string) => void;
+  readonly sessions: (fromMs: number, toMs: number) => SessionRow[];
+  readonly session: (id: number) => SessionRow | null;
+  readonly samples: (sessionId: number) => SampleRow[];
+  readonly events: (sessionId: number) => EventRow[];
+  readonly saveCost: (sessionId: number, cost: unknown) => void;
+  readonly lastMeterWh: () => number | null;
+  readonly raiseAlert: (alert: AlertInput, nowMs: number) => number;
+  readonly alerts: () => AlertRow[];
+  readonly noteCleanShutdown: (kind: CleanShutdownKind, nowMs: number) => void;
+  readonly openSessionCount: () => number;
+  readonly recover: (meterReadingWh: number | null, nowMs: number) => RecoveryReport;
+  readonly prune: (nowMs: number, retentionMs: number, budgetBytes: number) => PruneReport;
+  readonly close: () => void;
+}
+
+export type WorkerOp = keyof WorkerApi;
+
+export interface WorkerRequest {
+  readonly id: number;
+  readonly op: WorkerOp;
+  readonly args: readonly unknown[];
+  /** Main-thread wall time of the call, for alerts written after a storage failure. */
+  readonly nowMs: number;
+}
+
+/** An error as it crosses the thread boundary: the main thread rebuilds an EvseError from it. */
+export type SerializedError =
+  | { readonly kind: 'evse'; readonly code: number; readonly message: string }
+  | { readonly kind: 'storage'; readonly sqliteCode: string; readonly message: string }
+  | { readonly kind: 'other'; readonly sqliteCode: string | null; readonly message: string };
+
+export type WorkerReply =
+  | { readonly type: 'result'; readonly id: number; readonly value: unknown }
+  | { readonly type: 'error'; readonly id: number; readonly error: SerializedError }
+  | { readonly type: 'ready'; readonly report: OpenReport }
+  | { readonly type: 'open-failed'; readonly error: SerializedError };
+
+/** What the worker is started with. */
+export type WorkerInit = StoreOpenOptions;
