@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { controlSchema, limitsSchema, simulatorSchema, stationSchema } from './control-schema.js';
 import { ocppSchema } from '../ocpp/config.js';
+import { journalConfigSchema } from '../journal/config.js';
 
 /**
  * The station's configuration: one schema for the whole file. Each area keeps its section in its own module;
@@ -13,6 +14,7 @@ export const configSchema = z
     control: controlSchema.default(controlSchema.parse({})),
     simulator: simulatorSchema.default(simulatorSchema.parse({})),
     ocpp: ocppSchema.default(ocppSchema.parse({})),
+    journal: journalConfigSchema.default(journalConfigSchema.parse({})),
   })
   .strict();
 
