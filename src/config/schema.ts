@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { controlSchema, limitsSchema, simulatorSchema, stationSchema } from './control-schema.js';
 import { ocppSchema } from '../ocpp/config.js';
 import { journalConfigSchema } from '../journal/config.js';
+import { gpioConfigSchema } from '../../hal/gpio/config.js';
+import { meterConfigSchema } from '../../hal/modbus/config.js';
 
 /**
  * The station's configuration: one schema for the whole file. Each area keeps its section in its own module;
@@ -15,6 +17,8 @@ export const configSchema = z
     simulator: simulatorSchema.default(simulatorSchema.parse({})),
     ocpp: ocppSchema.default(ocppSchema.parse({})),
     journal: journalConfigSchema.default(journalConfigSchema.parse({})),
+    gpio: gpioConfigSchema.optional(),
+    meter: meterConfigSchema.default(meterConfigSchema.parse({ driver: 'sim' })),
   })
   .strict();
 

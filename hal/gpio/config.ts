@@ -1,0 +1,167 @@
+import { z } from 'zod';
+
+/**
+ * One GPIO line, named the way `gpioinfo` shows it: a chip and a line offset. The chip is the character device name
+ * (`gpiochip0`), the chip's label (`pinctrl-bcm2711`) or its sysfs directory name (`gpiochip512`); the driver turns it
+ * into the sysfs number through the chip's `base`, because recent Raspberry Pi kernels moved the base.
+ */
+export const gpioLineSchema = z
+  .object({
+    chip: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'a chip name such as gpiochip0 or pinctrl-bcm2711'),
+    line: z.number().int().min(0).max(1023),
+    /** True when the signal is active (relay energised, comparator says "above", button pressed) at the low level. */
+    activeLow: z.boolean().default(false),
+  })
+  .strict();
+
+/** An input line with its own debounce: a new level counts only after it held this long. */
+const debouncedInputSchema = gpioLineSchema
+  .extend({ debounceMs: z.number().int().min(0).max(1000).optional() })
+  .strict();
+
+/** The 1 kHz pilot generator on the sysfs PWM interface (`/sys/class/pwm/pwmchipN/pwmM`). */
+export const pilotPwmSchema = z
+  .object({
+    pwmChip: z.string().regex(/^pwmchip\d+$/, 'a sysfs PWM chip such as pwmchip0').default('pwmchip0'),
+    pwmChannel: z.number().int().min(0).max(63).default(0),
+    /**
+     * `normal` when a high pin gives +12 V on CP; `inversed` for an inverting amplifier. Either way the duty cycle
+     * the driver writes is the +12 V share, as IEC 61851-1 counts it.
+     */
+    polarity: z.enum(['normal', 'inversed']).default('normal'),
+    /** 1 kHz: IEC 61851-1 allows ±2 %. */
+    periodNs: z.number().int().min(980_000).max(1_020_000).default(1_000_000),
+  })
+  .strict();
+
+/**
+ * Comparator outputs that sense the CP high level (peak-held by the hardware, so they are steady while the PWM runs).
+ * Each is active while the level is above its threshold; the thresholds sit in the gaps between the IEC windows.
+ */
+export const pilotComparatorsSchema = z
+  .object({
+    /** Active above about 10.5 V (between the B and A windows): state A. */
+    atLeastA: gpioLineSchema,
+    /** Active above about 7.5 V: state B or A. */
+    atLeastB: gpioLineSchema,
+    /** Active above about 4.5 V: state C or higher. */
+    atLeastC: gpioLineSchema,
+    /** Active above about 1.5 V: state D or higher; below it the pilot is in E (or F while we drive F). */
+    atLeastD: gpioLineSchema,
+    /** Optional: active above about 13.5 V, a pilot fault. */
+    overVoltage: gpioLineSchema.optional(),
+    /** Active while the PWM low level reads about −12 V (below −11 V): the EV's diode is present. */
+    negativeLevel: gpioLineSchema,
+  })
+  .strict();
+
+export const pilotSchema = z
+  .object({
+    pwm: pilotPwmSchema.default(pilotPwmSchema.parse({})),
+    comparators: pilotComparatorsSchema,
+    /** The decoded reading must hold this long; with the sampling interval it bounds detection (≤ 50 ms). */
+    debounceMs: z.number().int().min(0).max(45).default(20),
+  })
+  .strict();
+
+export const contactorSchema = z
+  .object({
+    /** The relay driver output; active = relay energised = contactor closed. */
+    relay: gpioLineSchema,
+    /** Auxiliary (mirror) contact; active = contactor closed. Omit when the contactor has none. */
+    aux: gpioLineSchema.optional(),
+    /** The auxiliary contact must agree with the command within this time, else welded / fails to close. */
+    feedbackMs: z.number().int().min(20).max(2000).default(250),
+    /** Debounce of the auxiliary contact. */
+    auxDebounceMs: z.number().int().min(0).max(100).default(10),
+    /** Least time between two closings, to spare the contacts and the EV from relay chatter. */
+    minCloseIntervalMs: z.number().int().min(0).max(600_000).default(1000),
+  })
+  .strict();
+
+export const cableLockSchema = z
+  .object({
+    /** Active = actuator drives the lock closed. */
+    actuator: gpioLineSchema,
+    /** Active = the lock reports locked. */
+    feedback: gpioLineSchema.optional(),
+    feedbackDebounceMs: z.number().int().min(0).max(500).default(20),
+    /** Where the lock goes when the station enters its safe state or the process exits. */
+    safeState: z.enum(['unlocked', 'locked']).default('unlocked'),
+  })
+  .strict();
+
+export const stationInputsSchema = z
+  .object({
+    /** Active = the residual current device tripped. */
+    rcdTrip: debouncedInputSchema.optional(),
+    /** Output that injects a test current into the RCD module, where the hardware has one. Active = testing. */
+    rcdSelfTest: gpioLineSchema.optional(),
+    /** Active = emergency stop pressed. Wire it normally-closed and set activeLow accordingly. */
+    emergencyStop: debouncedInputSchema.optional(),
+    /** Debounce of an input that gives none of its own. */
+    defaultDebounceMs: z.number().int().min(0).max(1000).default(10),
+  })
+  .strict();
+
+const gpioObjectSchema = z
+  .object({
+    pilot: pilotSchema,
+    contactor: contactorSchema,
+    cableLock: cableLockSchema.optional(),
+    inputs: stationInputsSchema.default(stationInputsSchema.parse({})),
+    /** How often every input line is read. Polling bounds latency and survives lines without edge interrupts. */
+    sampleIntervalMs: z.number().int().min(1).max(20).default(5),
+    /** Where sysfs is mounted; only tests change it. */
+    sysfsRoot: z.string().min(1).default('/sys'),
+  })
+  .strict();
+
+/** GPIO and PWM wiring of the station. Required by `evse run` and `evse safe`, unused by `evse sim`. */
+export const gpioConfigSchema = gpioObjectSchema.superRefine((cfg, ctx) => {
+  if (cfg.pilot.debounceMs + cfg.sampleIntervalMs > 50) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['pilot', 'debounceMs'],
+      message: `pilot.debounceMs ${cfg.pilot.debounceMs} + sampleIntervalMs ${cfg.sampleIntervalMs} exceeds the 50 ms IEC 61851-1 detection bound`,
+    });
+  }
+  const seen = new Map<string, string>();
+  for (const [path, line] of namedLines(cfg)) {
+    const key = `${line.chip}:${line.line}`;
+    const other = seen.get(key);
+    if (other !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: path.split('.'),
+        message: `${line.chip} line ${line.line} is already used by ${other}`,
+      });
+    } else {
+      seen.set(key, path);
+    }
+  }
+});
+
+export type GpioConfig = z.infer<typeof gpioConfigSchema>;
+export type GpioLineConfig = z.infer<typeof gpioLineSchema>;
+export type PilotPwmConfig = z.infer<typeof pilotPwmSchema>;
+
+/** Every configured line with its config path (`contactor.relay`), the name errors and logs use for the pin. */
+export function namedLines(cfg: z.infer<typeof gpioObjectSchema>): Array<[string, GpioLineConfig]> {
+  const out: Array<[string, GpioLineConfig | undefined]> = [
+    ['pilot.comparators.atLeastA', cfg.pilot.comparators.atLeastA],
+    ['pilot.comparators.atLeastB', cfg.pilot.comparators.atLeastB],
+    ['pilot.comparators.atLeastC', cfg.pilot.comparators.atLeastC],
+    ['pilot.comparators.atLeastD', cfg.pilot.comparators.atLeastD],
+    ['pilot.comparators.overVoltage', cfg.pilot.comparators.overVoltage],
+    ['pilot.comparators.negativeLevel', cfg.pilot.comparators.negativeLevel],
+    ['contactor.relay', cfg.contactor.relay],
+    ['contactor.aux', cfg.contactor.aux],
+    ['cableLock.actuator', cfg.cableLock?.actuator],
+    ['cableLock.feedback', cfg.cableLock?.feedback],
+    ['inputs.rcdTrip', cfg.inputs.rcdTrip],
+    ['inputs.rcdSelfTest', cfg.inputs.rcdSelfTest],
+    ['inputs.emergencyStop', cfg.inputs.emergencyStop],
+  ];
+  return out.filter((entry): entry is [string, GpioLineConfig] => entry[1] !== undefined);
+}
