@@ -99,48 +99,36 @@ export const defaultTariff: Tariff = tariffSchema.parse({});
 
 /** Flags overlaps (naming both bands and the span) and gaps (naming the day and the span) per day. */
 function checkBandCoverage(bands: readonly EnergyBand[], ctx: z.RefinementCtx): void {
-  for (const [dayIndex, day] of dayNames.entries()) {
-    const owner = new Array<number | undefined>(MINUTES_PER_DAY).fill(undefined);
-    const overlapsReported = new Set<string>();
-    for (const [bandIndex, band] of bands.entries()) {
-      if (!band.days.includes(day)) continue;
-      for (let minute = minuteOfDay(band.from); minute < minuteOfDay(band.to); minute += 1) {
-        const previous = owner[minute];
-        if (previous === undefined) {
-          owner[minute] = bandIndex;
-          continue;
-        }
-        const pairKey = `${previous}/${bandIndex}`;
-        if (overlapsReported.has(pairKey)) continue;
-        overlapsReported.add(pairKey);
-        const overlapEnd = Math.min(minuteOfDay(band.to), minuteOfDay(bands[previous]?.to ?? '24:00'));
+  for (const day of dayNames) {
+    const spans = bands
+      .map((band, index) => ({ index, from: minuteOfDay(band.from), to: minuteOfDay(band.to), days: band.days }))
+      .filter((span) => span.days.includes(day))
+      .sort((a, b) => a.from - b.from || a.index - b.index);
+    let coveredUntil = 0;
+    let lastOwner: (typeof spans)[number] | undefined;
+    for (const span of spans) {
+      if (span.from > coveredUntil) {
+        addGap(ctx, day, coveredUntil, span.from);
+      } else if (span.from < coveredUntil && lastOwner !== undefined) {
+        // Report on the later-listed band of the pair, pointing at the other one.
+        const [earlier, later] = lastOwner.index < span.index ? [lastOwner, span] : [span, lastOwner];
         ctx.addIssue({
           code: 'custom',
-          message: `overlaps energyBands.${previous} on ${day} from ${formatMinute(minute)} to ${formatMinute(overlapEnd)}`,
-          path: ['energyBands', bandIndex],
+          message: `overlaps energyBands.${earlier.index} on ${day} from ${formatMinute(span.from)} to ${formatMinute(Math.min(coveredUntil, span.to))}`,
+          path: ['energyBands', later.index],
         });
       }
+      if (span.to > coveredUntil) {
+        coveredUntil = span.to;
+        lastOwner = span;
+      }
     }
-    const gaps = uncoveredSpans(owner);
-    for (const gap of gaps) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `no band covers ${dayNames[dayIndex]} ${formatMinute(gap.from)}–${formatMinute(gap.to)}`,
-        path: ['energyBands'],
-      });
-    }
+    if (coveredUntil < MINUTES_PER_DAY) addGap(ctx, day, coveredUntil, MINUTES_PER_DAY);
   }
 }
 
-function uncoveredSpans(owner: readonly (number | undefined)[]): { from: number; to: number }[] {
-  const spans: { from: number; to: number }[] = [];
-  for (let minute = 0; minute < owner.length; minute += 1) {
-    if (owner[minute] !== undefined) continue;
-    const last = spans[spans.length - 1];
-    if (last !== undefined && last.to === minute) last.to = minute + 1;
-    else spans.push({ from: minute, to: minute + 1 });
-  }
-  return spans;
+function addGap(ctx: z.RefinementCtx, day: DayName, from: number, to: number): void {
+  ctx.addIssue({ code: 'custom', message: `no band covers ${day} ${formatMinute(from)}–${formatMinute(to)}`, path: ['energyBands'] });
 }
 
 function formatMinute(minute: number): string {
