@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { EvseError, EvseErrorCode, ExitCode } from './errors.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerSimCommand } from './commands/sim.js';
+import { registerJournalCommands } from './commands/journal.js';
 
 /**
  * The `evse` command. Each command lives in `src/commands/<name>.ts` and registers itself here;
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerConfigCommands(program);
   registerSimCommand(program);
+  registerJournalCommands(program);
   return program;
 }
 
