@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { EvseError, EvseErrorCode, ExitCode } from './errors.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerSimCommand } from './commands/sim.js';
+import { registerMeterCommands } from './commands/meter.js';
 import { registerJournalCommands } from './commands/journal.js';
 
 /**
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerConfigCommands(program);
   registerSimCommand(program);
+  registerMeterCommands(program);
   registerJournalCommands(program);
   return program;
 }
