@@ -118,6 +118,31 @@ function lineSum(cost: CostBreakdown): number {
   );
 }
 
+/** Integer micro-units of a decimal of up to 6 places ("0.123456" → 123456n). */
+function micros(decimal: string): bigint {
+  const [whole = '0', fraction = ''] = decimal.split('.');
+  return BigInt(whole) * 1_000_000n + BigInt(fraction.padEnd(6, '0'));
+}
+
+/**
+ * The total written out independently of the engine: the exact net over a common denominator, capped, taxed, and
+ * rounded half-up to minor units once.
+ */
+function independentTotalMinor(tariff: Tariff, cost: CostBreakdown): number {
+  const denominator = 1_000_000n * 3_600_000n; // µ-units × ms per hour
+  let net = 0n;
+  for (const segment of cost.energy) net += micros(segment.pricePerKwh) * BigInt(segment.wh) * 3_600n;
+  net += micros(tariff.pricePerChargingHour) * BigInt(cost.time.chargingMs);
+  net += micros(tariff.idleFeePerMinute) * BigInt(cost.idle.billableMs) * 60n;
+  net += micros(tariff.flatFee) * 3_600_000n;
+  const min = micros(tariff.minPrice) * 3_600_000n;
+  if (net < min) net = min;
+  if (tariff.maxPrice !== null && net > micros(tariff.maxPrice) * 3_600_000n) net = micros(tariff.maxPrice) * 3_600_000n;
+  const grossNumerator = net * (100_000_000n + micros(tariff.taxRatePercent)) * 10n ** BigInt(cost.minorUnits);
+  const grossDenominator = denominator * 100_000_000n;
+  return Number((2n * grossNumerator + grossDenominator) / (2n * grossDenominator));
+}
+
 describe('billing/cost properties', () => {
   it('the breakdown sums to the total, and the energy segments to the metered energy', () => {
     fc.assert(
@@ -125,6 +150,7 @@ describe('billing/cost properties', () => {
         const session = finalSession(generated);
         const cost = computeCost(tariff, session, (session.unplugAtMs ?? 0) + MINUTE, 'UTC');
         assert.equal(lineSum(cost), cost.totalMinor);
+        assert.equal(cost.totalMinor, independentTotalMinor(tariff, cost), 'rounded once from the exact total');
         assert.equal(cost.netMinor + cost.taxMinor, cost.totalMinor);
         assert.equal(cost.energyWh, (session.meterStopWh ?? 0) - (session.meterStartWh ?? 0));
         for (const [i, segment] of cost.energy.entries()) {
