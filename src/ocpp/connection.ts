@@ -1,0 +1,220 @@
+/**
+ * The websocket link to the CSMS. One ocpp-rpc RPCClient per connection attempt (subprotocol ocpp1.6, strict mode,
+ * ocpp-rpc's own reconnect off): this module retries every attempt, the first included, with exponential back-off and
+ * jitter, forever, so a station that boots while the CSMS is unreachable still comes online. `isOpen()` is true only
+ * while a socket is open; a missed websocket pong or a call that times out replaces the socket.
+ */
+import type { Logger } from '../logger.js';
+import type { Clock, TimerHandle } from '../clock.js';
+import { EvseError, EvseErrorCode } from '../errors.js';
+import { reconnectDelayMs, type BackoffOptions } from './backoff.js';
+import { RPCClient, TimeoutError, type RpcClient } from './rpc.js';
+
+/** A handler of a CSMS-initiated call: gets validated params (strict mode), returns the .conf payload or throws an RPC error. */
+export type InboundHandler = (params: Record<string, unknown>) => Promise<Record<string, unknown>> | Record<string, unknown>;
+
+export interface ConnectionOptions {
+  /** CSMS base URL; the endpoint is `${url}/${identity}`. */
+  readonly url: string;
+  readonly identity: string;
+  /** HTTP Basic password (profiles 1 and 2). */
+  readonly password?: string | null;
+  /** Extra options of the ws client (TLS: ca, cert, key, minVersion …). */
+  readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
+  readonly backoff: BackoffOptions;
+  readonly callTimeoutMs: number;
+  /** Websocket ping interval, ms (0 disables pings). */
+  readonly pingIntervalMs: number;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Randomness for the jitter (tests pin it). */
+  readonly random?: () => number;
+}
+
+export interface ConnectionEvents {
+  open: () => void;
+  close: (reason: string) => void;
+}
+
+/** The link, reconnecting forever once started. */
+export class OcppConnection {
+  private client: RpcClient | null = null;
+  private open = false;
+  private started = false;
+  private attempt = 0;
+  private retryTimer: TimerHandle | null = null;
+  private readonly handlers = new Map<string, InboundHandler>();
+  private readonly openListeners = new Set<() => void>();
+  private readonly closeListeners = new Set<(reason: string) => void>();
+  private password: string | null;
+  private pingIntervalMs: number;
+  private lastAnswerAt: number | null = null;
+  private connectedSince: number | null = null;
+
+  constructor(private readonly options: ConnectionOptions) {
+    this.password = options.password ?? null;
+    this.pingIntervalMs = options.pingIntervalMs;
+  }
+
+  /** Starts connecting (idempotent). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.connectNow();
+  }
+
+  /** Closes the link and stops reconnecting. */
+  async stop(): Promise<void> {
+    this.started = false;
+    if (this.retryTimer) this.options.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const client = this.client;
+    this.client = null;
+    this.markClosed('stopped');
+    if (client) await client.close({ force: true });
+  }
+
+  /** True only while a websocket is open and not known to be dead. */
+  isOpen(): boolean {
+    return this.open;
+  }
+
+  /** Wall time of the last frame the CSMS sent us (answer or call), or null. */
+  lastAnswerAtMs(): number | null {
+    return this.lastAnswerAt;
+  }
+
+  connectedSinceMs(): number | null {
+    return this.connectedSince;
+  }
+
+  /** Registers the handler of a CSMS-initiated call (kept across reconnects). */
+  handle(method: string, handler: InboundHandler): void {
+    this.handlers.set(method, handler);
+  }
+
+  onOpen(listener: () => void): () => void {
+    this.openListeners.add(listener);
+    return () => this.openListeners.delete(listener);
+  }
+
+  onClose(listener: (reason: string) => void): () => void {
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  /** New HTTP Basic password (AuthorizationKey changed): used from the next connection, which starts now. */
+  setPassword(password: string | null): void {
+    this.password = password;
+    this.dropLink('authorization key changed');
+  }
+
+  /** New websocket ping interval (WebSocketPingInterval changed), applied to the open socket at once. */
+  setPingIntervalMs(ms: number): void {
+    this.pingIntervalMs = ms;
+    this.client?.reconfigure({ pingIntervalMs: ms } as Parameters<RpcClient['reconfigure']>[0]);
+  }
+
+  /**
+   * Sends a call. Rejects at once with EvseError(OcppNotConnected) when the link is not open (nothing is queued
+   * here: the outbox is the queue). A CALLERROR rejects with ocpp-rpc's RPCError; a timeout rejects with its
+   * TimeoutError and replaces the socket, since a CSMS that does not answer is treated as a dead link.
+   */
+  async call<T = Record<string, unknown>>(method: string, params: Record<string, unknown>, timeoutMs?: number): Promise<T> {
+    const client = this.client;
+    if (!client || !this.open) throw new EvseError(EvseErrorCode.OcppNotConnected, `cannot send ${method}: not connected to the CSMS`);
+    try {
+      const result = await client.call(method, params, { callTimeoutMs: timeoutMs ?? this.options.callTimeoutMs });
+      this.lastAnswerAt = this.options.clock.nowMs();
+      return result as T;
+    } catch (err) {
+      if (err instanceof TimeoutError && client === this.client) this.dropLink(`${method} got no answer`);
+      throw err;
+    }
+  }
+
+  /** Abandons the current socket (dead link) and reconnects after the back-off. */
+  dropLink(reason: string): void {
+    const client = this.client;
+    if (!client) return;
+    this.options.logger.warn({ reason }, 'dropping the CSMS link');
+    this.client = null;
+    void client.close({ force: true }).catch(() => undefined);
+    this.markClosed(reason);
+    this.scheduleRetry();
+  }
+
+  private connectNow(): void {
+    if (!this.started) return;
+    const { url, identity, tls } = this.options;
+    const client = new RPCClient({
+      endpoint: url,
+      identity,
+      protocols: ['ocpp1.6'],
+      strictMode: true,
+      reconnect: false,
+      callTimeoutMs: this.options.callTimeoutMs,
+      pingIntervalMs: this.pingIntervalMs,
+      respondWithDetailedErrors: false,
+      ...(this.password ? { password: this.password } : {}),
+      wsOpts: { minVersion: 'TLSv1.2', ...(tls ?? {}), handshakeTimeout: this.options.callTimeoutMs },
+    } as ConstructorParameters<typeof RPCClient>[0]);
+    this.client = client;
+    for (const [method, handler] of this.handlers) {
+      client.handle(method, ({ params }) => Promise.resolve(handler((params ?? {}) as Record<string, unknown>)));
+    }
+    client.on('message', (event: { outbound: boolean }) => {
+      if (!event.outbound && client === this.client) this.lastAnswerAt = this.options.clock.nowMs();
+    });
+    client.on('strictValidationFailure', (event: { method: string; outbound: boolean; isCall: boolean; error: Error }) => {
+      this.options.logger.warn({ method: event.method, outbound: event.outbound, isCall: event.isCall, error: event.error.message }, 'OCPP schema violation');
+    });
+    client.on('close', () => {
+      if (client !== this.client) return;
+      this.client = null;
+      this.markClosed('socket closed');
+      this.scheduleRetry();
+    });
+    client.connect().then(
+      () => {
+        if (client !== this.client) {
+          void client.close({ force: true }).catch(() => undefined);
+          return;
+        }
+        this.attempt = 0;
+        this.open = true;
+        this.connectedSince = this.options.clock.nowMs();
+        this.options.logger.info({ url, identity }, 'connected to the CSMS');
+        for (const listener of this.openListeners) listener();
+      },
+      (err: unknown) => {
+        this.options.logger.warn({ url, identity, error: (err as Error).message, attempt: this.attempt }, 'CSMS connection attempt failed');
+        // ocpp-rpc emits 'close' on a failed first connect, which already scheduled the retry.
+        if (client === this.client) {
+          this.client = null;
+          this.scheduleRetry();
+        }
+      },
+    );
+  }
+
+  private markClosed(reason: string): void {
+    const wasOpen = this.open;
+    this.open = false;
+    this.connectedSince = null;
+    if (wasOpen) {
+      this.options.logger.warn({ reason }, 'CSMS link closed');
+      for (const listener of this.closeListeners) listener(reason);
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (!this.started || this.retryTimer) return;
+    const delay = reconnectDelayMs(this.attempt, this.options.backoff, this.options.random);
+    this.attempt += 1;
+    this.retryTimer = this.options.clock.setTimeout(() => {
+      this.retryTimer = null;
+      this.connectNow();
+    }, delay);
+  }
+}

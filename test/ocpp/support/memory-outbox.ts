@@ -1,0 +1,91 @@
+import type { DeliveryAnswer, OutboxKind, OutboxMessage, OutboxStore } from '../../../src/journal/ports.js';
+
+interface Row {
+  seq: number;
+  kind: OutboxKind;
+  sessionId: number | null;
+  payload: Readonly<Record<string, unknown>>;
+  createdAtMs: number;
+  attempts: number;
+  nextAttemptAtMs: number;
+  state: 'pending' | 'delivered' | 'dead';
+  lastError: string | null;
+  answer: DeliveryAnswer | null;
+}
+
+/**
+ * In-memory OutboxStore with the journal's contract (FIFO by seq, transactionId stored with the Start's delivery).
+ * A real journal survives a process restart; tests model a reboot by handing the same instance to a new client.
+ */
+export class MemoryOutboxStore implements OutboxStore {
+  private readonly rows: Row[] = [];
+  private readonly transactionIds = new Map<number, number>();
+  private nextSeq = 1;
+  private firstPending = 0;
+  now: () => number = () => Date.now();
+
+  /** What the journal does when the session layer commits a start/stop/sample. */
+  append(kind: OutboxKind, sessionId: number | null, payload: Readonly<Record<string, unknown>>): number {
+    const seq = this.nextSeq++;
+    this.rows.push({ seq, kind, sessionId, payload, createdAtMs: this.now(), attempts: 0, nextAttemptAtMs: 0, state: 'pending', lastError: null, answer: null });
+    return seq;
+  }
+
+  enqueue(kind: OutboxKind, sessionId: number | null, payload: Readonly<Record<string, unknown>>): Promise<number> {
+    return Promise.resolve(this.append(kind, sessionId, payload));
+  }
+
+  head(): Promise<OutboxMessage | null> {
+    while (this.firstPending < this.rows.length && this.rows[this.firstPending]?.state !== 'pending') this.firstPending += 1;
+    const row = this.rows[this.firstPending];
+    if (!row) return Promise.resolve(null);
+    const { seq, kind, sessionId, payload, createdAtMs, attempts, nextAttemptAtMs } = row;
+    return Promise.resolve({ seq, kind, sessionId, payload, createdAtMs, attempts, nextAttemptAtMs });
+  }
+
+  private row(seq: number): Row {
+    const row = this.rows.find((r) => r.seq === seq);
+    if (!row) throw new Error(`no outbox row ${seq}`);
+    return row;
+  }
+
+  markDelivered(seq: number, answer: DeliveryAnswer): Promise<void> {
+    const row = this.row(seq);
+    if (row.state !== 'pending') throw new Error(`outbox row ${seq} delivered twice`);
+    row.state = 'delivered';
+    row.answer = answer;
+    if (row.kind === 'StartTransaction' && row.sessionId !== null && answer.transactionId !== undefined) {
+      this.transactionIds.set(row.sessionId, answer.transactionId);
+    }
+    return Promise.resolve();
+  }
+
+  markFailed(seq: number, error: string, nextAttemptAtMs: number): Promise<void> {
+    const row = this.row(seq);
+    row.attempts += 1;
+    row.lastError = error;
+    row.nextAttemptAtMs = nextAttemptAtMs;
+    return Promise.resolve();
+  }
+
+  markDead(seq: number, error: string): Promise<void> {
+    const row = this.row(seq);
+    row.attempts += 1;
+    row.lastError = error;
+    row.state = 'dead';
+    return Promise.resolve();
+  }
+
+  transactionIdFor(sessionId: number): Promise<number | null> {
+    return Promise.resolve(this.transactionIds.get(sessionId) ?? null);
+  }
+
+  depth(): Promise<number> {
+    return Promise.resolve(this.rows.filter((r) => r.state === 'pending').length);
+  }
+
+  /** Test view: dead letters with their last error. */
+  deadLetters(): { seq: number; kind: OutboxKind; error: string | null }[] {
+    return this.rows.filter((r) => r.state === 'dead').map((r) => ({ seq: r.seq, kind: r.kind, error: r.lastError }));
+  }
+}
