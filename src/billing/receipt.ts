@@ -1,0 +1,229 @@
+import type { EventRow, SampleRow, SessionRow } from '../journal/ports.js';
+import type { StopReason } from '../session/recorder.js';
+import { computeCost, costSessionFromJournal, type CostBreakdown } from './cost.js';
+import { formatMinor } from './decimal.js';
+import { tariffSchema, type Tariff } from './tariff-schema.js';
+import { buildTimeline } from './timeline.js';
+import { formatWallTime } from './wall-clock.js';
+
+/** An instant on a receipt: UTC for machines, the station's wall clock for people. */
+export interface ReceiptTime {
+  readonly utc: string;
+  readonly local: string;
+}
+
+/** One priced line of a receipt. */
+export interface ReceiptLine {
+  readonly label: string;
+  readonly detail: string;
+  readonly amountMinor: number;
+  readonly amount: string;
+}
+
+/** A session's receipt (JSON form). Built only from the journal, so it can be reissued at any time. */
+export interface Receipt {
+  readonly version: 1;
+  readonly sessionId: number;
+  readonly connectorId: number;
+  readonly stationId: string | null;
+  readonly csmsTransactionId: number | null;
+  /** Only the last four characters are shown. */
+  readonly idTag: string | null;
+  readonly timeZone: string;
+  readonly times: {
+    readonly pluggedIn: ReceiptTime | null;
+    readonly authorized: ReceiptTime | null;
+    readonly started: ReceiptTime;
+    readonly stopped: ReceiptTime | null;
+    readonly unplugged: ReceiptTime | null;
+  };
+  readonly stopReason: StopReason | null;
+  /** False when the times were stamped before the clock was set from the CSMS or NTP. */
+  readonly clockTrusted: boolean;
+  readonly durations: { readonly connectedMs: number; readonly chargingMs: number; readonly idleMs: number };
+  readonly meter: { readonly startWh: number; readonly stopWh: number | null; readonly energyWh: number };
+  readonly currency: string;
+  readonly lines: readonly ReceiptLine[];
+  readonly net: string;
+  readonly tax: string;
+  readonly total: string;
+  readonly totalMinor: number;
+  /** False while the session is still running. */
+  readonly final: boolean;
+  readonly tariff: Tariff;
+  readonly rounding: string;
+  /** The meter's signed record of the last reading (OCMF …), passed through unchanged, when the meter signs. */
+  readonly signedMeterRecord: string | null;
+  readonly cost: CostBreakdown;
+}
+
+/** "****1234": enough to recognise one's card, not enough to copy it. */
+export function maskIdTag(idTag: string | null): string | null {
+  if (idTag === null) return null;
+  return idTag.length <= 4 ? '****' : `****${idTag.slice(-4)}`;
+}
+
+/**
+ * The tariff a session was billed under: the one stored with its cost breakdown, when the journal has a valid one,
+ * otherwise `fallback` (the tariff in force).
+ */
+export function tariffOfSession(session: SessionRow, fallback: Tariff): Tariff {
+  const stored = session.cost;
+  if (stored !== null && typeof stored === 'object' && 'tariff' in stored) {
+    const parsed = tariffSchema.safeParse((stored as { tariff: unknown }).tariff);
+    if (parsed.success) return parsed.data;
+  }
+  return fallback;
+}
+
+/** Inputs of a receipt beyond the journal rows. */
+export interface ReceiptOptions {
+  /** Used when the journal has no stored tariff for the session. */
+  readonly tariff: Tariff;
+  readonly stationTimeZone: string;
+  readonly stationId?: string | null;
+  readonly nowMs: number;
+}
+
+/** Builds a session's receipt from its journal rows, recomputing the cost under the tariff it was billed with. */
+export function buildReceipt(
+  session: SessionRow,
+  samples: readonly SampleRow[],
+  events: readonly EventRow[],
+  options: ReceiptOptions,
+): Receipt {
+  const tariff = tariffOfSession(session, options.tariff);
+  const cost = computeCost(tariff, costSessionFromJournal(session, samples, events), options.nowMs, options.stationTimeZone);
+  const timeline = buildTimeline(session, events, options.nowMs);
+  const zone = cost.timeZone;
+  const time = (ms: number | null): ReceiptTime | null =>
+    ms === null ? null : { utc: new Date(ms).toISOString(), local: formatWallTime(zone, ms) };
+  const money = (minor: number): string => formatMinor(minor, cost.minorUnits);
+  const ownSamples = samples.filter((s) => s.sessionId === null || s.sessionId === session.id).sort((a, b) => a.atMs - b.atMs);
+  const lastSample = ownSamples[ownSamples.length - 1];
+
+  return {
+    version: 1,
+    sessionId: session.id,
+    connectorId: session.connectorId,
+    stationId: options.stationId ?? null,
+    csmsTransactionId: session.csmsTransactionId,
+    idTag: maskIdTag(session.idTag),
+    timeZone: zone,
+    times: {
+      pluggedIn: time(timeline.pluggedInAtMs),
+      authorized: time(timeline.authorizedAtMs),
+      started: time(session.startAtMs) ?? { utc: '', local: '' },
+      stopped: time(session.stopAtMs),
+      unplugged: time(timeline.unpluggedAtMs),
+    },
+    stopReason: session.stopReason,
+    clockTrusted: session.clockTrusted,
+    durations: { connectedMs: timeline.connectedMs, chargingMs: timeline.chargingMs, idleMs: timeline.idleMs },
+    meter: { startWh: session.meterStartWh, stopWh: session.meterStopWh, energyWh: cost.energyWh },
+    currency: cost.currency,
+    lines: receiptLines(cost, zone).map((line) => ({ ...line, amount: money(line.amountMinor) })),
+    net: money(cost.netMinor),
+    tax: money(cost.taxMinor),
+    total: money(cost.totalMinor),
+    totalMinor: cost.totalMinor,
+    final: cost.final,
+    tariff,
+    rounding: cost.rounding,
+    signedMeterRecord: lastSample?.signedRecord ?? null,
+    cost,
+  };
+}
+
+function receiptLines(cost: CostBreakdown, zone: string): Omit<ReceiptLine, 'amount'>[] {
+  const lines: Omit<ReceiptLine, 'amount'>[] = cost.energy.map((segment) => ({
+    label: `Energy ${segment.band}`,
+    detail:
+      `${formatKwh(segment.wh)} kWh × ${segment.pricePerKwh}/kWh, ` +
+      `${formatWallTime(zone, segment.fromMs).slice(0, 16)}–${formatWallTime(zone, segment.toMs).slice(11, 16)}` +
+      (segment.interpolated ? ' (interpolated)' : ''),
+    amountMinor: segment.amountMinor,
+  }));
+  if (cost.time.pricePerHour !== '0' || cost.time.amountMinor !== 0) {
+    lines.push({
+      label: 'Charging time',
+      detail: `${formatDuration(cost.time.chargingMs)} × ${cost.time.pricePerHour}/h`,
+      amountMinor: cost.time.amountMinor,
+    });
+  }
+  if (cost.idle.pricePerMinute !== '0' || cost.idle.amountMinor !== 0) {
+    lines.push({
+      label: 'Idle fee',
+      detail: `${formatDuration(cost.idle.billableMs)} after ${formatDuration(cost.idle.graceMs)} grace × ${cost.idle.pricePerMinute}/min`,
+      amountMinor: cost.idle.amountMinor,
+    });
+  }
+  if (cost.flatFeeMinor !== 0) lines.push({ label: 'Session fee', detail: '', amountMinor: cost.flatFeeMinor });
+  if (cost.cap.applied !== null) {
+    lines.push({
+      label: cost.cap.applied === 'min' ? 'Minimum price' : 'Maximum price',
+      detail: cost.cap.applied === 'min' ? `raised to ${cost.tariff.minPrice}` : `capped at ${cost.tariff.maxPrice ?? ''}`,
+      amountMinor: cost.cap.adjustmentMinor,
+    });
+  }
+  return lines;
+}
+
+/** The receipt as readable text (UTF-8, fixed-width friendly). */
+export function renderReceiptText(receipt: Receipt): string {
+  const out: string[] = [];
+  const row = (label: string, value: string): void => {
+    out.push(`${label.padEnd(14)}${value}`);
+  };
+  out.push(`Charging receipt — session ${receipt.sessionId}${receipt.final ? '' : ' (RUNNING, not final)'}`);
+  if (receipt.stationId !== null) row('Station', `${receipt.stationId}, connector ${receipt.connectorId}`);
+  else row('Connector', String(receipt.connectorId));
+  if (receipt.csmsTransactionId !== null) row('Transaction', String(receipt.csmsTransactionId));
+  row('Id tag', receipt.idTag ?? '(free vend)');
+  const times = receipt.times;
+  if (times.pluggedIn) row('Plugged in', times.pluggedIn.local);
+  if (times.authorized) row('Authorized', times.authorized.local);
+  row('Started', times.started.local);
+  if (times.stopped) row('Stopped', `${times.stopped.local}${receipt.stopReason ? ` (${receipt.stopReason})` : ''}`);
+  if (times.unplugged) row('Unplugged', times.unplugged.local);
+  if (!receipt.clockTrusted) out.push('              Note: times stamped before the clock was synchronised.');
+  row(
+    'Durations',
+    `connected ${formatDuration(receipt.durations.connectedMs)}, charging ${formatDuration(receipt.durations.chargingMs)}, ` +
+      `idle ${formatDuration(receipt.durations.idleMs)}`,
+  );
+  row('Meter start', `${receipt.meter.startWh} Wh`);
+  row('Meter stop', receipt.meter.stopWh === null ? '(running)' : `${receipt.meter.stopWh} Wh`);
+  row('Energy', `${formatKwh(receipt.meter.energyWh)} kWh`);
+  row('Tariff', `${receipt.tariff.id} (${receipt.currency}, ${receipt.timeZone}, prices net of ${receipt.tariff.taxRatePercent} % tax)`);
+  out.push('');
+  const amountWidth = Math.max(...[receipt.total, receipt.net, ...receipt.lines.map((l) => l.amount)].map((a) => a.length));
+  const line = (label: string, detail: string, amount: string): void => {
+    out.push(`  ${label.padEnd(22)}${detail.padEnd(52)}${amount.padStart(amountWidth)} ${receipt.currency}`);
+  };
+  for (const l of receipt.lines) line(l.label, l.detail, l.amount);
+  line('Net', '', receipt.net);
+  line(`Tax ${receipt.tariff.taxRatePercent} %`, '', receipt.tax);
+  line('TOTAL', '', receipt.total);
+  out.push('');
+  out.push(`Rounding: ${receipt.rounding}.`);
+  if (receipt.signedMeterRecord !== null) {
+    out.push('Signed meter record (verify with the meter vendor’s transparency software):');
+    out.push(receipt.signedMeterRecord);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** "1 h 05 min", "12 min", "45 s". */
+export function formatDuration(ms: number): string {
+  const totalSeconds = Math.round(ms / 1000);
+  if (totalSeconds < 60) return `${totalSeconds} s`;
+  const totalMinutes = Math.floor(totalSeconds / 60);
+  if (totalMinutes < 60) return `${totalMinutes} min`;
+  return `${Math.floor(totalMinutes / 60)} h ${String(totalMinutes % 60).padStart(2, '0')} min`;
+}
+
+/** Whole Wh as kWh with three decimals, without floats: 28001 → "28.001". */
+export function formatKwh(wh: number): string {
+  return formatMinor(wh, 3);
+}
