@@ -1,11 +1,10 @@
 import modbusSerial from 'modbus-serial';
 import type { Logger } from 'pino';
 import { MeterReadError, type EnergyMeter, type MeterErrorKind, type MeterSample, type PhaseReading } from '../meter.js';
-import { applyScale, decodeRegisters, registerCount } from './codec.js';
 import type { ModbusMeterConfig } from './config.js';
 import type { ByteLink } from './link.js';
 import { registerMapFor } from './maps/index.js';
-import { computePollPlan, type PollBlock } from './poll-plan.js';
+import { computePollPlan, decodeBlock, type PollBlock } from './poll-plan.js';
 import type { MeterQuantity, RegisterMap } from './register-map.js';
 import { RtuClientPort } from './rtu-port.js';
 import { openSerialLink } from './serial-link.js';
@@ -112,15 +111,7 @@ export class ModbusMeter implements EnergyMeter {
     const values = new Map<MeterQuantity, number>();
     for (const block of this.plan) {
       const registers = await this.readBlock(block);
-      for (const planned of block.fields) {
-        const at = planned.offset * 2;
-        const raw = decodeRegisters(
-          registers.subarray(at, at + registerCount(planned.field.type) * 2),
-          planned.field.type,
-          planned.field.wordOrder,
-        );
-        values.set(planned.quantity, applyScale(raw, planned.field.scale));
-      }
+      for (const [quantity, value] of decodeBlock(block, registers)) values.set(quantity, value);
     }
     const sample = this.assemble(values);
     this.lastGoodImportWh = sample.importWh;

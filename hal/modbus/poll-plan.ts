@@ -1,4 +1,4 @@
-import { registerCount } from './codec.js';
+import { applyScale, decodeRegisters, registerCount } from './codec.js';
 import type { MeterQuantity, ReadFunctionCode, RegisterField, RegisterMap } from './register-map.js';
 
 /** One field inside a block read: where its registers start, counted from the block's first register. */
@@ -52,4 +52,22 @@ export function computePollPlan(map: RegisterMap): PollBlock[] {
     count: b.end - b.start,
     fields: b.fields.map((f) => ({ ...f, offset: f.field.address - b.start })),
   }));
+}
+
+/**
+ * Decodes the fields of `block` from its registers as they came off the wire (2 × block.count bytes of a frame that
+ * passed every check), scaled to V, A, W, Wh, Hz.
+ * @throws RangeError when `registers` is not exactly the block's length (a caller bug).
+ */
+export function decodeBlock(block: PollBlock, registers: Uint8Array): Map<MeterQuantity, number> {
+  if (registers.length !== block.count * 2) {
+    throw new RangeError(`block at ${block.start} needs ${block.count * 2} bytes, got ${registers.length}`);
+  }
+  const values = new Map<MeterQuantity, number>();
+  for (const planned of block.fields) {
+    const at = planned.offset * 2;
+    const raw = decodeRegisters(registers.subarray(at, at + registerCount(planned.field.type) * 2), planned.field.type, planned.field.wordOrder);
+    values.set(planned.quantity, applyScale(raw, planned.field.scale));
+  }
+  return values;
 }
