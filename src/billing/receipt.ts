@@ -70,7 +70,7 @@ export function maskIdTag(idTag: string | null): string | null {
 export function tariffOfSession(session: SessionRow, fallback: Tariff): Tariff {
   const stored = session.cost;
   if (stored !== null && typeof stored === 'object' && 'tariff' in stored) {
-    const parsed = tariffSchema.safeParse((stored as { tariff: unknown }).tariff);
+    const parsed = tariffSchema.safeParse(stored.tariff);
     if (parsed.success) return parsed.data;
   }
   return fallback;
