@@ -49,8 +49,6 @@ export const controlSchema = z
     /** Meter: consecutive failed reads, or seconds without a good sample, before meter-communication-lost. */
     meterMaxFailures: z.number().int().min(1).max(100).default(3),
     meterMaxSilenceS: z.number().min(1).max(600).default(10),
-    /** Meter poll interval (also the sampling of the session). */
-    meterPollIntervalMs: z.number().int().min(100).max(60_000).default(1000),
     temperature: z
       .object({
         derateC: z.number().default(65),

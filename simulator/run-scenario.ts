@@ -1,0 +1,163 @@
+import type { Clock } from '../src/clock.js';
+import type { StationConfig } from '../src/config/schema.js';
+import type { ChargePointStatus } from '../src/control/charger-fsm.js';
+import type { ControllerEvent } from '../src/control/charger-controller.js';
+import type { Logger } from '../src/logger.js';
+import type { SessionRecorder } from '../src/session/recorder.js';
+import type { Authorizer } from '../src/station.js';
+import { collectSummary, type RunSummary, type Scenario, type ScenarioContext } from './scenarios.js';
+import { createSimStation, type SimStation } from './sim-station.js';
+
+export interface RunScenarioOptions {
+  readonly scenario: Scenario;
+  readonly config: StationConfig;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly recorder?: SessionRecorder;
+  readonly authorizer?: Authorizer;
+  readonly meterPath?: 'modbus' | 'direct';
+  /** One human line per state change. */
+  readonly out?: (line: string) => void;
+  /** Seconds of station time between progress lines while charging (0: none). */
+  readonly statusIntervalS?: number;
+  /** Resolves when the run must end (Ctrl-C). */
+  readonly interrupted?: Promise<void>;
+  /** Called once the simulated station is up (the CLI attaches its stdin commands here). */
+  readonly onReady?: (sim: SimStation) => void;
+}
+
+export interface ScenarioResult extends RunSummary {
+  /** What did not go as the scenario expects (empty when it passed). */
+  readonly problems: string[];
+}
+
+/** Describes a controller event as one short line, or null for events not worth a line. */
+export function describeEvent(e: ControllerEvent): string | null {
+  switch (e.type) {
+    case 'status':
+      return `status ${e.status} (was ${e.previous})`;
+    case 'fault':
+      return e.event.type === 'raised'
+        ? `fault ${e.event.fault.definition.name} raised [${e.event.fault.definition.severity}]: ${e.event.fault.detail ?? ''} — ${e.event.fault.definition.driverMessage}`
+        : `fault ${e.event.name} cleared (${e.event.how})`;
+    case 'limit':
+      return `offer ${e.offer.amps} A, ${e.offer.reason}`;
+    case 'session-started':
+      return `session ${e.sessionId} started for ${e.idTag ?? 'free vend'}, meter ${e.meterStartWh} Wh`;
+    case 'session-stopped':
+      return `session ${e.sessionId} stopped (${e.reason}), meter ${e.meterStopWh} Wh`;
+    case 'pilot':
+      return `pilot ${e.event.name} → ${e.event.state}`;
+    case 'contactor':
+      return `contactor ${e.position}`;
+  }
+}
+
+/** Runs one scenario on a fresh simulated station and returns its summary. */
+export async function runScenario(opts: RunScenarioOptions): Promise<ScenarioResult> {
+  const { clock, config, scenario } = opts;
+  const sim = await createSimStation({
+    config,
+    clock,
+    logger: opts.logger,
+    meterPath: opts.meterPath ?? 'modbus',
+    ...(opts.recorder ? { recorder: opts.recorder } : {}),
+    ...(opts.authorizer ? { authorizer: opts.authorizer } : {}),
+  });
+  const { station, world } = sim;
+  const summary = collectSummary(scenario.name, station, clock);
+  const startMono = clock.monotonicMs();
+  const stamp = (): string => {
+    const s = Math.floor((clock.monotonicMs() - startMono) / 1000);
+    const hh = String(Math.floor(s / 3600)).padStart(2, '0');
+    const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
+    const ss = String(s % 60).padStart(2, '0');
+    return `${hh}:${mm}:${ss}`;
+  };
+  const out = opts.out ?? (() => undefined);
+  station.onEvent((e) => {
+    const line = describeEvent(e);
+    if (line) out(`[${stamp()}] ${line}`);
+  });
+  let stopRequested = false;
+  const onInterrupt = new Set<() => void>();
+  void opts.interrupted?.then(() => {
+    stopRequested = true;
+    for (const f of [...onInterrupt]) f();
+  });
+  let progress: ReturnType<Clock['setInterval']> | undefined;
+  if ((opts.statusIntervalS ?? 0) > 0) {
+    progress = clock.setInterval(() => {
+      const s = station.controller.snapshot();
+      if (s.session !== 'active') return;
+      const sample = station.controller.meterPoller.latest();
+      const kw = ((sample?.totalPowerW ?? 0) / 1000).toFixed(1);
+      out(`[${stamp()}] ${s.status}: ${kw} kW, offer ${s.offeredA} A, SoC ${world.ev.socPercent.toFixed(1)} %, meter ${sample?.importWh ?? '?'} Wh`);
+    }, (opts.statusIntervalS ?? 0) * 1000);
+  }
+
+  const wait = (ms: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (stopRequested) {
+        reject(new Interrupted());
+        return;
+      }
+      const cancel = (): void => {
+        clock.clearTimeout(timer);
+        reject(new Interrupted());
+      };
+      const timer = clock.setTimeout(() => {
+        onInterrupt.delete(cancel);
+        resolve();
+      }, ms);
+      onInterrupt.add(cancel);
+    });
+  const waitFor = async (predicate: () => boolean, what: string, timeoutMs: number): Promise<void> => {
+    const deadline = clock.monotonicMs() + timeoutMs;
+    while (!predicate()) {
+      if (stopRequested) throw new Interrupted();
+      if (clock.monotonicMs() >= deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+      await wait(100);
+    }
+  };
+  const ctx: ScenarioContext = {
+    world,
+    station,
+    clock,
+    idTag: config.simulator.idTag,
+    wait,
+    waitFor,
+    waitForStatus: (status: ChargePointStatus, timeoutMs) =>
+      waitFor(() => station.controller.snapshot().status === status, `status ${status}`, timeoutMs),
+    arrive: (profile) => {
+      world.replaceEv({ ...config.simulator.ev, ...profile });
+      world.plug();
+    },
+    note: (message) => {
+      summary.notes.push(message);
+      out(`[${stamp()}] note: ${message}`);
+    },
+    stopping: () => stopRequested,
+  };
+
+  opts.onReady?.(sim);
+  const problems: string[] = [];
+  try {
+    await scenario.run(ctx);
+  } catch (err) {
+    if (!(err instanceof Interrupted)) problems.push(`scenario failed: ${(err as Error).message}`);
+  }
+  if (progress !== undefined) clock.clearInterval(progress);
+  await sim.close(stopRequested ? 'Local' : 'Other');
+  summary.simulatedSeconds = Math.round((clock.monotonicMs() - startMono) / 1000);
+  summary.finalStatus = station.controller.snapshot().status;
+  if (!stopRequested || !scenario.endless) problems.push(...(scenario.check?.(summary) ?? []));
+  return { ...summary, problems };
+}
+
+/** Thrown inside waits when the run is interrupted; ends the scenario quietly. */
+class Interrupted extends Error {
+  constructor() {
+    super('interrupted');
+  }
+}

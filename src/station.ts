@@ -1,0 +1,112 @@
+import type { StationHardware } from '../hal/index.js';
+import { systemClock, type Clock } from './clock.js';
+import type { StationConfig } from './config/schema.js';
+import { ChargerController, type ControllerEvent } from './control/charger-controller.js';
+import type { StopReason } from './control/charger-fsm.js';
+import { createLogger, type Logger } from './logger.js';
+import { MemoryRecorder } from './session/memory-recorder.js';
+import type { SessionRecorder } from './session/recorder.js';
+
+/** Decides whether an id tag may charge (OCPP's Authorize, local list and cache plug in here). */
+export type Authorizer = (idTag: string) => Promise<{ readonly status: 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx' }>;
+
+export interface StationDeps {
+  readonly config: StationConfig;
+  readonly hardware: StationHardware;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Where session facts become durable; without one the station keeps them in memory and says so. */
+  readonly recorder?: SessionRecorder;
+  /** Without one every tag is accepted locally (bench use). */
+  readonly authorizer?: Authorizer;
+}
+
+export interface Station {
+  readonly controller: ChargerController;
+  readonly recorder: SessionRecorder;
+  /** Synchronous: opens the contactor and sets the pilot to state F. Never throws, safe to call repeatedly. */
+  enterSafeState(reason: string): void;
+  /** Graceful: stops a running session with the reason, opens, pilot F, disposes drivers. */
+  shutdown(reason: string): Promise<void>;
+  /** Called on every control-loop tick (about every 100 ms): drive WATCHDOG=1 from here. */
+  onTick(listener: () => void): () => void;
+  /** A card tapped at the reader: starts (after authorization) or stops the session it belongs to. */
+  tap(idTag: string): Promise<'started' | 'stopped' | 'rejected' | 'ignored'>;
+  onEvent(listener: (event: ControllerEvent) => void): () => void;
+}
+
+const stopReasons: ReadonlySet<string> = new Set<StopReason>([
+  'EmergencyStop', 'EVDisconnected', 'HardReset', 'Local', 'Other', 'PowerLoss', 'Reboot', 'Remote', 'SoftReset',
+  'UnlockCommand', 'DeAuthorized',
+]);
+
+/**
+ * The composition root of the control side: wires the drivers chosen by the caller (`evse run` picks real ones,
+ * `evse sim` the simulator's) to the control core and the session recorder, and starts them.
+ */
+export function startStation(deps: StationDeps): Promise<Station> {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.logger ?? createLogger();
+  const { config, hardware } = deps;
+  let recorder = deps.recorder;
+  if (!recorder) {
+    log.warn('no journal configured: sessions are kept in memory only and lost on exit');
+    recorder = new MemoryRecorder();
+  }
+  const authorizer: Authorizer = deps.authorizer ?? (() => Promise.resolve({ status: 'Accepted' }));
+  const controller = new ChargerController({
+    hardware,
+    control: config.control,
+    limits: config.limits,
+    phases: config.station.phases,
+    meterPollIntervalMs: config.meter.pollIntervalMs,
+    sessions: recorder,
+    clock,
+    log: log.child({ module: 'control' }),
+  });
+  controller.start();
+  let sessionIdTag: string | null = null;
+  controller.onEvent((e) => {
+    if (e.type === 'session-started') sessionIdTag = e.idTag;
+    if (e.type === 'session-stopped') sessionIdTag = null;
+  });
+
+  let closing: Promise<void> | null = null;
+  const station: Station = {
+    controller,
+    recorder,
+    enterSafeState: (reason) => controller.enterSafeState(reason),
+    onTick: (l) => controller.onTick(l),
+    onEvent: (l) => controller.onEvent(l),
+    async tap(idTag) {
+      const s = controller.snapshot();
+      if (s.session === 'active' || s.session === 'starting') {
+        if (sessionIdTag === idTag || s.authorization?.idTag === idTag) {
+          controller.stop('Local', idTag);
+          return 'stopped';
+        }
+        return 'ignored';
+      }
+      const { status } = await authorizer(idTag);
+      if (status !== 'Accepted') return 'rejected';
+      controller.authorize(idTag);
+      return 'started';
+    },
+    shutdown(reason) {
+      closing ??= (async () => {
+        const stopReason: StopReason = stopReasons.has(reason) ? (reason as StopReason) : 'Other';
+        if (controller.snapshot().session !== 'none') controller.stop(stopReason, undefined, true);
+        await controller.settle();
+        await controller.dispose();
+        await Promise.allSettled([
+          hardware.meter.close(),
+          hardware.pilot.close(),
+          hardware.contactor.dispose(),
+          hardware.inputs.dispose(),
+        ]);
+      })();
+      return closing;
+    },
+  };
+  return Promise.resolve(station);
+}
