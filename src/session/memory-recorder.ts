@@ -60,7 +60,7 @@ export class MemoryRecorder implements SessionRecorder {
       fn(session);
       return Promise.resolve();
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
   }
 }
