@@ -48,7 +48,10 @@ export type UnavailableListener = (err: EvseError) => void;
 export interface Journal extends SessionRecorder, OutboxStore, KeyValueStore, JournalReader {
   /** Where the file is and what the integrity check at open found. */
   readonly openReport: OpenReport;
-  /** True from a storage failure until the next successful commit. */
+  /**
+   * True from a storage failure until the next successful commit; while true, startSession rejects at once
+   * (a session that could not be billed must not start).
+   */
   readonly unavailable: boolean;
   /**
    * Boot recovery: closes every session found open (PowerLoss, or the journaled clean-shutdown kind) with meterStop =
@@ -230,6 +233,12 @@ class WorkerJournal implements Journal {
 
   // SessionRecorder
   startSession(start: SessionStart): Promise<number> {
+    // A session that starts on a failing journal could not be billed: refuse until a commit succeeded again.
+    if (this.failed) {
+      return Promise.reject(
+        new EvseError(EvseErrorCode.JournalUnavailable, 'journal unavailable: no new session until a commit succeeds again'),
+      );
+    }
     return this.call('startSession', start, this.clock.nowMs());
   }
   recordSample(sessionId: number, sample: MeterSample): Promise<void> {

@@ -2,7 +2,7 @@ import type { JournalStore } from './store.js';
 import type { PruneReport } from './types.js';
 
 /** Rows deleted per transaction while enforcing the disk budget: short commits, the uplink is never held long. */
-const budgetChunkRows = 2000;
+const budgetChunkRows = 250;
 
 /**
  * A row's session is settled when it is stopped and every outbox message of it was delivered. Only then (or for

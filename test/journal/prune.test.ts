@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { prune, liveBytes } from '../../src/journal/prune.js';
+import type { JournalStore } from '../../src/journal/store.js';
+import { openTestStore, sampleAt, sessionStart, tempStateDir } from './support/helpers.js';
+
+const day = 86_400_000;
+const t0 = Date.UTC(2026, 0, 1);
+
+describe('journal retention and disk budget', function () {
+  let state: ReturnType<typeof tempStateDir>;
+  let store: JournalStore;
+  beforeEach(function () {
+    state = tempStateDir();
+    store = openTestStore(state.dir);
+  });
+  afterEach(function () {
+    store.close();
+    state.cleanup();
+  });
+
+  /** A session of `samples` samples starting at `at`; delivered to the CSMS when `deliver`. */
+  function session(at: number, samples: number, deliver: boolean): number {
+    const wh = (store.lastMeterWh() ?? 0) + 1;
+    const id = store.startSession(sessionStart(at, wh), at);
+    for (let i = 1; i <= samples; i++) {
+      store.recordSample(id, sampleAt(wh + i, at + i * 1000));
+      if (i % 10 === 0) store.enqueue('MeterValues', id, { wh: wh + i }, at + i * 1000);
+    }
+    store.recordEvent(id, { kind: 'energy-flow-started', atMs: at + 500 });
+    store.stopSession(id, { stopAtMs: at + samples * 1000, meterStopWh: wh + samples, reason: 'Local' }, at);
+    if (deliver) {
+      for (let m = store.head(); m && m.sessionId === id; m = store.head()) {
+        store.markDelivered(m.seq, { transactionId: id, raw: null }, at);
+      }
+    }
+    return id;
+  }
+
+  it('prunes delivered samples, events and outbox rows older than the retention, and keeps sessions', function () {
+    const old = session(t0, 20, true);
+    const recent = session(t0 + 30 * day, 20, true);
+    const report = prune(store, t0 + 40 * day, 20 * day, 1024 * 1024 * 1024);
+    assert.deepEqual([report.samples, report.events, report.outbox, report.overBudget], [20, 1, 4, false]);
+    assert.equal(store.samples(old).length, 0);
+    assert.equal(store.events(old).length, 0);
+    assert.equal(store.session(old)?.meterStopWh, 21, 'the billing record stays');
+    assert.equal(store.samples(recent).length, 20);
+  });
+
+  it('never prunes data of a session the CSMS has not acknowledged, however old', function () {
+    const delivered = session(t0, 20, true);
+    const undelivered = session(t0 + day, 20, false);
+    const report = prune(store, t0 + 400 * day, day, 1024 * 1024 * 1024);
+    assert.equal(report.samples, 20);
+    assert.equal(store.samples(delivered).length, 0);
+    assert.equal(store.samples(undelivered).length, 20);
+    assert.equal(store.events(undelivered).length, 1);
+    assert.equal(store.depth(), 4, 'Start, 2 × MeterValues, Stop still queued');
+  });
+
+  it('keeps the samples of the open session', function () {
+    const id = store.startSession(sessionStart(t0, 0), t0);
+    store.recordSample(id, sampleAt(1, t0 + 1000));
+    prune(store, t0 + 1000 * day, day, 1);
+    assert.equal(store.samples(id).length, 1);
+  });
+
+  it('over the disk budget removes the oldest delivered data first, never undelivered data, and says when that is not enough', function () {
+    const sessions = [0, 1, 2, 3].map((i) => session(t0 + i * day, 400, true));
+    const undelivered = session(t0 + 5 * day, 400, false);
+    const full = liveBytes(store);
+    const budget = Math.floor(full * 0.8);
+    const report = prune(store, t0 + 6 * day, 365 * day, budget);
+    assert.ok(report.samples > 0);
+    assert.ok(report.bytesAfter <= budget, `${report.bytesAfter} > ${budget}`);
+    const left = sessions.map((id) => store.samples(id).length);
+    assert.equal(left[0], 0, 'oldest first');
+    assert.deepEqual([...left].sort((a, b) => a - b), left, `older sessions lose samples first: ${left.join(', ')}`);
+    assert.equal(left[3], 400, 'the newest delivered session is kept while the budget allows');
+    assert.equal(store.samples(undelivered).length, 400);
+
+    const squeezed = prune(store, t0 + 6 * day, 365 * day, 4096);
+    assert.equal(squeezed.overBudget, true);
+    assert.equal(store.samples(undelivered).length, 400, 'undelivered data survives even an impossible budget');
+    assert.equal(store.depth(), 42);
+  });
+});
