@@ -97,8 +97,18 @@ export type EnergyBand = Tariff['energyBands'][number];
 /** A sensible default: free charging in EUR until the operator configures prices. */
 export const defaultTariff: Tariff = tariffSchema.parse({});
 
-/** Flags overlaps (naming both bands and the span) and gaps (naming the day and the span) per day. */
+/**
+ * Flags overlaps (naming both bands and the span) and gaps (naming the span), each once with every day it affects,
+ * so a band missing on all seven days gives one line, not seven.
+ */
 function checkBandCoverage(bands: readonly EnergyBand[], ctx: z.RefinementCtx): void {
+  const gaps = new Map<string, { days: DayName[] }>();
+  const overlaps = new Map<string, { later: number; message: string; days: DayName[] }>();
+  const note = <V extends { days: DayName[] }>(map: Map<string, V>, key: string, day: DayName, fresh: () => V): void => {
+    const entry = map.get(key) ?? fresh();
+    entry.days.push(day);
+    map.set(key, entry);
+  };
   for (const day of dayNames) {
     const spans = bands
       .map((band, index) => ({ index, from: minuteOfDay(band.from), to: minuteOfDay(band.to), days: band.days }))
@@ -108,27 +118,28 @@ function checkBandCoverage(bands: readonly EnergyBand[], ctx: z.RefinementCtx): 
     let lastOwner: (typeof spans)[number] | undefined;
     for (const span of spans) {
       if (span.from > coveredUntil) {
-        addGap(ctx, day, coveredUntil, span.from);
+        note(gaps, `${formatMinute(coveredUntil)}–${formatMinute(span.from)}`, day, () => ({ days: [] }));
       } else if (span.from < coveredUntil && lastOwner !== undefined) {
         // Report on the later-listed band of the pair, pointing at the other one.
         const [earlier, later] = lastOwner.index < span.index ? [lastOwner, span] : [span, lastOwner];
-        ctx.addIssue({
-          code: 'custom',
-          message: `overlaps energyBands.${earlier.index} on ${day} from ${formatMinute(span.from)} to ${formatMinute(Math.min(coveredUntil, span.to))}`,
-          path: ['energyBands', later.index],
-        });
+        const what = `energyBands.${earlier.index} from ${formatMinute(span.from)} to ${formatMinute(Math.min(coveredUntil, span.to))}`;
+        note(overlaps, `${later.index} ${what}`, day, () => ({ later: later.index, message: `overlaps ${what}`, days: [] }));
       }
       if (span.to > coveredUntil) {
         coveredUntil = span.to;
         lastOwner = span;
       }
     }
-    if (coveredUntil < MINUTES_PER_DAY) addGap(ctx, day, coveredUntil, MINUTES_PER_DAY);
+    if (coveredUntil < MINUTES_PER_DAY) {
+      note(gaps, `${formatMinute(coveredUntil)}–${formatMinute(MINUTES_PER_DAY)}`, day, () => ({ days: [] }));
+    }
   }
-}
-
-function addGap(ctx: z.RefinementCtx, day: DayName, from: number, to: number): void {
-  ctx.addIssue({ code: 'custom', message: `no band covers ${day} ${formatMinute(from)}–${formatMinute(to)}`, path: ['energyBands'] });
+  for (const overlap of overlaps.values()) {
+    ctx.addIssue({ code: 'custom', message: `${overlap.message} on ${overlap.days.join(', ')}`, path: ['energyBands', overlap.later] });
+  }
+  for (const [span, gap] of gaps) {
+    ctx.addIssue({ code: 'custom', message: `no band covers ${span} on ${gap.days.join(', ')}`, path: ['energyBands'] });
+  }
 }
 
 function formatMinute(minute: number): string {

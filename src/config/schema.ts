@@ -4,6 +4,7 @@ import { ocppSchema } from '../ocpp/config.js';
 import { journalConfigSchema } from '../journal/config.js';
 import { gpioConfigSchema } from '../../hal/gpio/config.js';
 import { meterConfigSchema } from '../../hal/modbus/config.js';
+import { defaultTariff, tariffSchema } from '../billing/tariff-schema.js';
 
 /**
  * The station's configuration: one schema for the whole file. Each area keeps its section in its own module;
@@ -19,6 +20,7 @@ export const configSchema = z
     journal: journalConfigSchema.default(journalConfigSchema.parse({})),
     gpio: gpioConfigSchema.optional(),
     meter: meterConfigSchema.default(meterConfigSchema.parse({ driver: 'sim' })),
+    tariff: tariffSchema.default(defaultTariff),
   })
   .strict();
 

@@ -3,6 +3,7 @@ import { EvseError, EvseErrorCode } from '../../src/errors.js';
 import { defaultTariff, parseTariff, tariffSchema } from '../../src/billing/tariff-schema.js';
 import { TariffHolder } from '../../src/billing/tariff-holder.js';
 import { minorUnitsOf } from '../../src/billing/currencies.js';
+import { parseConfig } from '../../src/config/load.js';
 
 /** Asserts parseTariff rejects `input` with a TariffInvalid error whose message contains every fragment. */
 function assertRejected(input: unknown, ...fragments: string[]): void {
@@ -61,7 +62,7 @@ describe('billing/tariff-schema', () => {
           { days: ['tue'], from: '07:00', to: '24:00', pricePerKwh: '0.4' },
         ],
       },
-      'energyBands.1: overlaps energyBands.0 on tue from 07:00 to 09:00',
+      'energyBands.1: overlaps energyBands.0 from 07:00 to 09:00 on tue',
     );
   });
 
@@ -73,8 +74,7 @@ describe('billing/tariff-schema', () => {
           { from: '06:00', to: '24:00', days: weekend, pricePerKwh: '0.2' },
         ],
       },
-      'energyBands: no band covers sat 00:00–06:00',
-      'no band covers sun 00:00–06:00',
+      'energyBands: no band covers 00:00–06:00 on sat, sun',
     );
   });
 
@@ -115,6 +115,32 @@ describe('billing/tariff-schema', () => {
   it('round-trips: a parsed tariff parses to itself (the config can be printed and read back)', () => {
     const tariff = parseTariff({ maxPrice: 30, energyBands: [{ from: '00:00', to: '24:00', pricePerKwh: 0.5 }] });
     assert.deepEqual(tariffSchema.parse(JSON.parse(JSON.stringify(tariff))), tariff);
+  });
+
+  it('is the `tariff` section of the station config: defaulted from {}, bad fields named under tariff.', () => {
+    assert.deepEqual(parseConfig({}).tariff, defaultTariff);
+    assert.throws(
+      () => parseConfig({ tariff: { currency: 'EURO', energyBands: [{ days: ['mon'], from: '00:00', to: '24:00', pricePerKwh: 1 }] } }),
+      (err: unknown) =>
+        err instanceof EvseError &&
+        err.code === EvseErrorCode.ConfigInvalid &&
+        err.message.includes('tariff.currency') &&
+        err.message.includes('(got "EURO")') &&
+        err.message.includes('tariff.energyBands: no band covers 00:00–24:00 on tue, wed, thu, fri, sat, sun'),
+    );
+  });
+
+  it('names an overlap once with every day it affects', () => {
+    assertRejected(
+      {
+        energyBands: [
+          { days: weekdays, from: '00:00', to: '18:00', pricePerKwh: '0.2' },
+          { days: weekdays, from: '17:30', to: '24:00', pricePerKwh: '0.4' },
+          { days: weekend, from: '00:00', to: '24:00', pricePerKwh: '0.3' },
+        ],
+      },
+      'energyBands.1: overlaps energyBands.0 from 17:30 to 18:00 on mon, tue, wed, thu, fri',
+    );
   });
 
   describe('TariffHolder', () => {
