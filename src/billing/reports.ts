@@ -1,0 +1,303 @@
+import type { EventRow, JournalReader, SampleRow, SessionRow } from '../journal/ports.js';
+import type { StopReason } from '../session/recorder.js';
+import { computeCost, costSessionFromJournal, type CostBreakdown } from './cost.js';
+import { formatMinor } from './decimal.js';
+import { maskIdTag, tariffOfSession } from './receipt.js';
+import type { Tariff } from './tariff-schema.js';
+import { buildTimeline, type Interval, type SessionTimeline } from './timeline.js';
+import { formatWallTime, splitByWallClock, wallTimeAt } from './wall-clock.js';
+
+/** A session ready for reporting: its row, timeline and cost (under the tariff it was billed with). */
+export interface ReportSession {
+  readonly session: SessionRow;
+  readonly timeline: SessionTimeline;
+  readonly cost: CostBreakdown;
+}
+
+/** What reports need besides the journal. */
+export interface ReportContext {
+  /** Used for sessions without a stored tariff. */
+  readonly tariff: Tariff;
+  /** Reports bucket by this zone's wall clock. */
+  readonly timeZone: string;
+  readonly nowMs: number;
+}
+
+/** A time range [fromMs, toMs). */
+export interface ReportRange {
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+/** Prepares one session from its journal rows. */
+export function reportSession(
+  session: SessionRow,
+  samples: readonly SampleRow[],
+  events: readonly EventRow[],
+  context: ReportContext,
+): ReportSession {
+  const cost = computeCost(
+    tariffOfSession(session, context.tariff),
+    costSessionFromJournal(session, samples, events),
+    context.nowMs,
+    context.timeZone,
+  );
+  return { session, timeline: buildTimeline(session, events, context.nowMs), cost };
+}
+
+/** Reads the sessions that started in `range` with their samples and events, and prepares them. */
+export async function loadReportSessions(reader: JournalReader, range: ReportRange, context: ReportContext): Promise<ReportSession[]> {
+  const sessions = await reader.sessions(range);
+  const prepared: ReportSession[] = [];
+  for (const session of sessions) {
+    const [samples, events] = await Promise.all([reader.samples(session.id), reader.events(session.id)]);
+    prepared.push(reportSession(session, samples, events, context));
+  }
+  return prepared;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sessions
+
+/** One line per session. */
+export interface SessionReportRow {
+  readonly id: number;
+  readonly connectorId: number;
+  readonly idTag: string | null;
+  readonly start: string;
+  readonly stop: string | null;
+  readonly stopReason: StopReason | null;
+  readonly connectedMinutes: number;
+  readonly chargingMinutes: number;
+  readonly idleMinutes: number;
+  readonly energyWh: number;
+  readonly currency: string;
+  readonly totalMinor: number;
+  readonly total: string;
+  readonly clockTrusted: boolean;
+}
+
+/** The sessions report: one row per session, oldest first. */
+export function sessionsReport(sessions: readonly ReportSession[], timeZone: string): SessionReportRow[] {
+  return [...sessions]
+    .sort((a, b) => a.session.startAtMs - b.session.startAtMs)
+    .map(({ session, timeline, cost }) => ({
+      id: session.id,
+      connectorId: session.connectorId,
+      idTag: maskIdTag(session.idTag),
+      start: formatWallTime(timeZone, session.startAtMs),
+      stop: session.stopAtMs === null ? null : formatWallTime(timeZone, session.stopAtMs),
+      stopReason: session.stopReason,
+      connectedMinutes: minutes(timeline.connectedMs),
+      chargingMinutes: minutes(timeline.chargingMs),
+      idleMinutes: minutes(timeline.idleMs),
+      energyWh: cost.energyWh,
+      currency: cost.currency,
+      totalMinor: cost.totalMinor,
+      total: formatMinor(cost.totalMinor, cost.minorUnits),
+      clockTrusted: session.clockTrusted,
+    }));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Energy and revenue per period
+
+export const reportPeriods = ['day', 'week', 'month'] as const;
+export type ReportPeriod = (typeof reportPeriods)[number];
+
+/** Energy and revenue of the sessions that started in one period (per currency, should the tariff have changed it). */
+export interface EnergyPeriodRow {
+  readonly period: ReportPeriod;
+  /** "2026-06-01", ISO week "2026-W23", or "2026-06". */
+  readonly key: string;
+  readonly currency: string;
+  readonly sessions: number;
+  readonly energyWh: number;
+  readonly netMinor: number;
+  readonly taxMinor: number;
+  readonly revenueMinor: number;
+  readonly revenue: string;
+}
+
+/** Energy and revenue per day, ISO week and month of the session start on the station's wall clock. */
+export function energyReport(sessions: readonly ReportSession[], timeZone: string, periods: readonly ReportPeriod[] = reportPeriods): EnergyPeriodRow[] {
+  const rows = new Map<string, EnergyPeriodRow & { minorUnits: number }>();
+  for (const { session, cost } of sessions) {
+    for (const period of periods) {
+      const key = periodKey(period, timeZone, session.startAtMs);
+      const mapKey = `${period} ${key} ${cost.currency}`;
+      const row = rows.get(mapKey) ?? {
+        period,
+        key,
+        currency: cost.currency,
+        minorUnits: cost.minorUnits,
+        sessions: 0,
+        energyWh: 0,
+        netMinor: 0,
+        taxMinor: 0,
+        revenueMinor: 0,
+        revenue: '',
+      };
+      rows.set(mapKey, {
+        ...row,
+        sessions: row.sessions + 1,
+        energyWh: row.energyWh + cost.energyWh,
+        netMinor: row.netMinor + cost.netMinor,
+        taxMinor: row.taxMinor + cost.taxMinor,
+        revenueMinor: row.revenueMinor + cost.totalMinor,
+      });
+    }
+  }
+  const order = (p: ReportPeriod): number => periods.indexOf(p);
+  return [...rows.values()]
+    .sort((a, b) => order(a.period) - order(b.period) || a.key.localeCompare(b.key) || a.currency.localeCompare(b.currency))
+    .map(({ minorUnits, ...row }) => ({ ...row, revenue: formatMinor(row.revenueMinor, minorUnits) }));
+}
+
+/** The bucket of an instant: local date, ISO week, or month. */
+export function periodKey(period: ReportPeriod, timeZone: string, atMs: number): string {
+  const wall = wallTimeAt(timeZone, atMs);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  if (period === 'day') return `${wall.year}-${pad(wall.month)}-${pad(wall.day)}`;
+  if (period === 'month') return `${wall.year}-${pad(wall.month)}`;
+  // ISO 8601 week: the week belongs to the year of its Thursday.
+  const date = Date.UTC(wall.year, wall.month - 1, wall.day);
+  const thursday = date + (3 - wall.weekday) * 86_400_000;
+  const weekYear = new Date(thursday).getUTCFullYear();
+  const week = Math.floor((thursday - Date.UTC(weekYear, 0, 1)) / (7 * 86_400_000)) + 1;
+  return `${weekYear}-W${pad(week)}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Utilization
+
+/** One hour of the day in the peak-hours histogram. */
+export interface PeakHour {
+  readonly hour: number;
+  readonly occupiedMinutes: number;
+  readonly chargingMinutes: number;
+  readonly sessionsStarted: number;
+}
+
+/** How the station was used over a range. */
+export interface UtilizationReport {
+  readonly from: string;
+  readonly to: string;
+  readonly connectors: number;
+  readonly sessions: number;
+  /** Connector-time available: the range times the connectors. */
+  readonly availableMinutes: number;
+  readonly occupiedMinutes: number;
+  readonly chargingMinutes: number;
+  readonly idleMinutes: number;
+  /** Shares of the available time, 0–1. */
+  readonly occupiedShare: number;
+  readonly chargingShare: number;
+  readonly idleShare: number;
+  readonly averageConnectedMinutes: number;
+  readonly averageChargingMinutes: number;
+  readonly averageEnergyWh: number;
+  readonly energyWh: number;
+  /** Local hour of day 0–23, by the station's wall clock. */
+  readonly peakHours: readonly PeakHour[];
+}
+
+/**
+ * Utilization over `range`: occupied (plugged in), charging and idle time, clipped to the range, as shares of the
+ * connector-time available; a histogram per local hour of day; averages per session.
+ */
+export function utilizationReport(
+  sessions: readonly ReportSession[],
+  range: ReportRange,
+  timeZone: string,
+  connectors = 1,
+): UtilizationReport {
+  const spanMs = Math.max(0, range.toMs - range.fromMs) * connectors;
+  const hours = Array.from({ length: 24 }, (_, hour) => ({ hour, occupiedMs: 0, chargingMs: 0, sessionsStarted: 0 }));
+  let occupiedMs = 0;
+  let chargingMs = 0;
+  let idleMs = 0;
+  let energyWh = 0;
+  let connectedTotalMs = 0;
+  let chargingTotalMs = 0;
+  for (const { session, timeline, cost } of sessions) {
+    const occupied = clip({ fromMs: timeline.pluggedInAtMs, toMs: timeline.occupiedUntilMs }, range);
+    const charging = timeline.charging.map((i) => clip(i, range));
+    occupiedMs += length(occupied);
+    chargingMs += sum(charging.map(length));
+    idleMs += sum(timeline.idle.map((i) => length(clip(i, range))));
+    energyWh += cost.energyWh;
+    connectedTotalMs += timeline.connectedMs;
+    chargingTotalMs += timeline.chargingMs;
+    addPerHour(hours, timeZone, [occupied], 'occupiedMs');
+    addPerHour(hours, timeZone, charging, 'chargingMs');
+    const startHour = hours[Math.floor(wallTimeAt(timeZone, session.startAtMs).msOfDay / 3_600_000)];
+    if (startHour) startHour.sessionsStarted += 1;
+  }
+  const count = sessions.length;
+  const share = (ms: number): number => (spanMs > 0 ? round4(ms / spanMs) : 0);
+  return {
+    from: new Date(range.fromMs).toISOString(),
+    to: new Date(range.toMs).toISOString(),
+    connectors,
+    sessions: count,
+    availableMinutes: minutes(spanMs),
+    occupiedMinutes: minutes(occupiedMs),
+    chargingMinutes: minutes(chargingMs),
+    idleMinutes: minutes(idleMs),
+    occupiedShare: share(occupiedMs),
+    chargingShare: share(chargingMs),
+    idleShare: share(idleMs),
+    averageConnectedMinutes: count > 0 ? minutes(connectedTotalMs / count) : 0,
+    averageChargingMinutes: count > 0 ? minutes(chargingTotalMs / count) : 0,
+    averageEnergyWh: count > 0 ? Math.round(energyWh / count) : 0,
+    energyWh,
+    peakHours: hours.map((h) => ({
+      hour: h.hour,
+      occupiedMinutes: minutes(h.occupiedMs),
+      chargingMinutes: minutes(h.chargingMs),
+      sessionsStarted: h.sessionsStarted,
+    })),
+  };
+}
+
+function addPerHour(
+  hours: { occupiedMs: number; chargingMs: number }[],
+  timeZone: string,
+  intervals: readonly Interval[],
+  field: 'occupiedMs' | 'chargingMs',
+): void {
+  for (const interval of intervals) {
+    if (interval.toMs <= interval.fromMs) continue;
+    const pieces = splitByWallClock(timeZone, interval.fromMs, interval.toMs, (wall) => {
+      const hour = Math.floor(wall.msOfDay / 3_600_000);
+      return { key: hour, untilMinuteOfDay: (hour + 1) * 60 };
+    });
+    for (const piece of pieces) {
+      const bucket = hours[piece.key];
+      if (bucket) bucket[field] += piece.toMs - piece.fromMs;
+    }
+  }
+}
+
+function clip(interval: Interval, range: ReportRange): Interval {
+  const fromMs = Math.max(interval.fromMs, range.fromMs);
+  return { fromMs, toMs: Math.max(fromMs, Math.min(interval.toMs, range.toMs)) };
+}
+
+function length(interval: Interval): number {
+  return interval.toMs - interval.fromMs;
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+/** Whole minutes, rounded half-up (durations in reports; the exact ms stay in the timeline). */
+function minutes(ms: number): number {
+  return Math.round(ms / 60_000);
+}
+
+function round4(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
+}
