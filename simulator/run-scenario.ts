@@ -1,3 +1,4 @@
+import type { EnergyMeter } from '../hal/meter.js';
 import type { Clock } from '../src/clock.js';
 import type { StationConfig } from '../src/config/schema.js';
 import type { ChargePointStatus } from '../src/control/charger-fsm.js';
@@ -12,6 +13,11 @@ export interface RunScenarioOptions {
   readonly scenario: Scenario;
   readonly config: StationConfig;
   readonly clock: Clock;
+  /**
+   * Real time. Under `--speed N` the meter's Modbus round trips still take real milliseconds, so waits time out only
+   * once both the station-time limit and a floor of real time have passed, and meter silence is judged in real time.
+   */
+  readonly realClock?: Clock;
   readonly logger: Logger;
   readonly recorder?: SessionRecorder;
   readonly authorizer?: Authorizer;
@@ -24,6 +30,8 @@ export interface RunScenarioOptions {
   readonly interrupted?: Promise<void>;
   /** Called once the simulated station is up (the CLI attaches its stdin commands here). */
   readonly onReady?: (sim: SimStation) => void;
+  readonly initialRegisterWh?: number;
+  readonly beforeStart?: (meter: EnergyMeter) => Promise<void>;
 }
 
 export interface ScenarioResult extends RunSummary {
@@ -59,8 +67,11 @@ export async function runScenario(opts: RunScenarioOptions): Promise<ScenarioRes
   const sim = await createSimStation({
     config,
     clock,
+    ...(opts.realClock ? { ioClock: opts.realClock } : {}),
     logger: opts.logger,
     meterPath: opts.meterPath ?? 'modbus',
+    ...(opts.initialRegisterWh !== undefined ? { initialRegisterWh: opts.initialRegisterWh } : {}),
+    ...(opts.beforeStart ? { beforeStart: opts.beforeStart } : {}),
     ...(opts.recorder ? { recorder: opts.recorder } : {}),
     ...(opts.authorizer ? { authorizer: opts.authorizer } : {}),
   });
@@ -112,11 +123,15 @@ export async function runScenario(opts: RunScenarioOptions): Promise<ScenarioRes
       }, ms);
       onInterrupt.add(cancel);
     });
+  const realClock = opts.realClock ?? clock;
   const waitFor = async (predicate: () => boolean, what: string, timeoutMs: number): Promise<void> => {
     const deadline = clock.monotonicMs() + timeoutMs;
+    const realDeadline = realClock.monotonicMs() + REAL_TIME_FLOOR_MS;
     while (!predicate()) {
       if (stopRequested) throw new Interrupted();
-      if (clock.monotonicMs() >= deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+      if (clock.monotonicMs() >= deadline && realClock.monotonicMs() >= realDeadline) {
+        throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+      }
       await wait(100);
     }
   };
@@ -154,6 +169,9 @@ export async function runScenario(opts: RunScenarioOptions): Promise<ScenarioRes
   if (!stopRequested || !scenario.endless) problems.push(...(scenario.check?.(summary) ?? []));
   return { ...summary, problems };
 }
+
+/** Least real time a wait lasts before it may time out (a meter timeout plus its retry, with margin). */
+const REAL_TIME_FLOOR_MS = 5000;
 
 /** Thrown inside waits when the run is interrupted; ends the scenario quietly. */
 class Interrupted extends Error {

@@ -11,6 +11,8 @@ import { SimWorld } from './world.js';
 export interface SimStationOptions {
   readonly config: StationConfig;
   readonly clock: Clock;
+  /** Real time (meter silence), when `clock` is accelerated. */
+  readonly ioClock?: Clock;
   readonly logger: Logger;
   readonly recorder?: SessionRecorder;
   readonly authorizer?: Authorizer;
@@ -19,6 +21,10 @@ export interface SimStationOptions {
    * virtual line. `direct`: the model is read without a protocol (unit tests of the control core).
    */
   readonly meterPath?: 'modbus' | 'direct';
+  /** The simulated meter's import register at start (a bench run continues where the journal left off). */
+  readonly initialRegisterWh?: number;
+  /** Runs after the meter is up and before the station starts (journal recovery reads the meter here). */
+  readonly beforeStart?: (meter: EnergyMeter) => Promise<void>;
 }
 
 export interface SimStation {
@@ -33,9 +39,10 @@ export interface SimStation {
 export async function createSimStation(opts: SimStationOptions): Promise<SimStation> {
   const { config, clock } = opts;
   const ev = config.simulator.ev;
-  const world = new SimWorld(clock, ev);
+  const world = new SimWorld(clock, ev, 100, opts.initialRegisterWh);
   const source = () => world.electrical.sample(clock.nowMs());
   let meter: EnergyMeter;
+  let closeMeterPath: () => Promise<void> = () => Promise.resolve();
   if ((opts.meterPath ?? 'modbus') === 'modbus') {
     const sim = config.meter.driver === 'sim' ? config.meter : null;
     const virtual = await createVirtualModbusMeter(source, {
@@ -50,6 +57,7 @@ export async function createSimStation(opts: SimStationOptions): Promise<SimStat
     });
     world.meterSilence = (silent) => virtual.slave.setFault(silent ? 'no-answer' : null);
     meter = virtual.meter;
+    closeMeterPath = () => virtual.close();
   } else {
     const direct = new DirectSimMeter(source);
     world.meterSilence = (silent) => {
@@ -58,10 +66,12 @@ export async function createSimStation(opts: SimStationOptions): Promise<SimStat
     meter = direct;
   }
   world.start();
+  await opts.beforeStart?.(meter);
   const station = await startStation({
     config,
     hardware: { meter, pilot: world.pilot, contactor: world.contactor, inputs: world.inputs },
     clock,
+    ...(opts.ioClock ? { ioClock: opts.ioClock } : {}),
     logger: opts.logger,
     ...(opts.recorder ? { recorder: opts.recorder } : {}),
     ...(opts.authorizer ? { authorizer: opts.authorizer } : {}),
@@ -73,6 +83,7 @@ export async function createSimStation(opts: SimStationOptions): Promise<SimStat
     async close(reason = 'Other') {
       await station.shutdown(reason);
       world.stop();
+      await closeMeterPath().catch(() => undefined);
     },
   };
 }

@@ -30,7 +30,7 @@ export type SimFault = (typeof simFaults)[number];
  */
 export class SimWorld {
   ev: SimEv;
-  readonly electrical = new ElectricalModel();
+  readonly electrical: ElectricalModel;
   readonly pilot: SimPilot;
   readonly contactor: SimContactor;
   readonly inputs = new SimInputs();
@@ -43,7 +43,9 @@ export class SimWorld {
     private readonly clock: Clock,
     evProfile: EvProfile,
     private readonly tickMs = 100,
+    initialRegisterWh?: number,
   ) {
+    this.electrical = new ElectricalModel(initialRegisterWh);
     this.ev = new SimEv(evProfile);
     this.pilot = new SimPilot(() => ({
       plugged: this.ev.plugged,

@@ -14,6 +14,8 @@ export interface StationDeps {
   readonly config: StationConfig;
   readonly hardware: StationHardware;
   readonly clock?: Clock;
+  /** Real time for I/O judgements when `clock` is accelerated (the simulator). */
+  readonly ioClock?: Clock;
   readonly logger?: Logger;
   /** Where session facts become durable; without one the station keeps them in memory and says so. */
   readonly recorder?: SessionRecorder;
@@ -62,6 +64,7 @@ export function startStation(deps: StationDeps): Promise<Station> {
     meterPollIntervalMs: config.meter.pollIntervalMs,
     sessions: recorder,
     clock,
+    ioClock: deps.ioClock ?? clock,
     log: log.child({ module: 'control' }),
   });
   controller.start();

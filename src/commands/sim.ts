@@ -1,8 +1,200 @@
-import type { Command } from 'commander';
+import { createInterface } from 'node:readline';
+import { InvalidArgumentError, type Command } from 'commander';
+import { acceleratedClock, systemClock, type Clock } from '../clock.js';
+import { loadConfigFile, parseConfig } from '../config/load.js';
+import type { StationConfig } from '../config/schema.js';
+import { EvseError, EvseErrorCode } from '../errors.js';
+import { openJournal, type Journal } from '../journal/journal.js';
+import { createLogger } from '../logger.js';
+import { runScenario, type ScenarioResult } from '../../simulator/run-scenario.js';
+import { findScenario, scenarios } from '../../simulator/scenarios.js';
+import type { SimStation } from '../../simulator/sim-station.js';
+import { simFaults, type SimFault } from '../../simulator/world.js';
 
-/** `evse sim`: placeholder replaced by the simulator runner in this same change series. */
+interface SimOptions {
+  scenario: string;
+  speed: number;
+  json?: boolean;
+  config?: string;
+  stateDir?: string;
+  statusInterval: number;
+  interactive?: boolean;
+}
+
+function positiveNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a number > 0, got "${value}"`);
+    return n;
+  };
+}
+
+function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`must be a number ≥ 0, got "${value}"`);
+  return n;
+}
+
+const commandHelp = `commands on stdin while it runs:
+  plug | unplug             the simulated EV plugs in or leaves
+  tap [ID]                  an RFID card at the reader (starts or stops a session)
+  fault NAME [off]          inject or clear: ${simFaults.join(', ')}
+  reset                     operator reset of latched faults
+  limit AMPS | limit off    external current limit (as smart charging would set it)
+  status                    one line with the station's state
+  help`;
+
+/** `evse sim`: the whole station on simulated hardware, the meter read over a virtual Modbus RTU line. */
 export function registerSimCommand(program: Command): void {
-  program.command('sim').description('run the station on the simulator').action(() => {
-    throw new Error('evse sim is not wired yet');
+  program
+    .command('sim')
+    .description('run the station on the simulator (EV, meter over Modbus RTU, pilot, contactor)')
+    .option('--scenario <name>', `one of: ${scenarios.map((s) => s.name).join(', ')}`, 'continuous')
+    .option('--speed <n>', 'time acceleration (60 = one simulated minute per second)', positiveNumber('--speed'), 1)
+    .option('--json', 'print a JSON summary of the session(s) at the end (log lines go to stderr)')
+    .option('--config <file>', 'JSON config file (defaults fit the bench)')
+    .option('--state-dir <dir>', 'keep the journal in DIR, so a run survives a kill and a restart')
+    .option('--status-interval <s>', 'seconds of station time between progress lines (0: none)', nonNegativeNumber, 60)
+    .option('--interactive', 'read commands from stdin even when it is not a terminal')
+    .addHelpText('after', `\n${commandHelp}\n`)
+    .action(async (opts: SimOptions) => {
+      const scenario = findScenario(opts.scenario);
+      if (!scenario) {
+        throw new EvseError(
+          EvseErrorCode.UnknownScenario,
+          `unknown scenario "${opts.scenario}"; valid scenarios: ${scenarios.map((s) => s.name).join(', ')}`,
+        );
+      }
+      const config: StationConfig = opts.config ? loadConfigFile(opts.config) : parseConfig({});
+      const clock: Clock = opts.speed === 1 ? systemClock : acceleratedClock(opts.speed);
+      const write = (line: string): void => {
+        (opts.json ? process.stderr : process.stdout).write(`${line}\n`);
+      };
+      const logger = createLogger({ level: process.env['EVSE_LOG_LEVEL'] ?? 'warn', destination: process.stderr });
+
+      let journal: Journal | null = null;
+      let initialRegisterWh: number | undefined;
+      const stateDir = opts.stateDir ?? null;
+      if (stateDir !== null) {
+        journal = await openJournal({ ...config.journal, stateDir, clock, logger: logger.child({ module: 'journal' }) });
+        initialRegisterWh = (await journal.lastMeterWh()) ?? undefined;
+        if (journal.openReport.corruptMovedTo) write(`journal was corrupt; moved to ${journal.openReport.corruptMovedTo}`);
+      }
+
+      let interrupt: () => void = () => undefined;
+      const interrupted = new Promise<void>((resolve) => {
+        interrupt = resolve;
+      });
+      const onSignal = (): void => {
+        write('stopping (signal received)…');
+        interrupt();
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+
+      write(`evse sim: scenario ${scenario.name} — ${scenario.description} (speed ×${opts.speed})`);
+      let stdinClose: () => void = () => undefined;
+      let result: ScenarioResult;
+      try {
+        result = await runScenario({
+          scenario,
+          config,
+          clock,
+          realClock: systemClock,
+          logger,
+          ...(journal ? { recorder: journal } : {}),
+          out: write,
+          statusIntervalS: opts.statusInterval,
+          interrupted,
+          ...(initialRegisterWh !== undefined ? { initialRegisterWh } : {}),
+          beforeStart: async (meter) => {
+            if (!journal) return;
+            const report = await journal.recover(() => meter.read().then((s) => s.importWh));
+            for (const s of report.closed) {
+              write(`recovered session ${s.sessionId}: closed with ${s.reason}, meterStop ${s.meterStopWh} Wh (from the ${s.meterSource})`);
+            }
+          },
+          onReady: (sim) => {
+            journal?.onUnavailable((err) => sim.station.controller.raiseFault('journal-unavailable', err.message));
+            if (process.stdin.isTTY || opts.interactive) stdinClose = attachStdin(sim, config, write);
+          },
+        });
+      } finally {
+        stdinClose();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await journal?.close();
+      }
+
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      } else {
+        for (const s of result.sessions) {
+          write(
+            `session ${s.sessionId}: ${s.energyWh ?? '?'} Wh, ${s.startedAt} → ${s.stoppedAt ?? 'open'}, ${s.stopReason ?? 'not stopped'}${s.faults.length ? `, faults: ${s.faults.join(', ')}` : ''}`,
+          );
+        }
+        write(result.problems.length === 0 ? 'scenario done' : `scenario problems:\n  ${result.problems.join('\n  ')}`);
+      }
+      if (result.problems.length > 0) process.exitCode = 1;
+    });
+}
+
+/** Reads bench commands from stdin; returns a function that stops reading. */
+function attachStdin(sim: SimStation, config: StationConfig, write: (line: string) => void): () => void {
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  const { world, station } = sim;
+  rl.on('line', (raw) => {
+    const [cmd, arg, flag] = raw.trim().split(/\s+/);
+    switch (cmd) {
+      case undefined:
+      case '':
+        return;
+      case 'plug':
+        world.plug();
+        return;
+      case 'unplug':
+        world.unplug();
+        return;
+      case 'tap':
+        station.tap(arg ?? config.simulator.idTag).then(
+          (r) => write(`tap ${arg ?? config.simulator.idTag}: ${r}`),
+          (err: unknown) => write(`tap failed: ${(err as Error).message}`),
+        );
+        return;
+      case 'fault':
+        if (!arg || !(simFaults as readonly string[]).includes(arg)) {
+          write(`unknown fault "${arg ?? ''}"; one of: ${simFaults.join(', ')}`);
+          return;
+        }
+        world.inject(arg as SimFault, flag !== 'off');
+        return;
+      case 'reset':
+        write(`reset cleared: ${station.controller.resetFaults().join(', ') || 'nothing'}`);
+        return;
+      case 'limit': {
+        const amps = arg === 'off' ? null : Number(arg);
+        if (amps !== null && !(amps >= 0)) {
+          write(`limit needs amperes or "off", got "${arg ?? ''}"`);
+          return;
+        }
+        station.controller.setExternalLimit(amps);
+        return;
+      }
+      case 'status': {
+        const s = station.controller.snapshot();
+        const sample = station.controller.meterPoller.latest();
+        write(
+          `status ${s.status}, pilot ${s.pilot}, contactor ${s.contactor}, ${station.controller.currentOffer().reason}, meter ${sample?.importWh ?? '?'} Wh, ${((sample?.totalPowerW ?? 0) / 1000).toFixed(1)} kW, SoC ${world.ev.socPercent.toFixed(1)} %`,
+        );
+        return;
+      }
+      case 'help':
+        write(commandHelp);
+        return;
+      default:
+        write(`unknown command "${cmd}" (try: help)`);
+    }
   });
+  return () => rl.close();
 }

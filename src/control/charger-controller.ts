@@ -34,6 +34,8 @@ export interface ChargerControllerDeps {
   readonly meterPollIntervalMs: number;
   readonly sessions: SessionSink;
   readonly clock: Clock;
+  /** The clock of real I/O (meter silence); defaults to `clock`. Differs only under `evse sim --speed N`. */
+  readonly ioClock?: Clock;
   readonly log: Logger;
   readonly connectorId?: number;
 }
@@ -106,6 +108,7 @@ export class ChargerController {
       clock,
       this.faults,
       deps.log.child({ module: 'meter' }),
+      deps.ioClock ?? clock,
     );
   }
 

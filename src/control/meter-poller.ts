@@ -25,20 +25,25 @@ export class MeterPoller {
   private running = false;
   private readonly listeners = new Set<(s: MeterSample) => void>();
 
+  /**
+   * `ioClock` measures silence: the meter answers in real time, so under `evse sim --speed N` silence is judged on the
+   * real clock while polling follows the station's (accelerated) clock. On a station both are the same clock.
+   */
   constructor(
     private readonly meter: EnergyMeter,
     private readonly options: MeterPollerOptions,
     private readonly clock: Clock,
     private readonly faults: FaultRegistry,
     private readonly log: Logger,
+    private readonly ioClock: Clock = clock,
   ) {
-    this.lastGoodMono = clock.monotonicMs();
+    this.lastGoodMono = ioClock.monotonicMs();
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.lastGoodMono = this.clock.monotonicMs();
+    this.lastGoodMono = this.ioClock.monotonicMs();
     this.schedule(0);
   }
 
@@ -65,7 +70,6 @@ export class MeterPoller {
    * when the meter does not answer.
    */
   async readNow(): Promise<MeterSample | null> {
-    if (this.inFlight) await this.inFlight;
     const fresh = await this.poll();
     return fresh ?? this.latestSample;
   }
@@ -73,7 +77,7 @@ export class MeterPoller {
   /** Called from the control tick: raises meter-lost on silence even while a read hangs. */
   checkSilence(): void {
     if (!this.running) return;
-    if (this.clock.monotonicMs() - this.lastGoodMono >= this.options.maxSilenceMs) {
+    if (this.ioClock.monotonicMs() - this.lastGoodMono >= this.options.maxSilenceMs) {
       this.faults.raise('meter-lost', `no good sample for ${Math.round(this.options.maxSilenceMs / 1000)} s`);
     }
   }
@@ -90,12 +94,22 @@ export class MeterPoller {
     }, delayMs);
   }
 
-  /** One read; never rejects. */
+  /** One read, queued behind any read in flight (the meter contract allows no concurrent reads); never rejects. */
   private poll(): Promise<MeterSample | null> {
-    const read = this.meter.read().then(
+    const previous = this.inFlight ?? Promise.resolve(null);
+    const read = previous.then(() => this.readOnce());
+    this.inFlight = read;
+    void read.finally(() => {
+      if (this.inFlight === read) this.inFlight = null;
+    });
+    return read;
+  }
+
+  private readOnce(): Promise<MeterSample | null> {
+    return this.meter.read().then(
       (sample) => {
         this.failures = 0;
-        this.lastGoodMono = this.clock.monotonicMs();
+        this.lastGoodMono = this.ioClock.monotonicMs();
         this.latestSample = sample;
         this.faults.conditionGone('meter-lost');
         for (const l of [...this.listeners]) l(sample);
@@ -117,10 +131,5 @@ export class MeterPoller {
         return null;
       },
     );
-    this.inFlight = read;
-    void read.finally(() => {
-      if (this.inFlight === read) this.inFlight = null;
-    });
-    return read;
   }
 }
