@@ -6,9 +6,9 @@ import { Worker } from 'node:worker_threads';
 import type { MeterSample } from '../../hal/meter.js';
 import { systemClock, type Clock } from '../clock.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
-import { silentLogger, type Logger } from '../logger.js';
+import type { Logger } from '../logger.js';
 import type { SessionEventRecord, SessionRecorder, SessionStart, SessionStop } from '../session/recorder.js';
-import { journalConfigSchema, type SynchronousLevel } from './config.js';
+import { journalDefaults as defaults, type SynchronousLevel } from './defaults.js';
 import type {
   DeliveryAnswer,
   EventRow,
@@ -37,6 +37,10 @@ export interface JournalOptions {
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
+
+/** What the journal logs through (a pino child in the station); without a logger it stays silent. */
+type JournalLog = Pick<Logger, 'info' | 'warn' | 'error'>;
+const silent: JournalLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** Called when the storage fails (disk full, I/O error, read-only, corrupt, worker died). */
 export type UnavailableListener = (err: EvseError) => void;
@@ -159,7 +163,7 @@ class WorkerJournal implements Journal {
     private readonly worker: Worker,
     readonly openReport: OpenReport,
     private readonly clock: Clock,
-    private readonly logger: Logger,
+    private readonly logger: JournalLog,
     options: { retentionDays: number; diskBudgetMB: number },
   ) {
     this.retentionMs = options.retentionDays * 86_400_000;
@@ -363,9 +367,8 @@ class WorkerJournal implements Journal {
  * EvseError(JournalUnavailable) when the storage cannot be opened at all (read-only file system, I/O error).
  */
 export async function openJournal(options: JournalOptions): Promise<Journal> {
-  const defaults = journalConfigSchema.parse({ stateDir: options.stateDir });
   const clock = options.clock ?? systemClock;
-  const logger = (options.logger ?? silentLogger()).child({ module: 'journal' });
+  const logger: JournalLog = options.logger?.child({ module: 'journal' }) ?? silent;
   const init: WorkerInit = {
     stateDir: options.stateDir,
     synchronous: options.synchronous ?? defaults.synchronous,

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SynchronousLevel } from './config.js';
+import type { SynchronousLevel } from './defaults.js';
 import { migrate } from './migrations.js';
 import { sqliteCodeOf } from './sqlite-errors.js';
 import { JournalStore } from './store.js';
