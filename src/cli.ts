@@ -5,6 +5,8 @@ import { registerConfigCommands } from './commands/config.js';
 import { registerSimCommand } from './commands/sim.js';
 import { registerMeterCommands } from './commands/meter.js';
 import { registerJournalCommands } from './commands/journal.js';
+import { registerRunCommand } from './commands/run.js';
+import { registerSafeCommand } from './commands/safe.js';
 
 /**
  * The `evse` command. Each command lives in `src/commands/<name>.ts` and registers itself here;
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
   registerSimCommand(program);
   registerMeterCommands(program);
   registerJournalCommands(program);
+  registerRunCommand(program);
+  registerSafeCommand(program);
   return program;
 }
 

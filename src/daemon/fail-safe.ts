@@ -1,0 +1,110 @@
+import { ExitCode } from '../errors.js';
+
+/** What the fail-safe drives: the station, or the bare hardware before the station is up. */
+export interface FailSafeTarget {
+  /** Synchronous: contactor open, pilot F. Must not throw (errors are caught here anyway). */
+  enterSafeState(reason: string): void;
+  /** Graceful: stop the session, release the drivers. */
+  shutdown(reason: string): Promise<void>;
+}
+
+/** The part of `process` the fail-safe uses; tests pass an EventEmitter with an `exit` spy. */
+export interface FailSafeProcess {
+  // `any[]` at this typed boundary: Node's process.on declares its catch-all overload with it.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  removeListener(event: string, listener: (...args: any[]) => void): unknown;
+  exit(code?: number): void;
+}
+
+export interface FailSafeOptions {
+  /** The graceful shutdown gets this long before the process exits anyway (systemd's TimeoutStopSec is longer). */
+  readonly shutdownTimeoutMs?: number;
+  /** Where the fail-safe says what it does. Default: stderr (journald). */
+  readonly log?: (line: string) => void;
+}
+
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+/**
+ * Makes every way out of the process go through the safe state first: SIGTERM, SIGINT, SIGHUP, an uncaught exception
+ * and an unhandled rejection each call `target.enterSafeState` synchronously, before anything else, then a graceful
+ * `shutdown` bounded by `shutdownTimeoutMs`, then exit: 0 after a signal and a clean shutdown, 1 after a crash, a
+ * failed or overlong shutdown, or a second signal (which exits at once, after the safe state again). On 'exit' the
+ * safe state is entered once more, synchronously, as the last resort. Returns a function that removes the handlers.
+ */
+export function installFailSafe(
+  target: FailSafeTarget,
+  proc: FailSafeProcess = process,
+  options: FailSafeOptions = {},
+): () => void {
+  const timeoutMs = options.shutdownTimeoutMs ?? 5000;
+  const log = options.log ?? ((line: string) => process.stderr.write(`evse: ${line}\n`));
+  let shuttingDown = false;
+
+  const safe = (reason: string): void => {
+    try {
+      target.enterSafeState(reason);
+    } catch (err) {
+      log(`entering the safe state failed (${reason}): ${describe(err)}`);
+    }
+  };
+
+  const leave = (reason: string, crashed: boolean): void => {
+    safe(reason);
+    if (shuttingDown) {
+      log(`${reason} during shutdown: exiting now`);
+      proc.exit(ExitCode.Failure);
+      return;
+    }
+    shuttingDown = true;
+    log(`${reason}: outputs safe, shutting down`);
+    let finished = false;
+    const timer = setTimeout(() => {
+      if (finished) return;
+      finished = true;
+      log(`shutdown did not finish within ${timeoutMs} ms: exiting`);
+      safe('shutdown timeout');
+      proc.exit(ExitCode.Failure);
+    }, timeoutMs);
+    let shutdown: Promise<void>;
+    try {
+      shutdown = target.shutdown(reason);
+    } catch (err) {
+      shutdown = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    shutdown.then(
+      () => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        proc.exit(crashed ? ExitCode.Failure : ExitCode.Ok);
+      },
+      (err: unknown) => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        log(`shutdown failed: ${describe(err)}`);
+        safe('shutdown failed');
+        proc.exit(ExitCode.Failure);
+      },
+    );
+  };
+
+  const handlers: Array<[string, (arg: unknown) => void]> = [
+    ...SIGNALS.map((signal): [string, () => void] => [signal, () => leave(`received ${signal}`, false)]),
+    ['uncaughtException', (err: unknown) => leave(`uncaught exception: ${describe(err, true)}`, true)],
+    ['unhandledRejection', (reason: unknown) => leave(`unhandled rejection: ${describe(reason, true)}`, true)],
+    ['exit', () => safe('process exit')],
+  ];
+  for (const [event, handler] of handlers) proc.on(event, handler);
+  return () => {
+    for (const [event, handler] of handlers) proc.removeListener(event, handler);
+  };
+}
+
+function describe(err: unknown, withStack = false): string {
+  if (err instanceof Error) return withStack && err.stack ? err.stack : err.message;
+  return String(err);
+}

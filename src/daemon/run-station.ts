@@ -1,0 +1,130 @@
+import type { EnergyMeter } from '../../hal/meter.js';
+import { createGpioHardware, type GpioHardware } from '../../hal/gpio/hardware.js';
+import type { GpioConstructor } from '../../hal/gpio/lines.js';
+import { ModbusMeter, type ModbusMeterDeps } from '../../hal/modbus/driver.js';
+import type { StationConfig } from '../config/schema.js';
+import { EvseError, EvseErrorCode } from '../errors.js';
+import { openJournal, type Journal } from '../journal/journal.js';
+import type { Logger } from '../logger.js';
+import { startStation, type Station } from '../station.js';
+import { installFailSafe, type FailSafeProcess } from './fail-safe.js';
+import { createSdNotifier, startWatchdog, watchdogIntervalMs } from './sd-notify.js';
+
+/** Platform pieces `runStation` may be given instead of the real ones (tests). */
+export interface RunStationDeps {
+  readonly logger: Logger;
+  readonly Gpio?: GpioConstructor;
+  /** Replaces the Modbus meter (tests without a serial line). */
+  readonly openMeter?: () => Promise<EnergyMeter>;
+  readonly meterDeps?: ModbusMeterDeps;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly proc?: FailSafeProcess;
+  /** Overrides `journal.stateDir` (the unit passes /var/lib/evse). */
+  readonly stateDir?: string;
+  readonly shutdownTimeoutMs?: number;
+}
+
+/** What the config must have for the hardware run; fails before any hardware is touched. */
+export function requireHardwareConfig(config: StationConfig, source: string): { gpio: NonNullable<StationConfig['gpio']> } {
+  if (config.gpio === undefined) {
+    throw new EvseError(EvseErrorCode.ConfigInvalid, `${source}: gpio: required by evse run (the station's pins; see hal/gpio/README.md)`);
+  }
+  if (config.meter.driver !== 'modbus') {
+    throw new EvseError(
+      EvseErrorCode.ConfigInvalid,
+      `${source}: meter.driver: evse run needs a real meter, "modbus" (got ${JSON.stringify(config.meter.driver)}); on a bench run "evse meter-sim" on a serial port`,
+    );
+  }
+  return { gpio: config.gpio };
+}
+
+/**
+ * The hardware composition root: installs the fail-safe first, then opens the GPIO drivers (outputs safe, pilot F), the
+ * Modbus meter and the journal, recovers open sessions, starts the station, tells systemd READY=1 and pings the
+ * watchdog from the control loop. Resolves when the station has shut down (the fail-safe then exits the process).
+ * A startup failure puts every output safe, releases what was opened and rejects with the error.
+ */
+export async function runStation(config: StationConfig, source: string, deps: RunStationDeps): Promise<void> {
+  const { gpio } = requireHardwareConfig(config, source);
+  const log = deps.logger;
+  const env = deps.env ?? process.env;
+  const notifier = await createSdNotifier(env, (err) => log.warn({ err: err.message }, 'sd_notify failed'));
+
+  let hardware: GpioHardware | null = null;
+  let meter: EnergyMeter | null = null;
+  let journal: Journal | null = null;
+  let station: Station | null = null;
+  let stopWatchdog: () => void = () => undefined;
+  let resolveStopped: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    resolveStopped = resolve;
+  });
+
+  let shutdownPromise: Promise<void> | null = null;
+  const target = {
+    enterSafeState(reason: string): void {
+      station?.enterSafeState(reason);
+      // Also the bare drivers: before the station is up, and for the cable lock the station does not know.
+      hardware?.enterSafeState();
+    },
+    shutdown(reason: string): Promise<void> {
+      shutdownPromise ??= (async () => {
+        log.info({ reason }, 'shutting down');
+        notifier.stopping(reason);
+        stopWatchdog();
+        const steps: Array<() => Promise<void> | undefined> = [
+          () => station?.shutdown(reason),
+          () => hardware?.dispose(),
+          () => meter?.close(),
+          () => journal?.close(),
+        ];
+        for (const step of steps) {
+          try {
+            await step();
+          } catch (err) {
+            log.error({ err: (err as Error).message }, 'shutdown step failed');
+          }
+        }
+        notifier.close();
+        resolveStopped();
+      })();
+      return shutdownPromise;
+    },
+  };
+  const uninstall = installFailSafe(target, deps.proc ?? process, {
+    shutdownTimeoutMs: deps.shutdownTimeoutMs ?? 5000,
+    log: (line) => log.warn(line),
+  });
+
+  try {
+    hardware = await createGpioHardware(gpio, {
+      ...(deps.Gpio ? { Gpio: deps.Gpio } : {}),
+      onListenerError: (err) => log.error({ err: (err as Error).message }, 'listener of a GPIO driver threw'),
+    });
+    hardware.contactor.onFeedbackTimeout((fault) => log.error(fault, 'contactor feedback timeout'));
+    const meterConfig = config.meter;
+    if (meterConfig.driver !== 'modbus') throw new Error('unreachable: checked by requireHardwareConfig');
+    meter = deps.openMeter ? await deps.openMeter() : await ModbusMeter.open(meterConfig, { ...deps.meterDeps, logger: log });
+    const openedMeter = meter;
+    journal = await openJournal({ ...config.journal, stateDir: deps.stateDir ?? config.journal.stateDir, logger: log });
+    const recovery = await journal.recover(() => openedMeter.read().then((s) => s.importWh));
+    for (const s of recovery.closed) log.warn({ session: s.sessionId, reason: s.reason }, 'recovered an open session');
+    station = await startStation({
+      config,
+      hardware: { meter, pilot: hardware.pilot, contactor: hardware.contactor, inputs: hardware.inputs },
+      logger: log,
+      recorder: journal,
+    });
+    const running = station;
+    journal.onUnavailable((err) => running.controller.raiseFault('journal-unavailable', err.message));
+    stopWatchdog = startWatchdog(notifier, (l) => running.onTick(l), watchdogIntervalMs(env));
+    notifier.ready(`station ${config.station.id} running`);
+    log.info({ station: config.station.id, watchdog: notifier.enabled }, 'station running');
+  } catch (err) {
+    target.enterSafeState('startup failed');
+    await target.shutdown('startup failed');
+    uninstall();
+    throw err;
+  }
+  await stopped;
+}
