@@ -77,7 +77,9 @@ async function meterRead(flags: MeterReadFlags): Promise<void> {
     ...(customMap === undefined ? {} : { customMap }),
   };
   const parsed = modbusMeterConfigSchema.safeParse(input);
-  if (!parsed.success) throw invalid('invalid meter options', parsed.error, input);
+  // Errors quote the flags as typed ("x"), not the NaN they became.
+  const shown = { ...input, unitId: flags.unit, baudRate: flags.baud, stopBits: flags.stopBits, timeoutMs: flags.timeout };
+  if (!parsed.success) throw invalid('invalid meter options', parsed.error, shown);
   let meter: ModbusMeter;
   try {
     meter = await ModbusMeter.open(parsed.data);
@@ -108,7 +110,8 @@ async function meterSim(flags: MeterSimFlags): Promise<void> {
     fault: flags.fault === undefined || flags.fault === 'none' ? null : flags.fault,
   };
   const parsed = serialMeterSimOptionsSchema.safeParse(input);
-  if (!parsed.success) throw invalid('invalid meter-sim options', parsed.error, input);
+  const shown = { ...input, unitId: flags.unit, baudRate: flags.baud, stopBits: flags.stopBits, answerDelayMs: flags.answerDelay };
+  if (!parsed.success) throw invalid('invalid meter-sim options', parsed.error, shown);
   const opts = parsed.data;
   let sim;
   try {
