@@ -129,11 +129,10 @@ describe('journal crash safety (SIGKILL at random moments)', function () {
       checkJournal(store, runs, finalRecovery.closed.map((c) => c.sessionId));
     } catch (err) {
       (err as Error).message += ` [EVSE_CRASH_SEED=${seed}, state kept in ${state.dir}]`;
-      store?.close();
-      store = undefined;
       throw err;
+    } finally {
+      store?.close();
     }
-    store.close();
     state.cleanup();
   });
 });
