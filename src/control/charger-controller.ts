@@ -479,7 +479,12 @@ export class ChargerController {
     this.feedbackTimer = this.deps.clock.setTimeout(() => {
       this.feedbackTimer = undefined;
       const fb = contactor.feedback();
-      if (fb === null || fb === commanded || contactor.commanded() !== commanded) return;
+      if (fb === null || contactor.commanded() !== commanded) return;
+      if (fb === commanded) {
+        // Agreement after an open also ends a close-failed condition whose contact never moved (no edge to hear).
+        this.checkFeedback();
+        return;
+      }
       if (commanded === 'open') this.faults.raise('contactor-welded', 'auxiliary contact still closed after open');
       else this.faults.raise('contactor-close-failed', 'auxiliary contact still open after close');
     }, this.deps.control.contactorFeedbackMs);

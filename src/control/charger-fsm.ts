@@ -298,7 +298,8 @@ export function step(
     if (!safe || graceOver) {
       s = { ...s, contactor: 'open', forceOpenArmed: false, forceOpenExpired: false };
       first.push({ type: 'contactor', position: 'open' });
-      if (prev.forceOpenArmed) rest.push({ type: 'cancel-timer', name: 'force-open' });
+      const timerFired = input.type === 'timer' && input.name === 'force-open';
+      if (prev.forceOpenArmed && !timerFired) rest.push({ type: 'cancel-timer', name: 'force-open' });
     } else if (!wantOffer && !s.forceOpenArmed) {
       s = { ...s, forceOpenArmed: true, forceOpenExpired: false };
       rest.push({ type: 'start-timer', name: 'force-open', ms: timing.forceOpenMs });

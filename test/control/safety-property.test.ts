@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import sinon from 'sinon';
+import { systemClock } from '../../src/clock.js';
+import { parseConfig } from '../../src/config/load.js';
+import { currentForDuty } from '../../src/control/power-limit.js';
+import { silentLogger } from '../../src/logger.js';
+import { MemoryRecorder } from '../../src/session/memory-recorder.js';
+import { createSimStation } from '../../simulator/sim-station.js';
+import { simFaults, type SimFault } from '../../simulator/world.js';
+
+type Command =
+  | { kind: 'plug' }
+  | { kind: 'unplug' }
+  | { kind: 'tap' }
+  | { kind: 'stop' }
+  | { kind: 'fault'; fault: SimFault; on: boolean }
+  | { kind: 'limit'; amps: number | null }
+  | { kind: 'reset' }
+  | { kind: 'wait'; ms: number };
+
+const commandArb: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant<Command>({ kind: 'plug' }) },
+  { weight: 1, arbitrary: fc.constant<Command>({ kind: 'unplug' }) },
+  { weight: 3, arbitrary: fc.constant<Command>({ kind: 'tap' }) },
+  { weight: 1, arbitrary: fc.constant<Command>({ kind: 'stop' }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('fault' as const), fault: fc.constantFrom(...simFaults), on: fc.boolean() }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('limit' as const), amps: fc.option(fc.integer({ min: 0, max: 40 }), { nil: null }) }),
+  },
+  { weight: 1, arbitrary: fc.constant<Command>({ kind: 'reset' }) },
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 1, max: 8000 }) }) },
+);
+
+describe('safety interlock (property, whole controller on simulated hardware)', function () {
+  this.timeout(120_000);
+
+  it('never has the contactor closed unless pilot C/D, diode ok, authorized, no stop fault, offer ≥ 6 A (or the bounded stop grace)', async () => {
+    const config = parseConfig({ control: { faultRetryDelayS: 1 } });
+    const forceOpenMs = config.control.pwmRemovedForceOpenS * 1000;
+    await fc.assert(
+      fc.asyncProperty(fc.array(commandArb, { minLength: 5, maxLength: 60 }), async (commands) => {
+        const clock = sinon.useFakeTimers({ now: Date.parse('2026-05-01T10:00:00Z') });
+        const sim = await createSimStation({
+          config,
+          clock: systemClock,
+          logger: silentLogger(),
+          recorder: new MemoryRecorder(),
+          meterPath: 'direct',
+        });
+        const { world, station } = sim;
+        const controller = station.controller;
+        let pwmOffSinceMs: number | null = 0;
+        world.pilot.onOutput = (o) => {
+          if (o.mode === 'pwm') pwmOffSinceMs = null;
+          else pwmOffSinceMs ??= Date.now();
+        };
+        const violations: string[] = [];
+        const check = (where: string): void => {
+          if (world.contactor.commanded() !== 'closed') return;
+          const reading = world.pilot.read();
+          const s = controller.snapshot();
+          const out = world.pilot.output();
+          const offered = out.mode === 'pwm' ? currentForDuty(out.dutyPercent) : 0;
+          const inGrace = pwmOffSinceMs !== null && Date.now() - pwmOffSinceMs <= forceOpenMs && s.stopReason !== null;
+          const problems = [
+            reading.state === 'C' || reading.state === 'D' ? null : `pilot ${reading.state}`,
+            out.mode !== 'pwm' || reading.negativeLevelOk ? null : 'diode check failed',
+            s.authorization !== null && (s.session === 'active' || s.session === 'stopping') ? null : `not authorized (${s.session})`,
+            controller.faults.summary().stopLatched ? 'stop fault latched' : null,
+            offered >= 6 || inGrace ? null : `offer ${offered} A outside the stop grace`,
+          ].filter((p): p is string => p !== null);
+          if (problems.length > 0) violations.push(`${where}: ${problems.join(', ')}`);
+        };
+        world.contactor.onCommand = (p) => {
+          if (p === 'closed') check('at close');
+        };
+        try {
+          for (const [i, c] of commands.entries()) {
+            switch (c.kind) {
+              case 'plug':
+                if (!world.ev.plugged) world.plug();
+                break;
+              case 'unplug':
+                world.unplug();
+                break;
+              case 'tap':
+                await station.tap('CARD');
+                break;
+              case 'stop':
+                controller.stop('Remote');
+                break;
+              case 'fault':
+                world.inject(c.fault, c.on);
+                break;
+              case 'limit':
+                controller.setExternalLimit(c.amps);
+                break;
+              case 'reset':
+                controller.resetFaults();
+                break;
+              case 'wait':
+                await clock.tickAsync(c.ms);
+                break;
+            }
+            check(`after #${i} ${JSON.stringify(c)}`);
+          }
+          assert.deepEqual(violations, []);
+        } finally {
+          await sim.close();
+          clock.restore();
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
