@@ -8,13 +8,11 @@ import { EvseError, EvseErrorCode } from '../errors.js';
 
 export const CONFIG_NAMESPACE = 'ocpp.config';
 
-/** Measurands this station can report (REFERENCE.md). */
+/** Measurands this station can report from a meter sample (Current.Offered/Power.Offered need the control core: not yet). */
 export const SUPPORTED_MEASURANDS = [
   'Energy.Active.Import.Register',
   'Power.Active.Import',
   'Current.Import',
-  'Current.Offered',
-  'Power.Offered',
   'Voltage',
   'Frequency',
 ] as const;

@@ -1,0 +1,82 @@
+/**
+ * The station as the OCPP uplink sees it. `src/station.ts` implements it; the uplink never reaches into the control
+ * core or the drivers, and the control core only ever gets plain inputs through this port (an authorization, a stop
+ * request, an external current limit).
+ */
+import type { MeterSample } from '../../hal/meter.js';
+import type { StopReason } from '../session/recorder.js';
+
+export type { StopReason };
+
+/** OCPP 1.6 ChargePointStatus. */
+export type ChargePointStatus =
+  | 'Available'
+  | 'Preparing'
+  | 'Charging'
+  | 'SuspendedEVSE'
+  | 'SuspendedEV'
+  | 'Finishing'
+  | 'Reserved'
+  | 'Unavailable'
+  | 'Faulted';
+
+/** OCPP 1.6 ChargePointErrorCode. */
+export type ChargePointErrorCode =
+  | 'ConnectorLockFailure'
+  | 'EVCommunicationError'
+  | 'GroundFailure'
+  | 'HighTemperature'
+  | 'InternalError'
+  | 'LocalListConflict'
+  | 'NoError'
+  | 'OtherError'
+  | 'OverCurrentFailure'
+  | 'OverVoltage'
+  | 'PowerMeterFailure'
+  | 'PowerSwitchFailure'
+  | 'ReaderFailure'
+  | 'ResetFailure'
+  | 'UnderVoltage'
+  | 'WeakSignal';
+
+/** A connector's status as StatusNotification reports it; errorCode/info/vendorErrorCode come from the fault catalogue. */
+export interface ConnectorStatusSnapshot {
+  readonly status: ChargePointStatus;
+  readonly errorCode: ChargePointErrorCode;
+  /** Free text, at most 50 characters. */
+  readonly info?: string;
+  /** At most 50 characters. */
+  readonly vendorErrorCode?: string;
+  /** Wall time the status was entered, epoch ms UTC. */
+  readonly sinceMs: number;
+}
+
+/** The running session as the uplink needs it. */
+export interface ActiveSession {
+  readonly sessionId: number;
+  readonly idTag: string | null;
+  readonly startAtMs: number;
+  readonly meterStartWh: number;
+}
+
+export interface ChargePointPort {
+  /** Current OCPP status of connector 0 (the station) and 1, with errorCode/info/vendorErrorCode from the fault catalogue. */
+  connectorStatus(connectorId: 0 | 1): ConnectorStatusSnapshot;
+  onStatusChange(listener: (connectorId: 0 | 1, s: ConnectorStatusSnapshot) => void): () => void;
+  /** The running session, or null. */
+  activeSession(): ActiveSession | null;
+  /** Latest good meter sample (hal/meter.ts MeterSample), or null. */
+  latestSample(): MeterSample | null;
+  onSample(listener: (s: MeterSample) => void): () => void;
+  /** Authorized start for an id tag (tap already authorized, or RemoteStartTransaction): Accepted if the station can start now or on plug-in. */
+  authorizeStart(idTag: string, origin: 'local' | 'remote'): 'Accepted' | 'Rejected';
+  /** Stop the running session with a reason. False when none runs. */
+  stopSession(reason: StopReason): boolean;
+  /** External current limit in A from smart charging (null = none); the control core applies the 5 s PWM rule. */
+  setExternalLimitA(limitA: number | null): void;
+  /** Operative / Inoperative. 'Scheduled' while a session runs. */
+  changeAvailability(operative: boolean): 'Accepted' | 'Scheduled' | 'Rejected';
+  unlockConnector(): 'Unlocked' | 'UnlockFailed' | 'NotSupported';
+  /** Stops sessions with SoftReset/HardReset, then the process restarts (the station decides how). */
+  reset(kind: 'Soft' | 'Hard'): Promise<void>;
+}

@@ -1,0 +1,230 @@
+/**
+ * The OCPP 1.6J uplink, assembled: link, registration (boot + heartbeat), outbox sender, status and meter-value
+ * reporting, inbound handlers and the authorizer. `src/station.ts` creates one with {@link createOcppClient}.
+ */
+import { readFileSync } from 'node:fs';
+import type { Clock } from '../clock.js';
+import { EvseError, EvseErrorCode } from '../errors.js';
+import type { KeyValueStore, OutboxStore } from '../journal/ports.js';
+import type { Logger } from '../logger.js';
+import { Authorizer } from './authorizer.js';
+import type { ChargePointPort } from './charge-point-port.js';
+import type { OcppConfig } from './config.js';
+import { ConfigurationKeys } from './config-keys.js';
+import { OcppConnection } from './connection.js';
+import { inboundHandlers } from './inbound.js';
+import { MeterValueScheduler } from './meter-values.js';
+import { OutboxSender, type DeadLetter } from './outbox-sender.js';
+import { Registration, type BootIdentity, type RegistrationStatus } from './registration.js';
+import { StatusReporter } from './status-reporter.js';
+
+/** Identity facts of the station (config `station`). */
+export interface StationIdentity {
+  readonly id: string;
+  readonly vendor: string;
+  readonly model: string;
+  readonly serialNumber: string;
+  readonly firmwareVersion: string;
+}
+
+export interface OcppClientOptions {
+  /** The `ocpp` config section; `url` must be set. */
+  readonly config: OcppConfig;
+  readonly station: StationIdentity;
+  readonly port: ChargePointPort;
+  readonly outbox: OutboxStore;
+  readonly kv: KeyValueStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** config `control.freeVend`. */
+  readonly freeVend?: boolean;
+  /** The CSMS's wall time (BootNotification / Heartbeat): the station trusts its clock from then on. */
+  readonly onCsmsTime?: (csmsNowMs: number) => void;
+  /** A transaction message given up on after TransactionMessageAttempts: raise an alert. */
+  readonly onDeadLetter?: (dead: DeadLetter) => void;
+  /** Jitter source (tests pin it). */
+  readonly random?: () => number;
+  /** Outbox idle poll, ms (default 1000). */
+  readonly outboxPollMs?: number;
+  /** Meter-value scheduler tick, ms (default 1000). */
+  readonly meterTickMs?: number;
+}
+
+/** What the station reports about its uplink: the truth, never an optimistic guess. */
+export interface UplinkStatus {
+  /** A websocket is open right now. */
+  readonly connected: boolean;
+  readonly registration: RegistrationStatus;
+  /** Wall time the CSMS last sent anything, or null. */
+  readonly lastAnswerAtMs: number | null;
+  readonly connectedSinceMs: number | null;
+  /** Undelivered, non-dead outbox messages. */
+  readonly outboxDepth: number;
+  /** Dead letters since start. */
+  readonly deadLetters: number;
+}
+
+export interface OcppClient {
+  readonly authorizer: Authorizer;
+  readonly keys: ConfigurationKeys;
+  readonly connection: OcppConnection;
+  readonly registration: Registration;
+  readonly sender: OutboxSender;
+  /** Connects (retrying forever) and starts every loop. */
+  start(): void;
+  /** Closes the link and stops every loop (the call in flight settles first). */
+  stop(): Promise<void>;
+  status(): Promise<UplinkStatus>;
+  /** Call after the journal appended an outbox row, so it leaves without waiting for the idle poll. */
+  outboxChanged(): void;
+}
+
+function readPem(path: string | null, what: string): string | undefined {
+  if (path === null) return undefined;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new EvseError(EvseErrorCode.ConfigInvalid, `ocpp.${what}: cannot read ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Loads the configuration keys from the journal and wires the uplink. Does not connect until `start()`. */
+export async function createOcppClient(options: OcppClientOptions): Promise<OcppClient> {
+  const { config, station, port, outbox, kv, clock, logger } = options;
+  if (config.url === null) throw new EvseError(EvseErrorCode.ConfigInvalid, 'ocpp.url: no CSMS URL configured');
+  const log = logger.child({ module: 'ocpp' });
+  const keys = await ConfigurationKeys.load(kv, config.initialKeys);
+  const identity = config.chargePointId ?? station.id;
+  const profile = config.securityProfile;
+  const storedKey = keys.get('AuthorizationKey');
+  const password = profile === 1 || profile === 2 ? storedKey || config.authorizationKey : null;
+  const ca = profile >= 2 ? readPem(config.caFile, 'caFile') : undefined;
+  const cert = profile === 3 ? readPem(config.clientCertFile, 'clientCertFile') : undefined;
+  const key = profile === 3 ? readPem(config.clientKeyFile, 'clientKeyFile') : undefined;
+
+  const connection = new OcppConnection({
+    url: config.url,
+    identity,
+    password,
+    tls: { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) },
+    backoff: { initialMs: config.reconnectInitialS * 1000, maxMs: config.reconnectMaxS * 1000 },
+    callTimeoutMs: config.callTimeoutS * 1000,
+    pingIntervalMs: keys.int('WebSocketPingInterval') * 1000,
+    clock,
+    logger: log,
+    ...(options.random ? { random: options.random } : {}),
+  });
+
+  const boot: BootIdentity = {
+    chargePointVendor: station.vendor,
+    chargePointModel: station.model,
+    chargePointSerialNumber: station.serialNumber,
+    chargeBoxSerialNumber: station.serialNumber,
+    firmwareVersion: station.firmwareVersion,
+  };
+  const registration = new Registration({ connection, keys, clock, logger: log, boot, ...(options.onCsmsTime ? { onCsmsTime: options.onCsmsTime } : {}) });
+  const authorizer = new Authorizer({ link: connection, keys, store: kv, clock, logger: log, freeVend: options.freeVend ?? false });
+
+  let deadLetters = 0;
+  let maxEnergyWatch: { sessionId: number; limitWh: number } | null = null;
+  const sender = new OutboxSender({
+    store: outbox,
+    link: connection,
+    policy: { attempts: () => keys.int('TransactionMessageAttempts'), retryIntervalS: () => keys.int('TransactionMessageRetryInterval') },
+    clock,
+    logger: log,
+    mayTransmit: () => registration.isAccepted(),
+    onDeadLetter: (dead) => {
+      deadLetters += 1;
+      options.onDeadLetter?.(dead);
+    },
+    onStartAnswered: (sessionId, _transactionId, idTagStatus) => {
+      const session = port.activeSession();
+      if (session?.idTag) void authorizer.remember(session.idTag, { status: idTagStatus as 'Accepted' }).catch(() => undefined);
+      if (idTagStatus === 'Accepted' || session?.sessionId !== sessionId) return;
+      if (keys.bool('StopTransactionOnInvalidId')) {
+        log.warn({ sessionId, idTagStatus }, 'StartTransaction not accepted: stopping (StopTransactionOnInvalidId)');
+        port.stopSession('DeAuthorized');
+      } else if (keys.int('MaxEnergyOnInvalidId') > 0) {
+        maxEnergyWatch = { sessionId, limitWh: session.meterStartWh + keys.int('MaxEnergyOnInvalidId') };
+      }
+    },
+    ...(options.outboxPollMs !== undefined ? { idlePollMs: options.outboxPollMs } : {}),
+  });
+  const kick = (): void => sender.kick();
+  const statusReporter = new StatusReporter({
+    port,
+    outbox,
+    clock,
+    logger: log,
+    minimumStatusDurationS: () => keys.int('MinimumStatusDuration'),
+    onEnqueued: kick,
+  });
+  const meterValues = new MeterValueScheduler({ port, outbox, keys, clock, logger: log, onEnqueued: kick, ...(options.meterTickMs ? { tickMs: options.meterTickMs } : {}) });
+
+  const sendNow = async (method: string, params: Record<string, unknown>): Promise<void> => {
+    await connection.call(method, params);
+  };
+  for (const [method, handler] of Object.entries(inboundHandlers({ port, keys, kv, outbox, authorizer, registration, statusReporter, meterValues, clock, logger: log, sendNow, kickOutbox: kick }))) {
+    connection.handle(method, handler);
+  }
+
+  const unsubscribers: (() => void)[] = [];
+  let bootReported = false;
+  return {
+    authorizer,
+    keys,
+    connection,
+    registration,
+    sender,
+    start() {
+      unsubscribers.push(
+        connection.onOpen(kick),
+        registration.onAccepted(() => {
+          if (!bootReported) {
+            bootReported = true;
+            void statusReporter.reportAll();
+          }
+          kick();
+        }),
+        keys.onChange((name, value) => {
+          if (name === 'WebSocketPingInterval') connection.setPingIntervalMs(Number(value) * 1000);
+          if (name === 'AuthorizationKey' && (profile === 1 || profile === 2)) connection.setPassword(value);
+        }),
+        port.onSample((sample) => {
+          const watch = maxEnergyWatch;
+          if (!watch) return;
+          if (port.activeSession()?.sessionId !== watch.sessionId) maxEnergyWatch = null;
+          else if (sample.importWh >= watch.limitWh) {
+            maxEnergyWatch = null;
+            port.stopSession('DeAuthorized');
+          }
+        }),
+      );
+      registration.start();
+      statusReporter.start();
+      meterValues.start();
+      sender.start();
+      connection.start();
+    },
+    async stop() {
+      for (const u of unsubscribers.splice(0)) u();
+      meterValues.stop();
+      statusReporter.stop();
+      registration.stop();
+      await connection.stop();
+      await sender.stop();
+    },
+    async status() {
+      return {
+        connected: connection.isOpen(),
+        registration: registration.status(),
+        lastAnswerAtMs: connection.lastAnswerAtMs(),
+        connectedSinceMs: connection.connectedSinceMs(),
+        outboxDepth: await outbox.depth(),
+        deadLetters,
+      };
+    },
+    outboxChanged: kick,
+  };
+}
