@@ -5,6 +5,8 @@ import { registerConfigCommands } from './commands/config.js';
 import { registerSimCommand } from './commands/sim.js';
 import { registerMeterCommands } from './commands/meter.js';
 import { registerJournalCommands } from './commands/journal.js';
+import { registerReportCommands } from './commands/report.js';
+import { registerReceiptCommand } from './commands/receipt.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerSafeCommand } from './commands/safe.js';
 
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerSimCommand(program);
   registerMeterCommands(program);
   registerJournalCommands(program);
+  registerReportCommands(program);
+  registerReceiptCommand(program);
   registerRunCommand(program);
   registerSafeCommand(program);
   return program;

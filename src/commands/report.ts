@@ -1,0 +1,115 @@
+import { existsSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { billingSettings, parseDateArgument } from '../billing/cli-settings.js';
+import { renderCsv, renderJson, renderTable, reportFormats, tableOf, type ReportFormat } from '../billing/render.js';
+import { energyReport, loadReportSessions, sessionsReport, utilizationReport } from '../billing/reports.js';
+import { EvseError, EvseErrorCode } from '../errors.js';
+import { openJournal } from '../journal/journal.js';
+import { journalPath } from '../journal/open.js';
+import type { JournalReader } from '../journal/ports.js';
+
+/** A journal opened for reading, and how to let go of it. */
+export interface OpenedReader {
+  readonly reader: JournalReader;
+  close(): Promise<void>;
+}
+
+/** What the report and receipt commands depend on; tests pass an in-memory journal and a fixed clock. */
+export interface BillingCommandDeps {
+  openReader(stateDir: string): Promise<OpenedReader>;
+  nowMs(): number;
+  write(text: string): void;
+}
+
+/** The station's SQLite journal; refuses a folder without one instead of creating an empty journal there. */
+export const journalDeps: BillingCommandDeps = {
+  async openReader(stateDir) {
+    if (!existsSync(journalPath(stateDir))) {
+      throw new EvseError(EvseErrorCode.JournalUnavailable, `no journal in ${stateDir} (looked for ${journalPath(stateDir)})`);
+    }
+    const journal = await openJournal({ stateDir });
+    return { reader: journal, close: () => journal.close() };
+  },
+  nowMs: () => Date.now(),
+  write: (text) => {
+    process.stdout.write(text);
+  },
+};
+
+const reportKinds = ['sessions', 'energy', 'utilization'] as const;
+type ReportKind = (typeof reportKinds)[number];
+
+interface ReportOptions {
+  readonly stateDir?: string;
+  readonly config?: string;
+  readonly from: string;
+  readonly to: string;
+  readonly format: ReportFormat;
+  readonly period?: 'day' | 'week' | 'month';
+}
+
+/**
+ * `evse report sessions|energy|utilization [--state-dir DIR] [--config FILE] --from DATE --to DATE
+ * [--format table|csv|json]`: operator reports from the journal. Tariff and time zone come from the config.
+ */
+export function registerReportCommands(program: Command, deps: BillingCommandDeps = journalDeps): void {
+  const report = program.command('report').description('session, energy and utilization reports from the journal');
+  const descriptions: Record<ReportKind, string> = {
+    sessions: 'one line per session: times, durations, energy, cost',
+    energy: 'energy and revenue per day, ISO week and month',
+    utilization: 'share of time occupied, charging and idle; peak hours; averages per session',
+  };
+  for (const kind of reportKinds) {
+    const command = report
+      .command(kind)
+      .description(descriptions[kind])
+      .option('--state-dir <dir>', 'folder that holds journal.db (default: journal.stateDir of the config)')
+      .option('--config <file>', 'station config for the tariff and time zone')
+      .requiredOption('--from <date>', 'first local date (YYYY-MM-DD) or an instant with offset')
+      .requiredOption('--to <date>', 'last local date, included (YYYY-MM-DD), or an instant with offset (excluded)')
+      .addOption(new Option('--format <format>', 'output format').choices(reportFormats).default('table'));
+    if (kind === 'energy') {
+      command.addOption(new Option('--period <period>', 'only this period (default: all three)').choices(['day', 'week', 'month']));
+    }
+    command.action(async (opts: ReportOptions) => {
+      deps.write(await runReport(kind, opts, deps));
+    });
+  }
+}
+
+/** Produces one report as text in the chosen format. */
+export async function runReport(kind: ReportKind, opts: ReportOptions, deps: BillingCommandDeps): Promise<string> {
+  const settings = billingSettings(opts.config);
+  const range = {
+    fromMs: parseDateArgument('--from', opts.from, settings.timeZone),
+    toMs: parseDateArgument('--to', opts.to, settings.timeZone),
+  };
+  if (range.toMs <= range.fromMs) {
+    throw new EvseError(EvseErrorCode.InvalidArgument, `--to (${opts.to}) must be after --from (${opts.from})`);
+  }
+  const opened = await deps.openReader(opts.stateDir ?? settings.stateDir);
+  let sessions;
+  try {
+    sessions = await loadReportSessions(opened.reader, range, { tariff: settings.tariff, timeZone: settings.timeZone, nowMs: deps.nowMs() });
+  } finally {
+    await opened.close();
+  }
+
+  if (kind === 'sessions') return render(opts.format, sessionsReport(sessions, settings.timeZone));
+  if (kind === 'energy') {
+    return render(opts.format, energyReport(sessions, settings.timeZone, opts.period ? [opts.period] : undefined));
+  }
+  const utilization = utilizationReport(sessions, range, settings.timeZone);
+  if (opts.format === 'json') return renderJson(utilization);
+  const { peakHours, ...summary } = utilization;
+  const summaryTable = tableOf(Object.entries(summary).map(([measure, value]) => ({ measure, value })));
+  const hoursTable = tableOf(peakHours);
+  if (opts.format === 'csv') return `${renderCsv(summaryTable)}\r\n${renderCsv(hoursTable)}`;
+  return `${renderTable(summaryTable)}\nPeak hours (local time)\n${renderTable(hoursTable)}`;
+}
+
+function render<T extends object>(format: ReportFormat, rows: readonly T[]): string {
+  if (format === 'json') return renderJson(rows);
+  const table = tableOf(rows);
+  return format === 'csv' ? renderCsv(table) : renderTable(table);
+}
