@@ -1,0 +1,37 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Why a private mount namespace with a bind mount over /sys/class cannot be had here, or null when it can. */
+export function namespaceUnavailable(): string | null {
+  if (process.getuid?.() !== 0) return 'needs root for a private mount namespace (unshare -m)';
+  try {
+    execFileSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs evse-probe /sys/class'], { stdio: 'pipe' });
+    return null;
+  } catch (err) {
+    return `unshare -m / mount over /sys/class not allowed here: ${(err as Error).message.split('\n')[0] ?? ''}`;
+  }
+}
+
+/**
+ * Runs `node --import tsx SCRIPT ARGS…` in a private mount namespace where /sys/class is the fake tree's `class`
+ * folder (bind-mounted, so the test sees every file the child wrote after it exits).
+ */
+export function spawnInNamespace(fakeClassDir: string, script: string, args: string[]): ChildProcess {
+  return spawn(
+    'unshare',
+    ['-m', 'sh', '-c', 'mount --bind "$0" /sys/class && exec "$@"', fakeClassDir, process.execPath, '--import', 'tsx', script, ...args],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+}
+
+/** Collects a child's stdout/stderr and resolves with its exit. */
+export function collect(child: ChildProcess): { stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { stdout: () => out, stderr: () => err, exited };
+}
