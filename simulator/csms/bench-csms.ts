@@ -60,6 +60,8 @@ export interface BenchCsms {
   readonly controls: BenchCsmsControls;
   /** Station identities connected right now. */
   connectedIdentities(): string[];
+  /** Websocket connections accepted since start (a reconnect counts again). */
+  acceptedConnections(): number;
   /** Parameters of the inbound calls of `method` (station → CSMS), in order. */
   callsOf(method: string): Record<string, unknown>[];
   /** Resolves once `predicate` holds for the recorded frames (polls every 5 ms), rejects after `timeoutMs`. */
@@ -89,6 +91,7 @@ export async function createBenchCsms(options: BenchCsmsOptions = {}): Promise<B
   };
   const defaults = defaultCsmsAnswers(answers);
   let answerDelayMs = options.answerDelayMs ?? 0;
+  let accepted = 0;
   let silentMethod: string | null = null;
   let port = options.port ?? 0;
   let httpServer: HttpServer | null = null;
@@ -128,6 +131,7 @@ export async function createBenchCsms(options: BenchCsmsOptions = {}): Promise<B
     });
     server.on('client', (client: RpcClient) => {
       const identity = client.identity ?? '';
+      accepted += 1;
       clients.set(identity, client);
       client.on('message', (event: { message: Buffer | string; outbound: boolean }) => {
         messages.push(recorder.record(identity, event.message.toString(), event.outbound));
@@ -239,6 +243,7 @@ export async function createBenchCsms(options: BenchCsmsOptions = {}): Promise<B
     controls,
     answers,
     connectedIdentities: () => [...clients.keys()],
+    acceptedConnections: () => accepted,
     callsOf: (method) =>
       messages.filter((m) => m.type === 'CALL' && !m.outbound && m.method === method).map((m) => m.payload as Record<string, unknown>),
     waitFor: async (predicate, timeoutMs = 5000, what = 'condition') => {
