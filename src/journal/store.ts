@@ -66,10 +66,15 @@ export class JournalStore {
   /** Alerts that could not be written because the storage failed; written with the next successful commit. */
   private readonly unwrittenAlerts: { at: number; alert: AlertInput }[] = [];
 
+  /** One wrapper for every transaction (better-sqlite3 builds BEGIN/COMMIT statements per wrapper). */
+  private readonly runInTransaction: (fn: () => unknown) => unknown;
+
   constructor(
     readonly db: BetterSqlite3.Database,
     private readonly commitDelayMs = 0,
-  ) {}
+  ) {
+    this.runInTransaction = db.transaction((fn: () => unknown) => fn());
+  }
 
   /** A cached prepared statement. */
   sql(text: string): BetterSqlite3.Statement {
@@ -86,12 +91,12 @@ export class JournalStore {
     // Alerts that a failed storage could not take ride along with the next commit; back to memory if it fails too.
     const carried = this.unwrittenAlerts.splice(0);
     try {
-      return this.db.transaction(() => {
+      return this.runInTransaction(() => {
         for (const { at, alert } of carried) this.insertAlert(alert, at);
         const result = fn();
         holdThread(this.commitDelayMs);
         return result;
-      })();
+      }) as T;
     } catch (err) {
       this.unwrittenAlerts.unshift(...carried);
       throw err;

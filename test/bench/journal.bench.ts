@@ -1,0 +1,224 @@
+/**
+ * Journal benchmark (issue 5).
+ *  1. Durable appends per second for the station's write pattern: a meter sample plus its MeterValues outbox row, each
+ *     its own committed transaction, through the Journal API (worker round-trip included), next to plain
+ *     better-sqlite3 inserts of the same rows, same schema and pragmas, in the same run.
+ *  2. Main-thread responsiveness while the journal commits with a slow disk emulated (every commit held 30 ms):
+ *     event-loop delay p99 with the journal in its worker, against the same store run on the main thread.
+ *  3. Journal size per charging hour at 1 s sampling.
+ */
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { MeterSample } from '../../hal/meter.js';
+import type { SynchronousLevel } from '../../src/journal/defaults.js';
+import { openJournal, type Journal } from '../../src/journal/journal.js';
+import { migrate } from '../../src/journal/migrations.js';
+import { configureConnection, openStore } from '../../src/journal/open.js';
+import { liveBytes } from '../../src/journal/prune.js';
+
+const appendSeconds = Number(process.env['EVSE_BENCH_SECONDS'] ?? '3');
+
+function sample(importWh: number, atMs: number): MeterSample {
+  return {
+    phases: [0, 1, 2].map(() => ({ voltageV: 230.4, currentA: 15.9, powerW: 3663 })),
+    totalPowerW: 10_989,
+    importWh,
+    frequencyHz: 50,
+    readAtMs: atMs,
+  };
+}
+
+function freshDir(): string {
+  // Under the working directory, so the benchmark hits the same disk as a state dir would (not a tmpfs /tmp).
+  return mkdtempSync(join(process.env['EVSE_BENCH_DIR'] ?? tmpdir(), 'evse-journal-bench-'));
+}
+
+const startOfSession = (at: number) => ({
+  connectorId: 1,
+  idTag: 'BENCH001',
+  plugInAtMs: at,
+  authorizedAtMs: at,
+  startAtMs: at,
+  meterStartWh: 0,
+});
+
+/** Plain better-sqlite3: the same two inserts, each its own transaction, on the main thread. */
+function plainAppends(level: SynchronousLevel): { appends: number; seconds: number } {
+  const dir = freshDir();
+  const db = new Database(join(dir, 'journal.db'));
+  try {
+    configureConnection(db, { synchronous: level, busyTimeoutMs: 5000 });
+    migrate(db);
+    const now = Date.now();
+    const sessionId = Number(
+      db.prepare('INSERT INTO sessions (connector_id, id_tag, start_at, meter_start_wh) VALUES (1, ?, ?, 0)').run('BENCH001', now)
+        .lastInsertRowid,
+    );
+    const insertSample = db.prepare(
+      `INSERT INTO samples (session_id, at, import_wh, power_w, currents, voltages, frequency_hz, signed_record)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertOutbox = db.prepare(
+      'INSERT INTO outbox (kind, session_id, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    const sampleTx = db.transaction((wh: number, at: number) => {
+      const s = sample(wh, at);
+      insertSample.run(
+        sessionId,
+        at,
+        wh,
+        s.totalPowerW,
+        JSON.stringify(s.phases.map((p) => p.currentA)),
+        JSON.stringify(s.phases.map((p) => p.voltageV)),
+        s.frequencyHz,
+        null,
+      );
+    });
+    const outboxTx = db.transaction((wh: number, at: number) => {
+      insertOutbox.run('MeterValues', sessionId, JSON.stringify({ importWh: wh }), at, at);
+    });
+    const started = performance.now();
+    let appends = 0;
+    while (performance.now() - started < appendSeconds * 1000) {
+      appends++;
+      sampleTx(appends, now + appends);
+      outboxTx(appends, now + appends);
+    }
+    return { appends, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Through the Journal API: `inFlight` appends awaited together (each still its own committed transaction). */
+async function journalAppends(level: SynchronousLevel, inFlight: number): Promise<{ appends: number; seconds: number }> {
+  const dir = freshDir();
+  const journal = await openJournal({ stateDir: dir, synchronous: level });
+  try {
+    const sessionId = await journal.startSession(startOfSession(Date.now()));
+    const started = performance.now();
+    let appends = 0;
+    const append = async (wh: number): Promise<void> => {
+      await journal.recordSample(sessionId, sample(wh, Date.now()));
+      await journal.enqueue('MeterValues', sessionId, { importWh: wh });
+    };
+    while (performance.now() - started < appendSeconds * 1000) {
+      const batch: Promise<void>[] = [];
+      for (let i = 0; i < inFlight; i++) batch.push(append(++appends));
+      await Promise.all(batch);
+    }
+    return { appends, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    await journal.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Event-loop delay (ms) of this thread while `load` runs, sampled every 1 ms (a stand-in for the contactor path). */
+async function loopDelayDuring(load: () => Promise<void>): Promise<{ p50: number; p99: number; max: number }> {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  await load();
+  histogram.disable();
+  return { p50: histogram.percentile(50) / 1e6, p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6 };
+}
+
+async function slowDiskResponsiveness(): Promise<{ worker: Awaited<ReturnType<typeof loopDelayDuring>>; mainThread: Awaited<ReturnType<typeof loopDelayDuring>>; commits: number }> {
+  const commits = 40;
+  const dirA = freshDir();
+  const journal: Journal = await openJournal({ stateDir: dirA, commitDelayMs: 30 });
+  const sessionId = await journal.startSession(startOfSession(Date.now()));
+  const worker = await loopDelayDuring(async () => {
+    for (let i = 1; i <= commits; i++) await journal.recordSample(sessionId, sample(i, Date.now()));
+  });
+  await journal.close();
+  rmSync(dirA, { recursive: true, force: true });
+
+  const dirB = freshDir();
+  const { store } = openStore({ stateDir: dirB, synchronous: 'FULL', busyTimeoutMs: 5000, commitDelayMs: 30, nowMs: Date.now() });
+  const id = store.startSession(startOfSession(Date.now()), Date.now());
+  const mainThread = await loopDelayDuring(async () => {
+    for (let i = 1; i <= commits; i++) {
+      store.recordSample(id, sample(i, Date.now()));
+      // Yield between commits as an async caller would; the commit itself still blocks this thread.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  });
+  store.close();
+  rmSync(dirB, { recursive: true, force: true });
+  return { worker, mainThread, commits };
+}
+
+function sizePerChargingHour(meterValuesEverySamples: number): number {
+  const dir = freshDir();
+  const { store } = openStore({ stateDir: dir, synchronous: 'NORMAL', busyTimeoutMs: 5000, commitDelayMs: 0, nowMs: Date.now() });
+  try {
+    const t0 = Date.UTC(2026, 0, 1);
+    const before = liveBytes(store);
+    const id = store.startSession(startOfSession(t0), t0);
+    store.tx(() => {
+      for (let s = 1; s <= 3600; s++) {
+        store.sql(
+          `INSERT INTO samples (session_id, at, import_wh, power_w, currents, voltages, frequency_hz, signed_record)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(id, t0 + s * 1000, 10_000 + s * 3, 10_989, '[15.9,15.9,15.9]', '[230.4,230.4,230.4]', 50, null);
+        if (s % meterValuesEverySamples === 0) {
+          store.sql('INSERT INTO outbox (kind, session_id, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)').run(
+            'MeterValues',
+            id,
+            JSON.stringify({ connectorId: 1, meterValue: [{ timestamp: new Date(t0 + s * 1000).toISOString(), sampledValue: [{ value: String(10_000 + s * 3), measurand: 'Energy.Active.Import.Register', unit: 'Wh' }] }] }),
+            t0 + s * 1000,
+            t0 + s * 1000,
+          );
+        }
+      }
+    });
+    return liveBytes(store) - before;
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+export default async function run(): Promise<void> {
+  process.stdout.write(`appends = 1 meter sample + 1 MeterValues outbox row, each committed; ${appendSeconds} s per row; dir ${process.env['EVSE_BENCH_DIR'] ?? tmpdir()}\n\n`);
+  const rows: string[][] = [];
+  for (const level of ['FULL', 'NORMAL'] as const) {
+    // Interleaved, so a neighbour's load hits both sides alike.
+    const plain = plainAppends(level);
+    const serial = await journalAppends(level, 1);
+    const pipelined = await journalAppends(level, 8);
+    const plainRate = plain.appends / plain.seconds;
+    for (const [name, r] of [
+      ['plain better-sqlite3 (main thread)', plain],
+      ['Journal API, 1 in flight', serial],
+      ['Journal API, 8 in flight', pipelined],
+    ] as const) {
+      const rate = r.appends / r.seconds;
+      rows.push([level, name, fmt(rate), fmt(rate / plainRate, 2)]);
+    }
+  }
+  const header = ['synchronous', 'writer', 'appends/s', 'ratio to plain'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => `${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')}\n`;
+  process.stdout.write(line(header));
+  process.stdout.write(line(widths.map((w) => '-'.repeat(w))));
+  for (const r of rows) process.stdout.write(line(r));
+
+  const slow = await slowDiskResponsiveness();
+  process.stdout.write(`\nmain-thread event-loop delay while ${slow.commits} commits are each held 30 ms (worn SD card):\n`);
+  process.stdout.write(`  journal in its worker : p50 ${fmt(slow.worker.p50, 2)} ms, p99 ${fmt(slow.worker.p99, 2)} ms, max ${fmt(slow.worker.max, 2)} ms\n`);
+  process.stdout.write(`  store on main thread  : p50 ${fmt(slow.mainThread.p50, 2)} ms, p99 ${fmt(slow.mainThread.p99, 2)} ms, max ${fmt(slow.mainThread.max, 2)} ms\n`);
+
+  const everySecond = sizePerChargingHour(1);
+  const everyMinute = sizePerChargingHour(60);
+  process.stdout.write('\njournal size per charging hour at 1 s sampling (live pages):\n');
+  process.stdout.write(`  samples + a MeterValues row per sample : ${fmt(everySecond / 1024)} KiB/h\n`);
+  process.stdout.write(`  samples + a MeterValues row per minute : ${fmt(everyMinute / 1024)} KiB/h (${fmt(everyMinute / 3600, 0)} B per sample)\n`);
+}
