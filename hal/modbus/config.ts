@@ -34,7 +34,7 @@ export const customMapSchema = z
     phases: z.union([z.literal(1), z.literal(3)]).default(3),
     functionCode: z.union([z.literal(3), z.literal(4)]).default(4),
     maxRegistersPerRequest: z.number().int().min(1).max(125).default(60),
-    maxGapRegisters: z.number().int().min(0).max(60).default(0),
+    maxGapRegisters: z.number().int().min(0).max(124).default(0),
     fields: z.object(customFieldsShape).strict(),
   })
   .strict()

@@ -36,11 +36,15 @@ export function createVirtualLinkPair(options: VirtualLinkOptions): VirtualLinkP
   const listeners: { master: ((chunk: Uint8Array) => void)[]; slave: ((chunk: Uint8Array) => void)[] } = { master: [], slave: [] };
   const pending = new Set<() => void>();
   let lineBusyUntilMs = 0;
+  // How late the emulator delivered the last frame to each end. That lateness is the emulator's timer jitter, not
+  // wire time, so the end's next frame is put on the line as if it had been delivered on time (never before the line
+  // is free): the emulated line then costs exactly its character times and gaps, and everything else is measured.
+  const lateByMs = { master: 0, slave: 0 };
   let closed = false;
   const charMs = characterTimeMs(options.baudRate);
   const gapMs = t35Ms(options.baudRate);
 
-  const send = (to: 'master' | 'slave', bytes: Uint8Array): void => {
+  const send = (from: 'master' | 'slave', to: 'master' | 'slave', bytes: Uint8Array): void => {
     if (closed || bytes.length === 0) return;
     const copy = bytes.slice();
     const deliver = (): void => {
@@ -56,18 +60,21 @@ export function createVirtualLinkPair(options: VirtualLinkOptions): VirtualLinkP
       pending.add(cancel);
       return;
     }
-    const startMs = Math.max(performance.now(), lineBusyUntilMs);
+    const startMs = Math.max(performance.now() - lateByMs[from], lineBusyUntilMs);
+    lateByMs[from] = 0;
     const endMs = startMs + copy.length * charMs;
     lineBusyUntilMs = endMs;
-    const cancel = runAt(endMs + gapMs, () => {
+    const dueMs = endMs + gapMs;
+    const cancel = runAt(dueMs, () => {
       pending.delete(cancel);
+      lateByMs[to] = Math.max(0, performance.now() - dueMs);
       deliver();
     });
     pending.add(cancel);
   };
 
   const end = (self: 'master' | 'slave', other: 'master' | 'slave'): ByteLink => ({
-    write: (bytes) => send(other, bytes),
+    write: (bytes) => send(self, other, bytes),
     onData: (listener) => {
       listeners[self].push(listener);
     },
