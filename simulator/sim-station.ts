@@ -23,6 +23,8 @@ export interface SimStationOptions {
   readonly meterPath?: 'modbus' | 'direct';
   /** The simulated meter's import register at start (a bench run continues where the journal left off). */
   readonly initialRegisterWh?: number;
+  /** Physics tick of the simulated EV, ms (default 100). */
+  readonly tickMs?: number;
   /** Runs after the meter is up and before the station starts (journal recovery reads the meter here). */
   readonly beforeStart?: (meter: EnergyMeter) => Promise<void>;
 }
@@ -39,7 +41,7 @@ export interface SimStation {
 export async function createSimStation(opts: SimStationOptions): Promise<SimStation> {
   const { config, clock } = opts;
   const ev = config.simulator.ev;
-  const world = new SimWorld(clock, ev, 100, opts.initialRegisterWh);
+  const world = new SimWorld(clock, ev, opts.tickMs ?? 100, opts.initialRegisterWh);
   const source = () => world.electrical.sample(clock.nowMs());
   let meter: EnergyMeter;
   let closeMeterPath: () => Promise<void> = () => Promise.resolve();
