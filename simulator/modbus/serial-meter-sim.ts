@@ -46,9 +46,10 @@ export async function startSerialMeterSim(options: SerialMeterSimOptions): Promi
 
 /** Help text of the control lines `evse meter-sim` reads on stdin. */
 export const controlLineHelp = `control lines on stdin while it runs:
-  fault <${slaveFaults.join('|')}>   switch a fault on
-  fault none                       back to healthy answers
-  status                           print the fault and the request count`;
+  fault <name>   switch a fault on; name is one of
+                 ${slaveFaults.join(', ')}
+  fault none     back to healthy answers
+  status         print the fault and the request count`;
 
 /**
  * Applies one control line to the running slave and returns the reply to print. Unknown lines get a reply naming

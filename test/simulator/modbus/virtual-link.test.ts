@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { characterTimeMs, createVirtualLinkPair, t35Ms } from '../../../simulator/modbus/virtual-link.js';
+import { createVirtualModbusMeter } from '../../../simulator/modbus/virtual-meter.js';
 
 describe('simulator/modbus virtual link', () => {
   it('uses the RTU character time and t3.5 of REFERENCE.md', () => {
@@ -42,5 +43,34 @@ describe('simulator/modbus virtual link', () => {
     await line.close();
     await new Promise((resolve) => setTimeout(resolve, 10));
     assert.equal(got, 0);
+  });
+});
+
+describe('simulator/modbus virtual meter with line timing', () => {
+  it('an SDM630 poll (three requests) costs at least its wire time at 38400 baud, and the values arrive intact', async () => {
+    const v = await createVirtualModbusMeter(
+      () => ({
+        phases: [
+          { voltageV: 230, currentA: 16, powerW: 3680 },
+          { voltageV: 230, currentA: 16, powerW: 3680 },
+          { voltageV: 230, currentA: 16, powerW: 3680 },
+        ],
+        totalPowerW: 11_040,
+        importWh: 42_000,
+        frequencyHz: 50,
+        readAtMs: 0,
+      }),
+      { model: 'sdm630', baudRate: 38_400, emulateLineTiming: true },
+    );
+    try {
+      const wireMs = v.meter.plan.reduce((sum, b) => sum + (13 + 2 * b.count) * characterTimeMs(38_400) + 2 * t35Ms(38_400), 0);
+      const started = performance.now();
+      const got = await v.meter.read();
+      const elapsed = performance.now() - started;
+      assert.equal(got.importWh, 42_000);
+      assert.ok(elapsed >= wireMs, `poll took ${elapsed.toFixed(2)} ms, wire time ${wireMs.toFixed(2)} ms`);
+    } finally {
+      await v.close();
+    }
   });
 });
