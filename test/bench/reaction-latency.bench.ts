@@ -71,7 +71,7 @@ async function measure(v: Variant): Promise<{ latencies: number[]; perKind: Map<
   station.controller.meterPoller.onSample((s) => log.info({ w: s.totalPowerW, wh: s.importWh }, 'sample'));
 
   const edges = edgeSource();
-  let edgeAt = 0;
+
   let openAt = 0;
   world.contactor.onCommand = (p) => {
     if (p === 'open' && openAt === 0) openAt = now();
@@ -101,7 +101,7 @@ async function measure(v: Variant): Promise<{ latencies: number[]; perKind: Map<
     openAt = 0;
     const edge = new Promise<number>((resolve) => edges.once('message', (t: number) => resolve(t)));
     edges.postMessage('fire');
-    edgeAt = await edge;
+    const edgeAt = await edge;
     // The edge arrived: apply it to the simulated pilot (the driver's interrupt handler).
     if (kind === 'C→B') {
       world.ev.s2Closed = false;
