@@ -31,7 +31,8 @@ export function forceOutputsSafe(gpio: GpioConfig, Gpio: GpioConstructor, sysfsR
       forceUnexport(sysfsRoot, line.resolved.sysfsNumber, () => line.release());
       results.push({ pin, ok: true, detail: `${safeActive ? 'active' : 'inactive'} (gpio${line.resolved.sysfsNumber})` });
     } catch (err) {
-      results.push({ pin, ok: false, detail: err instanceof Error ? err.message : String(err) });
+      const message = err instanceof Error ? err.message : String(err);
+      results.push({ pin, ok: false, detail: message.startsWith(`${pin}: `) ? message.slice(pin.length + 2) : message });
     }
   }
   results.push(pwmToStateF(gpio, sysfsRoot));
