@@ -5,6 +5,8 @@ import { registerMapFor } from '../../hal/modbus/maps/index.js';
 import { ModbusRtuSlave, type ModbusSlaveControl } from './rtu-slave.js';
 import { createVirtualLinkPair } from './virtual-link.js';
 
+export type { ModbusSlaveControl, SlaveFault } from './rtu-slave.js';
+
 /** Options of {@link createVirtualModbusMeter}. */
 export interface VirtualModbusMeterOptions {
   readonly model: MeterModel;

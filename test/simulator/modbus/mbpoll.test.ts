@@ -25,7 +25,7 @@ const sample: MeterSample = {
 
 /** Runs mbpoll once and returns `register → value` from lines like "[72]: 	1234.57". */
 async function mbpoll(args: string[]): Promise<Map<number, number>> {
-  const { stdout } = await run('mbpoll', ['-m', 'rtu', '-b', '9600', '-P', 'none', '-0', '-1', '-o', '0.5', ...args], { timeout: 5000 });
+  const { stdout } = await run('mbpoll', ['-m', 'rtu', '-b', '9600', '-P', 'none', '-0', '-1', '-o', '2', ...args], { timeout: 5000 });
   const values = new Map<number, number>();
   for (const m of stdout.matchAll(/^\[(\d+)\]:\s+(\S+)/gm)) values.set(Number(m[1]), Number(m[2]));
   return values;
