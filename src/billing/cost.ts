@@ -5,7 +5,7 @@ import { decimalToMicros, divideRoundHalfUp } from './decimal.js';
 import { RegisterCurve, type RegisterReading } from './register-curve.js';
 import { dayNames, minuteOfDay, tariffTimeZone, type Tariff } from './tariff-schema.js';
 import { buildTimeline, type SessionTimeline, type TimelineEvent, type TimelineSession } from './timeline.js';
-import { splitByWallClock } from './wall-clock.js';
+import { WallClockSplitter, type WallClassification, type WallTime } from './wall-clock.js';
 
 /**
  * Exact amounts are integers of 1/ATOMS_PER_UNIT of the currency's major unit. 3.6e12 makes every component an
@@ -125,6 +125,7 @@ export function costFromParts(
   curve: RegisterCurve,
   timeline: SessionTimeline,
   nowMs: number,
+  bandSplitter?: WallClockSplitter<number>,
 ): CostBreakdown {
   const minorUnits = minorUnitsOf(tariff.currency);
   if (minorUnits === undefined) {
@@ -134,7 +135,7 @@ export function costFromParts(
 
   // Exact lines in atoms, in display order; `lineAtoms` keeps them for the one rounding at the end.
   const lineAtoms: bigint[] = [];
-  const segmentsExact = energySegments(tariff, timeZone, curve);
+  const segmentsExact = energySegments(tariff, timeZone, curve, bandSplitter);
   for (const segment of segmentsExact) lineAtoms.push(segment.atoms);
 
   const pricePerHourMicros = decimalToMicros(tariff.pricePerChargingHour);
@@ -225,12 +226,9 @@ interface ExactSegment {
   readonly atoms: bigint;
 }
 
-/** Splits the register curve at the wall-clock band boundaries and prices each stretch exactly. */
-function energySegments(tariff: Tariff, timeZone: string, curve: RegisterCurve): ExactSegment[] {
-  const fromMs = curve.firstAtMs;
-  const toMs = curve.lastAtMs;
-  if (fromMs === undefined || toMs === undefined || toMs <= fromMs) return [];
-  const pieces = splitByWallClock(timeZone, fromMs, toMs, (wall) => {
+/** Which band holds a wall time, and until which minute of that day (for {@link WallClockSplitter}). */
+export function bandClassifier(tariff: Tariff): (wall: WallTime) => WallClassification<number> {
+  return (wall) => {
     const day = dayNames[wall.weekday] ?? 'mon';
     const minute = Math.floor(wall.msOfDay / 60_000);
     const bandIndex = tariff.energyBands.findIndex(
@@ -241,7 +239,19 @@ function energySegments(tariff: Tariff, timeZone: string, curve: RegisterCurve):
       throw new EvseError(EvseErrorCode.InvariantViolated, `tariff ${tariff.id} has no band for ${day} minute ${minute}`);
     }
     return { key: bandIndex, untilMinuteOfDay: minuteOfDay(band.to) };
-  });
+  };
+}
+
+/** Splits the register curve at the wall-clock band boundaries and prices each stretch exactly. */
+function energySegments(tariff: Tariff, timeZone: string, curve: RegisterCurve, reusable?: WallClockSplitter<number>): ExactSegment[] {
+  const fromMs = curve.firstAtMs;
+  const toMs = curve.lastAtMs;
+  if (fromMs === undefined || toMs === undefined || toMs <= fromMs) return [];
+  const splitter =
+    reusable !== undefined && reusable.fromMs === fromMs && reusable.timeZone === timeZone
+      ? reusable
+      : new WallClockSplitter(timeZone, fromMs, bandClassifier(tariff));
+  const pieces = splitter.piecesUntil(toMs);
   return pieces.map((piece) => {
     const band = tariff.energyBands[piece.key];
     const start = curve.at(piece.fromMs);
@@ -264,6 +274,3 @@ function energySegments(tariff: Tariff, timeZone: string, curve: RegisterCurve):
     };
   });
 }
-
-/** Major-unit atoms per unit, exported for tests that check exactness. */
-export const atomsPerUnit = ATOMS_PER_UNIT;

@@ -1,7 +1,8 @@
-import type { Tariff } from './tariff-schema.js';
-import { costFromParts, type CostBreakdown } from './cost.js';
+import { bandClassifier, costFromParts, type CostBreakdown } from './cost.js';
 import { RegisterCurve } from './register-curve.js';
+import { tariffTimeZone, type Tariff } from './tariff-schema.js';
 import { buildTimeline, type TimelineEvent, type TimelineSession } from './timeline.js';
+import { WallClockSplitter } from './wall-clock.js';
 
 /**
  * Keeps the running cost of one open session up to date, one sample at a time, without rescanning the session: the
@@ -12,6 +13,8 @@ export class RunningCostTracker {
   private readonly curve = new RegisterCurve();
   private readonly events: TimelineEvent[] = [];
   private session: TimelineSession;
+  /** Band stretches already found stay found: each update only classifies the time since the last one. */
+  private readonly bandSplitter: WallClockSplitter<number>;
 
   /**
    * @param tariff the tariff the session started under (a later replacement does not reprice it)
@@ -24,6 +27,7 @@ export class RunningCostTracker {
   ) {
     this.session = { ...start, stopAtMs: null };
     this.curve.append(start.startAtMs, start.meterStartWh);
+    this.bandSplitter = new WallClockSplitter(tariffTimeZone(tariff, stationTimeZone), start.startAtMs, bandClassifier(tariff));
   }
 
   /** Adds a journaled meter sample (in time order). */
@@ -50,6 +54,6 @@ export class RunningCostTracker {
   /** The cost at `nowMs`. */
   cost(nowMs: number): CostBreakdown {
     const timeline = buildTimeline(this.session, this.events, nowMs);
-    return costFromParts(this.tariff, this.stationTimeZone, this.curve, timeline, nowMs);
+    return costFromParts(this.tariff, this.stationTimeZone, this.curve, timeline, nowMs, this.bandSplitter);
   }
 }

@@ -99,26 +99,65 @@ export function splitByWallClock<K>(
   toMs: number,
   classify: (wall: WallTime) => WallClassification<K>,
 ): WallPiece<K>[] {
-  const pieces: WallPiece<K>[] = [];
-  let t = fromMs;
-  while (t < toMs) {
-    const wall = wallTimeAt(timeZone, t);
-    const { key, untilMinuteOfDay } = classify(wall);
-    const untilMs = Math.min(untilMinuteOfDay * MS_PER_MINUTE, MS_PER_DAY);
-    if (!(untilMs > wall.msOfDay)) {
+  return new WallClockSplitter(timeZone, fromMs, classify).piecesUntil(toMs);
+}
+
+/**
+ * {@link splitByWallClock} for a range whose end keeps growing (a running session): pieces that ended are kept, so
+ * each call only classifies the time added since the last one.
+ */
+export class WallClockSplitter<K> {
+  private readonly closed: WallPiece<K>[] = [];
+  /** The open piece: from where, which key, and the first instant at which the key may change. */
+  private openFromMs: number;
+  private openKey: K;
+  private openUntilMs: number;
+
+  constructor(
+    readonly timeZone: string,
+    readonly fromMs: number,
+    private readonly classify: (wall: WallTime) => WallClassification<K>,
+  ) {
+    this.openFromMs = fromMs;
+    const first = this.step(fromMs);
+    this.openKey = first.key;
+    this.openUntilMs = first.untilMs;
+  }
+
+  /** The pieces of [fromMs, toMs); `toMs` may only grow from call to call. */
+  piecesUntil(toMs: number): WallPiece<K>[] {
+    while (this.openUntilMs < toMs) {
+      const next = this.step(this.openUntilMs);
+      if (next.key !== this.openKey) {
+        this.closed.push({ fromMs: this.openFromMs, toMs: this.openUntilMs, key: this.openKey });
+        this.openFromMs = this.openUntilMs;
+        this.openKey = next.key;
+      }
+      this.openUntilMs = next.untilMs;
+    }
+    const pieces = this.closed.filter((piece) => piece.fromMs < toMs);
+    if (toMs > this.openFromMs) pieces.push({ fromMs: this.openFromMs, toMs, key: this.openKey });
+    else if (pieces.length > 0) {
+      const last = pieces[pieces.length - 1];
+      if (last !== undefined && last.toMs > toMs) pieces[pieces.length - 1] = { ...last, toMs };
+    }
+    return pieces;
+  }
+
+  /** The key at `t` and the first instant after `t` where it may change (classifier boundary or offset change). */
+  private step(t: number): { key: K; untilMs: number } {
+    const wall = wallTimeAt(this.timeZone, t);
+    const { key, untilMinuteOfDay } = this.classify(wall);
+    const untilOfDayMs = Math.min(untilMinuteOfDay * MS_PER_MINUTE, MS_PER_DAY);
+    if (!(untilOfDayMs > wall.msOfDay)) {
       throw new RangeError(`classifier returned an end (${untilMinuteOfDay} min) not after the wall time`);
     }
-    let next = Math.min(t + (untilMs - wall.msOfDay), toMs);
-    if (offsetMsAt(timeZone, next) !== wall.offsetMs) next = firstInstantWithOtherOffset(timeZone, t, next, wall.offsetMs);
-    const last = pieces[pieces.length - 1];
-    if (last !== undefined && last.toMs === t && last.key === key) {
-      pieces[pieces.length - 1] = { fromMs: last.fromMs, toMs: next, key };
-    } else {
-      pieces.push({ fromMs: t, toMs: next, key });
+    let untilMs = t + (untilOfDayMs - wall.msOfDay);
+    if (offsetMsAt(this.timeZone, untilMs) !== wall.offsetMs) {
+      untilMs = firstInstantWithOtherOffset(this.timeZone, t, untilMs, wall.offsetMs);
     }
-    t = next;
+    return { key, untilMs };
   }
-  return pieces;
 }
 
 /** Bisection for the first millisecond in (lo, hi] whose offset is not `offsetMs` (hi is known to differ). */
