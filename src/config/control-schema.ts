@@ -72,7 +72,8 @@ export const controlSchema = z
       .strict()
       .refine((v) => v.minV < v.maxV, { message: 'voltage.minV must be below voltage.maxV' })
       .default({ minV: 195, maxV: 253, holdS: 2 }),
-    /** Automatic recovery: retries after a recoverable stop fault, and the delay before each. */
+    /** The `retry` recovery rule (EV and switchgear faults: soft overcurrent, contactor fails to close): how many
+     * automatic clears until the next unplug, and the wait before each; past the count a manual reset is needed. */
     faultRetryCount: z.number().int().min(0).max(100).default(3),
     faultRetryDelayS: z.number().min(0).max(3600).default(30),
   })

@@ -91,7 +91,7 @@ export class ChargerController {
 
   constructor(private readonly deps: ChargerControllerDeps) {
     const { clock, control } = deps;
-    this.faults = new FaultRegistry(clock);
+    this.faults = new FaultRegistry(clock, { count: control.faultRetryCount, delayS: control.faultRetryDelayS });
     this.offer = this.computeOffer();
     this.state = initialChargerState({ freeVend: control.freeVend, offeredA: this.offer.amps });
     this.pilotLayer = new PilotLayer(deps.hardware.pilot.read(), control.pilotDebounceMs, clock, (e) =>

@@ -37,9 +37,15 @@ interface Entry {
 
 const severityRank = { stop: 0, derate: 1, warn: 2 } as const;
 
+/** The `retry` recovery rule's count and delay (config `control.faultRetryCount` / `faultRetryDelayS`). */
+export interface RetryPolicy {
+  readonly count: number;
+  readonly delayS: number;
+}
+
 /**
  * Latched faults with their recovery rules. Raising is idempotent; a raise while the condition is back cancels a
- * pending automatic clear. Auto-clears are counted per fault until the next unplug; past `maxRetries` a fault stays
+ * pending automatic clear. `retry` clears are counted per fault until the next unplug; past the count a fault stays
  * latched until a manual reset.
  */
 export class FaultRegistry {
@@ -47,7 +53,10 @@ export class FaultRegistry {
   private readonly autoClears = new Map<FaultName, number>();
   private readonly listeners = new Set<(event: FaultEvent, summary: FaultSummary) => void>();
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly retry: RetryPolicy = { count: 3, delayS: 30 },
+  ) {}
 
   /** Subscribes to raise/clear events; the summary is the state after the event. */
   onChange(listener: (event: FaultEvent, summary: FaultSummary) => void): () => void {
@@ -83,16 +92,17 @@ export class FaultRegistry {
     if (!entry || !entry.conditionPresent) return;
     entry.conditionPresent = false;
     const rule = entry.definition.recovery;
-    if (rule.kind !== 'auto') return;
+    if (rule.kind !== 'auto' && rule.kind !== 'retry') return;
     const used = this.autoClears.get(name) ?? 0;
-    if (used >= rule.maxRetries) return; // stays latched: needs a person
+    if (rule.kind === 'retry' && used >= this.retry.count) return; // stays latched: needs a person
+    const delayS = rule.kind === 'retry' ? this.retry.delayS : rule.delayS;
     const clear = (): void => {
       entry.clearTimer = undefined;
       this.autoClears.set(name, used + 1);
       this.remove(name, 'auto');
     };
-    if (rule.delayS === 0) clear();
-    else entry.clearTimer = this.clock.setTimeout(clear, rule.delayS * 1000);
+    if (delayS === 0) clear();
+    else entry.clearTimer = this.clock.setTimeout(clear, delayS * 1000);
   }
 
   /** The EV was unplugged: clears on-unplug faults whose condition is gone and resets the retry counts. */

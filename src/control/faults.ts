@@ -27,13 +27,17 @@ export type OcppErrorCode =
 
 /**
  * How a latched fault is cleared.
- * - `auto`: once the condition is gone, wait `delayS` and clear; after `maxRetries` such clears within one session the
- *   next raise latches until a manual reset (a fault that keeps coming back needs a person).
+ * - `auto`: a condition of the surroundings (mains, temperature, meter link): cleared `delayS` after it is gone, however
+ *   often it comes back.
+ * - `retry`: a fault of the EV or the switchgear: cleared after `control.faultRetryDelayS` once the condition is gone,
+ *   at most `control.faultRetryCount` times until the next unplug; then it latches until a manual reset (a fault that
+ *   keeps coming back needs a person).
  * - `on-unplug`: cleared when the EV is unplugged (pilot back to A) and the condition is gone.
  * - `manual`: cleared only by an operator reset (`evse` CLI, OCPP Reset, the simulator's `reset`).
  */
 export type RecoveryRule =
-  | { readonly kind: 'auto'; readonly delayS: number; readonly maxRetries: number }
+  | { readonly kind: 'auto'; readonly delayS: number }
+  | { readonly kind: 'retry' }
   | { readonly kind: 'on-unplug' }
   | { readonly kind: 'manual' };
 
@@ -88,7 +92,7 @@ const catalogue: readonly FaultDefinition[] = [
     vendorErrorCode: 'E102',
     driverMessage: 'The emergency stop was pressed. Charging has stopped; release the button when it is safe.',
     operatorMessage: 'Emergency stop input active.',
-    recovery: { kind: 'auto', delayS: 0, maxRetries: 1000 },
+    recovery: { kind: 'auto', delayS: 0 },
     endsSessionWith: 'EmergencyStop',
   },
   {
@@ -128,7 +132,7 @@ const catalogue: readonly FaultDefinition[] = [
     vendorErrorCode: 'E302',
     driverMessage: 'The station could not switch on power. It will try again shortly.',
     operatorMessage: 'Contactor did not close: auxiliary contact stayed open after a close command (coil, wiring or supply).',
-    recovery: { kind: 'auto', delayS: 30, maxRetries: 3 },
+    recovery: { kind: 'retry' },
   },
   {
     name: 'soft-overcurrent',
@@ -137,7 +141,7 @@ const catalogue: readonly FaultDefinition[] = [
     vendorErrorCode: 'E401',
     driverMessage: 'Your car drew more current than offered, so charging paused. It will resume automatically.',
     operatorMessage: 'EV exceeded (offered + 0.5 A) × 1.1 for the configured time: EV ignores the PWM limit.',
-    recovery: { kind: 'auto', delayS: 30, maxRetries: 3 },
+    recovery: { kind: 'retry' },
   },
   {
     name: 'hard-overcurrent',
@@ -156,7 +160,7 @@ const catalogue: readonly FaultDefinition[] = [
     vendorErrorCode: 'E501',
     driverMessage: 'Charging is paused because the energy meter is not responding; you are not billed while it is paused.',
     operatorMessage: 'No valid answer from the energy meter: check its RS-485 wiring, termination, address and baud rate.',
-    recovery: { kind: 'auto', delayS: 0, maxRetries: 1000 },
+    recovery: { kind: 'auto', delayS: 0 },
   },
   {
     name: 'meter-anomaly',
@@ -165,7 +169,7 @@ const catalogue: readonly FaultDefinition[] = [
     vendorErrorCode: 'W502',
     driverMessage: 'Charging continues.',
     operatorMessage: 'The meter returned an impossible value (NaN, negative energy or a register going backwards); the reading was discarded.',
-    recovery: { kind: 'auto', delayS: 60, maxRetries: 1000 },
+    recovery: { kind: 'auto', delayS: 60 },
   },
   {
     name: 'high-temperature',
@@ -174,7 +178,7 @@ const catalogue: readonly FaultDefinition[] = [
     vendorErrorCode: 'W601',
     driverMessage: 'The station is warm, so it charges more slowly for now.',
     operatorMessage: 'Internal temperature above the derating threshold: check ventilation and sun exposure.',
-    recovery: { kind: 'auto', delayS: 0, maxRetries: 1000 },
+    recovery: { kind: 'auto', delayS: 0 },
   },
   {
     name: 'over-temperature',
@@ -183,7 +187,7 @@ const catalogue: readonly FaultDefinition[] = [
     vendorErrorCode: 'E602',
     driverMessage: 'The station is too hot and has paused charging. It resumes by itself when it has cooled down.',
     operatorMessage: 'Internal temperature above the stop threshold.',
-    recovery: { kind: 'auto', delayS: 0, maxRetries: 1000 },
+    recovery: { kind: 'auto', delayS: 0 },
   },
   {
     name: 'over-voltage',
@@ -192,7 +196,7 @@ const catalogue: readonly FaultDefinition[] = [
     vendorErrorCode: 'E701',
     driverMessage: 'Charging is paused because the mains voltage is too high. It resumes by itself.',
     operatorMessage: 'Mains voltage above the configured maximum on at least one phase.',
-    recovery: { kind: 'auto', delayS: 10, maxRetries: 1000 },
+    recovery: { kind: 'auto', delayS: 10 },
   },
   {
     name: 'under-voltage',
@@ -201,7 +205,7 @@ const catalogue: readonly FaultDefinition[] = [
     vendorErrorCode: 'E702',
     driverMessage: 'Charging is paused because the mains voltage is too low. It resumes by itself.',
     operatorMessage: 'Mains voltage below the configured minimum on at least one phase (or a phase lost).',
-    recovery: { kind: 'auto', delayS: 10, maxRetries: 1000 },
+    recovery: { kind: 'auto', delayS: 10 },
   },
   {
     name: 'driver-failure',
