@@ -13,12 +13,12 @@ export const STATION = { id: 'CP1', vendor: 'TestVendor', model: 'AC-1', serialN
 /** Fast timings for loopback tests: retries in tens of ms, transaction retries without delay. */
 export function fastConfig(url: string, overrides: Partial<OcppConfig> = {}): OcppConfig {
   return ocppSchema.parse({
-    url,
     reconnectInitialS: 0.02,
     reconnectMaxS: 0.1,
     callTimeoutS: 2,
-    initialKeys: { TransactionMessageRetryInterval: '0', HeartbeatInterval: '0', WebSocketPingInterval: '0', ...overrides.initialKeys },
     ...overrides,
+    initialKeys: { TransactionMessageRetryInterval: '0', HeartbeatInterval: '0', WebSocketPingInterval: '0', ...overrides.initialKeys },
+    url,
   });
 }
 
