@@ -37,13 +37,19 @@ export class GpioLine {
     private readonly exportedByUs: boolean,
   ) {}
 
-  /** Reads the logical level. */
+  /** Reads the logical level. Throws after `release()`. */
   readActive(): boolean {
+    if (this.released) throw new EvseError(EvseErrorCode.DriverFailure, `${this.pin}: read after release`);
     return (this.gpio.readSync() === 1) !== this.config.activeLow;
   }
 
-  /** Writes the logical level synchronously. Throws EvseError(DriverFailure) naming the pin. */
+  /**
+   * Writes the logical level synchronously. Throws EvseError(DriverFailure) naming the pin. After `release()` it does
+   * nothing: onoff has closed the value file, and its descriptor number may already belong to another file (the
+   * journal), which a late safe-state write on the way out must never touch.
+   */
   writeActive(active: boolean): void {
+    if (this.released) return;
     try {
       this.gpio.writeSync(rawLevel(active, this.config.activeLow));
     } catch (err) {

@@ -323,8 +323,11 @@ describe('hal/gpio drivers on a fake Gpio class', () => {
       assert.equal(sysfs.pwm('enable'), '0');
       // pwm0 existed before (pre-exported), so it is left exported
       assert.equal(sysfs.lastWritten('class/pwm/pwmchip0/unexport'), '');
+      const writes = board.line(pins.relay).writes.length;
       await hw.dispose();
       hw.enterSafeState();
+      // a released line is never written again: onoff closed its descriptor, which another file may now hold
+      assert.equal(board.line(pins.relay).writes.length, writes);
     });
   });
 });
