@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import sinon from 'sinon';
 import { EvseError, EvseErrorCode } from '../../src/errors.js';
 import { openJournal, type Journal } from '../../src/journal/journal.js';
 import { manualClock, sampleAt, sessionStart, tempStateDir } from './support/helpers.js';
@@ -171,6 +172,23 @@ describe('journal (worker): durability and threading', function () {
       assert.equal((await second.head())?.kind, 'StartTransaction');
       await second.close();
     } finally {
+      state.cleanup();
+    }
+  });
+
+  it('works under sinon fake timers (station tests drive time; commits are messages, not timers)', async function () {
+    const state = tempStateDir();
+    const fake = sinon.useFakeTimers({ now: Date.UTC(2026, 5, 1, 12, 0, 0) });
+    try {
+      const journal = await openJournal({ stateDir: state.dir });
+      const id = await journal.startSession(sessionStart(Date.now(), 42));
+      fake.tick(60_000);
+      await journal.stopSession(id, { stopAtMs: Date.now(), meterStopWh: 50, reason: 'Local' });
+      const stop = (await journal.sessions({ fromMs: 0, toMs: Date.now() })).at(0);
+      assert.deepEqual([stop?.startAtMs, stop?.stopAtMs], [Date.UTC(2026, 5, 1, 12, 0, 0), Date.UTC(2026, 5, 1, 12, 1, 0)]);
+      await journal.close();
+    } finally {
+      fake.restore();
       state.cleanup();
     }
   });
