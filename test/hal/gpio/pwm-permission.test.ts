@@ -23,6 +23,8 @@ describe('hal/gpio: a PWM chip without permission', function () {
         cwd: repoRoot,
         uid: 65534,
         gid: 65534,
+        // no tsx cache folder owned by uid 65534 left in /tmp
+        env: { ...process.env, TSX_DISABLE_CACHE: '1' },
         encoding: 'utf8',
         timeout: 20_000,
       });
