@@ -251,6 +251,17 @@ describe('hal/modbus ModbusMeter over the virtual link', () => {
     assert.equal(got.frequencyHz, null);
   });
 
+  it('waits for a slow meter within the timeout and times out on one slower than it', async () => {
+    virtual = await createVirtualModbusMeter(() => current, { model: 'sdm120', answerDelayMs: 40, timeoutMs: 400, retries: 0 });
+    const started = performance.now();
+    assert.equal((await virtual.meter.read()).importWh, 1_234_567);
+    // Two requests (SDM120 plan), each answered after 40 ms.
+    assert.ok(performance.now() - started >= 80);
+    await virtual.close();
+    virtual = await createVirtualModbusMeter(() => current, { model: 'sdm120', answerDelayMs: 120, timeoutMs: 40, retries: 0 });
+    assert.equal((await rejection(virtual.meter.read())).kind, 'timeout');
+  });
+
   it('a closed meter rejects with kind port', async () => {
     const { meter } = await open('sdm630');
     await meter.close();
