@@ -11,14 +11,16 @@ export type DayName = (typeof dayNames)[number];
 const MINUTES_PER_DAY = 1440;
 
 /** A non-negative decimal price or rate in the major unit ("0.39" or 0.39), kept as canonical decimal text. */
-const decimalSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  const normalized = normalizeDecimal(value);
-  if (!normalized.ok) {
-    ctx.addIssue({ code: 'custom', message: normalized.message });
-    return z.NEVER;
-  }
-  return normalized.text;
-});
+const decimalSchema = z
+  .union([z.number(), z.string()], { error: 'must be a decimal number such as "0.39"' })
+  .transform((value, ctx) => {
+    const normalized = normalizeDecimal(value);
+    if (!normalized.ok) {
+      ctx.addIssue({ code: 'custom', message: normalized.message });
+      return z.NEVER;
+    }
+    return normalized.text;
+  });
 
 /** "HH:MM" on the wall clock, 00:00–24:00. */
 const wallTimeSchema = z

@@ -90,6 +90,7 @@ describe('billing/tariff-schema', () => {
       'energyBands.0.pricePerKwh: must not be negative (got "-0.30")',
     );
     assertRejected({ idleFeePerMinute: '1e-3' }, 'idleFeePerMinute', '(got "1e-3")');
+    assertRejected({ flatFee: true }, 'flatFee: must be a decimal number such as "0.39" (got true)');
   });
 
   it('rejects an unknown currency and an unknown time zone', () => {
