@@ -116,6 +116,8 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
       recorder: journal,
     });
     const running = station;
+    // State changes in the system journal: what an operator reads with journalctl -u evse.
+    running.onEvent((event) => log.info({ event }, `station ${event.type}`));
     journal.onUnavailable((err) => running.controller.raiseFault('journal-unavailable', err.message));
     stopWatchdog = startWatchdog(notifier, (l) => running.onTick(l), watchdogIntervalMs(env));
     notifier.ready(`station ${config.station.id} running`);

@@ -18,11 +18,16 @@ export function namespaceUnavailable(): string | null {
  * Runs `node --import tsx SCRIPT ARGS…` in a private mount namespace where /sys/class is the fake tree's `class`
  * folder (bind-mounted, so the test sees every file the child wrote after it exits).
  */
-export function spawnInNamespace(fakeClassDir: string, script: string, args: string[]): ChildProcess {
+export function spawnInNamespace(
+  fakeClassDir: string,
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): ChildProcess {
   return spawn(
     'unshare',
     ['-m', 'sh', '-c', 'mount --bind "$0" /sys/class && exec "$@"', fakeClassDir, process.execPath, '--import', 'tsx', script, ...args],
-    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
 }
 
