@@ -9,6 +9,8 @@ import { runReceipt } from '../../src/commands/receipt.js';
 import { journalDeps, runReport, type BillingCommandDeps } from '../../src/commands/report.js';
 import { EvseError, EvseErrorCode } from '../../src/errors.js';
 import { openJournal } from '../../src/journal/journal.js';
+import { main } from '../../src/cli.js';
+import sinon from 'sinon';
 
 const MINUTE = 60_000;
 
@@ -105,6 +107,32 @@ describe('billing over the real SQLite journal', function () {
     for (const fragment of ['EVSE-E2E', '****9876', 'Meter start   50000 Wh', 'Meter stop    98000 Wh', 'TOTAL', '15.71 EUR', 'OCMF|{"RV":95000}|{"SD":"15"}']) {
       assert.ok(text.includes(fragment), `"${fragment}" in:\n${text}`);
     }
+  });
+
+  it('is wired into the evse command: output on stdout, exit 0; a bad date exits 64 naming it', async function () {
+    let stdout = '';
+    let stderr = '';
+    const out = sinon.stub(process.stdout, 'write').callsFake((chunk: string | Uint8Array) => {
+      stdout += String(chunk);
+      return true;
+    });
+    const err = sinon.stub(process.stderr, 'write').callsFake((chunk: string | Uint8Array) => {
+      stderr += String(chunk);
+      return true;
+    });
+    let ok: number;
+    let bad: number;
+    try {
+      ok = await main(['report', 'energy', '--state-dir', dir, '--config', configPath, '--from', '2026-03-01', '--to', '2026-03-31', '--format', 'csv', '--period', 'month']);
+      bad = await main(['report', 'energy', '--state-dir', dir, '--from', '2026-13-01', '--to', '2026-03-31']);
+    } finally {
+      out.restore();
+      err.restore();
+    }
+    assert.equal(ok, 0);
+    assert.equal(stdout, 'period,key,currency,sessions,energyWh,netMinor,taxMinor,revenueMinor,revenue\r\nmonth,2026-03,EUR,1,48000,1320,251,1571,15.71\r\n');
+    assert.equal(bad, 64);
+    assert.match(stderr, /--from must be a date YYYY-MM-DD .*\(got "2026-13-01"\)/);
   });
 
   it('refuses a folder without a journal instead of creating one', async function () {
