@@ -19,6 +19,8 @@ interface Row {
  */
 export class MemoryOutboxStore implements OutboxStore {
   private readonly rows: Row[] = [];
+  private readonly bySeq = new Map<number, Row>();
+  private pending = 0;
   private readonly transactionIds = new Map<number, number>();
   private nextSeq = 1;
   private firstPending = 0;
@@ -27,7 +29,10 @@ export class MemoryOutboxStore implements OutboxStore {
   /** What the journal does when the session layer commits a start/stop/sample. */
   append(kind: OutboxKind, sessionId: number | null, payload: Readonly<Record<string, unknown>>): number {
     const seq = this.nextSeq++;
-    this.rows.push({ seq, kind, sessionId, payload, createdAtMs: this.now(), attempts: 0, nextAttemptAtMs: 0, state: 'pending', lastError: null, answer: null });
+    const row: Row = { seq, kind, sessionId, payload, createdAtMs: this.now(), attempts: 0, nextAttemptAtMs: 0, state: 'pending', lastError: null, answer: null };
+    this.rows.push(row);
+    this.bySeq.set(seq, row);
+    this.pending += 1;
     return seq;
   }
 
@@ -44,7 +49,7 @@ export class MemoryOutboxStore implements OutboxStore {
   }
 
   private row(seq: number): Row {
-    const row = this.rows.find((r) => r.seq === seq);
+    const row = this.bySeq.get(seq);
     if (!row) throw new Error(`no outbox row ${seq}`);
     return row;
   }
@@ -54,6 +59,7 @@ export class MemoryOutboxStore implements OutboxStore {
     if (row.state !== 'pending') throw new Error(`outbox row ${seq} delivered twice`);
     row.state = 'delivered';
     row.answer = answer;
+    this.pending -= 1;
     if (row.kind === 'StartTransaction' && row.sessionId !== null && answer.transactionId !== undefined) {
       this.transactionIds.set(row.sessionId, answer.transactionId);
     }
@@ -72,6 +78,7 @@ export class MemoryOutboxStore implements OutboxStore {
     const row = this.row(seq);
     row.attempts += 1;
     row.lastError = error;
+    if (row.state === 'pending') this.pending -= 1;
     row.state = 'dead';
     return Promise.resolve();
   }
@@ -81,7 +88,7 @@ export class MemoryOutboxStore implements OutboxStore {
   }
 
   depth(): Promise<number> {
-    return Promise.resolve(this.rows.filter((r) => r.state === 'pending').length);
+    return Promise.resolve(this.pending);
   }
 
   /** Test view: dead letters with their last error. */
