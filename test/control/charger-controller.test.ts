@@ -232,6 +232,16 @@ describe('charger controller on simulated hardware', function () {
       assert.equal(b.sim.world.contactor.commanded(), 'closed');
     });
 
+    it('a frozen meter (valid frames, register not moving while power flows) raises meter-anomaly', async () => {
+      b = await bench();
+      await b.charge();
+      await b.clock.tickAsync(2000);
+      b.sim.world.electrical.frozen = b.sim.world.electrical.sample(Date.now());
+      await b.clock.tickAsync(10_000);
+      assert.ok(faultsRaised(b.events).includes('meter-anomaly'));
+      assert.equal(b.sim.station.controller.snapshot().status, 'Charging', 'a warning, charging goes on');
+    });
+
     it('records meterStart and meterStop from the meter register and the timeline events', async () => {
       b = await bench();
       await b.charge();
