@@ -104,6 +104,7 @@ describe('systemd units', function () {
     assert.equal(one('Type'), 'notify');
     assert.match(one('WatchdogSec') ?? '', /^\d+s$/);
     assert.equal(one('Restart'), 'always');
+    assert.equal(one('RestartPreventExitStatus'), '78', 'a config error does not restart in a loop');
     assert.equal(one('User'), 'evse');
     assert.equal(one('SupplementaryGroups'), 'gpio dialout');
     assert.equal(one('StateDirectory'), 'evse');
