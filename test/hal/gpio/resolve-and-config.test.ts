@@ -107,3 +107,20 @@ describe('hal/gpio config', () => {
     assert.throws(() => parseConfig(bad), /gpio\.contactor\.relay\.line: .*\(got -3\)/);
   });
 });
+
+describe('hal/gpio resolution on a Raspberry Pi 5 (RP1, base 571)', () => {
+  it('finds the RP1 chip by its label or by its character device name', () => {
+    const pi5 = new FakeSysfs([
+      { deviceName: 'gpiochip4', label: 'pinctrl-rp1', base: 571, ngpio: 54 },
+      { deviceName: 'gpiochip0', label: 'gpio-brcmstb@107d508500', base: 512, ngpio: 32 },
+    ]);
+    try {
+      assert.equal(resolveLine(pi5.root, 'x', { chip: 'pinctrl-rp1', line: 17, activeLow: false }).sysfsNumber, 588);
+      assert.equal(resolveLine(pi5.root, 'x', { chip: 'gpiochip4', line: 17, activeLow: false }).sysfsNumber, 588);
+      // gpiochip0 is the character device of another chip here, not the sysfs folder gpiochip0 (there is none)
+      assert.equal(resolveLine(pi5.root, 'x', { chip: 'gpiochip0', line: 3, activeLow: false }).sysfsNumber, 515);
+    } finally {
+      pi5.remove();
+    }
+  });
+});
