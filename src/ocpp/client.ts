@@ -16,6 +16,7 @@ import { inboundHandlers } from './inbound.js';
 import { MeterValueScheduler } from './meter-values.js';
 import { OutboxSender, type DeadLetter } from './outbox-sender.js';
 import { Registration, type BootIdentity, type RegistrationStatus } from './registration.js';
+import { SmartCharging } from './smart-charging/smart-charging.js';
 import { StatusReporter } from './status-reporter.js';
 
 /** Identity facts of the station (config `station`). */
@@ -46,8 +47,10 @@ export interface OcppClientOptions {
   readonly random?: () => number;
   /** Outbox idle poll, ms (default 1000). */
   readonly outboxPollMs?: number;
-  /** Meter-value scheduler tick, ms (default 1000). */
+  /** Meter-value scheduler and smart-charging tick, ms (default 1000). */
   readonly meterTickMs?: number;
+  /** Electrical facts for W → A and the composite schedule (config `station.phases`, `station.nominalVoltageV`, the smallest of `limits`). */
+  readonly electrical?: { readonly phases: number; readonly nominalVoltageV: number; readonly maxCurrentA: number };
 }
 
 /** What the station reports about its uplink: the truth, never an optimistic guess. */
@@ -70,6 +73,7 @@ export interface OcppClient {
   readonly connection: OcppConnection;
   readonly registration: Registration;
   readonly sender: OutboxSender;
+  readonly smartCharging: SmartCharging;
   /** Connects (retrying forever) and starts every loop. */
   start(): void;
   /** Closes the link and stops every loop (the call in flight settles first). */
@@ -162,10 +166,25 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
   });
   const meterValues = new MeterValueScheduler({ port, outbox, keys, clock, logger: log, onEnqueued: kick, ...(options.meterTickMs ? { tickMs: options.meterTickMs } : {}) });
 
+  const electrical = options.electrical ?? { phases: 3, nominalVoltageV: 230, maxCurrentA: 32 };
+  const smartCharging = new SmartCharging({
+    kv,
+    keys,
+    port,
+    outbox,
+    clock,
+    logger: log,
+    phases: electrical.phases,
+    nominalVoltageV: electrical.nominalVoltageV,
+    stationMaxA: electrical.maxCurrentA,
+    ...(options.meterTickMs ? { tickMs: options.meterTickMs } : {}),
+  });
+  await smartCharging.load();
+
   const sendNow = async (method: string, params: Record<string, unknown>): Promise<void> => {
     await connection.call(method, params);
   };
-  for (const [method, handler] of Object.entries(inboundHandlers({ port, keys, kv, outbox, authorizer, registration, statusReporter, meterValues, clock, logger: log, sendNow, kickOutbox: kick }))) {
+  for (const [method, handler] of Object.entries(inboundHandlers({ port, keys, kv, outbox, authorizer, registration, statusReporter, meterValues, smartCharging, clock, logger: log, sendNow, kickOutbox: kick }))) {
     connection.handle(method, handler);
   }
 
@@ -177,6 +196,7 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
     connection,
     registration,
     sender,
+    smartCharging,
     start() {
       unsubscribers.push(
         connection.onOpen(kick),
@@ -204,12 +224,14 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
       registration.start();
       statusReporter.start();
       meterValues.start();
+      smartCharging.start();
       sender.start();
       connection.start();
     },
     async stop() {
       for (const u of unsubscribers.splice(0)) u();
       meterValues.stop();
+      smartCharging.stop();
       statusReporter.stop();
       registration.stop();
       await connection.stop();

@@ -12,6 +12,8 @@ import type { ConfigurationKeys } from './config-keys.js';
 import type { InboundHandler } from './connection.js';
 import { applySendLocalList, localListVersion } from './local-list.js';
 import type { MeterValueScheduler } from './meter-values.js';
+import type { ChargingProfile } from './smart-charging/schedule.js';
+import type { SmartCharging } from './smart-charging/smart-charging.js';
 import type { Registration } from './registration.js';
 import type { StatusReporter } from './status-reporter.js';
 
@@ -24,6 +26,7 @@ export interface InboundContext {
   readonly registration: Registration;
   readonly statusReporter: StatusReporter;
   readonly meterValues: MeterValueScheduler;
+  readonly smartCharging: SmartCharging;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Sends Heartbeat, DiagnosticsStatusNotification, FirmwareStatusNotification (TriggerMessage). */
@@ -47,11 +50,24 @@ export function inboundHandlers(ctx: InboundContext): Record<string, InboundHand
 
     ChangeConfiguration: async (p) => ({ status: await keys.change(p['key'] as string, p['value'] as string) }),
 
-    RemoteStartTransaction: (p) => {
+    RemoteStartTransaction: async (p) => {
       const connectorId = p['connectorId'] as number | undefined;
       if (connectorId !== undefined && connectorId !== 1) return { status: 'Rejected' };
-      return { status: port.authorizeStart(p['idTag'] as string, 'remote') };
+      const profile = p['chargingProfile'] as ChargingProfile | undefined;
+      if (profile && profile.chargingProfilePurpose !== 'TxProfile') return { status: 'Rejected' };
+      const status = port.authorizeStart(p['idTag'] as string, 'remote');
+      if (status === 'Accepted' && profile) await ctx.smartCharging.setChargingProfile(1, profile, true);
+      return { status };
     },
+
+    SetChargingProfile: async (p) => ({
+      status: await ctx.smartCharging.setChargingProfile(p['connectorId'] as number, p['csChargingProfiles'] as ChargingProfile),
+    }),
+
+    ClearChargingProfile: async (p) => ({ status: await ctx.smartCharging.clearChargingProfile(p) }),
+
+    GetCompositeSchedule: (p) =>
+      ctx.smartCharging.compositeScheduleConf(p['connectorId'] as number, p['duration'] as number, p['chargingRateUnit'] as 'A' | 'W' | undefined),
 
     RemoteStopTransaction: async (p) => {
       const session = port.activeSession();
