@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EvseErrorCode } from '../../../src/errors.js';
 import { FakeSysfs } from './support/fake-sysfs.js';
@@ -14,6 +15,15 @@ describe('hal/gpio: a PWM chip without permission', function () {
   it('is a startup error naming pilot.pwm and EACCES, with the relay already off and released', function () {
     if (process.getuid?.() !== 0) {
       process.stdout.write('      skipped: needs root to run the child as an unprivileged user\n');
+      this.skip();
+    }
+    // The child must be able to read the checkout and run node as uid 65534 (not so under a 0700 home folder).
+    const probe = spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(join(repoRoot, 'package.json'))})`], {
+      uid: 65534,
+      gid: 65534,
+    });
+    if (probe.status !== 0) {
+      process.stdout.write(`      skipped: uid 65534 cannot read ${repoRoot} (a parent folder is private)\n`);
       this.skip();
     }
     const sysfs = new FakeSysfs();
