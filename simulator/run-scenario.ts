@@ -3,7 +3,9 @@ import type { Clock } from '../src/clock.js';
 import type { StationConfig } from '../src/config/schema.js';
 import type { ChargePointStatus } from '../src/control/charger-fsm.js';
 import type { ControllerEvent } from '../src/control/charger-controller.js';
+import type { JournalReader } from '../src/journal/ports.js';
 import type { Logger } from '../src/logger.js';
+import { formatCost } from '../src/session/billing-recorder.js';
 import type { SessionRecorder } from '../src/session/recorder.js';
 import type { Authorizer } from '../src/station.js';
 import { collectSummary, type RunSummary, type Scenario, type ScenarioContext } from './scenarios.js';
@@ -21,6 +23,7 @@ export interface RunScenarioOptions {
   readonly logger: Logger;
   readonly recorder?: SessionRecorder;
   readonly authorizer?: Authorizer;
+  readonly reader?: JournalReader;
   readonly meterPath?: 'modbus' | 'direct';
   /** One human line per state change. */
   readonly out?: (line: string) => void;
@@ -74,6 +77,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<ScenarioRes
     ...(opts.beforeStart ? { beforeStart: opts.beforeStart } : {}),
     ...(opts.recorder ? { recorder: opts.recorder } : {}),
     ...(opts.authorizer ? { authorizer: opts.authorizer } : {}),
+    ...(opts.reader ? { reader: opts.reader } : {}),
   });
   const { station, world } = sim;
   const summary = collectSummary(scenario.name, station, clock);
@@ -103,7 +107,11 @@ export async function runScenario(opts: RunScenarioOptions): Promise<ScenarioRes
       if (s.session !== 'active') return;
       const sample = station.controller.meterPoller.latest();
       const kw = ((sample?.totalPowerW ?? 0) / 1000).toFixed(1);
-      out(`[${stamp()}] ${s.status}: ${kw} kW, offer ${s.offeredA} A, SoC ${world.ev.socPercent.toFixed(1)} %, meter ${sample?.importWh ?? '?'} Wh`);
+      const id = station.controller.activeSessionId();
+      const cost = id === null ? null : station.sessionCost(id);
+      out(
+        `[${stamp()}] ${s.status}: ${kw} kW, offer ${s.offeredA} A, SoC ${world.ev.socPercent.toFixed(1)} %, meter ${sample?.importWh ?? '?'} Wh${cost ? `, cost so far ${formatCost(cost)}` : ''}`,
+      );
     }, (opts.statusIntervalS ?? 0) * 1000);
   }
 
@@ -166,6 +174,13 @@ export async function runScenario(opts: RunScenarioOptions): Promise<ScenarioRes
   await sim.close(stopRequested ? 'Local' : 'Other');
   summary.simulatedSeconds = Math.round((clock.monotonicMs() - startMono) / 1000);
   summary.finalStatus = station.controller.snapshot().status;
+  for (const s of summary.sessions) {
+    const cost = station.sessionCost(s.sessionId);
+    if (cost) {
+      s.costMinor = cost.totalMinor;
+      s.cost = formatCost(cost);
+    }
+  }
   if (!stopRequested || !scenario.endless) problems.push(...(scenario.check?.(summary) ?? []));
   return { ...summary, problems };
 }

@@ -44,6 +44,9 @@ export interface SessionSummary {
   energyWh: number | null;
   stopReason: StopReason | null;
   readonly faults: FaultName[];
+  /** Total in minor units and as text ("4.87 EUR"), from the session's tariff. */
+  costMinor?: number;
+  cost?: string;
 }
 
 export interface RunSummary {

@@ -1,6 +1,7 @@
 import type { EnergyMeter } from '../hal/meter.js';
 import type { Clock } from '../src/clock.js';
 import type { StationConfig } from '../src/config/schema.js';
+import type { JournalReader } from '../src/journal/ports.js';
 import type { Logger } from '../src/logger.js';
 import type { SessionRecorder } from '../src/session/recorder.js';
 import { startStation, type Authorizer, type Station } from '../src/station.js';
@@ -16,6 +17,8 @@ export interface SimStationOptions {
   readonly logger: Logger;
   readonly recorder?: SessionRecorder;
   readonly authorizer?: Authorizer;
+  /** The journal's read side (when `recorder` is the journal): stopped sessions get their cost stored. */
+  readonly reader?: JournalReader;
   /**
    * `modbus` (the default, what `evse sim` uses): the real Modbus driver reads the model through RTU frames over a
    * virtual line. `direct`: the model is read without a protocol (unit tests of the control core).
@@ -77,6 +80,7 @@ export async function createSimStation(opts: SimStationOptions): Promise<SimStat
     logger: opts.logger,
     ...(opts.recorder ? { recorder: opts.recorder } : {}),
     ...(opts.authorizer ? { authorizer: opts.authorizer } : {}),
+    ...(opts.reader ? { reader: opts.reader } : {}),
   });
   return {
     world,

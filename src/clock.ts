@@ -3,7 +3,7 @@
  * CSMS never stretches a timeout. Timers go through the clock too, so tests can drive everything with sinon fake timers.
  */
 export interface Clock {
-  /** Wall-clock time, epoch milliseconds UTC. */
+  /** Wall-clock time, whole epoch milliseconds UTC. */
   nowMs(): number;
   /** Monotonic milliseconds since an arbitrary origin. */
   monotonicMs(): number;
@@ -37,7 +37,8 @@ export function acceleratedClock(speed: number, base: Clock = systemClock): Cloc
   const wallOrigin = base.nowMs();
   const monoOrigin = base.monotonicMs();
   return {
-    nowMs: () => wallOrigin + (base.monotonicMs() - monoOrigin) * speed,
+    // Whole milliseconds, as Date.now() gives: records and billing take wall time as an integer.
+    nowMs: () => Math.floor(wallOrigin + (base.monotonicMs() - monoOrigin) * speed),
     monotonicMs: () => (base.monotonicMs() - monoOrigin) * speed,
     setTimeout: (fn, ms) => base.setTimeout(fn, ms / speed),
     clearTimeout: (h) => base.clearTimeout(h),

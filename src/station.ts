@@ -4,6 +4,10 @@ import type { StationConfig } from './config/schema.js';
 import { ChargerController, type ControllerEvent } from './control/charger-controller.js';
 import type { StopReason } from './control/charger-fsm.js';
 import { createLogger, type Logger } from './logger.js';
+import type { CostBreakdown } from './billing/cost.js';
+import { TariffHolder } from './billing/tariff-holder.js';
+import type { JournalReader } from './journal/ports.js';
+import { BillingRecorder } from './session/billing-recorder.js';
 import { MemoryRecorder } from './session/memory-recorder.js';
 import type { SessionRecorder } from './session/recorder.js';
 
@@ -21,11 +25,17 @@ export interface StationDeps {
   readonly recorder?: SessionRecorder;
   /** Without one every tag is accepted locally (bench use). */
   readonly authorizer?: Authorizer;
+  /** The journal's read side, so a stopped session's cost is recomputed from the journal and stored with it. */
+  readonly reader?: JournalReader;
 }
 
 export interface Station {
   readonly controller: ChargerController;
   readonly recorder: SessionRecorder;
+  /** The tariff in force; `replace()` swaps it only for a valid one. */
+  readonly tariffs: TariffHolder;
+  /** A session's cost: running while it charges (offline too), final once stopped. */
+  sessionCost(sessionId: number): CostBreakdown | null;
   /** Synchronous: opens the contactor and sets the pilot to state F. Never throws, safe to call repeatedly. */
   enterSafeState(reason: string): void;
   /** Graceful: stops a running session with the reason, opens, pilot F, disposes drivers. */
@@ -56,13 +66,15 @@ export function startStation(deps: StationDeps): Promise<Station> {
     recorder = new MemoryRecorder();
   }
   const authorizer: Authorizer = deps.authorizer ?? (() => Promise.resolve({ status: 'Accepted' }));
+  const tariffs = new TariffHolder(config.tariff);
+  const billing = new BillingRecorder(recorder, tariffs, config.station.timeZone, clock, log.child({ module: 'billing' }), deps.reader ?? null);
   const controller = new ChargerController({
     hardware,
     control: config.control,
     limits: config.limits,
     phases: config.station.phases,
     meterPollIntervalMs: config.meter.pollIntervalMs,
-    sessions: recorder,
+    sessions: billing,
     clock,
     ioClock: deps.ioClock ?? clock,
     log: log.child({ module: 'control' }),
@@ -78,6 +90,8 @@ export function startStation(deps: StationDeps): Promise<Station> {
   const station: Station = {
     controller,
     recorder,
+    tariffs,
+    sessionCost: (id) => billing.cost(id),
     enterSafeState: (reason) => controller.enterSafeState(reason),
     onTick: (l) => controller.onTick(l),
     onEvent: (l) => controller.onEvent(l),

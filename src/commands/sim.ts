@@ -7,6 +7,7 @@ import { EvseError, EvseErrorCode } from '../errors.js';
 import { openJournal, type Journal } from '../journal/journal.js';
 import { createLogger } from '../logger.js';
 import { runScenario, type ScenarioResult } from '../../simulator/run-scenario.js';
+import { benchConfigInput } from '../../simulator/bench-config.js';
 import { findScenario, scenarios } from '../../simulator/scenarios.js';
 import type { SimStation } from '../../simulator/sim-station.js';
 import { simFaults, type SimFault } from '../../simulator/world.js';
@@ -65,7 +66,7 @@ export function registerSimCommand(program: Command): void {
           `unknown scenario "${opts.scenario}"; valid scenarios: ${scenarios.map((s) => s.name).join(', ')}`,
         );
       }
-      const config: StationConfig = opts.config ? loadConfigFile(opts.config) : parseConfig({});
+      const config: StationConfig = opts.config ? loadConfigFile(opts.config) : parseConfig(benchConfigInput);
       const clock: Clock = opts.speed === 1 ? systemClock : acceleratedClock(opts.speed);
       const write = (line: string): void => {
         (opts.json ? process.stderr : process.stdout).write(`${line}\n`);
@@ -102,7 +103,7 @@ export function registerSimCommand(program: Command): void {
           clock,
           realClock: systemClock,
           logger,
-          ...(journal ? { recorder: journal } : {}),
+          ...(journal ? { recorder: journal, reader: journal } : {}),
           out: write,
           statusIntervalS: opts.statusInterval,
           interrupted,
@@ -131,7 +132,7 @@ export function registerSimCommand(program: Command): void {
       } else {
         for (const s of result.sessions) {
           write(
-            `session ${s.sessionId}: ${s.energyWh ?? '?'} Wh, ${s.startedAt} → ${s.stoppedAt ?? 'open'}, ${s.stopReason ?? 'not stopped'}${s.faults.length ? `, faults: ${s.faults.join(', ')}` : ''}`,
+            `session ${s.sessionId}: ${s.energyWh ?? '?'} Wh${s.cost ? `, ${s.cost}` : ''}, ${s.startedAt} → ${s.stoppedAt ?? 'open'}, ${s.stopReason ?? 'not stopped'}${s.faults.length ? `, faults: ${s.faults.join(', ')}` : ''}`,
           );
         }
         write(result.problems.length === 0 ? 'scenario done' : `scenario problems:\n  ${result.problems.join('\n  ')}`);

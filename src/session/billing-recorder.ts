@@ -1,0 +1,108 @@
+import type { MeterSample } from '../../hal/meter.js';
+import { formatMinor } from '../billing/decimal.js';
+import type { CostBreakdown } from '../billing/cost.js';
+import { RunningCostTracker } from '../billing/running-cost.js';
+import { storeSessionCost } from '../billing/session-cost.js';
+import type { TariffHolder } from '../billing/tariff-holder.js';
+import type { Tariff } from '../billing/tariff-schema.js';
+import type { Clock } from '../clock.js';
+import type { JournalReader } from '../journal/ports.js';
+import type { Logger } from '../logger.js';
+import type { SessionEventRecord, SessionRecorder, SessionStart, SessionStop } from './recorder.js';
+
+/** A cost as a driver reads it, e.g. "4.87 EUR". */
+export function formatCost(cost: CostBreakdown): string {
+  return `${formatMinor(cost.totalMinor, cost.minorUnits)} ${cost.currency}`;
+}
+
+/**
+ * Keeps the running cost of each session while passing every fact on to the recorder underneath (the journal).
+ * The cost is computed locally from the same facts the journal keeps, so it is there offline; once a session stops
+ * (and again at unplug, when idle time ends) the breakdown is recomputed from the journal alone and stored with the
+ * session, when the recorder underneath can be read back.
+ */
+export class BillingRecorder implements SessionRecorder {
+  private readonly trackers = new Map<number, RunningCostTracker>();
+  private readonly finals = new Map<number, CostBreakdown>();
+  private readonly startTariffs = new Map<number, Tariff>();
+
+  constructor(
+    private readonly inner: SessionRecorder,
+    private readonly tariffs: TariffHolder,
+    private readonly timeZone: string,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly reader: JournalReader | null = null,
+  ) {}
+
+  async startSession(start: SessionStart): Promise<number> {
+    const id = await this.inner.startSession(start);
+    // The tariff in force at the start prices the whole session; a later replacement does not reprice it.
+    const tariff = this.tariffs.current();
+    this.startTariffs.set(id, tariff);
+    this.trackers.set(
+      id,
+      new RunningCostTracker(
+        tariff,
+        {
+          startAtMs: start.startAtMs,
+          plugInAtMs: start.plugInAtMs,
+          authorizedAtMs: start.authorizedAtMs,
+          meterStartWh: start.meterStartWh,
+          stopAtMs: null,
+        },
+        this.timeZone,
+      ),
+    );
+    return id;
+  }
+
+  async recordSample(sessionId: number, sample: MeterSample): Promise<void> {
+    await this.inner.recordSample(sessionId, sample);
+    this.trackers.get(sessionId)?.addSample(sample.readAtMs, sample.importWh);
+  }
+
+  async recordEvent(sessionId: number, event: SessionEventRecord): Promise<void> {
+    await this.inner.recordEvent(sessionId, event);
+    this.trackers.get(sessionId)?.addEvent({ kind: event.kind, atMs: event.atMs });
+  }
+
+  async stopSession(sessionId: number, stop: SessionStop): Promise<void> {
+    await this.inner.stopSession(sessionId, stop);
+    const tracker = this.trackers.get(sessionId);
+    tracker?.stop(stop.stopAtMs, stop.meterStopWh);
+    await this.settle(sessionId, stop.stopAtMs);
+  }
+
+  async recordUnplug(sessionId: number, atMs: number): Promise<void> {
+    await this.inner.recordUnplug(sessionId, atMs);
+    this.trackers.get(sessionId)?.unplug(atMs);
+    await this.settle(sessionId, atMs);
+    this.trackers.delete(sessionId);
+    this.startTariffs.delete(sessionId);
+  }
+
+  /** The session's cost now (running while it charges, final once stopped), or null for an unknown session. */
+  cost(sessionId: number): CostBreakdown | null {
+    const tracker = this.trackers.get(sessionId);
+    return tracker ? tracker.cost(this.clock.nowMs()) : (this.finals.get(sessionId) ?? null);
+  }
+
+  private async settle(sessionId: number, atMs: number): Promise<void> {
+    const tracker = this.trackers.get(sessionId);
+    let cost = tracker?.cost(atMs) ?? null;
+    if (this.reader) {
+      try {
+        const tariff = this.startTariffs.get(sessionId) ?? this.tariffs.current();
+        const stored = await storeSessionCost(this.reader, sessionId, tariff, this.timeZone, atMs);
+        if (cost && stored.totalMinor !== cost.totalMinor) {
+          this.log.warn({ sessionId, running: cost.totalMinor, journal: stored.totalMinor }, 'running cost differs from the journal');
+        }
+        cost = stored;
+      } catch (err) {
+        this.log.error({ sessionId, err: (err as Error).message }, 'could not store the session cost');
+      }
+    }
+    if (cost) this.finals.set(sessionId, cost);
+  }
+}
