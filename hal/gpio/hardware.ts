@@ -58,6 +58,8 @@ export async function createGpioHardware(gpio: GpioConfig, deps: GpioHardwareDep
   const onListenerError = deps.onListenerError ?? (() => undefined);
   const opened: Array<{ line: GpioLine; safeActive: boolean | null }> = [];
   let pwm: SysfsPwm | null = null;
+  let sampler: InputSampler | null = null;
+  let contactorDriver: GpioContactor | null = null;
 
   const output = (pin: string, cfg: GpioConfig['contactor']['relay'], safeActive: boolean): GpioLine => {
     const line = openOutput(Gpio, sysfsRoot, pin, cfg);
@@ -100,16 +102,18 @@ export async function createGpioHardware(gpio: GpioConfig, deps: GpioHardwareDep
         }
       : undefined;
 
-    const sampler = new InputSampler(clock, gpio.sampleIntervalMs);
-    const contactor = new GpioContactor(relay, aux, sampler, clock, gpio.contactor, onListenerError);
-    const pilot = new GpioControlPilot(pwm, comparators, sampler, clock, gpio.pilot.debounceMs, onListenerError);
+    const inputSampler = new InputSampler(clock, gpio.sampleIntervalMs);
+    sampler = inputSampler;
+    const contactor = new GpioContactor(relay, aux, inputSampler, clock, gpio.contactor, onListenerError);
+    contactorDriver = contactor;
+    const pilot = new GpioControlPilot(pwm, comparators, inputSampler, clock, gpio.pilot.debounceMs, onListenerError);
     const inputs = new GpioStationInputs(
       {
         ...(rcdTrip ? { rcdTrip } : {}),
         ...(emergencyStop ? { emergencyStop } : {}),
         ...(rcdSelfTest ? { rcdSelfTest } : {}),
       },
-      sampler,
+      inputSampler,
       clock,
       onListenerError,
     );
@@ -118,7 +122,7 @@ export async function createGpioHardware(gpio: GpioConfig, deps: GpioHardwareDep
           lockActuator,
           lockFeedback,
           gpio.cableLock?.safeState ?? 'unlocked',
-          sampler,
+          inputSampler,
           clock,
           gpio.cableLock?.feedbackDebounceMs ?? 20,
         )
@@ -152,12 +156,15 @@ export async function createGpioHardware(gpio: GpioConfig, deps: GpioHardwareDep
           await pilot.close();
           await cableLock?.dispose();
           await inputs.dispose();
-          sampler.stop();
+          inputSampler.stop();
         })();
         return disposed;
       },
     };
   } catch (err) {
+    sampler?.stop();
+    // Clears the contactor's feedback timer; its dispose opens and releases (synchronously, before it resolves).
+    void contactorDriver?.dispose();
     for (const { line, safeActive } of opened.reverse()) {
       try {
         if (safeActive !== null) line.writeActive(safeActive);
