@@ -26,8 +26,15 @@ export interface IdTagInfo {
 export interface AuthorizationResult {
   readonly status: AuthorizationStatus;
   readonly parentIdTag?: string;
-  /** Where the decision came from (for the session timeline and tests). */
-  readonly source: 'free-vend' | 'local-list' | 'cache' | 'csms' | 'offline-unknown';
+  /** Where the decision came from (for the session timeline and tests); 'reserved': the connector is reserved for another tag. */
+  readonly source: 'free-vend' | 'local-list' | 'cache' | 'csms' | 'offline-unknown' | 'reserved';
+  /** The reservation this start consumes (pass it to SessionRecorder.startSession). */
+  readonly reservationId?: number;
+}
+
+/** What the authorizer needs of the reservations. */
+export interface ReservationClaims {
+  claim(idTag: string, parentIdTag: string | undefined): { readonly reservationId: number } | null | 'reserved-for-another';
 }
 
 export interface AuthorizerOptions {
@@ -38,6 +45,7 @@ export interface AuthorizerOptions {
   readonly logger: Logger;
   /** Charge without authorization (config `control.freeVend`). */
   readonly freeVend: boolean;
+  readonly reservations?: ReservationClaims;
 }
 
 const AUTH_STATUSES: readonly string[] = ['Accepted', 'Blocked', 'Expired', 'Invalid', 'ConcurrentTx'];
@@ -58,8 +66,20 @@ export function asIdTagInfo(value: unknown): IdTagInfo | null {
 export class Authorizer {
   constructor(private readonly options: AuthorizerOptions) {}
 
-  /** Decides whether `idTag` may start (or stop) a session. Never throws for a network failure. */
+  /**
+   * Decides whether `idTag` may start (or stop) a session. Never throws for a network failure. While the connector is
+   * reserved, only the reserved tag or one with the reservation's parentIdTag is Accepted (with the reservationId).
+   */
   async authorize(idTag: string): Promise<AuthorizationResult> {
+    const result = await this.decide(idTag);
+    const reservations = this.options.reservations;
+    if (result.status !== 'Accepted' || !reservations) return result;
+    const claim = reservations.claim(idTag, result.parentIdTag);
+    if (claim === 'reserved-for-another') return { status: 'Invalid', source: 'reserved' };
+    return claim ? { ...result, reservationId: claim.reservationId } : result;
+  }
+
+  private async decide(idTag: string): Promise<AuthorizationResult> {
     const { keys, link, freeVend } = this.options;
     if (freeVend) return { status: 'Accepted', source: 'free-vend' };
     const local = await this.localDecision(idTag);

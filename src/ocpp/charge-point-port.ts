@@ -79,4 +79,19 @@ export interface ChargePointPort {
   unlockConnector(): 'Unlocked' | 'UnlockFailed' | 'NotSupported';
   /** Stops sessions with SoftReset/HardReset, then the process restarts (the station decides how). */
   reset(kind: 'Soft' | 'Hard'): Promise<void>;
+  /**
+   * A reservation was made (ReserveNow) or ended (null: cancelled, expired or used). While one is held the station
+   * shows Reserved on connector 1 and starts only for a tap the Authorizer accepted with this reservationId.
+   * Optional so an adapter written before reservations still compiles; without it ReserveNow is answered Rejected.
+   */
+  setReservation?(reservation: Reservation | null): void;
+}
+
+/** A held reservation of connector 1. */
+export interface Reservation {
+  readonly reservationId: number;
+  readonly idTag: string;
+  readonly parentIdTag?: string;
+  /** Wall time it expires, epoch ms UTC. */
+  readonly expiresAtMs: number;
 }

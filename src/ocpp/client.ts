@@ -16,6 +16,7 @@ import { inboundHandlers } from './inbound.js';
 import { MeterValueScheduler } from './meter-values.js';
 import { OutboxSender, type DeadLetter } from './outbox-sender.js';
 import { Registration, type BootIdentity, type RegistrationStatus } from './registration.js';
+import { Reservations } from './reservations.js';
 import { SmartCharging } from './smart-charging/smart-charging.js';
 import { StatusReporter } from './status-reporter.js';
 
@@ -74,6 +75,7 @@ export interface OcppClient {
   readonly registration: Registration;
   readonly sender: OutboxSender;
   readonly smartCharging: SmartCharging;
+  readonly reservations: Reservations;
   /** Connects (retrying forever) and starts every loop. */
   start(): void;
   /** Closes the link and stops every loop (the call in flight settles first). */
@@ -127,7 +129,9 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
     firmwareVersion: station.firmwareVersion,
   };
   const registration = new Registration({ connection, keys, clock, logger: log, boot, ...(options.onCsmsTime ? { onCsmsTime: options.onCsmsTime } : {}) });
-  const authorizer = new Authorizer({ link: connection, keys, store: kv, clock, logger: log, freeVend: options.freeVend ?? false });
+  const reservations = new Reservations({ kv, port, clock, logger: log, ...(options.meterTickMs ? { tickMs: options.meterTickMs } : {}) });
+  await reservations.load();
+  const authorizer = new Authorizer({ link: connection, keys, store: kv, clock, logger: log, freeVend: options.freeVend ?? false, reservations });
 
   let deadLetters = 0;
   let maxEnergyWatch: { sessionId: number; limitWh: number } | null = null;
@@ -184,7 +188,7 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
   const sendNow = async (method: string, params: Record<string, unknown>): Promise<void> => {
     await connection.call(method, params);
   };
-  for (const [method, handler] of Object.entries(inboundHandlers({ port, keys, kv, outbox, authorizer, registration, statusReporter, meterValues, smartCharging, clock, logger: log, sendNow, kickOutbox: kick }))) {
+  for (const [method, handler] of Object.entries(inboundHandlers({ port, keys, kv, outbox, authorizer, registration, statusReporter, meterValues, smartCharging, reservations, clock, logger: log, sendNow, kickOutbox: kick }))) {
     connection.handle(method, handler);
   }
 
@@ -197,6 +201,7 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
     registration,
     sender,
     smartCharging,
+    reservations,
     start() {
       unsubscribers.push(
         connection.onOpen(kick),
@@ -225,6 +230,7 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
       statusReporter.start();
       meterValues.start();
       smartCharging.start();
+      reservations.start();
       sender.start();
       connection.start();
     },
@@ -232,6 +238,7 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
       for (const u of unsubscribers.splice(0)) u();
       meterValues.stop();
       smartCharging.stop();
+      reservations.stop();
       statusReporter.stop();
       registration.stop();
       await connection.stop();

@@ -12,6 +12,7 @@ import type { ConfigurationKeys } from './config-keys.js';
 import type { InboundHandler } from './connection.js';
 import { applySendLocalList, localListVersion } from './local-list.js';
 import type { MeterValueScheduler } from './meter-values.js';
+import type { Reservations } from './reservations.js';
 import type { ChargingProfile } from './smart-charging/schedule.js';
 import type { SmartCharging } from './smart-charging/smart-charging.js';
 import type { Registration } from './registration.js';
@@ -27,6 +28,7 @@ export interface InboundContext {
   readonly statusReporter: StatusReporter;
   readonly meterValues: MeterValueScheduler;
   readonly smartCharging: SmartCharging;
+  readonly reservations: Reservations;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Sends Heartbeat, DiagnosticsStatusNotification, FirmwareStatusNotification (TriggerMessage). */
@@ -59,6 +61,10 @@ export function inboundHandlers(ctx: InboundContext): Record<string, InboundHand
       if (status === 'Accepted' && profile) await ctx.smartCharging.setChargingProfile(1, profile, true);
       return { status };
     },
+
+    ReserveNow: async (p) => ({ status: await ctx.reservations.reserveNow(p as unknown as Parameters<Reservations['reserveNow']>[0]) }),
+
+    CancelReservation: async (p) => ({ status: await ctx.reservations.cancel(p['reservationId'] as number) }),
 
     SetChargingProfile: async (p) => ({
       status: await ctx.smartCharging.setChargingProfile(p['connectorId'] as number, p['csChargingProfiles'] as ChargingProfile),

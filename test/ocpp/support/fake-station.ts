@@ -1,5 +1,5 @@
 import type { MeterSample } from '../../../hal/meter.js';
-import type { ActiveSession, ChargePointPort, ConnectorStatusSnapshot, StopReason } from '../../../src/ocpp/charge-point-port.js';
+import type { ActiveSession, ChargePointPort, ConnectorStatusSnapshot, Reservation, StopReason } from '../../../src/ocpp/charge-point-port.js';
 import type { MemoryOutboxStore } from './memory-outbox.js';
 
 /**
@@ -108,6 +108,13 @@ export class FakeStation implements ChargePointPort {
   unlockConnector(): 'Unlocked' | 'UnlockFailed' | 'NotSupported' {
     this.requests.push({ what: 'unlockConnector', detail: null });
     return 'Unlocked';
+  }
+
+  reservation: Reservation | null = null;
+
+  setReservation(reservation: Reservation | null): void {
+    this.reservation = reservation;
+    this.setStatus(1, reservation ? 'Reserved' : 'Available');
   }
 
   reset(kind: 'Soft' | 'Hard'): Promise<void> {
