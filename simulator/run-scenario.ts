@@ -31,8 +31,8 @@ export interface RunScenarioOptions {
   readonly statusIntervalS?: number;
   /** Resolves when the run must end (Ctrl-C). */
   readonly interrupted?: Promise<void>;
-  /** Called once the simulated station is up (the CLI attaches its stdin commands here). */
-  readonly onReady?: (sim: SimStation) => void;
+  /** Called once the simulated station is up (the CLI attaches its stdin commands and the uplink here). */
+  readonly onReady?: (sim: SimStation) => void | Promise<void>;
   readonly initialRegisterWh?: number;
   readonly beforeStart?: (meter: EnergyMeter) => Promise<void>;
 }
@@ -163,7 +163,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<ScenarioRes
     stopping: () => stopRequested,
   };
 
-  opts.onReady?.(sim);
+  await opts.onReady?.(sim);
   const problems: string[] = [];
   try {
     await scenario.run(ctx);

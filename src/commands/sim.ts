@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { InvalidArgumentError, type Command } from 'commander';
 import { acceleratedClock, systemClock, type Clock } from '../clock.js';
@@ -6,6 +9,9 @@ import type { StationConfig } from '../config/schema.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
 import { openJournal, type Journal } from '../journal/journal.js';
 import { createLogger } from '../logger.js';
+import type { OcppClient } from '../ocpp/client.js';
+import { createUplink, uplinkAuthorizer } from '../uplink.js';
+import { createBenchCsms, type BenchCsms } from '../../simulator/csms/bench-csms.js';
 import { runScenario, type ScenarioResult } from '../../simulator/run-scenario.js';
 import { benchConfigInput } from '../../simulator/bench-config.js';
 import { findScenario, scenarios } from '../../simulator/scenarios.js';
@@ -14,6 +20,10 @@ import { simFaults, type SimFault } from '../../simulator/world.js';
 
 interface SimOptions {
   scenario: string;
+  csms?: string;
+  id?: string;
+  uplink: boolean;
+  drainTimeout: number;
   speed: number;
   json?: boolean;
   config?: string;
@@ -57,6 +67,10 @@ export function registerSimCommand(program: Command): void {
     .option('--state-dir <dir>', 'keep the journal in DIR, so a run survives a kill and a restart')
     .option('--status-interval <s>', 'seconds of station time between progress lines (0: none)', nonNegativeNumber, 60)
     .option('--interactive', 'read commands from stdin even when it is not a terminal')
+    .option('--csms <url>', 'report to this CSMS (OCPP-J endpoint is URL/ID) instead of the in-process bench CSMS')
+    .option('--id <id>', 'charge point identity at the CSMS (default: station.id of the config)')
+    .option('--no-uplink', 'run without any CSMS (sessions are journaled, nothing is reported)')
+    .option('--drain-timeout <s>', 'seconds to wait for the outbox to drain at the end', nonNegativeNumber, 30)
     .addHelpText('after', `\n${commandHelp}\n`)
     .action(async (opts: SimOptions) => {
       const scenario = findScenario(opts.scenario);
@@ -73,13 +87,29 @@ export function registerSimCommand(program: Command): void {
       };
       const logger = createLogger({ level: process.env['EVSE_LOG_LEVEL'] ?? 'warn', destination: process.stderr });
 
+      // The journal: in --state-dir, or a scratch folder for this run (the uplink reads its outbox).
+      const stateDir = opts.stateDir ?? (opts.uplink ? mkdtempSync(join(tmpdir(), 'evse-sim-')) : null);
+      const scratch = opts.stateDir === undefined ? stateDir : null;
       let journal: Journal | null = null;
       let initialRegisterWh: number | undefined;
-      const stateDir = opts.stateDir ?? null;
       if (stateDir !== null) {
         journal = await openJournal({ ...config.journal, stateDir, clock, logger: logger.child({ module: 'journal' }) });
         initialRegisterWh = (await journal.lastMeterWh()) ?? undefined;
         if (journal.openReport.corruptMovedTo) write(`journal was corrupt; moved to ${journal.openReport.corruptMovedTo}`);
+      }
+
+      let csms: BenchCsms | null = null;
+      // Set once the station is up (inside onReady); a holder, since it is assigned in a callback.
+      const link: { uplink: OcppClient | null } = { uplink: null };
+      let uplinkConfig: StationConfig = config;
+      if (opts.uplink) {
+        if (opts.csms) {
+          uplinkConfig = { ...config, ocpp: { ...config.ocpp, url: opts.csms, chargePointId: opts.id ?? config.ocpp.chargePointId } };
+        } else {
+          csms = await createBenchCsms({ port: 0 });
+          uplinkConfig = { ...config, ocpp: { ...config.ocpp, url: csms.url, chargePointId: opts.id ?? config.station.id } };
+          write(`bench CSMS listening on ${csms.url}`);
+        }
       }
 
       let interrupt: () => void = () => undefined;
@@ -115,8 +145,25 @@ export function registerSimCommand(program: Command): void {
               write(`recovered session ${s.sessionId}: closed with ${s.reason}, meterStop ${s.meterStopWh} Wh (from the ${s.meterSource})`);
             }
           },
-          onReady: (sim) => {
+          ...(opts.uplink ? { authorizer: uplinkAuthorizer(() => link.uplink) } : {}),
+          onReady: async (sim) => {
             journal?.onUnavailable((err) => sim.station.controller.raiseFault('journal-unavailable', err.message));
+            if (journal && opts.uplink) {
+              const uplink = await createUplink({
+                station: sim.station,
+                journal,
+                config: uplinkConfig,
+                clock,
+                logger,
+                onReset: (kind) => {
+                  write(`OCPP Reset (${kind}): the session stops; the simulator keeps running instead of restarting`);
+                  sim.station.controller.stop(kind === 'Soft' ? 'SoftReset' : 'HardReset', undefined, true);
+                  return Promise.resolve();
+                },
+              });
+              link.uplink = uplink;
+              uplink.start();
+            }
             if (process.stdin.isTTY || opts.interactive) stdinClose = attachStdin(sim, config, write);
           },
         });
@@ -124,11 +171,22 @@ export function registerSimCommand(program: Command): void {
         stdinClose();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
-        await journal?.close();
       }
+      let undelivered: string[] = [];
+      try {
+        if (link.uplink !== null && journal !== null) undelivered = await drainOutbox(link.uplink, journal, opts.drainTimeout, write);
+      } finally {
+        await link.uplink?.stop();
+        await journal?.close();
+        await csms?.close();
+        if (scratch !== null) rmSync(scratch, { recursive: true, force: true });
+      }
+      const delivered = csms ? { startTransactions: csms.callsOf('StartTransaction').length, stopTransactions: csms.callsOf('StopTransaction').length, meterValues: csms.callsOf('MeterValues').length } : null;
+      const report = { ...result, uplink: opts.uplink ? { csms: opts.csms ?? csms?.url ?? null, undelivered, ...(delivered ? { delivered } : {}) } : null };
+      if (undelivered.length > 0) result.problems.push(`outbox not drained after ${opts.drainTimeout} s: ${undelivered.join(', ')}`);
 
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else {
         for (const s of result.sessions) {
           write(
@@ -139,6 +197,29 @@ export function registerSimCommand(program: Command): void {
       }
       if (result.problems.length > 0) process.exitCode = 1;
     });
+}
+
+/**
+ * Waits until every journaled message reached the CSMS (the scenario is only done then). Returns what is still
+ * undelivered after `timeoutS` (empty when drained).
+ */
+async function drainOutbox(uplink: OcppClient, journal: Journal, timeoutS: number, write: (line: string) => void): Promise<string[]> {
+  const deadline = Date.now() + timeoutS * 1000;
+  uplink.outboxChanged();
+  let announced = false;
+  for (;;) {
+    const depth = await journal.depth();
+    if (depth === 0) return [];
+    if (Date.now() >= deadline) {
+      const head = await journal.head();
+      return [`${depth} message(s), oldest ${head ? `${head.kind} #${head.seq} (${head.attempts} attempts)` : '?'}`];
+    }
+    if (!announced) {
+      write(`waiting for ${depth} outbox message(s) to reach the CSMS…`);
+      announced = true;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Reads bench commands from stdin; returns a function that stops reading. */

@@ -5,6 +5,7 @@ import type { InputsSnapshot } from '../../hal/inputs.js';
 import type { StationHardware } from '../../hal/index.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { ControlConfig, LimitsConfig } from '../config/schema.js';
+import { EvseError, EvseErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import {
   initialChargerState,
@@ -45,7 +46,13 @@ export type ControllerEvent =
   | { readonly type: 'status'; readonly status: ChargePointStatus; readonly previous: ChargePointStatus }
   | { readonly type: 'fault'; readonly event: FaultEvent; readonly summary: FaultSummary }
   | { readonly type: 'limit'; readonly offer: OfferedCurrent }
-  | { readonly type: 'session-started'; readonly sessionId: number; readonly idTag: string | null; readonly meterStartWh: number }
+  | {
+      readonly type: 'session-started';
+      readonly sessionId: number;
+      readonly idTag: string | null;
+      readonly meterStartWh: number;
+      readonly startAtMs: number;
+    }
   | { readonly type: 'session-stopped'; readonly sessionId: number; readonly reason: StopReason; readonly meterStopWh: number }
   | { readonly type: 'pilot'; readonly event: PilotEvent }
   | { readonly type: 'contactor'; readonly position: ContactorPosition };
@@ -80,6 +87,8 @@ export class ChargerController {
   private readonly pending = new Set<Promise<unknown>>();
   // Session bookkeeping (facts for the journal, not control decisions).
   private sessionId: number | null = null;
+  /** The session samples go to; null from the moment its stop is queued (nothing follows a stop in the journal). */
+  private samplingSessionId: number | null = null;
   private lastSessionId: number | null = null;
   private plugInAtMs: number | null = null;
   private authorizedAtMs: number | null = null;
@@ -433,8 +442,8 @@ export class ChargerController {
   private onSample(sample: MeterSample): void {
     const offeredA = this.state.output.mode === 'pwm' ? this.state.offeredA : 0;
     this.sampleMonitor.evaluate(sample, { offeredA, openSinceMono: this.openSinceMono, phases: this.deps.phases });
-    if (this.sessionId === null) return;
-    const id = this.sessionId;
+    if (this.samplingSessionId === null) return;
+    const id = this.samplingSessionId;
     this.track(this.deps.sessions.recordSample(id, sample), 'sample');
     this.trackTimeline(sample);
   }
@@ -491,6 +500,8 @@ export class ChargerController {
   }
 
   private tick(): void {
+    // An open that failed (relay driver error) is retried until the output agrees.
+    if (this.state.contactor === 'open' && this.deps.hardware.contactor.commanded() === 'closed') this.openContactor();
     this.meterPoller.checkSilence();
     for (const l of [...this.tickListeners]) l();
   }
@@ -557,17 +568,18 @@ export class ChargerController {
         meterStartWh: sample.importWh,
       };
       const id = await sessions.startSession(start);
-      return { id, meterStartWh: sample.importWh };
+      return { id, meterStartWh: sample.importWh, startAtMs: now };
     })();
     this.track(
       work.then(
-        ({ id, meterStartWh }) => {
+        ({ id, meterStartWh, startAtMs }) => {
           this.sessionId = id;
+          this.samplingSessionId = id;
           this.lastSessionId = id;
           this.energyFlowSeen = false;
           this.completedReported = false;
           this.idleSinceMono = null;
-          this.emit({ type: 'session-started', sessionId: id, idTag, meterStartWh });
+          this.emit({ type: 'session-started', sessionId: id, idTag, meterStartWh, startAtMs });
           this.recordEvent('plugged-in', {}, this.plugInAtMs ?? undefined);
           this.recordEvent('authorized', { idTag }, this.authorizedAtMs ?? undefined);
           this.dispatch({ type: 'session-started' });
@@ -594,6 +606,8 @@ export class ChargerController {
     this.stopIdTag = undefined;
     const work = (async () => {
       const sample = await this.meterPoller.readNow();
+      // This reading is the last of the session; later ones would follow the stop.
+      this.samplingSessionId = null;
       const meterStopWh = sample?.importWh ?? 0;
       const stopAtMs = clock.nowMs();
       await sessions.recordEvent(id, { kind: 'stopped', atMs: stopAtMs, detail: { reason } });
@@ -645,10 +659,14 @@ export class ChargerController {
     this.track(this.deps.sessions.recordEvent(this.sessionId, event), 'event');
   }
 
-  /** Keeps a journal promise from floating: failures raise journal-unavailable. */
+  /**
+   * Keeps a journal promise from floating. A storage failure raises journal-unavailable; a refusal for a programming
+   * error (EvseError with another code) is logged, since the storage itself is fine.
+   */
   private track(promise: Promise<unknown>, what: string): void {
     const tracked = promise.catch((err: unknown) => {
       this.deps.log.error({ err: (err as Error).message, what }, 'journal write failed');
+      if (err instanceof EvseError && err.code !== EvseErrorCode.JournalUnavailable) return;
       this.faults.raise('journal-unavailable', `${what}: ${(err as Error).message}`);
     });
     this.pending.add(tracked);

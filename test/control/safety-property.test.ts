@@ -62,6 +62,14 @@ describe('safety interlock (property, whole controller on simulated hardware)', 
         const violations: string[] = [];
         const check = (where: string): void => {
           if (world.contactor.commanded() !== 'closed') return;
+          if (world.contactor.failWrites && controller.snapshot().contactor === 'open') {
+            // The relay output cannot be written: nothing in software can open it. What must hold then: the EV is told
+            // to stop (no PWM) and the driver failure is latched for the operator.
+            const noPwm = world.pilot.output().mode !== 'pwm';
+            const latched = controller.faults.isActive('driver-failure');
+            if (!noPwm || !latched) violations.push(`${where}: relay stuck closed without ${noPwm ? '' : 'PWM off '}${latched ? '' : 'driver-failure'}`);
+            return;
+          }
           const reading = world.pilot.read();
           const s = controller.snapshot();
           const out = world.pilot.output();

@@ -1,0 +1,103 @@
+import type { MeterSample } from '../hal/meter.js';
+import type { ChargePointStatus, StopReason } from './control/charger-fsm.js';
+import type {
+  ActiveSession,
+  ChargePointPort,
+  ConnectorStatusSnapshot,
+} from './ocpp/charge-point-port.js';
+import type { Clock } from './clock.js';
+import type { Station } from './station.js';
+
+/** OCPP's `info` and `vendorErrorCode` are at most 50 characters. */
+function clip(text: string): string {
+  return text.length <= 50 ? text : `${text.slice(0, 49)}…`;
+}
+
+/**
+ * The station as the OCPP uplink sees it (`ChargePointPort`): statuses with the fault catalogue's error codes, the
+ * running session, meter samples, and plain commands into the control core. Part of the composition root: `src/ocpp`
+ * depends only on the port, the control core knows nothing of OCPP.
+ */
+export function chargePointAdapter(station: Station, clock: Clock, onReset: (kind: 'Soft' | 'Hard') => Promise<void>): ChargePointPort {
+  const { controller } = station;
+  let session: ActiveSession | null = null;
+  const listeners = new Set<(connectorId: 0 | 1, s: ConnectorStatusSnapshot) => void>();
+  const since: Record<0 | 1, number> = { 0: clock.nowMs(), 1: clock.nowMs() };
+  const last: Record<0 | 1, string> = { 0: '', 1: '' };
+
+  const connector = (): ConnectorStatusSnapshot => {
+    const reported = controller.faults.summary().reported;
+    const status: ChargePointStatus = controller.snapshot().status;
+    return {
+      status,
+      errorCode: reported?.definition.ocppErrorCode ?? 'NoError',
+      ...(reported ? { info: clip(reported.detail ?? reported.definition.name), vendorErrorCode: reported.definition.vendorErrorCode } : {}),
+      sinceMs: since[1],
+    };
+  };
+  // Connector 0 is the station as a whole: unavailable when set so, faulted only for faults of the station itself.
+  const stationWide = (): ConnectorStatusSnapshot => {
+    const s = controller.snapshot();
+    const stationFault = controller.faults
+      .summary()
+      .active.find((f) => ['journal-unavailable', 'driver-failure', 'emergency-stop'].includes(f.definition.name));
+    const status: ChargePointStatus = stationFault ? 'Faulted' : s.operative ? 'Available' : 'Unavailable';
+    return {
+      status,
+      errorCode: stationFault?.definition.ocppErrorCode ?? 'NoError',
+      ...(stationFault ? { info: clip(stationFault.definition.name), vendorErrorCode: stationFault.definition.vendorErrorCode } : {}),
+      sinceMs: since[0],
+    };
+  };
+  const snapshotOf = (id: 0 | 1): ConnectorStatusSnapshot => (id === 0 ? stationWide() : connector());
+
+  const publish = (): void => {
+    for (const id of [0, 1] as const) {
+      const s = snapshotOf(id);
+      const key = `${s.status}|${s.errorCode}|${s.info ?? ''}`;
+      if (key === last[id]) continue;
+      if (last[id].split('|')[0] !== s.status) since[id] = clock.nowMs();
+      last[id] = key;
+      const withSince = { ...s, sinceMs: since[id] };
+      for (const l of [...listeners]) l(id, withSince);
+    }
+  };
+  last[0] = `${stationWide().status}|${stationWide().errorCode}|${stationWide().info ?? ''}`;
+  last[1] = `${connector().status}|${connector().errorCode}|${connector().info ?? ''}`;
+
+  station.onEvent((e) => {
+    if (e.type === 'session-started') {
+      session = { sessionId: e.sessionId, idTag: e.idTag, startAtMs: e.startAtMs, meterStartWh: e.meterStartWh };
+    } else if (e.type === 'session-stopped') {
+      session = null;
+    }
+    if (e.type === 'status' || e.type === 'fault') publish();
+  });
+
+  return {
+    connectorStatus: snapshotOf,
+    onStatusChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    activeSession: () => session,
+    latestSample: (): MeterSample | null => controller.meterPoller.latest(),
+    onSample: (listener) => controller.meterPoller.onSample(listener),
+    authorizeStart(idTag) {
+      const s = controller.snapshot();
+      if (s.session !== 'none' || s.finished || !s.operative || controller.faults.summary().stopLatched) return 'Rejected';
+      controller.authorize(idTag);
+      return 'Accepted';
+    },
+    stopSession(reason: StopReason) {
+      const s = controller.snapshot();
+      if (s.session !== 'active' && s.session !== 'starting') return false;
+      controller.stop(reason);
+      return true;
+    },
+    setExternalLimitA: (limitA) => controller.setExternalLimit(limitA),
+    changeAvailability: (operative) => controller.setAvailability(operative),
+    unlockConnector: () => 'NotSupported',
+    reset: (kind) => onReset(kind),
+  };
+}

@@ -1,0 +1,66 @@
+import { chargePointAdapter } from './charge-point-adapter.js';
+import type { Clock } from './clock.js';
+import type { StationConfig } from './config/schema.js';
+import type { Journal } from './journal/journal.js';
+import type { Logger } from './logger.js';
+import { createOcppClient, type OcppClient } from './ocpp/client.js';
+import type { Authorizer, Station } from './station.js';
+
+export interface UplinkDeps {
+  readonly station: Station;
+  readonly journal: Journal;
+  readonly config: StationConfig;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** OCPP Reset: the caller stops the station (sessions end with SoftReset/HardReset) and restarts the process. */
+  readonly onReset: (kind: 'Soft' | 'Hard') => Promise<void>;
+}
+
+/**
+ * Connects the station to its CSMS: the OCPP client reads transaction messages from the journal's outbox and keeps
+ * its configuration keys in the journal; it drives the station only through the charge-point port. Call `start()`
+ * on the result.
+ */
+export async function createUplink(deps: UplinkDeps): Promise<OcppClient> {
+  const { station, journal, config, clock, logger } = deps;
+  const client = await createOcppClient({
+    config: config.ocpp,
+    station: config.station,
+    port: chargePointAdapter(station, clock, deps.onReset),
+    outbox: journal,
+    kv: journal,
+    clock,
+    logger,
+    freeVend: config.control.freeVend,
+    electrical: {
+      phases: config.station.phases,
+      nominalVoltageV: config.station.nominalVoltageV,
+      maxCurrentA: Math.min(config.limits.hardwareMaxA, config.limits.cableMaxA, config.limits.configuredMaxA),
+    },
+    onDeadLetter: (dead) => {
+      journal
+        .raiseAlert({
+          severity: 'critical',
+          code: 'outbox-dead-letter',
+          message: `${dead.message.kind} #${dead.message.seq} was given up after the configured attempts: ${dead.error}`,
+          detail: { seq: dead.message.seq, kind: dead.message.kind, sessionId: dead.message.sessionId },
+        })
+        .catch((err: unknown) => logger.error({ err: (err as Error).message }, 'could not journal the dead-letter alert'));
+    },
+  });
+  // Transaction messages leave as soon as the journal has them, not at the next idle poll.
+  station.onEvent((e) => {
+    if (e.type === 'session-started' || e.type === 'session-stopped') client.outboxChanged();
+  });
+  return client;
+}
+
+/** The station's authorizer, late-bound to the uplink once it exists (a tap before that is refused). */
+export function uplinkAuthorizer(client: () => OcppClient | null): Authorizer {
+  return async (idTag) => {
+    const c = client();
+    if (!c) return { status: 'Invalid' };
+    const result = await c.authorizer.authorize(idTag);
+    return { status: result.status };
+  };
+}
