@@ -17,6 +17,7 @@ import { MeterValueScheduler } from './meter-values.js';
 import { OutboxSender, type DeadLetter } from './outbox-sender.js';
 import { Registration, type BootIdentity, type RegistrationStatus } from './registration.js';
 import { Reservations } from './reservations.js';
+import { SecurityEvents, securityEventOfConnectFailure } from './security-events.js';
 import { SmartCharging } from './smart-charging/smart-charging.js';
 import { StatusReporter } from './status-reporter.js';
 
@@ -76,6 +77,7 @@ export interface OcppClient {
   readonly sender: OutboxSender;
   readonly smartCharging: SmartCharging;
   readonly reservations: Reservations;
+  readonly securityEvents: SecurityEvents;
   /** Connects (retrying forever) and starts every loop. */
   start(): void;
   /** Closes the link and stops every loop (the call in flight settles first). */
@@ -160,6 +162,7 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
     ...(options.outboxPollMs !== undefined ? { idlePollMs: options.outboxPollMs } : {}),
   });
   const kick = (): void => sender.kick();
+  const securityEvents = new SecurityEvents({ outbox, logger: log, nowMs: () => clock.nowMs(), onEnqueued: kick });
   const statusReporter = new StatusReporter({
     port,
     outbox,
@@ -188,7 +191,7 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
   const sendNow = async (method: string, params: Record<string, unknown>): Promise<void> => {
     await connection.call(method, params);
   };
-  for (const [method, handler] of Object.entries(inboundHandlers({ port, keys, kv, outbox, authorizer, registration, statusReporter, meterValues, smartCharging, reservations, clock, logger: log, sendNow, kickOutbox: kick }))) {
+  for (const [method, handler] of Object.entries(inboundHandlers({ port, keys, kv, outbox, authorizer, registration, statusReporter, meterValues, smartCharging, reservations, securityEvents, clock, logger: log, sendNow, kickOutbox: kick }))) {
     connection.handle(method, handler);
   }
 
@@ -202,9 +205,18 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
     sender,
     smartCharging,
     reservations,
+    securityEvents,
     start() {
+      void securityEvents.record('StartupOfTheDevice');
       unsubscribers.push(
-        connection.onOpen(kick),
+        connection.onOpen(() => {
+          securityEvents.connected();
+          kick();
+        }),
+        connection.onConnectFailure((err) => {
+          const type = securityEventOfConnectFailure(err);
+          if (type) void securityEvents.record(type, (err as Error).message);
+        }),
         registration.onAccepted(() => {
           if (!bootReported) {
             bootReported = true;
@@ -214,6 +226,7 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
         }),
         keys.onChange((name, value) => {
           if (name === 'WebSocketPingInterval') connection.setPingIntervalMs(Number(value) * 1000);
+          if (name === 'AuthorizationKey' || name === 'SecurityProfile') void securityEvents.record('ReconfigurationOfSecurityParameters', `${name} changed`);
           if (name === 'AuthorizationKey' && (profile === 1 || profile === 2)) connection.setPassword(value);
         }),
         port.onSample((sample) => {

@@ -46,6 +46,7 @@ export class OcppConnection {
   private readonly handlers = new Map<string, InboundHandler>();
   private readonly openListeners = new Set<() => void>();
   private readonly closeListeners = new Set<(reason: string) => void>();
+  private readonly failureListeners = new Set<(err: unknown) => void>();
   private password: string | null;
   private pingIntervalMs: number;
   private lastAnswerAt: number | null = null;
@@ -101,6 +102,12 @@ export class OcppConnection {
   onClose(listener: (reason: string) => void): () => void {
     this.closeListeners.add(listener);
     return () => this.closeListeners.delete(listener);
+  }
+
+  /** Called with the error of every failed connection attempt (security events: 401, untrusted certificate). */
+  onConnectFailure(listener: (err: unknown) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
   }
 
   /** New HTTP Basic password (AuthorizationKey changed): used from the next connection, which starts now. */
@@ -189,6 +196,7 @@ export class OcppConnection {
       },
       (err: unknown) => {
         this.options.logger.warn({ url, identity, error: (err as Error).message, attempt: this.attempt }, 'CSMS connection attempt failed');
+        for (const listener of this.failureListeners) listener(err);
         // ocpp-rpc emits 'close' on a failed first connect, which already scheduled the retry.
         if (client === this.client) {
           this.client = null;

@@ -13,6 +13,7 @@ import type { InboundHandler } from './connection.js';
 import { applySendLocalList, localListVersion } from './local-list.js';
 import type { MeterValueScheduler } from './meter-values.js';
 import type { Reservations } from './reservations.js';
+import type { SecurityEvents } from './security-events.js';
 import type { ChargingProfile } from './smart-charging/schedule.js';
 import type { SmartCharging } from './smart-charging/smart-charging.js';
 import type { Registration } from './registration.js';
@@ -29,6 +30,7 @@ export interface InboundContext {
   readonly meterValues: MeterValueScheduler;
   readonly smartCharging: SmartCharging;
   readonly reservations: Reservations;
+  readonly securityEvents: SecurityEvents;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Sends Heartbeat, DiagnosticsStatusNotification, FirmwareStatusNotification (TriggerMessage). */
@@ -91,7 +93,10 @@ export function inboundHandlers(ctx: InboundContext): Record<string, InboundHand
 
     Reset: (p) => {
       const kind = p['type'] === 'Hard' ? 'Hard' : 'Soft';
-      afterReply(ctx, () => port.reset(kind));
+      afterReply(ctx, async () => {
+        await ctx.securityEvents.record('ResetOrReboot', `${kind} reset requested by the CSMS`);
+        await port.reset(kind);
+      });
       return { status: 'Accepted' };
     },
 

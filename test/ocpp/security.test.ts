@@ -49,6 +49,25 @@ describe('security profiles 1-3 on loopback', function () {
     assert.ok(!lines.some((l) => l.includes('wrong-key-wrong-key')), 'the key is not');
   });
 
+  it('SecurityEventNotification: an untrusted CSMS certificate is journaled once, not once per attempt', async () => {
+    const tls = { cert: pki.read(pki.serverCert), key: pki.read(pki.serverKey) };
+    rig = await Rig.create({ csms: { tls, passwords: { CP1: KEY } }, config: { securityProfile: 2, authorizationKey: KEY, caFile: pki.otherCaCert } });
+    assert.ok(await refused(rig, 300));
+    assert.equal(await rig.outbox.depth(), 2, 'StartupOfTheDevice + one InvalidCentralSystemCertificate');
+  });
+
+  it('a refused login while the journal is kept: reported after the station gets in', async () => {
+    rig = await Rig.create({ csms: { passwords: { CP1: 'right-key-123456' } }, config: { securityProfile: 1, authorizationKey: 'wrong-key-1234567' } });
+    assert.ok(await refused(rig, 300));
+    const events = await rig.outbox.depth();
+    assert.equal(events, 2, 'StartupOfTheDevice + one FailedToAuthenticateAtCentralSystem, however many attempts');
+    await rig.client.keys.change('AuthorizationKey', 'right-key-123456');
+    await rig.waitRegistered(5000);
+    await rig.waitDrained();
+    const types = rig.csms.callsOf('SecurityEventNotification').map((e) => e['type']);
+    assert.deepEqual(types, ['StartupOfTheDevice', 'FailedToAuthenticateAtCentralSystem', 'ReconfigurationOfSecurityParameters']);
+  });
+
   it('profile 2: TLS with the configured CA plus Basic; a wrong CA and a wrong password are refused', async () => {
     const tls = { cert: pki.read(pki.serverCert), key: pki.read(pki.serverKey) };
     rig = await Rig.create({ csms: { tls, passwords: { CP1: KEY } }, config: { securityProfile: 2, authorizationKey: KEY, caFile: pki.caCert } });
