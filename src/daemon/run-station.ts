@@ -6,7 +6,10 @@ import type { StationConfig } from '../config/schema.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
 import { openJournal, type Journal } from '../journal/journal.js';
 import type { Logger } from '../logger.js';
+import { systemClock } from '../clock.js';
+import type { OcppClient } from '../ocpp/client.js';
 import { startStation, type Station } from '../station.js';
+import { createUplink, uplinkAuthorizer } from '../uplink.js';
 import { installFailSafe, type FailSafeProcess } from './fail-safe.js';
 import { createSdNotifier, startWatchdog, watchdogIntervalMs } from './sd-notify.js';
 
@@ -54,6 +57,8 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
   let meter: EnergyMeter | null = null;
   let journal: Journal | null = null;
   let station: Station | null = null;
+  let uplink: OcppClient | null = null;
+  let pruneTimer: ReturnType<typeof setInterval> | undefined;
   let stopWatchdog: () => void = () => undefined;
   let resolveStopped: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => {
@@ -72,8 +77,11 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
         log.info({ reason }, 'shutting down');
         notifier.stopping(reason);
         stopWatchdog();
+        if (pruneTimer !== undefined) clearInterval(pruneTimer);
         const steps: Array<() => Promise<void> | undefined> = [
           () => station?.shutdown(reason),
+          // After the station: the stop it just journaled may still reach the CSMS while the link is up.
+          () => uplink?.stop(),
           () => hardware?.dispose(),
           () => meter?.close(),
           () => journal?.close(),
@@ -109,13 +117,44 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
     journal = await openJournal({ ...config.journal, stateDir: deps.stateDir ?? config.journal.stateDir, logger: log });
     const recovery = await journal.recover(() => openedMeter.read().then((s) => s.importWh));
     for (const s of recovery.closed) log.warn({ session: s.sessionId, reason: s.reason }, 'recovered an open session');
+    const openedJournal = journal;
+    // Retention and disk budget at boot and then daily; undelivered data is never pruned.
+    const prune = (): void => {
+      openedJournal.prune().then(
+        (r) => log.info(r, 'journal pruned'),
+        (err: unknown) => log.error({ err: (err as Error).message }, 'journal prune failed'),
+      );
+    };
+    prune();
+    pruneTimer = setInterval(prune, 24 * 3600 * 1000);
+    pruneTimer.unref();
+    const ocppConfigured = config.ocpp.url !== null;
     station = await startStation({
       config,
       hardware: { meter, pilot: hardware.pilot, contactor: hardware.contactor, inputs: hardware.inputs },
       logger: log,
       recorder: journal,
+      reader: journal,
+      ...(ocppConfigured ? { authorizer: uplinkAuthorizer(() => uplink) } : {}),
     });
     const running = station;
+    if (ocppConfigured) {
+      uplink = await createUplink({
+        station: running,
+        journal: openedJournal,
+        config,
+        clock: systemClock,
+        logger: log,
+        // OCPP Reset: journal the kind (boot recovery then closes anything left with it), stop, and let systemd
+        // restart the service (Restart=always).
+        onReset: async (kind) => {
+          const reason = kind === 'Soft' ? 'SoftReset' : 'HardReset';
+          await openedJournal.noteCleanShutdown(reason);
+          void target.shutdown(reason);
+        },
+      });
+      uplink.start();
+    }
     // State changes in the system journal: what an operator reads with journalctl -u evse.
     running.onEvent((event) => log.info({ event }, `station ${event.type}`));
     journal.onUnavailable((err) => running.controller.raiseFault('journal-unavailable', err.message));
