@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Clock } from '../clock.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
-import type { KeyValueStore, OutboxStore } from '../journal/ports.js';
+import type { KeyValueStore, OutboxStore, SampleRow } from '../journal/ports.js';
 import type { Logger } from '../logger.js';
 import { Authorizer } from './authorizer.js';
 import type { ChargePointPort } from './charge-point-port.js';
@@ -20,6 +20,7 @@ import { Reservations } from './reservations.js';
 import { SecurityEvents, securityEventOfConnectFailure } from './security-events.js';
 import { SmartCharging } from './smart-charging/smart-charging.js';
 import { StatusReporter } from './status-reporter.js';
+import { transactionData } from './transaction-data.js';
 
 /** Identity facts of the station (config `station`). */
 export interface StationIdentity {
@@ -51,6 +52,8 @@ export interface OcppClientOptions {
   readonly outboxPollMs?: number;
   /** Meter-value scheduler and smart-charging tick, ms (default 1000). */
   readonly meterTickMs?: number;
+  /** The journal's samples of a session (JournalReader.samples), for StopTransaction's transactionData. */
+  readonly sessionSamples?: (sessionId: number) => Promise<readonly SampleRow[]>;
   /** Electrical facts for W → A and the composite schedule (config `station.phases`, `station.nominalVoltageV`, the smallest of `limits`). */
   readonly electrical?: { readonly phases: number; readonly nominalVoltageV: number; readonly maxCurrentA: number };
 }
@@ -160,6 +163,17 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
       }
     },
     ...(options.outboxPollMs !== undefined ? { idlePollMs: options.outboxPollMs } : {}),
+    completeParams: async (message, params) => {
+      const samplesOf = options.sessionSamples;
+      if (message.kind !== 'StopTransaction' || message.sessionId === null || !samplesOf || params['transactionData'] !== undefined) return params;
+      const data = transactionData(await samplesOf(message.sessionId), {
+        sampledMeasurands: keys.measurands('StopTxnSampledData'),
+        alignedMeasurands: keys.measurands('StopTxnAlignedData'),
+        sampleIntervalS: keys.int('MeterValueSampleInterval'),
+        alignedIntervalS: keys.int('ClockAlignedDataInterval'),
+      });
+      return data ? { ...params, transactionData: data } : params;
+    },
   });
   const kick = (): void => sender.kick();
   const securityEvents = new SecurityEvents({ outbox, logger: log, nowMs: () => clock.nowMs(), onEnqueued: kick });

@@ -42,6 +42,8 @@ export interface OutboxSenderOptions {
   readonly onDeadLetter?: (dead: DeadLetter) => void;
   /** After a StartTransaction.conf: the station applies StopTransactionOnInvalidId when the status is not Accepted. */
   readonly onStartAnswered?: (sessionId: number, transactionId: number, idTagStatus: string) => void;
+  /** Completes a message's params at send time beyond the transactionId (StopTransaction's transactionData). */
+  readonly completeParams?: (message: OutboxMessage, params: Record<string, unknown>) => Promise<Record<string, unknown>>;
   /** Idle poll, ms: how often an empty outbox is looked at again without a kick (the journal may be written by another thread). */
   readonly idlePollMs?: number;
 }
@@ -145,6 +147,7 @@ export class OutboxSender {
       }
       params = { ...params, transactionId };
     }
+    if (this.options.completeParams) params = await this.options.completeParams(message, params);
     this.inFlight = message;
     let answer: Record<string, unknown>;
     try {
