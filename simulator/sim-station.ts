@@ -5,6 +5,7 @@ import type { JournalReader } from '../src/journal/ports.js';
 import type { Logger } from '../src/logger.js';
 import type { SessionRecorder } from '../src/session/recorder.js';
 import { startStation, type Authorizer, type Station } from '../src/station.js';
+import type { ModbusSlaveControl } from './modbus/rtu-slave.js';
 import { createVirtualModbusMeter } from './modbus/virtual-meter.js';
 import { DirectSimMeter } from './sim-meter.js';
 import { SimWorld } from './world.js';
@@ -36,6 +37,8 @@ export interface SimStation {
   readonly world: SimWorld;
   readonly station: Station;
   readonly meter: EnergyMeter;
+  /** The simulated Modbus meter's fault switch (null on the direct path). */
+  readonly meterSlave: ModbusSlaveControl | null;
   /** Stops the station (stopping a running session with `reason`) and the world. */
   close(reason?: string): Promise<void>;
 }
@@ -48,6 +51,7 @@ export async function createSimStation(opts: SimStationOptions): Promise<SimStat
   const source = () => world.electrical.sample(clock.nowMs());
   let meter: EnergyMeter;
   let closeMeterPath: () => Promise<void> = () => Promise.resolve();
+  let meterSlave: ModbusSlaveControl | null = null;
   if ((opts.meterPath ?? 'modbus') === 'modbus') {
     const sim = config.meter.driver === 'sim' ? config.meter : null;
     const virtual = await createVirtualModbusMeter(source, {
@@ -62,6 +66,7 @@ export async function createSimStation(opts: SimStationOptions): Promise<SimStat
     });
     world.meterSilence = (silent) => virtual.slave.setFault(silent ? 'no-answer' : null);
     meter = virtual.meter;
+    meterSlave = virtual.slave;
     closeMeterPath = () => virtual.close();
   } else {
     const direct = new DirectSimMeter(source);
@@ -86,6 +91,7 @@ export async function createSimStation(opts: SimStationOptions): Promise<SimStat
     world,
     station,
     meter,
+    meterSlave,
     async close(reason = 'Other') {
       await station.shutdown(reason);
       world.stop();
