@@ -16,6 +16,7 @@ import { inboundHandlers } from './inbound.js';
 import { MeterValueScheduler } from './meter-values.js';
 import { OutboxSender, type DeadLetter } from './outbox-sender.js';
 import { Registration, type BootIdentity, type RegistrationStatus } from './registration.js';
+import { FirmwareManager } from './firmware.js';
 import { Reservations } from './reservations.js';
 import { SecurityEvents, securityEventOfConnectFailure } from './security-events.js';
 import { SmartCharging } from './smart-charging/smart-charging.js';
@@ -54,6 +55,8 @@ export interface OcppClientOptions {
   readonly meterTickMs?: number;
   /** The journal's samples of a session (JournalReader.samples), for StopTransaction's transactionData. */
   readonly sessionSamples?: (sessionId: number) => Promise<readonly SampleRow[]>;
+  /** Extra content of a GetDiagnostics bundle (recent logs, a journal export …). */
+  readonly diagnostics?: () => Promise<Record<string, unknown>>;
   /** Electrical facts for W → A and the composite schedule (config `station.phases`, `station.nominalVoltageV`, the smallest of `limits`). */
   readonly electrical?: { readonly phases: number; readonly nominalVoltageV: number; readonly maxCurrentA: number };
 }
@@ -81,6 +84,7 @@ export interface OcppClient {
   readonly smartCharging: SmartCharging;
   readonly reservations: Reservations;
   readonly securityEvents: SecurityEvents;
+  readonly firmware: FirmwareManager;
   /** Connects (retrying forever) and starts every loop. */
   start(): void;
   /** Closes the link and stops every loop (the call in flight settles first). */
@@ -205,7 +209,21 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
   const sendNow = async (method: string, params: Record<string, unknown>): Promise<void> => {
     await connection.call(method, params);
   };
-  for (const [method, handler] of Object.entries(inboundHandlers({ port, keys, kv, outbox, authorizer, registration, statusReporter, meterValues, smartCharging, reservations, securityEvents, clock, logger: log, sendNow, kickOutbox: kick }))) {
+  const firmware = new FirmwareManager({
+    stateDir: config.stateDir,
+    installCommand: config.firmwareInstallCommand,
+    clock,
+    logger: log,
+    identity,
+    notify: (method, status) => sendNow(method, { status }),
+    diagnostics: async () => ({
+      configuration: keys.getConfiguration().configurationKey,
+      uplink: { connected: connection.isOpen(), registration: registration.status(), lastAnswerAtMs: connection.lastAnswerAtMs(), outboxDepth: await outbox.depth(), deadLetters },
+      station: { ...station },
+      ...(options.diagnostics ? await options.diagnostics() : {}),
+    }),
+  });
+  for (const [method, handler] of Object.entries(inboundHandlers({ port, keys, kv, outbox, authorizer, registration, statusReporter, meterValues, smartCharging, reservations, securityEvents, firmware, clock, logger: log, sendNow, kickOutbox: kick }))) {
     connection.handle(method, handler);
   }
 
@@ -220,6 +238,7 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
     smartCharging,
     reservations,
     securityEvents,
+    firmware,
     start() {
       void securityEvents.record('StartupOfTheDevice');
       unsubscribers.push(

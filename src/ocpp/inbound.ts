@@ -12,6 +12,7 @@ import type { ConfigurationKeys } from './config-keys.js';
 import type { InboundHandler } from './connection.js';
 import { applySendLocalList, localListVersion } from './local-list.js';
 import type { MeterValueScheduler } from './meter-values.js';
+import type { FirmwareManager } from './firmware.js';
 import type { Reservations } from './reservations.js';
 import type { SecurityEvents } from './security-events.js';
 import type { ChargingProfile } from './smart-charging/schedule.js';
@@ -31,6 +32,7 @@ export interface InboundContext {
   readonly smartCharging: SmartCharging;
   readonly reservations: Reservations;
   readonly securityEvents: SecurityEvents;
+  readonly firmware: FirmwareManager;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Sends Heartbeat, DiagnosticsStatusNotification, FirmwareStatusNotification (TriggerMessage). */
@@ -67,6 +69,16 @@ export function inboundHandlers(ctx: InboundContext): Record<string, InboundHand
     ReserveNow: async (p) => ({ status: await ctx.reservations.reserveNow(p as unknown as Parameters<Reservations['reserveNow']>[0]) }),
 
     CancelReservation: async (p) => ({ status: await ctx.reservations.cancel(p['reservationId'] as number) }),
+
+    UpdateFirmware: (p) => {
+      ctx.firmware.updateFirmware(p as unknown as Parameters<FirmwareManager['updateFirmware']>[0]);
+      return {};
+    },
+
+    GetDiagnostics: (p) => {
+      const fileName = ctx.firmware.getDiagnostics(p as unknown as Parameters<FirmwareManager['getDiagnostics']>[0]);
+      return fileName ? { fileName } : {};
+    },
 
     SetChargingProfile: async (p) => ({
       status: await ctx.smartCharging.setChargingProfile(p['connectorId'] as number, p['csChargingProfiles'] as ChargingProfile),
@@ -135,10 +147,10 @@ export function inboundHandlers(ctx: InboundContext): Record<string, InboundHand
           afterReply(ctx, () => ctx.meterValues.trigger());
           return { status: 'Accepted' };
         case 'DiagnosticsStatusNotification':
-          afterReply(ctx, () => ctx.sendNow('DiagnosticsStatusNotification', { status: 'Idle' }));
+          afterReply(ctx, () => ctx.sendNow('DiagnosticsStatusNotification', { status: ctx.firmware.currentDiagnosticsStatus() }));
           return { status: 'Accepted' };
         case 'FirmwareStatusNotification':
-          afterReply(ctx, () => ctx.sendNow('FirmwareStatusNotification', { status: 'Idle' }));
+          afterReply(ctx, () => ctx.sendNow('FirmwareStatusNotification', { status: ctx.firmware.currentFirmwareStatus() }));
           return { status: 'Accepted' };
         default:
           return { status: 'NotImplemented' };

@@ -1,0 +1,149 @@
+/**
+ * Firmware management: UpdateFirmware (download to the state directory at the retrieve date with retries, then the
+ * configured install command) and GetDiagnostics (a gzipped JSON bundle POSTed to an http(s) location), each with its
+ * status notifications. What the install command does is the installer's choice.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+
+const run = promisify(execFile);
+
+export type FirmwareStatus = 'Downloaded' | 'DownloadFailed' | 'Downloading' | 'Idle' | 'InstallationFailed' | 'Installing' | 'Installed';
+export type DiagnosticsStatus = 'Idle' | 'Uploaded' | 'UploadFailed' | 'Uploading';
+
+export interface FirmwareOptions {
+  readonly stateDir: string | null;
+  readonly installCommand: readonly string[] | null;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Sends a status notification (best effort: a status lost offline is asked for again with TriggerMessage). */
+  readonly notify: (method: 'FirmwareStatusNotification' | 'DiagnosticsStatusNotification', status: string) => Promise<void>;
+  /** What goes into a diagnostics bundle besides the uplink's own facts (logs, a journal export …). */
+  readonly diagnostics: () => Promise<Record<string, unknown>>;
+  readonly identity: string;
+}
+
+function wait(clock: Clock, ms: number): Promise<void> {
+  return new Promise((resolve) => clock.setTimeout(resolve, Math.max(0, ms)));
+}
+
+export class FirmwareManager {
+  private firmwareStatus: FirmwareStatus = 'Idle';
+  private diagnosticsStatus: DiagnosticsStatus = 'Idle';
+  private busy: Promise<void> | null = null;
+
+  constructor(private readonly options: FirmwareOptions) {}
+
+  currentFirmwareStatus(): FirmwareStatus {
+    return this.firmwareStatus;
+  }
+
+  currentDiagnosticsStatus(): DiagnosticsStatus {
+    return this.diagnosticsStatus;
+  }
+
+  /** The update's background job (tests await it). */
+  running(): Promise<void> | null {
+    return this.busy;
+  }
+
+  /** UpdateFirmware: answered at once (its .conf is empty); the work happens at retrieveDate. */
+  updateFirmware(req: { location: string; retrieveDate: string; retries?: number; retryInterval?: number }): void {
+    const job = this.firmwareJob(req).catch((err: unknown) => this.options.logger.error({ error: (err as Error).message }, 'firmware update failed'));
+    this.busy = job.then(() => undefined);
+  }
+
+  /** GetDiagnostics: returns the file name it will upload, or null when it cannot (unsupported location). */
+  getDiagnostics(req: { location: string; retries?: number; retryInterval?: number }): string | null {
+    if (!/^https?:\/\//.test(req.location)) return null;
+    const fileName = `diagnostics-${this.options.identity}-${new Date(this.options.clock.nowMs()).toISOString().replace(/[:.]/g, '-')}.json.gz`;
+    const job = this.diagnosticsJob(req, fileName).catch((err: unknown) => this.options.logger.error({ error: (err as Error).message }, 'diagnostics upload failed'));
+    this.busy = job.then(() => undefined);
+    return fileName;
+  }
+
+  private async setFirmware(status: FirmwareStatus): Promise<void> {
+    this.firmwareStatus = status;
+    await this.options.notify('FirmwareStatusNotification', status).catch(() => undefined);
+  }
+
+  private async setDiagnostics(status: DiagnosticsStatus): Promise<void> {
+    this.diagnosticsStatus = status;
+    await this.options.notify('DiagnosticsStatusNotification', status).catch(() => undefined);
+  }
+
+  private async firmwareJob(req: { location: string; retrieveDate: string; retries?: number; retryInterval?: number }): Promise<void> {
+    const { clock, logger, stateDir } = this.options;
+    const retrieveAt = Date.parse(req.retrieveDate);
+    if (Number.isFinite(retrieveAt)) await wait(clock, retrieveAt - clock.nowMs());
+    if (stateDir === null) {
+      logger.warn('UpdateFirmware: no ocpp.stateDir configured');
+      await this.setFirmware('DownloadFailed');
+      return;
+    }
+    const attempts = Math.max(1, (req.retries ?? 0) + 1);
+    let file: string | null = null;
+    for (let attempt = 1; attempt <= attempts && file === null; attempt += 1) {
+      await this.setFirmware('Downloading');
+      try {
+        const response = await fetch(req.location);
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        const body = Buffer.from(await response.arrayBuffer());
+        await mkdir(stateDir, { recursive: true });
+        const name = decodeURIComponent(new URL(req.location).pathname.split('/').pop() || 'firmware.bin').replace(/[^A-Za-z0-9._-]/g, '_');
+        file = join(stateDir, name);
+        await writeFile(file, body);
+      } catch (err) {
+        file = null;
+        logger.warn({ attempt, error: (err as Error).message }, 'firmware download failed');
+        if (attempt < attempts) await wait(clock, (req.retryInterval ?? 30) * 1000);
+      }
+    }
+    if (file === null) {
+      await this.setFirmware('DownloadFailed');
+      return;
+    }
+    await this.setFirmware('Downloaded');
+    await this.setFirmware('Installing');
+    const command = this.options.installCommand;
+    if (command) {
+      const [program, ...args] = command;
+      try {
+        await run(program as string, [...args, file], { timeout: 10 * 60_000 });
+      } catch (err) {
+        logger.error({ error: (err as Error).message }, 'firmware install command failed');
+        await this.setFirmware('InstallationFailed');
+        return;
+      }
+    }
+    await this.setFirmware('Installed');
+  }
+
+  private async diagnosticsJob(req: { location: string; retries?: number; retryInterval?: number }, fileName: string): Promise<void> {
+    const { clock, logger } = this.options;
+    const bundle = gzipSync(JSON.stringify({ identity: this.options.identity, generatedAt: new Date(clock.nowMs()).toISOString(), ...(await this.options.diagnostics()) }));
+    const attempts = Math.max(1, (req.retries ?? 0) + 1);
+    for (let attempt = 1; attempt <= attempts; attempt += 1) {
+      await this.setDiagnostics('Uploading');
+      try {
+        const response = await fetch(req.location, {
+          method: 'POST',
+          headers: { 'content-type': 'application/gzip', 'content-disposition': `attachment; filename="${fileName}"` },
+          body: bundle,
+        });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        await this.setDiagnostics('Uploaded');
+        return;
+      } catch (err) {
+        logger.warn({ attempt, error: (err as Error).message }, 'diagnostics upload failed');
+        if (attempt < attempts) await wait(clock, (req.retryInterval ?? 30) * 1000);
+      }
+    }
+    await this.setDiagnostics('UploadFailed');
+  }
+}
