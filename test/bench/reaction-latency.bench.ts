@@ -152,7 +152,8 @@ export default async function run(): Promise<void> {
     {
       label: 'memory recorder, meter polled every 100 ms',
       transitions: n,
-      kinds: ['C→B', 'unplug', 'E'],
+      // Each E costs the 300 ms state-F hold before the unplug can be seen: 6:3:1 keeps 10,000 transitions in minutes.
+      kinds: ['C→B', 'unplug', 'C→B', 'E', 'C→B', 'unplug', 'C→B', 'C→B', 'unplug', 'C→B'],
       meterPollMs: 100,
       recorder: () => Promise.resolve({ recorder: new MemoryRecorder(), close: () => Promise.resolve() }),
     },
