@@ -108,7 +108,8 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
   const { config, station, port, outbox, kv, clock, logger } = options;
   if (config.url === null) throw new EvseError(EvseErrorCode.ConfigInvalid, 'ocpp.url: no CSMS URL configured');
   const log = logger.child({ module: 'ocpp' });
-  const keys = await ConfigurationKeys.load(kv, config.initialKeys);
+  // The profile in force is the one the config file sets up (URL scheme, certificates); the key reports it.
+  const keys = await ConfigurationKeys.load(kv, config.initialKeys, { SecurityProfile: String(config.securityProfile) });
   const identity = config.chargePointId ?? station.id;
   const profile = config.securityProfile;
   const storedKey = keys.get('AuthorizationKey');

@@ -155,7 +155,12 @@ export class ConfigurationKeys {
    * that is unknown, read-only or invalid is a configuration error (named), not silently ignored. A stored value that
    * no longer validates falls back to the default.
    */
-  static async load(store: KeyValueStore, seeds: Readonly<Record<string, string>> = {}): Promise<ConfigurationKeys> {
+  static async load(
+    store: KeyValueStore,
+    seeds: Readonly<Record<string, string>> = {},
+    /** Values the station's own configuration decides (SecurityProfile): they win over stored ones. */
+    facts: Readonly<Partial<Record<ConfigKeyName, string>>> = {},
+  ): Promise<ConfigurationKeys> {
     const values = new Map<string, string>();
     for (const [key, def] of Object.entries(KEY_DEFINITIONS) as [string, KeyDefinition][]) values.set(key, def.defaultValue);
     for (const [key, value] of Object.entries(seeds)) {
@@ -170,6 +175,7 @@ export class ConfigurationKeys {
       if (!def || def.readonly || typeof value !== 'string') continue;
       if (invalidReason(key, value, '0') === null) values.set(key, value);
     }
+    for (const [key, value] of Object.entries(facts)) values.set(key, value);
     return new ConfigurationKeys(store, values);
   }
 

@@ -54,7 +54,11 @@ export function inboundHandlers(ctx: InboundContext): Record<string, InboundHand
   return {
     GetConfiguration: (p) => ({ ...keys.getConfiguration(p['key'] as string[] | undefined) }),
 
-    ChangeConfiguration: async (p) => ({ status: await keys.change(p['key'] as string, p['value'] as string) }),
+    ChangeConfiguration: async (p) => {
+      // Switching profile needs a new URL scheme and certificates from the installer: not done remotely in this version.
+      if (p['key'] === 'SecurityProfile' && p['value'] !== keys.get('SecurityProfile')) return { status: 'Rejected' };
+      return { status: await keys.change(p['key'] as string, p['value'] as string) };
+    },
 
     RemoteStartTransaction: async (p) => {
       const connectorId = p['connectorId'] as number | undefined;

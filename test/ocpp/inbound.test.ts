@@ -128,3 +128,18 @@ describe('CSMS-initiated calls on loopback', function () {
     assert.equal(mv.meterValue[0]?.sampledValue[0]?.value, String(rig.station.importWh));
   });
 });
+
+describe('SecurityProfile key', function () {
+  this.timeout(10_000);
+  it('reports the configured profile and refuses a remote switch', async () => {
+    const rig = await Rig.create();
+    try {
+      await rig.waitRegistered();
+      const conf = (await rig.csms.controls.call('CP1', 'GetConfiguration', { key: ['SecurityProfile'] })) as { configurationKey: { value: string }[] };
+      assert.equal(conf.configurationKey[0]?.value, '0');
+      assert.deepEqual(await rig.csms.controls.call('CP1', 'ChangeConfiguration', { key: 'SecurityProfile', value: '2' }), { status: 'Rejected' });
+    } finally {
+      await rig.close();
+    }
+  });
+});
