@@ -128,6 +128,30 @@ describe('offline-safe delivery on loopback (bench CSMS)', function () {
     assertLedger(rig.csms.messages, [next]);
   });
 
+  it('periodic MeterValues of a session run offline carry its real transactionId, between its Start and Stop', async () => {
+    rig = await Rig.create({ config: { initialKeys: { MeterValueSampleInterval: '1' } } });
+    await rig.waitRegistered();
+    await rig.csms.controls.goDown();
+    const meterStart = rig.station.importWh;
+    rig.station.startSession('TAG-MV');
+    for (let i = 0; i < 11; i += 1) {
+      rig.station.meter(100);
+      await sleep(200);
+    }
+    rig.station.stopSession('Local');
+    await rig.csms.controls.comeBack();
+    await rig.waitDrained();
+    assertLedger(rig.csms.messages, [{ idTag: 'TAG-MV', meterStart, meterStop: meterStart + 1100 }]);
+    const start = answeredCalls(rig.csms.messages, 'StartTransaction')[0];
+    const stop = answeredCalls(rig.csms.messages, 'StopTransaction')[0];
+    const meterValues = answeredCalls(rig.csms.messages, 'MeterValues');
+    assert.ok(meterValues.length >= 1, 'at least one periodic sample in 2.2 s');
+    for (const mv of meterValues) {
+      assert.equal(mv.params['transactionId'], start?.result['transactionId']);
+      assert.ok((start?.index ?? Infinity) < mv.index && mv.index < (stop?.index ?? -1));
+    }
+  });
+
   it('the link flapping every ~120 ms over five sessions: one Start and one Stop per session, in order', async () => {
     rig = await Rig.create();
     await rig.waitRegistered();
