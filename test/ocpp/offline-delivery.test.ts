@@ -128,6 +128,19 @@ describe('offline-safe delivery on loopback (bench CSMS)', function () {
     assertLedger(rig.csms.messages, [next]);
   });
 
+  it('a journaled message that breaks the 1.6 schema never goes on the wire; it ends as a dead letter and the queue moves on', async () => {
+    rig = await Rig.create();
+    await rig.waitRegistered();
+    await rig.waitDrained();
+    rig.outbox.append('StartTransaction', 99, { connectorId: 1, idTag: 'AN-ID-TAG-FAR-TOO-LONG-FOR-OCPP', meterStart: 0, timestamp: new Date().toISOString() });
+    const next = await runSession(rig, 'TAG-OK', 100);
+    await rig.waitDrained();
+    assert.deepEqual(rig.dead.map((d) => d.message.kind), ['StartTransaction']);
+    assert.match(rig.dead[0]?.error ?? '', /Violation/);
+    assert.equal(rig.csms.callsOf('StartTransaction').length, 1, 'the bad one never reached the CSMS');
+    assertLedger(rig.csms.messages, [next]);
+  });
+
   it('periodic MeterValues of a session run offline carry its real transactionId, between its Start and Stop', async () => {
     rig = await Rig.create({ config: { initialKeys: { MeterValueSampleInterval: '1' } } });
     await rig.waitRegistered();
