@@ -103,6 +103,34 @@ describe('offline-safe delivery on loopback (bench CSMS)', function () {
     assertLedger(rig.csms.messages, [{ idTag: 'TAG-R', meterStart, meterStop: meterStart + 2500 }]);
   });
 
+  it('a reboot with the Stop still queued: the Stop goes out once, after the reboot, with the id from before it', async () => {
+    rig = await Rig.create();
+    await rig.waitRegistered();
+    const meterStart = rig.station.importWh;
+    rig.station.startSession('TAG-RB');
+    await rig.csms.waitFor((ms) => answeredCalls(ms, 'StartTransaction').length === 1, 5000, 'Start delivered');
+    await rig.csms.controls.goDown();
+    rig.station.meter(777);
+    rig.station.stopSession('PowerLoss');
+    await rig.reboot();
+    await rig.reboot();
+    await rig.csms.controls.comeBack();
+    await rig.waitDrained();
+    assertLedger(rig.csms.messages, [{ idTag: 'TAG-RB', meterStart, meterStop: meterStart + 777 }]);
+    assert.equal(rig.csms.callsOf('StopTransaction').length, 1);
+  });
+
+  it('a CSMS that answers slowly (300 ms a call) still gets everything once, in order', async () => {
+    rig = await Rig.create();
+    await rig.waitRegistered();
+    await rig.waitDrained();
+    rig.csms.controls.setAnswerDelayMs(300);
+    const a = await runSession(rig, 'TAG-S1', 500, 1);
+    const b = await runSession(rig, 'TAG-S2', 600, 1);
+    await rig.waitDrained();
+    assertLedger(rig.csms.messages, [a, b]);
+  });
+
   it('CALLERRORs are retried up to TransactionMessageAttempts: still exactly one accepted Start and Stop', async () => {
     rig = await Rig.create();
     await rig.waitRegistered();
