@@ -16,7 +16,7 @@ import { inboundHandlers } from './inbound.js';
 import { MeterValueScheduler } from './meter-values.js';
 import { OutboxSender, type DeadLetter } from './outbox-sender.js';
 import { Registration, type BootIdentity, type RegistrationStatus } from './registration.js';
-import type { CostMessage } from './cost-messages.js';
+import type { DataTransferRoute } from './data-transfer.js';
 import { FirmwareManager } from './firmware.js';
 import { Reservations } from './reservations.js';
 import { SecurityEvents, securityEventOfConnectFailure } from './security-events.js';
@@ -56,8 +56,8 @@ export interface OcppClientOptions {
   readonly meterTickMs?: number;
   /** The journal's samples of a session (JournalReader.samples), for StopTransaction's transactionData. */
   readonly sessionSamples?: (sessionId: number) => Promise<readonly SampleRow[]>;
-  /** Cost messages from the CSMS (California Pricing DataTransfer) for the display; absent: UnknownVendorId. */
-  readonly onCostMessage?: (message: CostMessage) => void;
+  /** Routes vendor DataTransfers (California Pricing → src/billing parseCostMsg + display); absent: UnknownVendorId. */
+  readonly dataTransfer?: DataTransferRoute;
   /** Extra content of a GetDiagnostics bundle (recent logs, a journal export …). */
   readonly diagnostics?: () => Promise<Record<string, unknown>>;
   /** Electrical facts for W → A and the composite schedule (config `station.phases`, `station.nominalVoltageV`, the smallest of `limits`). */
@@ -227,7 +227,7 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
       ...(options.diagnostics ? await options.diagnostics() : {}),
     }),
   });
-  for (const [method, handler] of Object.entries(inboundHandlers({ port, keys, kv, outbox, authorizer, registration, statusReporter, meterValues, smartCharging, reservations, securityEvents, firmware, clock, logger: log, sendNow, ...(options.onCostMessage ? { onCostMessage: options.onCostMessage } : {}), kickOutbox: kick }))) {
+  for (const [method, handler] of Object.entries(inboundHandlers({ port, keys, kv, outbox, authorizer, registration, statusReporter, meterValues, smartCharging, reservations, securityEvents, firmware, clock, logger: log, sendNow, ...(options.dataTransfer ? { dataTransfer: options.dataTransfer } : {}), kickOutbox: kick }))) {
     connection.handle(method, handler);
   }
 

@@ -12,7 +12,7 @@ import type { ConfigurationKeys } from './config-keys.js';
 import type { InboundHandler } from './connection.js';
 import { applySendLocalList, localListVersion } from './local-list.js';
 import type { MeterValueScheduler } from './meter-values.js';
-import { COST_VENDOR_ID, parseCostMessage, type CostMessage } from './cost-messages.js';
+import { answerDataTransfer, type DataTransferRoute } from './data-transfer.js';
 import type { FirmwareManager } from './firmware.js';
 import type { Reservations } from './reservations.js';
 import type { SecurityEvents } from './security-events.js';
@@ -38,8 +38,8 @@ export interface InboundContext {
   readonly logger: Logger;
   /** Sends Heartbeat, DiagnosticsStatusNotification, FirmwareStatusNotification (TriggerMessage). */
   readonly sendNow: (method: string, params: Record<string, unknown>) => Promise<void>;
-  /** The station's display of cost messages (California Pricing); absent: that vendor is unknown. */
-  readonly onCostMessage?: (message: CostMessage) => void;
+  /** The station's router of vendor DataTransfers; absent: every vendorId is unknown. */
+  readonly dataTransfer?: DataTransferRoute;
   /** Wakes the outbox sender after something was enqueued. */
   readonly kickOutbox: () => void;
 }
@@ -129,17 +129,13 @@ export function inboundHandlers(ctx: InboundContext): Record<string, InboundHand
       return { status: 'Accepted' };
     },
 
-    DataTransfer: (p) => {
-      if (p['vendorId'] !== COST_VENDOR_ID || !ctx.onCostMessage) return { status: 'UnknownVendorId' };
-      const parsed = parseCostMessage(p['messageId'] as string | undefined, p['data'] as string | undefined);
-      if (parsed === 'UnknownMessageId') return { status: 'UnknownMessageId' };
-      if ('rejected' in parsed) {
-        ctx.logger.warn({ reason: parsed.rejected }, 'cost message rejected');
-        return { status: 'Rejected' };
-      }
-      ctx.onCostMessage(parsed);
-      return { status: 'Accepted' };
-    },
+    DataTransfer: async (p) => ({
+      ...(await answerDataTransfer(ctx.dataTransfer, {
+        vendorId: p['vendorId'] as string,
+        ...(typeof p['messageId'] === 'string' ? { messageId: p['messageId'] } : {}),
+        ...(typeof p['data'] === 'string' ? { data: p['data'] } : {}),
+      })),
+    }),
 
     GetLocalListVersion: async () => ({ listVersion: await localListVersion(ctx.kv, keys) }),
 
