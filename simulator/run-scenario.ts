@@ -5,7 +5,6 @@ import type { ChargePointStatus } from '../src/control/charger-fsm.js';
 import type { ControllerEvent } from '../src/control/charger-controller.js';
 import type { JournalReader } from '../src/journal/ports.js';
 import type { Logger } from '../src/logger.js';
-import { formatCost } from '../src/session/billing-recorder.js';
 import type { SessionRecorder } from '../src/session/recorder.js';
 import type { Authorizer } from '../src/station.js';
 import { collectSummary, type RunSummary, type Scenario, type ScenarioContext } from './scenarios.js';
@@ -108,9 +107,10 @@ export async function runScenario(opts: RunScenarioOptions): Promise<ScenarioRes
       const sample = station.controller.meterPoller.latest();
       const kw = ((sample?.totalPowerW ?? 0) / 1000).toFixed(1);
       const id = station.controller.activeSessionId();
-      const cost = id === null ? null : station.sessionCost(id);
+      const cost = id === null ? null : station.displayedCost(id);
+      const costText = cost ? `, cost so far ${cost.text}${cost.source === 'csms' ? ' (CSMS)' : ''}` : '';
       out(
-        `[${stamp()}] ${s.status}: ${kw} kW, offer ${s.offeredA} A, SoC ${world.ev.socPercent.toFixed(1)} %, meter ${sample?.importWh ?? '?'} Wh${cost ? `, cost so far ${formatCost(cost)}` : ''}`,
+        `[${stamp()}] ${s.status}: ${kw} kW, offer ${s.offeredA} A, SoC ${world.ev.socPercent.toFixed(1)} %, meter ${sample?.importWh ?? '?'} Wh${costText}`,
       );
     }, (opts.statusIntervalS ?? 0) * 1000);
   }
@@ -175,10 +175,11 @@ export async function runScenario(opts: RunScenarioOptions): Promise<ScenarioRes
   summary.simulatedSeconds = Math.round((clock.monotonicMs() - startMono) / 1000);
   summary.finalStatus = station.controller.snapshot().status;
   for (const s of summary.sessions) {
-    const cost = station.sessionCost(s.sessionId);
+    const cost = station.displayedCost(s.sessionId);
     if (cost) {
       s.costMinor = cost.totalMinor;
-      s.cost = formatCost(cost);
+      s.cost = cost.text;
+      s.costSource = cost.source;
     }
   }
   if (!stopRequested || !scenario.endless) problems.push(...(scenario.check?.(summary) ?? []));

@@ -47,6 +47,8 @@ export interface SessionSummary {
   /** Total in minor units and as text ("4.87 EUR"), from the session's tariff. */
   costMinor?: number;
   cost?: string;
+  /** Whose figure it is: the CSMS's (costmsg) or the station's own. */
+  costSource?: 'csms' | 'local';
 }
 
 export interface RunSummary {

@@ -99,5 +99,7 @@ export function chargePointAdapter(station: Station, clock: Clock, onReset: (kin
     changeAvailability: (operative) => controller.setAvailability(operative),
     unlockConnector: () => 'NotSupported',
     reset: (kind) => onReset(kind),
+    // Reserved is shown while no EV is present; who may start is the authorizer's call (the reserved id or its parent).
+    setReservation: (reservation) => controller.setReserved(reservation !== null),
   };
 }

@@ -7,7 +7,7 @@ import { createLogger, type Logger } from './logger.js';
 import type { CostBreakdown } from './billing/cost.js';
 import { TariffHolder } from './billing/tariff-holder.js';
 import type { JournalReader } from './journal/ports.js';
-import { BillingRecorder } from './session/billing-recorder.js';
+import { BillingRecorder, type DisplayedCost } from './session/billing-recorder.js';
 import { MemoryRecorder } from './session/memory-recorder.js';
 import type { SessionRecorder } from './session/recorder.js';
 
@@ -36,6 +36,10 @@ export interface Station {
   readonly tariffs: TariffHolder;
   /** A session's cost: running while it charges (offline too), final once stopped. */
   sessionCost(sessionId: number): CostBreakdown | null;
+  /** What the driver is shown: the CSMS's cost once it sent one (costmsg), else the local one. */
+  displayedCost(sessionId: number): DisplayedCost | null;
+  /** Records a cost the CSMS sent for a session (major units); a difference from ours is logged. */
+  csmsCost(sessionId: number, cost: number, priceText?: string): void;
   /** Synchronous: opens the contactor and sets the pilot to state F. Never throws, safe to call repeatedly. */
   enterSafeState(reason: string): void;
   /** Graceful: stops a running session with the reason, opens, pilot F, disposes drivers. */
@@ -92,6 +96,8 @@ export function startStation(deps: StationDeps): Promise<Station> {
     recorder,
     tariffs,
     sessionCost: (id) => billing.cost(id),
+    displayedCost: (id) => billing.displayed(id),
+    csmsCost: (id, cost, priceText) => billing.csmsCost(id, cost, priceText),
     enterSafeState: (reason) => controller.enterSafeState(reason),
     onTick: (l) => controller.onTick(l),
     onEvent: (l) => controller.onEvent(l),

@@ -1,4 +1,5 @@
 import { chargePointAdapter } from './charge-point-adapter.js';
+import { costMsgRoute } from './costmsg-route.js';
 import type { Clock } from './clock.js';
 import type { StationConfig } from './config/schema.js';
 import type { Journal } from './journal/journal.js';
@@ -32,6 +33,9 @@ export async function createUplink(deps: UplinkDeps): Promise<OcppClient> {
     clock,
     logger,
     freeVend: config.control.freeVend,
+    sessionSamples: (sessionId) => journal.samples(sessionId),
+    diagnostics: async () => ({ alerts: await journal.alerts(), journal: journal.openReport }),
+    dataTransfer: costMsgRoute(station, journal, clock, logger.child({ module: 'costmsg' })),
     electrical: {
       phases: config.station.phases,
       nominalVoltageV: config.station.nominalVoltageV,

@@ -1,4 +1,5 @@
 import type { MeterSample } from '../../hal/meter.js';
+import { compareWithCsms, displayedTotalMinor } from '../billing/costmsg.js';
 import { formatMinor } from '../billing/decimal.js';
 import type { CostBreakdown } from '../billing/cost.js';
 import { RunningCostTracker } from '../billing/running-cost.js';
@@ -15,6 +16,15 @@ export function formatCost(cost: CostBreakdown): string {
   return `${formatMinor(cost.totalMinor, cost.minorUnits)} ${cost.currency}`;
 }
 
+/** What the driver is shown for a session: the CSMS's figure once it sent one (costmsg), else the local one. */
+export interface DisplayedCost {
+  readonly totalMinor: number;
+  readonly text: string;
+  readonly source: 'csms' | 'local';
+  /** The CSMS's price text, when it sent one. */
+  readonly priceText?: string;
+}
+
 /**
  * Keeps the running cost of each session while passing every fact on to the recorder underneath (the journal).
  * The cost is computed locally from the same facts the journal keeps, so it is there offline; once a session stops
@@ -25,6 +35,7 @@ export class BillingRecorder implements SessionRecorder {
   private readonly trackers = new Map<number, RunningCostTracker>();
   private readonly finals = new Map<number, CostBreakdown>();
   private readonly startTariffs = new Map<number, Tariff>();
+  private readonly csmsCosts = new Map<number, { cost: number; priceText?: string }>();
 
   constructor(
     private readonly inner: SessionRecorder,
@@ -86,6 +97,38 @@ export class BillingRecorder implements SessionRecorder {
   cost(sessionId: number): CostBreakdown | null {
     const tracker = this.trackers.get(sessionId);
     return tracker ? tracker.cost(this.clock.nowMs()) : (this.finals.get(sessionId) ?? null);
+  }
+
+  /**
+   * A cost the CSMS sent for a session (costmsg RunningCost/FinalCost, major units). From now on it is what the driver
+   * sees; a difference from the local computation is logged for the operator.
+   */
+  csmsCost(sessionId: number, cost: number, priceText?: string): void {
+    const local = this.cost(sessionId);
+    if (local) {
+      const cmp = compareWithCsms(local, cost);
+      if (!cmp.agrees) {
+        this.log.warn(
+          { sessionId, localMinor: cmp.localMinor, csmsMinor: cmp.csmsMinor, differenceMinor: cmp.differenceMinor },
+          'CSMS cost differs from the local computation; showing the CSMS figure',
+        );
+      }
+    }
+    this.csmsCosts.set(sessionId, { cost, ...(priceText !== undefined ? { priceText } : {}) });
+  }
+
+  /** The figure to show the driver: the CSMS's when it spoke for this session, else ours. */
+  displayed(sessionId: number): DisplayedCost | null {
+    const local = this.cost(sessionId);
+    if (!local) return null;
+    const fromCsms = this.csmsCosts.get(sessionId);
+    const shown = displayedTotalMinor(local, fromCsms?.cost ?? null);
+    return {
+      totalMinor: shown.totalMinor,
+      text: `${formatMinor(shown.totalMinor, local.minorUnits)} ${local.currency}`,
+      source: shown.source,
+      ...(fromCsms?.priceText !== undefined ? { priceText: fromCsms.priceText } : {}),
+    };
   }
 
   private async settle(sessionId: number, atMs: number): Promise<void> {
