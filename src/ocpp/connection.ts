@@ -211,7 +211,8 @@ export class OcppConnection {
     this.open = false;
     this.connectedSince = null;
     if (wasOpen) {
-      this.options.logger.warn({ reason }, 'CSMS link closed');
+      // Our own stop is routine; anything else (CSMS gone, ping lost) is worth a warning.
+      this.options.logger[reason === 'stopped' ? 'info' : 'warn']({ reason }, 'CSMS link closed');
       for (const listener of this.closeListeners) listener(reason);
     }
   }

@@ -16,6 +16,8 @@ export type SecurityEventType =
   | 'SettingSystemTime';
 
 const ONCE_PER_OUTAGE: ReadonlySet<SecurityEventType> = new Set(['FailedToAuthenticateAtCentralSystem', 'InvalidCentralSystemCertificate']);
+/** Events that happen on every normal boot or reset: reported to the CSMS, but no warning in the station's log. */
+const ROUTINE: ReadonlySet<SecurityEventType> = new Set(['StartupOfTheDevice', 'ResetOrReboot', 'SettingSystemTime']);
 
 /** TLS error codes of Node that mean "the CSMS's certificate is not trusted". */
 const CERTIFICATE_ERRORS = new Set([
@@ -54,7 +56,7 @@ export class SecurityEvents {
       if (this.suppressed.has(type)) return;
       this.suppressed.add(type);
     }
-    this.options.logger.warn({ type, techInfo }, 'security event');
+    this.options.logger[ROUTINE.has(type) ? 'info' : 'warn']({ type, techInfo }, 'security event');
     try {
       await this.options.outbox.enqueue('SecurityEventNotification', null, {
         type,
