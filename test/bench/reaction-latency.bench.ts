@@ -6,7 +6,7 @@
  *
  * Variants: sessions kept in memory; and the SQLite journal committing durably (synchronous=FULL) with every commit
  * held 30 ms (a worn SD card) — the journal runs in its own worker thread, so its commits must not show here.
- * Environment: EVSE_BENCH_TRANSITIONS (default 10000), EVSE_BENCH_JOURNAL_TRANSITIONS (default 2000).
+ * Environment: EVSE_BENCH_TRANSITIONS (default 10000), EVSE_BENCH_JOURNAL_TRANSITIONS (default 10000).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -146,7 +146,7 @@ function row(label: string, values: readonly number[]): string {
 
 export default async function run(): Promise<void> {
   const n = Number(process.env['EVSE_BENCH_TRANSITIONS'] ?? 10_000);
-  const nj = Number(process.env['EVSE_BENCH_JOURNAL_TRANSITIONS'] ?? 2_000);
+  const nj = Number(process.env['EVSE_BENCH_JOURNAL_TRANSITIONS'] ?? 10_000);
   const dirs: string[] = [];
   const variants: Variant[] = [
     {
