@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EvseError, EvseErrorCode } from '../errors.js';
+import { describeIssues } from '../config/describe-issues.js';
 import { minorUnitsOf } from './currencies.js';
 import { normalizeDecimal } from './decimal.js';
 import { isKnownTimeZone } from './wall-clock.js';
@@ -166,7 +167,7 @@ export function parseTariff(input: unknown, source = 'tariff'): Tariff {
   if (!result.success) {
     throw new EvseError(
       EvseErrorCode.TariffInvalid,
-      `${source} is invalid:\n  ${describeTariffIssues(result.error, input).join('\n  ')}`,
+      `${source} is invalid:\n  ${describeIssues(result.error, input).join('\n  ')}`,
     );
   }
   return result.data;
@@ -177,14 +178,3 @@ export function tariffTimeZone(tariff: Tariff, stationTimeZone: string): string 
   return tariff.timeZone ?? stationTimeZone;
 }
 
-/** `path: reason (got VALUE)` per issue. (config/load.ts has the same helper; importing it would make a cycle.) */
-function describeTariffIssues(error: z.ZodError, input: unknown): string[] {
-  return error.issues.map((issue) => {
-    const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
-    let value: unknown = input;
-    for (const key of issue.path) {
-      value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
-    }
-    return `${path}: ${issue.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`;
-  });
-}

@@ -8,36 +8,11 @@ import type { StopReason } from '../session/recorder.js';
 
 export type { StopReason };
 
-/** OCPP 1.6 ChargePointStatus. */
-export type ChargePointStatus =
-  | 'Available'
-  | 'Preparing'
-  | 'Charging'
-  | 'SuspendedEVSE'
-  | 'SuspendedEV'
-  | 'Finishing'
-  | 'Reserved'
-  | 'Unavailable'
-  | 'Faulted';
-
-/** OCPP 1.6 ChargePointErrorCode. */
-export type ChargePointErrorCode =
-  | 'ConnectorLockFailure'
-  | 'EVCommunicationError'
-  | 'GroundFailure'
-  | 'HighTemperature'
-  | 'InternalError'
-  | 'LocalListConflict'
-  | 'NoError'
-  | 'OtherError'
-  | 'OverCurrentFailure'
-  | 'OverVoltage'
-  | 'PowerMeterFailure'
-  | 'PowerSwitchFailure'
-  | 'ReaderFailure'
-  | 'ResetFailure'
-  | 'UnderVoltage'
-  | 'WeakSignal';
+/** OCPP 1.6 ChargePointStatus and ChargePointErrorCode: the control core's states and fault catalogue speak them. */
+export type { ChargePointStatus } from '../control/charger-fsm.js';
+export type { OcppErrorCode as ChargePointErrorCode } from '../control/faults.js';
+import type { ChargePointStatus } from '../control/charger-fsm.js';
+import type { OcppErrorCode as ChargePointErrorCode } from '../control/faults.js';
 
 /** A connector's status as StatusNotification reports it; errorCode/info/vendorErrorCode come from the fault catalogue. */
 export interface ConnectorStatusSnapshot {
