@@ -54,6 +54,21 @@ describe('evse command', function () {
     assert.match(r.stderr, /valid scenarios: basic, ev-full, rcd-trip, welded-contactor, overcurrent-ev, meter-loss/);
   });
 
+  it('sim exits non-zero when the outbox cannot drain to the CSMS, saying what is undelivered', () => {
+    // Nothing listens on port 9 of loopback: the CSMS is unreachable for the whole run. Offline an unknown card is
+    // refused (AllowOfflineTxForUnknownId is false), so the station runs free vend here.
+    const file = join(dir, 'free-vend.json');
+    writeFileSync(file, JSON.stringify({ control: { freeVend: true } }));
+    const r = evse(['sim', '--scenario', 'rcd-trip', '--speed', '60', '--json', '--config', file, '--csms', 'ws://127.0.0.1:9', '--id', 'CP-X', '--drain-timeout', '2']);
+    assert.equal(r.status, 1, r.stderr);
+    const summary = JSON.parse(r.stdout) as { problems: string[]; sessions: { stopReason: string }[] };
+    assert.equal(summary.sessions[0]?.stopReason, 'EmergencyStop', 'the session itself went as expected');
+    const problem = summary.problems.find((p) => p.startsWith('outbox not drained'));
+    assert.ok(problem, summary.problems.join('; '));
+    assert.match(problem, /[1-9][0-9]* message\(s\) undelivered \(oldest: #1 /);
+    assert.match(problem, /not connected/);
+  });
+
   it('sim --json: runs a scenario to its end, exits 0, prints the session summary', () => {
     const r = evse(['sim', '--scenario', 'rcd-trip', '--speed', '60', '--json']);
     assert.equal(r.status, 0, r.stderr);

@@ -10,6 +10,7 @@ import { EvseError, EvseErrorCode } from '../errors.js';
 import { openJournal, type Journal } from '../journal/journal.js';
 import { createLogger } from '../logger.js';
 import type { OcppClient } from '../ocpp/client.js';
+import { describeDrain, waitForOutboxDrain } from '../ocpp/drain.js';
 import { createUplink, uplinkAuthorizer } from '../uplink.js';
 import { createBenchCsms, type BenchCsms } from '../../simulator/csms/bench-csms.js';
 import { runScenario, type ScenarioResult } from '../../simulator/run-scenario.js';
@@ -174,7 +175,13 @@ export function registerSimCommand(program: Command): void {
       }
       let undelivered: string[] = [];
       try {
-        if (link.uplink !== null && journal !== null) undelivered = await drainOutbox(link.uplink, journal, opts.drainTimeout, write);
+        if (link.uplink !== null && journal !== null) {
+          // The scenario is only done once every journaled message reached the CSMS.
+          link.uplink.outboxChanged();
+          const drain = await waitForOutboxDrain(link.uplink, journal, opts.drainTimeout * 1000, systemClock);
+          write(describeDrain(drain));
+          if (!drain.drained) undelivered = [describeDrain(drain)];
+        }
       } finally {
         await link.uplink?.stop();
         await journal?.close();
@@ -183,7 +190,7 @@ export function registerSimCommand(program: Command): void {
       }
       const delivered = csms ? { startTransactions: csms.callsOf('StartTransaction').length, stopTransactions: csms.callsOf('StopTransaction').length, meterValues: csms.callsOf('MeterValues').length } : null;
       const report = { ...result, uplink: opts.uplink ? { csms: opts.csms ?? csms?.url ?? null, undelivered, ...(delivered ? { delivered } : {}) } : null };
-      if (undelivered.length > 0) result.problems.push(`outbox not drained after ${opts.drainTimeout} s: ${undelivered.join(', ')}`);
+      if (undelivered.length > 0) result.problems.push(`outbox not drained after ${opts.drainTimeout} s: ${undelivered.join('; ')}`);
 
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -197,29 +204,6 @@ export function registerSimCommand(program: Command): void {
       }
       if (result.problems.length > 0) process.exitCode = 1;
     });
-}
-
-/**
- * Waits until every journaled message reached the CSMS (the scenario is only done then). Returns what is still
- * undelivered after `timeoutS` (empty when drained).
- */
-async function drainOutbox(uplink: OcppClient, journal: Journal, timeoutS: number, write: (line: string) => void): Promise<string[]> {
-  const deadline = Date.now() + timeoutS * 1000;
-  uplink.outboxChanged();
-  let announced = false;
-  for (;;) {
-    const depth = await journal.depth();
-    if (depth === 0) return [];
-    if (Date.now() >= deadline) {
-      const head = await journal.head();
-      return [`${depth} message(s), oldest ${head ? `${head.kind} #${head.seq} (${head.attempts} attempts)` : '?'}`];
-    }
-    if (!announced) {
-      write(`waiting for ${depth} outbox message(s) to reach the CSMS…`);
-      announced = true;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Reads bench commands from stdin; returns a function that stops reading. */
