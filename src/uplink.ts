@@ -1,6 +1,6 @@
 import { chargePointAdapter } from './charge-point-adapter.js';
 import { costMsgRoute } from './costmsg-route.js';
-import type { Clock } from './clock.js';
+import { StationClock, type Clock } from './clock.js';
 import type { StationConfig } from './config/schema.js';
 import type { Journal } from './journal/journal.js';
 import type { Logger } from './logger.js';
@@ -40,6 +40,17 @@ export async function createUplink(deps: UplinkDeps): Promise<OcppClient> {
       phases: config.station.phases,
       nominalVoltageV: config.station.nominalVoltageV,
       maxCurrentA: Math.min(config.limits.hardwareMaxA, config.limits.cableMaxA, config.limits.configuredMaxA),
+    },
+    onCsmsTime: (csmsNowMs) => {
+      if (!(clock instanceof StationClock)) return;
+      const correction = clock.setFromCsms(csmsNowMs);
+      if (correction === null) return;
+      // Posted at once: the journal worker runs requests in order, so the sender's next outbox read sees the
+      // corrected timestamps and no untrusted time goes on the wire.
+      journal.correctClock(correction.correctionMs, correction.sinceMs).then(
+        (changed) => logger.info({ correctionMs: correction.correctionMs, ...changed }, 'clock set from the CSMS; earlier records corrected'),
+        (err: unknown) => logger.error({ err: (err as Error).message }, 'could not correct the records of the untrusted clock'),
+      );
     },
     onDeadLetter: (dead) => {
       journal

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { InvalidArgumentError, type Command } from 'commander';
-import { acceleratedClock, systemClock, type Clock } from '../clock.js';
+import { acceleratedClock, StationClock, systemClock, type Clock } from '../clock.js';
 import { loadConfigFile, parseConfig } from '../config/load.js';
 import type { StationConfig } from '../config/schema.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
@@ -82,7 +82,9 @@ export function registerSimCommand(program: Command): void {
         );
       }
       const config: StationConfig = opts.config ? loadConfigFile(opts.config) : parseConfig(benchConfigInput);
-      const clock: Clock = opts.speed === 1 ? systemClock : acceleratedClock(opts.speed);
+      // In real time the CSMS sets the clock (records before that are marked and corrected); an accelerated run is
+      // deliberately not real time, so no CSMS may pull it back.
+      const clock: Clock = opts.speed === 1 ? new StationClock(systemClock, { awaitCsms: opts.uplink }) : acceleratedClock(opts.speed);
       const write = (line: string): void => {
         (opts.json ? process.stderr : process.stdout).write(`${line}\n`);
       };

@@ -566,6 +566,8 @@ export class ChargerController {
         authorizedAtMs: this.authorizedAtMs ?? now,
         startAtMs: now,
         meterStartWh: sample.importWh,
+        // Times stamped by a clock the CSMS has not set yet are marked, to be corrected when it does.
+        clockTrusted: clock.trusted?.() ?? true,
       };
       const id = await sessions.startSession(start);
       return { id, meterStartWh: sample.importWh, startAtMs: now };

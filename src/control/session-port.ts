@@ -36,6 +36,11 @@ export interface SessionStart {
   readonly meterStartWh: number;
   /** Reservation this session consumed, if any. */
   readonly reservationId?: number;
+  /**
+   * False when the station's wall clock was not yet trusted (not yet set from the CSMS) as the session started: its
+   * times are marked, and corrected once the CSMS gives the time. Default true.
+   */
+  readonly clockTrusted?: boolean;
 }
 
 export interface SessionStop {

@@ -6,7 +6,7 @@ import type { StationConfig } from '../config/schema.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
 import { openJournal, type Journal } from '../journal/journal.js';
 import type { Logger } from '../logger.js';
-import { systemClock } from '../clock.js';
+import { StationClock, systemClock } from '../clock.js';
 import type { OcppClient } from '../ocpp/client.js';
 import { startStation, type Station } from '../station.js';
 import { createUplink, uplinkAuthorizer } from '../uplink.js';
@@ -52,6 +52,8 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
   const log = deps.logger;
   const env = deps.env ?? process.env;
   const notifier = await createSdNotifier(env, (err) => log.warn({ err: err.message }, 'sd_notify failed'));
+  // Wall time: set from the CSMS when one is configured; records stamped before are marked and corrected then.
+  const clock = new StationClock(systemClock, { awaitCsms: config.ocpp.url !== null });
 
   let hardware: GpioHardware | null = null;
   let meter: EnergyMeter | null = null;
@@ -112,9 +114,11 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
     hardware.contactor.onFeedbackTimeout((fault) => log.error(fault, 'contactor feedback timeout'));
     const meterConfig = config.meter;
     if (meterConfig.driver !== 'modbus') throw new Error('unreachable: checked by requireHardwareConfig');
-    meter = deps.openMeter ? await deps.openMeter() : await ModbusMeter.open(meterConfig, { ...deps.meterDeps, logger: log });
+    meter = deps.openMeter
+      ? await deps.openMeter()
+      : await ModbusMeter.open(meterConfig, { ...deps.meterDeps, logger: log, nowMs: () => clock.nowMs() });
     const openedMeter = meter;
-    journal = await openJournal({ ...config.journal, stateDir: deps.stateDir ?? config.journal.stateDir, logger: log });
+    journal = await openJournal({ ...config.journal, stateDir: deps.stateDir ?? config.journal.stateDir, clock, logger: log });
     const recovery = await journal.recover(() => openedMeter.read().then((s) => s.importWh));
     for (const s of recovery.closed) log.warn({ session: s.sessionId, reason: s.reason }, 'recovered an open session');
     const openedJournal = journal;
@@ -132,6 +136,7 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
     station = await startStation({
       config,
       hardware: { meter, pilot: hardware.pilot, contactor: hardware.contactor, inputs: hardware.inputs },
+      clock,
       logger: log,
       recorder: journal,
       reader: journal,
@@ -143,7 +148,7 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
         station: running,
         journal: openedJournal,
         config,
-        clock: systemClock,
+        clock,
         logger: log,
         // OCPP Reset: journal the kind (boot recovery then closes anything left with it), stop, and let systemd
         // restart the service (Restart=always).

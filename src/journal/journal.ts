@@ -21,7 +21,7 @@ import type {
   SessionRow,
 } from './ports.js';
 import type { SerializedError, WorkerApi, WorkerInit, WorkerOp, WorkerReply, WorkerRequest } from './protocol.js';
-import type { AlertInput, AlertRow, CleanShutdownKind, OpenReport, PruneReport, RecoveryReport } from './types.js';
+import type { AlertInput, AlertRow, CleanShutdownKind, ClockCorrection, OpenReport, PruneReport, RecoveryReport } from './types.js';
 
 /** Options of {@link openJournal}; the `journal` config section fits in as is. */
 export interface JournalOptions {
@@ -66,6 +66,12 @@ export interface Journal extends SessionRecorder, OutboxStore, KeyValueStore, Jo
   recover(readMeterWh: () => Promise<number | null>): Promise<RecoveryReport>;
   /** Journals a planned restart, so the session recovery finds open at the next boot gets this stop reason. */
   noteCleanShutdown(kind: CleanShutdownKind): Promise<void>;
+  /**
+   * The CSMS gave the time: corrects by `offsetMs` what this boot stamped with its untrusted clock since `sinceMs`
+   * (sessions started untrusted, their samples and events, pending outbox rows) and marks it trusted. Posted at once,
+   * so an outbox read issued after this call already sees the corrected payloads.
+   */
+  correctClock(offsetMs: number, sinceMs: number): Promise<ClockCorrection>;
   /** Subscribes to storage failures; returns the unsubscribe function. */
   onUnavailable(listener: UnavailableListener): () => void;
   raiseAlert(alert: AlertInput): Promise<number>;
@@ -331,6 +337,10 @@ class WorkerJournal implements Journal {
     }
     return report;
   }
+  correctClock(offsetMs: number, sinceMs: number): Promise<ClockCorrection> {
+    return this.call('correctClock', offsetMs, sinceMs);
+  }
+
   noteCleanShutdown(kind: CleanShutdownKind): Promise<void> {
     return this.call('noteCleanShutdown', kind, this.clock.nowMs());
   }

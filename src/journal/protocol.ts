@@ -6,7 +6,7 @@ import type { MeterSample } from '../../hal/meter.js';
 import type { SessionEventRecord, SessionStart, SessionStop } from '../session/recorder.js';
 import type { StoreOpenOptions } from './open.js';
 import type { DeliveryAnswer, EventRow, OutboxKind, OutboxMessage, SampleRow, SessionRow } from './ports.js';
-import type { AlertInput, AlertRow, CleanShutdownKind, OpenReport, PruneReport, RecoveryReport } from './types.js';
+import type { AlertInput, AlertRow, CleanShutdownKind, ClockCorrection, OpenReport, PruneReport, RecoveryReport } from './types.js';
 
 /** What the worker can do; each write is one committed transaction before it answers. */
 export interface WorkerApi {
@@ -15,6 +15,7 @@ export interface WorkerApi {
   readonly recordEvent: (sessionId: number, event: SessionEventRecord) => void;
   readonly stopSession: (sessionId: number, stop: SessionStop, nowMs: number) => void;
   readonly recordUnplug: (sessionId: number, atMs: number) => void;
+  readonly correctClock: (offsetMs: number, sinceMs: number) => ClockCorrection;
   readonly head: () => OutboxMessage | null;
   readonly markDelivered: (seq: number, answer: DeliveryAnswer, nowMs: number) => void;
   readonly markFailed: (seq: number, error: string, nextAttemptAtMs: number) => void;

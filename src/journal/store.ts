@@ -15,7 +15,7 @@ import {
   type SampleRecord,
   type SessionRecord,
 } from './rows.js';
-import type { AlertInput, AlertRow, CleanShutdownKind } from './types.js';
+import type { AlertInput, AlertRow, CleanShutdownKind, ClockCorrection } from './types.js';
 
 /** Kinds only the journal itself queues, so each session has exactly one Start and one Stop. */
 const journalOwnedKinds: ReadonlySet<OutboxKind> = new Set(['StartTransaction', 'StopTransaction']);
@@ -50,6 +50,22 @@ function requireTime(name: string, value: unknown): number {
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/** Shifts the OCPP timestamps of a queued payload: `timestamp` (Start/Stop/Status) and `meterValue[].timestamp`. */
+function shiftPayloadTimes(payload: Record<string, unknown>, offsetMs: number): Record<string, unknown> {
+  const shifted = (value: unknown): unknown => {
+    const ms = typeof value === 'string' ? Date.parse(value) : NaN;
+    return Number.isFinite(ms) ? iso(ms + offsetMs) : value;
+  };
+  const out: Record<string, unknown> = { ...payload };
+  if ('timestamp' in out) out['timestamp'] = shifted(out['timestamp']);
+  if (Array.isArray(out['meterValue'])) {
+    out['meterValue'] = (out['meterValue'] as unknown[]).map((mv) =>
+      mv !== null && typeof mv === 'object' ? { ...(mv as Record<string, unknown>), timestamp: shifted((mv as Record<string, unknown>)['timestamp']) } : mv,
+    );
+  }
+  return out;
 }
 
 /** Blocks the current thread, as a slow fsync would (benchmarks and tests emulate a worn SD card with it). */
@@ -117,8 +133,8 @@ export class JournalStore {
         | undefined;
       if (open) throw invalid(`connector ${start.connectorId} already has open session ${open.id}`);
       const info = this.sql(
-        `INSERT INTO sessions (connector_id, id_tag, plug_in_at, authorized_at, start_at, meter_start_wh, reservation_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO sessions (connector_id, id_tag, plug_in_at, authorized_at, start_at, meter_start_wh, reservation_id, clock_trusted)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         start.connectorId,
         start.idTag,
@@ -127,6 +143,7 @@ export class JournalStore {
         startAt,
         meterStartWh,
         start.reservationId ?? null,
+        start.clockTrusted === false ? 0 : 1,
       );
       const sessionId = Number(info.lastInsertRowid);
       const payload: Record<string, unknown> = {
@@ -222,6 +239,46 @@ export class JournalStore {
     this.tx(() => {
       const info = this.sql('UPDATE sessions SET unplug_at = ? WHERE id = ?').run(at, sessionId);
       if (info.changes !== 1) throw invalid(`no session ${sessionId}`);
+    });
+  }
+
+  /**
+   * The CSMS gave the time: shifts by `offsetMs` every record stamped by this boot's untrusted clock (since `sinceMs`,
+   * local time) and marks it trusted: the times of sessions started untrusted, their samples and events, and the
+   * pending outbox rows created since then (their timestamps, created and next-attempt times). Records of earlier boots
+   * stay marked untrusted: their clock had another error. One transaction.
+   */
+  correctClock(offsetMs: number, sinceMs: number): ClockCorrection {
+    if (!Number.isSafeInteger(offsetMs) || !Number.isSafeInteger(sinceMs)) {
+      throw invalid(`clock correction needs integer ms (got offset ${offsetMs}, since ${sinceMs})`);
+    }
+    return this.tx(() => {
+      const ids = (
+        this.sql('SELECT id FROM sessions WHERE clock_trusted = 0 AND start_at >= ?').all(sinceMs) as { id: number }[]
+      ).map((r) => r.id);
+      const shift = (column: string): string => `${column} = CASE WHEN ${column} IS NULL THEN NULL ELSE ${column} + @offset END`;
+      let samples = 0;
+      let events = 0;
+      for (const id of ids) {
+        this.sql(
+          `UPDATE sessions SET ${['plug_in_at', 'authorized_at', 'start_at', 'stop_at', 'unplug_at'].map(shift).join(', ')}, clock_trusted = 1 WHERE id = @id`,
+        ).run({ offset: offsetMs, id });
+        samples += this.sql('UPDATE samples SET at = at + ? WHERE session_id = ?').run(offsetMs, id).changes;
+        events += this.sql('UPDATE session_events SET at = at + ? WHERE session_id = ?').run(offsetMs, id).changes;
+      }
+      const rows = this.sql(
+        `SELECT seq, payload FROM outbox WHERE state = 'pending' AND (created_at >= ? OR session_id IN (${ids.map(() => '?').join(',') || 'NULL'}))`,
+      ).all(sinceMs, ...ids) as { seq: number; payload: string }[];
+      for (const row of rows) {
+        const payload = shiftPayloadTimes(JSON.parse(row.payload) as Record<string, unknown>, offsetMs);
+        this.sql('UPDATE outbox SET payload = ?, created_at = created_at + ?, next_attempt_at = next_attempt_at + ? WHERE seq = ?').run(
+          JSON.stringify(payload),
+          offsetMs,
+          offsetMs,
+          row.seq,
+        );
+      }
+      return { sessions: ids.length, samples, events, outbox: rows.length };
     });
   }
 

@@ -66,3 +66,11 @@ export interface OpenReport {
   readonly corruptMovedTo: string | null;
   readonly schemaVersion: number;
 }
+
+/** What a clock correction changed (Journal.correctClock). */
+export interface ClockCorrection {
+  readonly sessions: number;
+  readonly samples: number;
+  readonly events: number;
+  readonly outbox: number;
+}

@@ -26,6 +26,7 @@ function apiFor(store: JournalStore): WorkerApi {
     recordEvent: (sessionId, event) => store.recordEvent(sessionId, event),
     stopSession: (sessionId, stop, nowMs) => store.stopSession(sessionId, stop, nowMs),
     recordUnplug: (sessionId, atMs) => store.recordUnplug(sessionId, atMs),
+    correctClock: (offsetMs, sinceMs) => store.correctClock(offsetMs, sinceMs),
     head: () => store.head(),
     markDelivered: (seq, answer, nowMs) => store.markDelivered(seq, answer, nowMs),
     markFailed: (seq, error, next) => store.markFailed(seq, error, next),

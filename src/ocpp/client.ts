@@ -172,6 +172,12 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
     },
     ...(options.outboxPollMs !== undefined ? { idlePollMs: options.outboxPollMs } : {}),
     completeParams: async (message, params) => {
+      // A free-vend session is journaled without an id tag (the fact: no card); OCPP requires one on the wire.
+      if (message.kind === 'StartTransaction' && params['idTag'] === null) params = { ...params, idTag: config.freeVendIdTag };
+      if (message.kind === 'StopTransaction' && params['idTag'] === null) {
+        const { idTag: _none, ...rest } = params;
+        params = rest;
+      }
       const samplesOf = options.sessionSamples;
       if (message.kind !== 'StopTransaction' || message.sessionId === null || !samplesOf || params['transactionData'] !== undefined) return params;
       const data = transactionData(await samplesOf(message.sessionId), {
