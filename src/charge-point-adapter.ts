@@ -101,5 +101,9 @@ export function chargePointAdapter(station: Station, clock: Clock, onReset: (kin
     reset: (kind) => onReset(kind),
     // Reserved is shown while no EV is present; who may start is the authorizer's call (the reserved id or its parent).
     setReservation: (reservation) => controller.setReserved(reservation !== null),
+    offeredCurrentA: () => {
+      const s = controller.snapshot();
+      return s.output.mode === 'pwm' ? s.offeredA : 0;
+    },
   };
 }

@@ -60,6 +60,8 @@ export interface ChargePointPort {
    * Optional so an adapter written before reservations still compiles; without it ReserveNow is answered Rejected.
    */
   setReservation?(reservation: Reservation | null): void;
+  /** The current the pilot offers the EV now, amperes (0 while suspended); for Current.Offered / Power.Offered. */
+  offeredCurrentA?(): number;
 }
 
 /** A held reservation of connector 1. */

@@ -199,9 +199,18 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
     minimumStatusDurationS: () => keys.int('MinimumStatusDuration'),
     onEnqueued: kick,
   });
-  const meterValues = new MeterValueScheduler({ port, outbox, keys, clock, logger: log, onEnqueued: kick, ...(options.meterTickMs ? { tickMs: options.meterTickMs } : {}) });
-
   const electrical = options.electrical ?? { phases: 3, nominalVoltageV: 230, maxCurrentA: 32 };
+  const meterValues = new MeterValueScheduler({
+    port,
+    outbox,
+    keys,
+    clock,
+    logger: log,
+    onEnqueued: kick,
+    electrical,
+    ...(options.meterTickMs ? { tickMs: options.meterTickMs } : {}),
+  });
+
   const smartCharging = new SmartCharging({
     kv,
     keys,

@@ -8,13 +8,15 @@ import { EvseError, EvseErrorCode } from '../errors.js';
 
 export const CONFIG_NAMESPACE = 'ocpp.config';
 
-/** Measurands this station can report from a meter sample (Current.Offered/Power.Offered need the control core: not yet). */
+/** Measurands this station can report: from a meter sample, and what the control core offers. */
 export const SUPPORTED_MEASURANDS = [
   'Energy.Active.Import.Register',
   'Power.Active.Import',
   'Current.Import',
   'Voltage',
   'Frequency',
+  'Current.Offered',
+  'Power.Offered',
 ] as const;
 
 type KeyKind = 'int' | 'bool' | 'measurands' | 'string' | 'list';

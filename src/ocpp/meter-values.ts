@@ -17,6 +17,8 @@ export interface MeterValueSchedulerOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly onEnqueued: () => void;
+  /** For Power.Offered: the offered current × nominal voltage × phases. */
+  readonly electrical?: { readonly phases: number; readonly nominalVoltageV: number };
   /** Tick of the scheduler, ms (default 1000). */
   readonly tickMs?: number;
 }
@@ -75,7 +77,10 @@ export class MeterValueScheduler {
   private async enqueue(sessionId: number | null, measurands: readonly string[], context: ReadingContext): Promise<boolean> {
     const sample = this.options.port.latestSample();
     if (!sample || measurands.length === 0) return false;
-    const meterValue = meterValueFrom(sample, measurands, context);
+    const offeredA = this.options.port.offeredCurrentA?.();
+    const electrical = this.options.electrical ?? { phases: 3, nominalVoltageV: 230 };
+    const offered = offeredA === undefined ? undefined : { currentA: offeredA, powerW: offeredA * electrical.nominalVoltageV * electrical.phases };
+    const meterValue = meterValueFrom(sample, measurands, context, offered);
     if (meterValue.sampledValue.length === 0) return false;
     try {
       await this.options.outbox.enqueue('MeterValues', sessionId, { connectorId: 1, meterValue: [meterValue] });

@@ -20,8 +20,17 @@ export interface MeterValue {
 
 const PHASES = ['L1', 'L2', 'L3'] as const;
 
-/** One MeterValue with a sampled value per measurand (and per phase where the measurand is per phase). */
-export function meterValueFrom(sample: MeterSample, measurands: readonly string[], context: ReadingContext): MeterValue {
+/** What the station offers the EV at the moment of the sample (Current.Offered, Power.Offered). */
+export interface OfferedNow {
+  readonly currentA: number;
+  readonly powerW: number;
+}
+
+/**
+ * One MeterValue with a sampled value per measurand (and per phase where the measurand is per phase). The offered
+ * measurands need `offered`; without it they are left out.
+ */
+export function meterValueFrom(sample: MeterSample, measurands: readonly string[], context: ReadingContext, offered?: OfferedNow): MeterValue {
   const values: SampledValue[] = [];
   const base = { context, location: 'Outlet' as const };
   for (const measurand of measurands) {
@@ -42,6 +51,12 @@ export function meterValueFrom(sample: MeterSample, measurands: readonly string[
       case 'Frequency':
         // 1.6 has no unit for hertz.
         if (sample.frequencyHz !== null) values.push({ ...base, measurand, value: sample.frequencyHz.toFixed(2) });
+        break;
+      case 'Current.Offered':
+        if (offered) values.push({ ...base, measurand, unit: 'A', value: offered.currentA.toFixed(1) });
+        break;
+      case 'Power.Offered':
+        if (offered) values.push({ ...base, measurand, unit: 'W', value: String(Math.round(offered.powerW)) });
         break;
       default:
         break;

@@ -106,6 +106,19 @@ describe('status and meter-value reporting (fake timers)', () => {
     scheduler.stop();
   });
 
+  it('sampled values: Current.Offered and Power.Offered from what the control core offers (left out without it)', () => {
+    const sample = { phases: [{ voltageV: 230, currentA: 16, powerW: 3680 }], totalPowerW: 3680, importWh: 1, frequencyHz: 50, readAtMs: Date.UTC(2026, 0, 1) };
+    const mv = meterValueFrom(sample, ['Current.Offered', 'Power.Offered'], 'Sample.Periodic', { currentA: 16, powerW: 16 * 230 * 3 });
+    assert.deepEqual(
+      mv.sampledValue.map((v) => [v.measurand, v.value, v.unit]),
+      [
+        ['Current.Offered', '16.0', 'A'],
+        ['Power.Offered', '11040', 'W'],
+      ],
+    );
+    assert.deepEqual(meterValueFrom(sample, ['Current.Offered'], 'Sample.Periodic').sampledValue, []);
+  });
+
   it('sampled values: integer Wh, per-phase voltage, frequency without unit, signed record passed through', () => {
     const mv = meterValueFrom(
       { phases: [{ voltageV: 231.04, currentA: 15.999, powerW: 3700 }], totalPowerW: 3700.4, importWh: 123456, frequencyHz: 50.014, readAtMs: Date.UTC(2026, 0, 1), signedRecord: 'OCMF|{}|{}' },
