@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { chargePointAdapter } from './charge-point-adapter.js';
 import { costMsgRoute } from './costmsg-route.js';
 import { StationClock, type Clock } from './clock.js';
@@ -25,7 +26,8 @@ export interface UplinkDeps {
 export async function createUplink(deps: UplinkDeps): Promise<OcppClient> {
   const { station, journal, config, clock, logger } = deps;
   const client = await createOcppClient({
-    config: config.ocpp,
+    // Firmware downloads go to the station's state directory unless the config names another.
+    config: { ...config.ocpp, stateDir: config.ocpp.stateDir ?? dirname(journal.openReport.path) },
     station: config.station,
     port: chargePointAdapter(station, clock, deps.onReset),
     outbox: journal,
