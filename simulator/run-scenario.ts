@@ -109,8 +109,10 @@ export async function runScenario(opts: RunScenarioOptions): Promise<ScenarioRes
       const id = station.controller.activeSessionId();
       const cost = id === null ? null : station.displayedCost(id);
       const costText = cost ? `, cost so far ${cost.text}${cost.source === 'csms' ? ' (CSMS)' : ''}` : '';
+      const eta = station.estimatedCompletion();
+      const etaText = eta ? `, done about ${new Date(eta.atMs).toISOString().slice(11, 16)} UTC (${eta.basis})` : '';
       out(
-        `[${stamp()}] ${s.status}: ${kw} kW, offer ${s.offeredA} A, SoC ${world.ev.socPercent.toFixed(1)} %, meter ${sample?.importWh ?? '?'} Wh${costText}`,
+        `[${stamp()}] ${s.status}: ${kw} kW, offer ${s.offeredA} A, SoC ${world.ev.socPercent.toFixed(1)} %, meter ${sample?.importWh ?? '?'} Wh${costText}${etaText}`,
       );
     }, (opts.statusIntervalS ?? 0) * 1000);
   }

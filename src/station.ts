@@ -5,6 +5,7 @@ import { ChargerController, type ControllerEvent } from './control/charger-contr
 import type { StopReason } from './control/charger-fsm.js';
 import { createLogger, type Logger } from './logger.js';
 import type { CostBreakdown } from './billing/cost.js';
+import type { CompletionEstimate } from './billing/timeline.js';
 import { TariffHolder } from './billing/tariff-holder.js';
 import type { JournalReader } from './journal/ports.js';
 import { BillingRecorder, type DisplayedCost } from './session/billing-recorder.js';
@@ -40,6 +41,10 @@ export interface Station {
   displayedCost(sessionId: number): DisplayedCost | null;
   /** Records a cost the CSMS sent for a session (major units); a difference from ours is logged. */
   csmsCost(sessionId: number, cost: number, priceText?: string): void;
+  /** The driver's energy target for the running session, Wh (null: none). */
+  setEnergyTarget(wh: number | null): void;
+  /** When the running session is expected to finish (energy target, else power trend), or null. */
+  estimatedCompletion(): CompletionEstimate | null;
   /** Synchronous: opens the contactor and sets the pilot to state F. Never throws, safe to call repeatedly. */
   enterSafeState(reason: string): void;
   /** Graceful: stops a running session with the reason, opens, pilot F, disposes drivers. */
@@ -85,9 +90,13 @@ export function startStation(deps: StationDeps): Promise<Station> {
   });
   controller.start();
   let sessionIdTag: string | null = null;
+  let energyTargetWh: number | null = null;
   controller.onEvent((e) => {
     if (e.type === 'session-started') sessionIdTag = e.idTag;
-    if (e.type === 'session-stopped') sessionIdTag = null;
+    if (e.type === 'session-stopped') {
+      sessionIdTag = null;
+      energyTargetWh = null;
+    }
   });
 
   let closing: Promise<void> | null = null;
@@ -98,6 +107,13 @@ export function startStation(deps: StationDeps): Promise<Station> {
     sessionCost: (id) => billing.cost(id),
     displayedCost: (id) => billing.displayed(id),
     csmsCost: (id, cost, priceText) => billing.csmsCost(id, cost, priceText),
+    setEnergyTarget: (wh) => {
+      energyTargetWh = wh;
+    },
+    estimatedCompletion: () => {
+      const id = controller.activeSessionId();
+      return id === null ? null : billing.estimatedCompletion(id, energyTargetWh);
+    },
     enterSafeState: (reason) => controller.enterSafeState(reason),
     onTick: (l) => controller.onTick(l),
     onEvent: (l) => controller.onEvent(l),

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -53,6 +53,8 @@ const commandHelp = `commands on stdin while it runs:
   fault NAME [off]          inject or clear: ${simFaults.join(', ')}
   reset                     operator reset of latched faults
   limit AMPS | limit off    external current limit (as smart charging would set it)
+  target KWH | target off   the driver's energy target (the progress line shows the estimated completion)
+  tariff FILE               replace the tariff with the one in a JSON file (refused if invalid; the old one stays)
   status                    one line with the station's state
   help`;
 
@@ -247,6 +249,31 @@ function attachStdin(sim: SimStation, config: StationConfig, write: (line: strin
           return;
         }
         station.controller.setExternalLimit(amps);
+        return;
+      }
+      case 'target': {
+        const kwh = arg === 'off' ? null : Number(arg);
+        if (kwh !== null && !(kwh > 0)) {
+          write(`target needs kWh > 0 or "off", got "${arg ?? ''}"`);
+          return;
+        }
+        station.setEnergyTarget(kwh === null ? null : Math.round(kwh * 1000));
+        return;
+      }
+      case 'tariff': {
+        if (!arg) {
+          write('tariff needs a JSON file');
+          return;
+        }
+        let candidate: unknown;
+        try {
+          candidate = JSON.parse(readFileSync(arg, 'utf8'));
+        } catch (err) {
+          write(`tariff: cannot read ${arg}: ${(err as Error).message}`);
+          return;
+        }
+        const r = station.tariffs.replace(candidate, arg);
+        write(r.accepted ? `tariff ${r.tariff.id} in force for new sessions` : `tariff refused, the old one stays: ${r.reason}`);
         return;
       }
       case 'status': {

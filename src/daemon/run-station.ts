@@ -7,6 +7,7 @@ import { EvseError, EvseErrorCode } from '../errors.js';
 import { openJournal, type Journal } from '../journal/journal.js';
 import type { Logger } from '../logger.js';
 import { StationClock, systemClock } from '../clock.js';
+import { loadConfigFile } from '../config/load.js';
 import type { OcppClient } from '../ocpp/client.js';
 import { startStation, type Station } from '../station.js';
 import { createUplink, uplinkAuthorizer } from '../uplink.js';
@@ -143,6 +144,18 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
       ...(ocppConfigured ? { authorizer: uplinkAuthorizer(() => uplink) } : {}),
     });
     const running = station;
+    // systemctl reload evse: a new tariff from the config file, for sessions that start from now on. An invalid file
+    // is refused naming the field; the running tariff stays in force.
+    const reloadTariff = (): void => {
+      try {
+        const result = running.tariffs.replace(loadConfigFile(source).tariff, `${source}: tariff`);
+        if (result.accepted) log.info({ tariff: result.tariff.id }, 'tariff reloaded');
+        else log.error({ reason: result.reason }, 'tariff reload refused; the running tariff stays');
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'tariff reload refused; the running tariff stays');
+      }
+    };
+    (deps.proc ?? process).on('SIGHUP', reloadTariff);
     if (ocppConfigured) {
       uplink = await createUplink({
         station: running,

@@ -6,6 +6,7 @@ import { RunningCostTracker } from '../billing/running-cost.js';
 import { storeSessionCost } from '../billing/session-cost.js';
 import type { TariffHolder } from '../billing/tariff-holder.js';
 import type { Tariff } from '../billing/tariff-schema.js';
+import { estimateCompletion, type CompletionEstimate, type PowerSample } from '../billing/timeline.js';
 import type { Clock } from '../clock.js';
 import type { JournalReader } from '../journal/ports.js';
 import type { Logger } from '../logger.js';
@@ -15,6 +16,9 @@ import type { SessionEventRecord, SessionRecorder, SessionStart, SessionStop } f
 export function formatCost(cost: CostBreakdown): string {
   return `${formatMinor(cost.totalMinor, cost.minorUnits)} ${cost.currency}`;
 }
+
+/** How much recent history the completion estimate looks at. */
+const ESTIMATE_WINDOW_MS = 10 * 60_000;
 
 /** What the driver is shown for a session: the CSMS's figure once it sent one (costmsg), else the local one. */
 export interface DisplayedCost {
@@ -36,6 +40,8 @@ export class BillingRecorder implements SessionRecorder {
   private readonly finals = new Map<number, CostBreakdown>();
   private readonly startTariffs = new Map<number, Tariff>();
   private readonly csmsCosts = new Map<number, { cost: number; priceText?: string }>();
+  /** The last minutes of each running session, for the completion estimate. */
+  private readonly recent = new Map<number, { meterStartWh: number; samples: PowerSample[] }>();
 
   constructor(
     private readonly inner: SessionRecorder,
@@ -51,6 +57,7 @@ export class BillingRecorder implements SessionRecorder {
     // The tariff in force at the start prices the whole session; a later replacement does not reprice it.
     const tariff = this.tariffs.current();
     this.startTariffs.set(id, tariff);
+    this.recent.set(id, { meterStartWh: start.meterStartWh, samples: [] });
     this.trackers.set(
       id,
       new RunningCostTracker(
@@ -71,6 +78,11 @@ export class BillingRecorder implements SessionRecorder {
   async recordSample(sessionId: number, sample: MeterSample): Promise<void> {
     await this.inner.recordSample(sessionId, sample);
     this.trackers.get(sessionId)?.addSample(sample.readAtMs, sample.importWh);
+    const recent = this.recent.get(sessionId);
+    if (recent) {
+      recent.samples.push({ atMs: sample.readAtMs, importWh: sample.importWh, totalPowerW: sample.totalPowerW });
+      while ((recent.samples[0]?.atMs ?? Infinity) < sample.readAtMs - ESTIMATE_WINDOW_MS) recent.samples.shift();
+    }
   }
 
   async recordEvent(sessionId: number, event: SessionEventRecord): Promise<void> {
@@ -80,6 +92,7 @@ export class BillingRecorder implements SessionRecorder {
 
   async stopSession(sessionId: number, stop: SessionStop): Promise<void> {
     await this.inner.stopSession(sessionId, stop);
+    this.recent.delete(sessionId);
     const tracker = this.trackers.get(sessionId);
     tracker?.stop(stop.stopAtMs, stop.meterStopWh);
     await this.settle(sessionId, stop.stopAtMs);
@@ -115,6 +128,16 @@ export class BillingRecorder implements SessionRecorder {
       }
     }
     this.csmsCosts.set(sessionId, { cost, ...(priceText !== undefined ? { priceText } : {}) });
+  }
+
+  /**
+   * When the running session is expected to finish: from the energy target when one is set, else from a falling power
+   * trend (the battery tapering). Null when neither gives an answer.
+   */
+  estimatedCompletion(sessionId: number, energyTargetWh: number | null): CompletionEstimate | null {
+    const recent = this.recent.get(sessionId);
+    if (!recent) return null;
+    return estimateCompletion(recent.samples, { meterStartWh: recent.meterStartWh, energyTargetWh, windowMs: ESTIMATE_WINDOW_MS });
   }
 
   /** The figure to show the driver: the CSMS's when it spoke for this session, else ours. */

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import sinon from 'sinon';
 import type { EnergyMeter, MeterSample } from '../../hal/meter.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -94,6 +96,42 @@ describe('daemon/runStation: the hardware composition root with the real station
     assert.equal(meter.closed, true);
     for (const [n, line] of board.lines) assert.equal(line.exported, false, `gpio${n} still exported`);
     assert.equal(sysfs.pwm('enable'), '0');
+  });
+
+  it('SIGHUP (systemctl reload) replaces the tariff from the config file; an invalid one is refused and the old one stays', async () => {
+    const file = join(stateDir, 'config.json');
+    const input = (tariffId: string, price: string) => ({
+      gpio: testGpioConfig(sysfs.root),
+      meter: { driver: 'modbus', port: '/dev/ttyUSB0', model: 'sdm630' },
+      tariff: { id: tariffId, currency: 'EUR', energyBands: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '00:00', to: '24:00', pricePerKwh: price }] },
+    });
+    writeFileSync(file, JSON.stringify(input('v1', '0.30')));
+    const lines: { msg: string; tariff?: string; reason?: string; err?: string }[] = [];
+    const logger = pino({ level: 'info' }, new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(JSON.parse(chunk.toString()) as (typeof lines)[number]);
+        cb();
+      },
+    }));
+    const running = runStation(parseConfig(input('v1', '0.30')), file, {
+      logger,
+      Gpio: board.Gpio,
+      openMeter: () => Promise.resolve(steadyMeter()),
+      env: { NOTIFY_SOCKET: socket.path },
+      proc,
+      stateDir,
+    });
+    await socket.until(() => socket.with('READY=1').length === 1);
+    writeFileSync(file, JSON.stringify(input('v2', '0.35')));
+    proc.emit('SIGHUP');
+    assert.ok(lines.some((l) => l.msg === 'tariff reloaded' && l.tariff === 'v2'), JSON.stringify(lines.slice(-3)));
+    writeFileSync(file, JSON.stringify(input('v3', '-1')));
+    proc.emit('SIGHUP');
+    const refused = lines.find((l) => l.msg === 'tariff reload refused; the running tariff stays');
+    assert.ok(refused, 'refusal logged');
+    assert.match(refused.reason ?? refused.err ?? '', /tariff\.energyBands\.0\.pricePerKwh/);
+    proc.emit('SIGTERM');
+    await running;
   });
 
   it('a busy line at startup: rejects naming the pin, relay left off, nothing left exported, no READY', async () => {

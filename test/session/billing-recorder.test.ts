@@ -59,6 +59,23 @@ describe('running cost of the station (billing recorder)', function () {
     await sim.close();
   });
 
+  it('estimates the completion from the driver’s energy target while charging', async () => {
+    const sim = await createSimStation({ config: parseConfig({}), clock: systemClock, logger: silentLogger(), recorder: new MemoryRecorder(), meterPath: 'direct' });
+    sim.world.plug();
+    await sim.station.tap('CARD');
+    await clock.tickAsync(5000);
+    const startedAt = Date.now();
+    await clock.tickAsync(10 * 60_000);
+    assert.equal(sim.station.estimatedCompletion(), null, 'no target, steady power: no estimate');
+    sim.station.setEnergyTarget(5000);
+    const eta = sim.station.estimatedCompletion();
+    assert.equal(eta?.basis, 'energy-target');
+    // 16 A × 3 × 230 V = 11.04 kW: 5 kWh take about 27 minutes from the start of charging.
+    const expected = startedAt + (5000 / 11_040) * 3_600_000;
+    assert.ok(Math.abs((eta?.atMs ?? 0) - expected) < 60_000, `eta ${new Date(eta?.atMs ?? 0).toISOString()} vs ${new Date(expected).toISOString()}`);
+    await sim.close();
+  });
+
   it('stores the final breakdown with the session in the journal, equal to the running figure', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'evse-billing-'));
     clock.restore();

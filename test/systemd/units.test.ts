@@ -37,6 +37,10 @@ function verifyRoot(units: string[]): string {
   mkdirSync(join(root, 'usr/bin'), { recursive: true });
   writeFileSync(join(root, 'usr/bin/evse'), '#!/bin/sh\nexit 0\n');
   chmodSync(join(root, 'usr/bin/evse'), 0o755);
+  // ExecReload sends SIGHUP with kill(1).
+  mkdirSync(join(root, 'bin'), { recursive: true });
+  writeFileSync(join(root, 'bin/kill'), '#!/bin/sh\nexit 0\n');
+  chmodSync(join(root, 'bin/kill'), 0o755);
   mkdirSync(join(root, 'etc/evse'), { recursive: true });
   writeFileSync(join(root, 'etc/evse/config.json'), '{}\n');
   mkdirSync(join(root, 'etc/systemd/system'), { recursive: true });
