@@ -51,10 +51,12 @@ export function chargePointAdapter(station: Station, clock: Clock, onReset: (kin
   };
   const snapshotOf = (id: 0 | 1): ConnectorStatusSnapshot => (id === 0 ? stationWide() : connector());
 
+  /** What makes a StatusNotification different: status, error code, info. */
+  const keyOf = (s: ConnectorStatusSnapshot): string => `${s.status}|${s.errorCode}|${s.info ?? ''}`;
   const publish = (): void => {
     for (const id of [0, 1] as const) {
       const s = snapshotOf(id);
-      const key = `${s.status}|${s.errorCode}|${s.info ?? ''}`;
+      const key = keyOf(s);
       if (key === last[id]) continue;
       if (last[id].split('|')[0] !== s.status) since[id] = clock.nowMs();
       last[id] = key;
@@ -62,8 +64,8 @@ export function chargePointAdapter(station: Station, clock: Clock, onReset: (kin
       for (const l of [...listeners]) l(id, withSince);
     }
   };
-  last[0] = `${stationWide().status}|${stationWide().errorCode}|${stationWide().info ?? ''}`;
-  last[1] = `${connector().status}|${connector().errorCode}|${connector().info ?? ''}`;
+  last[0] = keyOf(stationWide());
+  last[1] = keyOf(connector());
 
   station.onEvent((e) => {
     if (e.type === 'session-started') {

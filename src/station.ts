@@ -89,14 +89,9 @@ export function startStation(deps: StationDeps): Promise<Station> {
     log: log.child({ module: 'control' }),
   });
   controller.start();
-  let sessionIdTag: string | null = null;
   let energyTargetWh: number | null = null;
   controller.onEvent((e) => {
-    if (e.type === 'session-started') sessionIdTag = e.idTag;
-    if (e.type === 'session-stopped') {
-      sessionIdTag = null;
-      energyTargetWh = null;
-    }
+    if (e.type === 'session-stopped') energyTargetWh = null;
   });
 
   let closing: Promise<void> | null = null;
@@ -120,7 +115,8 @@ export function startStation(deps: StationDeps): Promise<Station> {
     async tap(idTag) {
       const s = controller.snapshot();
       if (s.session === 'active' || s.session === 'starting') {
-        if (sessionIdTag === idTag || s.authorization?.idTag === idTag) {
+        // The authorization holds the session's id tag until its stop is committed.
+        if (s.authorization?.idTag === idTag) {
           controller.stop('Local', idTag);
           return 'stopped';
         }
