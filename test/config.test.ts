@@ -20,6 +20,21 @@ describe('config', () => {
     );
   });
 
+  it('charging completion: defaults, and an out-of-range time named by its path', () => {
+    const cfg = parseConfig({});
+    assert.equal(cfg.control.chargingCompleteBelowA, 0.5);
+    assert.equal(cfg.control.chargingCompleteAfterS, 60);
+    assert.throws(
+      () => parseConfig({ control: { chargingCompleteAfterS: 7200 } }),
+      (err: unknown) =>
+        err instanceof EvseError &&
+        err.code === EvseErrorCode.ConfigInvalid &&
+        err.message.includes('control.chargingCompleteAfterS') &&
+        err.message.includes('(got 7200)'),
+    );
+    assert.throws(() => parseConfig({ control: { chargingCompleteBelowA: 0 } }), /control\.chargingCompleteBelowA/);
+  });
+
   it('rejects unknown keys instead of ignoring a typo', () => {
     assert.throws(() => parseConfig({ limits: { cabelMaxA: 20 } }), /cabelMaxA/);
   });

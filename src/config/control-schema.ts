@@ -76,6 +76,11 @@ export const controlSchema = z
      * automatic clears until the next unplug, and the wait before each; past the count a manual reset is needed. */
     faultRetryCount: z.number().int().min(0).max(100).default(3),
     faultRetryDelayS: z.number().min(0).max(3600).default(30),
+    /** "Charging completed" (issue #7): with every phase current below this the EV counts as not drawing. The
+     * `energy-flow-started` event uses the same threshold. */
+    chargingCompleteBelowA: z.number().min(0.1).max(6).default(0.5),
+    /** How long the EV must not draw before charging counts as completed (SuspendedEV completes at once). */
+    chargingCompleteAfterS: z.number().min(0).max(3600).default(60),
   })
   .strict();
 

@@ -18,6 +18,7 @@ import {
   type StopReason,
   type TimerName,
 } from './charger-fsm.js';
+import { ChargingCompletionDetector } from './charging-completion.js';
 import { FaultRegistry, type FaultEvent, type FaultSummary } from './fault-registry.js';
 import type { FaultName } from './faults.js';
 import { MeterPoller } from './meter-poller.js';
@@ -57,9 +58,6 @@ export type ControllerEvent =
   | { readonly type: 'pilot'; readonly event: PilotEvent }
   | { readonly type: 'contactor'; readonly position: ContactorPosition };
 
-/** Current below which a running EV counts as "not drawing" for the charging-completed timeline event. */
-const IDLE_CURRENT_A = 0.5;
-
 /**
  * The runner of the charger state machine. It feeds hardware readings, faults and commands into the pure `step`
  * function and performs the actions it returns. Safety path: a pilot edge reaches `contactor.open()` synchronously in
@@ -93,8 +91,8 @@ export class ChargerController {
   private plugInAtMs: number | null = null;
   private authorizedAtMs: number | null = null;
   private energyFlowSeen = false;
-  private idleSinceMono: number | null = null;
-  private completedReported = false;
+  /** Charging completed / resumed for the timeline; a fresh one per session. */
+  private completion: ChargingCompletionDetector;
   private stopIdTag: string | undefined;
   private disposed = false;
 
@@ -103,6 +101,7 @@ export class ChargerController {
     this.faults = new FaultRegistry(clock, { count: control.faultRetryCount, delayS: control.faultRetryDelayS });
     this.offer = this.computeOffer();
     this.state = initialChargerState({ freeVend: control.freeVend, offeredA: this.offer.amps });
+    this.completion = this.newCompletionDetector();
     this.pilotLayer = new PilotLayer(deps.hardware.pilot.read(), control.pilotDebounceMs, clock, (e) =>
       this.onPilotEvent(e),
     );
@@ -448,23 +447,34 @@ export class ChargerController {
     this.trackTimeline(sample);
   }
 
+  private newCompletionDetector(): ChargingCompletionDetector {
+    const { chargingCompleteBelowA, chargingCompleteAfterS } = this.deps.control;
+    return new ChargingCompletionDetector(chargingCompleteBelowA, chargingCompleteAfterS * 1000);
+  }
+
+  /**
+   * Timeline facts from the session's samples: energy flow started, then charging completed / resumed as often as the
+   * EV stops and starts drawing (also after a SuspendedEVSE). Only samples taken while the station offers power
+   * (Charging, SuspendedEV) speak for the EV; in any other status the station holds the power back.
+   */
   private trackTimeline(sample: MeterSample): void {
-    const drawing = Math.max(0, ...sample.phases.map((p) => p.currentA)) > IDLE_CURRENT_A;
-    if (drawing && !this.energyFlowSeen) {
+    const currentsA = sample.phases.map((p) => p.currentA);
+    if (!this.energyFlowSeen) {
+      if (!this.completion.isDrawing(currentsA)) return;
       this.energyFlowSeen = true;
       this.recordEvent('energy-flow-started');
     }
-    if (!this.energyFlowSeen) return;
-    if (drawing) {
-      this.idleSinceMono = null;
+    const { status } = this.state;
+    if (status !== 'Charging' && status !== 'SuspendedEV') {
+      this.completion.interrupt();
       return;
     }
-    this.idleSinceMono ??= this.deps.clock.monotonicMs();
-    const idleFor = this.deps.clock.monotonicMs() - this.idleSinceMono;
-    if (!this.completedReported && (this.state.status === 'SuspendedEV' || idleFor >= 60_000)) {
-      this.completedReported = true;
-      this.recordEvent('charging-completed');
-    }
+    const event = this.completion.observe({
+      atMs: this.deps.clock.monotonicMs(),
+      currentsA,
+      suspendedEv: status === 'SuspendedEV',
+    });
+    if (event !== null) this.recordEvent(event.kind);
   }
 
   private checkFeedback(): void {
@@ -579,8 +589,7 @@ export class ChargerController {
           this.samplingSessionId = id;
           this.lastSessionId = id;
           this.energyFlowSeen = false;
-          this.completedReported = false;
-          this.idleSinceMono = null;
+          this.completion = this.newCompletionDetector();
           this.emit({ type: 'session-started', sessionId: id, idTag, meterStartWh, startAtMs });
           this.recordEvent('plugged-in', {}, this.plugInAtMs ?? undefined);
           this.recordEvent('authorized', { idTag }, this.authorizedAtMs ?? undefined);
@@ -647,8 +656,12 @@ export class ChargerController {
   private onStatus(status: ChargePointStatus, previous: ChargePointStatus): void {
     this.emit({ type: 'status', status, previous });
     if (this.sessionId === null) return;
-    if (status === 'SuspendedEVSE') this.recordEvent('suspended-evse');
-    if (previous === 'SuspendedEVSE' && status === 'Charging') this.recordEvent('resumed');
+    if (status === 'SuspendedEVSE') {
+      this.recordEvent('suspended-evse');
+      // `resumed` comes from the detector once the EV draws again (one source, so never twice); an EV that stays
+      // quiet after the suspension is idle only after the hold. Before any energy flowed, energy-flow-started marks it.
+      if (this.energyFlowSeen) this.completion.suspendedByStation();
+    }
   }
 
   private recordEvent(
