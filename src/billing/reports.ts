@@ -1,8 +1,9 @@
-import type { EventRow, JournalReader, SampleRow, SessionRow } from '../journal/ports.js';
+import type { EventRow, JournalReader, SampleRow, SessionRangeOptions, SessionRow } from '../journal/ports.js';
 import type { StopReason } from '../session/recorder.js';
-import { computeCost, costSessionFromJournal, type CostBreakdown } from './cost.js';
+import { costFromParts, costSessionFromJournal, registerCurveOf, type CostBreakdown } from './cost.js';
 import { formatMinor } from './decimal.js';
 import { maskIdTag, tariffOfSession } from './receipt.js';
+import type { RegisterCurve } from './register-curve.js';
 import type { Tariff } from './tariff-schema.js';
 import { buildTimeline, type Interval, type SessionTimeline } from './timeline.js';
 import { formatWallTime, splitByWallClock, wallTimeAt } from './wall-clock.js';
@@ -12,6 +13,8 @@ export interface ReportSession {
   readonly session: SessionRow;
   readonly timeline: SessionTimeline;
   readonly cost: CostBreakdown;
+  /** The import register over the session (meter start, samples, meter stop): the energy of any part of it. */
+  readonly register: RegisterCurve;
 }
 
 /** What reports need besides the journal. */
@@ -36,18 +39,24 @@ export function reportSession(
   events: readonly EventRow[],
   context: ReportContext,
 ): ReportSession {
-  const cost = computeCost(
-    tariffOfSession(session, context.tariff),
-    costSessionFromJournal(session, samples, events),
-    context.nowMs,
-    context.timeZone,
-  );
-  return { session, timeline: buildTimeline(session, events, context.nowMs), cost };
+  const register = registerCurveOf(costSessionFromJournal(session, samples, events));
+  const timeline = buildTimeline(session, events, context.nowMs);
+  const cost = costFromParts(tariffOfSession(session, context.tariff), context.timeZone, register, timeline, context.nowMs);
+  return { session, timeline, cost, register };
 }
 
-/** Reads the sessions that started in `range` with their samples and events, and prepares them. */
-export async function loadReportSessions(reader: JournalReader, range: ReportRange, context: ReportContext): Promise<ReportSession[]> {
-  const sessions = await reader.sessions(range);
+/**
+ * Reads the sessions of `range` with their samples and events, and prepares them: by default those that started in
+ * the range (sessions and energy reports: a session belongs to the period it started in); with `overlapping`, every
+ * session that occupied the connector during the range (utilization).
+ */
+export async function loadReportSessions(
+  reader: JournalReader,
+  range: ReportRange,
+  context: ReportContext,
+  options: SessionRangeOptions = {},
+): Promise<ReportSession[]> {
+  const sessions = await reader.sessions(range, options);
   const prepared: ReportSession[] = [];
   for (const session of sessions) {
     const [samples, events] = await Promise.all([reader.samples(session.id), reader.events(session.id)]);
@@ -77,7 +86,7 @@ export interface SessionReportRow {
   readonly clockTrusted: boolean;
 }
 
-/** The sessions report: one row per session, oldest first. */
+/** The sessions report: one row per session that started in the range (whole sessions, not clipped), oldest first. */
 export function sessionsReport(sessions: readonly ReportSession[], timeZone: string): SessionReportRow[] {
   return [...sessions]
     .sort((a, b) => a.session.startAtMs - b.session.startAtMs)
@@ -119,7 +128,10 @@ export interface EnergyPeriodRow {
   readonly revenue: string;
 }
 
-/** Energy and revenue per day, ISO week and month of the session start on the station's wall clock. */
+/**
+ * Energy and revenue per day, ISO week and month of the session start on the station's wall clock: a whole session
+ * (all its energy and its whole bill) belongs to the period it started in, as a bill does.
+ */
 export function energyReport(sessions: readonly ReportSession[], timeZone: string, periods: readonly ReportPeriod[] = reportPeriods): EnergyPeriodRow[] {
   const rows = new Map<string, EnergyPeriodRow & { minorUnits: number }>();
   for (const { session, cost } of sessions) {
@@ -184,6 +196,7 @@ export interface UtilizationReport {
   readonly from: string;
   readonly to: string;
   readonly connectors: number;
+  /** Sessions that occupied the connector during the range, including those started before it or still open. */
   readonly sessions: number;
   /** Connector-time available: the range times the connectors. */
   readonly availableMinutes: number;
@@ -194,17 +207,27 @@ export interface UtilizationReport {
   readonly occupiedShare: number;
   readonly chargingShare: number;
   readonly idleShare: number;
+  /** Averages per session of the in-range parts: occupied, charging minutes and energy over `sessions`. */
   readonly averageConnectedMinutes: number;
   readonly averageChargingMinutes: number;
   readonly averageEnergyWh: number;
+  /** Energy delivered within the range (the register interpolated at its edges, as the tariff split does). */
   readonly energyWh: number;
   /** Local hour of day 0–23, by the station's wall clock. */
   readonly peakHours: readonly PeakHour[];
 }
 
 /**
- * Utilization over `range`: occupied (plugged in), charging and idle time, clipped to the range, as shares of the
- * connector-time available; a histogram per local hour of day; averages per session.
+ * Utilization over `range`: occupied (plugged in), charging and idle time as shares of the connector-time available;
+ * a histogram per local hour of day; averages per session.
+ *
+ * Every session that occupied the connector at some instant of the range counts (load them with
+ * `loadReportSessions(…, { overlapping: true })`; sessions given that do not overlap are left out), with only its part
+ * inside the range: times are clipped to the range, and energy is the register's advance within the range,
+ * interpolated between samples at the range's edges (whole Wh, as the tariff split does). So a car plugged in at 23:00
+ * and left until 07:00 counts in both days, and the figures of consecutive ranges add up (energy to the Wh).
+ * `sessions` counts the overlapping sessions; the averages divide the in-range totals by it. `sessionsStarted` per
+ * hour counts only sessions that started within the range.
  */
 export function utilizationReport(
   sessions: readonly ReportSession[],
@@ -218,23 +241,22 @@ export function utilizationReport(
   let chargingMs = 0;
   let idleMs = 0;
   let energyWh = 0;
-  let connectedTotalMs = 0;
-  let chargingTotalMs = 0;
-  for (const { session, timeline, cost } of sessions) {
+  const overlapping = sessions.filter(({ timeline }) => occupiesDuring(timeline, range));
+  for (const { session, timeline, register } of overlapping) {
     const occupied = clip({ fromMs: timeline.pluggedInAtMs, toMs: timeline.occupiedUntilMs }, range);
     const charging = timeline.charging.map((i) => clip(i, range));
     occupiedMs += length(occupied);
     chargingMs += sum(charging.map(length));
     idleMs += sum(timeline.idle.map((i) => length(clip(i, range))));
-    energyWh += cost.energyWh;
-    connectedTotalMs += timeline.connectedMs;
-    chargingTotalMs += timeline.chargingMs;
+    energyWh += energyWithin(register, range);
     addPerHour(hours, timeZone, [occupied], 'occupiedMs');
     addPerHour(hours, timeZone, charging, 'chargingMs');
-    const startHour = hours[Math.floor(wallTimeAt(timeZone, session.startAtMs).msOfDay / 3_600_000)];
-    if (startHour) startHour.sessionsStarted += 1;
+    if (session.startAtMs >= range.fromMs && session.startAtMs < range.toMs) {
+      const startHour = hours[Math.floor(wallTimeAt(timeZone, session.startAtMs).msOfDay / 3_600_000)];
+      if (startHour) startHour.sessionsStarted += 1;
+    }
   }
-  const count = sessions.length;
+  const count = overlapping.length;
   const share = (ms: number): number => (spanMs > 0 ? round4(ms / spanMs) : 0);
   return {
     from: new Date(range.fromMs).toISOString(),
@@ -248,8 +270,8 @@ export function utilizationReport(
     occupiedShare: share(occupiedMs),
     chargingShare: share(chargingMs),
     idleShare: share(idleMs),
-    averageConnectedMinutes: count > 0 ? minutes(connectedTotalMs / count) : 0,
-    averageChargingMinutes: count > 0 ? minutes(chargingTotalMs / count) : 0,
+    averageConnectedMinutes: count > 0 ? minutes(occupiedMs / count) : 0,
+    averageChargingMinutes: count > 0 ? minutes(chargingMs / count) : 0,
     averageEnergyWh: count > 0 ? Math.round(energyWh / count) : 0,
     energyWh,
     peakHours: hours.map((h) => ({
@@ -278,6 +300,27 @@ function addPerHour(
       if (bucket) bucket[field] += piece.toMs - piece.fromMs;
     }
   }
+}
+
+/** True when the session occupied the connector at some instant of the range (a zero-length one: it lies inside). */
+function occupiesDuring(timeline: SessionTimeline, range: ReportRange): boolean {
+  if (timeline.pluggedInAtMs >= range.toMs) return false;
+  return timeline.occupiedUntilMs > range.fromMs || timeline.pluggedInAtMs >= range.fromMs;
+}
+
+/**
+ * The energy (whole Wh) the register advanced by within `range`: the register at the range's edges, interpolated
+ * between readings; the range is first cut to the readings (no energy before the start or after the last reading).
+ * Over consecutive ranges these add up exactly to the session's energy.
+ */
+export function energyWithin(register: RegisterCurve, range: ReportRange): number {
+  const first = register.firstAtMs;
+  const last = register.lastAtMs;
+  if (first === undefined || last === undefined) return 0;
+  const fromMs = Math.max(first, range.fromMs);
+  const toMs = Math.min(last, range.toMs);
+  if (toMs <= fromMs) return 0;
+  return register.at(toMs).wh - register.at(fromMs).wh;
 }
 
 function clip(interval: Interval, range: ReportRange): Interval {

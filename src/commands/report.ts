@@ -55,9 +55,10 @@ interface ReportOptions {
 export function registerReportCommands(program: Command, deps: BillingCommandDeps = journalDeps): void {
   const report = program.command('report').description('session, energy and utilization reports from the journal');
   const descriptions: Record<ReportKind, string> = {
-    sessions: 'one line per session: times, durations, energy, cost',
-    energy: 'energy and revenue per day, ISO week and month',
-    utilization: 'share of time occupied, charging and idle; peak hours; averages per session',
+    sessions: 'one line per session started in the range: times, durations, energy, cost',
+    energy: 'energy and revenue per day, ISO week and month of the session start (a session counts where it started)',
+    utilization:
+      'share of time occupied, charging and idle; peak hours; averages per session (every session overlapping the range, only its part inside: times clipped, energy interpolated at the edges)',
   };
   for (const kind of reportKinds) {
     const command = report
@@ -90,7 +91,9 @@ export async function runReport(kind: ReportKind, opts: ReportOptions, deps: Bil
   const opened = await deps.openReader(opts.stateDir ?? settings.stateDir);
   let sessions;
   try {
-    sessions = await loadReportSessions(opened.reader, range, { tariff: settings.tariff, timeZone: settings.timeZone, nowMs: deps.nowMs() });
+    const context = { tariff: settings.tariff, timeZone: settings.timeZone, nowMs: deps.nowMs() };
+    // Utilization counts every session that occupied the connector in the range; the others, those started in it.
+    sessions = await loadReportSessions(opened.reader, range, context, { overlapping: kind === 'utilization' });
   } finally {
     await opened.close();
   }

@@ -18,6 +18,7 @@ import type {
   OutboxMessage,
   OutboxStore,
   SampleRow,
+  SessionRangeOptions,
   SessionRow,
 } from './ports.js';
 import type { SerializedError, WorkerApi, WorkerInit, WorkerOp, WorkerReply, WorkerRequest } from './protocol.js';
@@ -305,8 +306,8 @@ class WorkerJournal implements Journal {
   }
 
   // JournalReader
-  sessions(range: { readonly fromMs: number; readonly toMs: number }): Promise<readonly SessionRow[]> {
-    return this.call('sessions', range.fromMs, range.toMs);
+  sessions(range: { readonly fromMs: number; readonly toMs: number }, options: SessionRangeOptions = {}): Promise<readonly SessionRow[]> {
+    return this.call('sessions', range.fromMs, range.toMs, options.overlapping === true);
   }
   session(id: number): Promise<SessionRow | null> {
     return this.call('session', id);

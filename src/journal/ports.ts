@@ -109,10 +109,21 @@ export interface EventRow {
   readonly detail: Readonly<Record<string, string | number | boolean | null>> | null;
 }
 
+/** Which sessions {@link JournalReader.sessions} returns for a range. */
+export interface SessionRangeOptions {
+  /**
+   * false (the default): the sessions whose start lies in [fromMs, toMs) — a session belongs to the period it started
+   * in (sessions and energy reports, recent sessions). true: every session that occupies the connector at some instant
+   * of the range (utilization): plugged in (or, without a plug-in time, started) before `toMs`, and unplugged (or,
+   * without an unplug, stopped) after `fromMs` or still open.
+   */
+  readonly overlapping?: boolean;
+}
+
 /** Read side of the journal, for billing, reports, receipts and export. */
 export interface JournalReader {
-  /** Sessions whose start lies in [fromMs, toMs), oldest first. */
-  sessions(range: { readonly fromMs: number; readonly toMs: number }): Promise<readonly SessionRow[]>;
+  /** Sessions in [fromMs, toMs) by their start, or overlapping it (see {@link SessionRangeOptions}), oldest first. */
+  sessions(range: { readonly fromMs: number; readonly toMs: number }, options?: SessionRangeOptions): Promise<readonly SessionRow[]>;
   session(id: number): Promise<SessionRow | null>;
   samples(sessionId: number): Promise<readonly SampleRow[]>;
   events(sessionId: number): Promise<readonly EventRow[]>;

@@ -28,7 +28,7 @@ export interface WorkerApi {
   readonly kvDelete: (namespace: string, key: string) => void;
   readonly kvList: (namespace: string) => Map<string, unknown>;
   readonly kvClear: (namespace: string) => void;
-  readonly sessions: (fromMs: number, toMs: number) => SessionRow[];
+  readonly sessions: (fromMs: number, toMs: number, overlapping: boolean) => SessionRow[];
   readonly session: (id: number) => SessionRow | null;
   readonly samples: (sessionId: number) => SampleRow[];
   readonly events: (sessionId: number) => EventRow[];

@@ -416,11 +416,21 @@ export class JournalStore {
 
   // ---- read side (JournalReader) ----
 
-  sessions(fromMs: number, toMs: number): SessionRow[] {
-    const rows = this.sql('SELECT * FROM sessions WHERE start_at >= ? AND start_at < ? ORDER BY start_at, id').all(
-      fromMs,
-      toMs,
-    ) as SessionRecord[];
+  /** JournalReader.sessions: by start in [fromMs, toMs), or (`overlapping`) every session occupying the connector then. */
+  sessions(fromMs: number, toMs: number, overlapping = false): SessionRow[] {
+    // Occupancy runs from the plug-in (never after the start) to the unplug, else the stop, else now (still open).
+    // No index serves this (the open end has no bound); a scan of the sessions table is cheap: one small row per charge.
+    const rows = overlapping
+      ? (this.sql(
+          `SELECT * FROM sessions
+            WHERE MIN(COALESCE(plug_in_at, start_at), start_at) < ?
+              AND (COALESCE(unplug_at, stop_at) IS NULL OR COALESCE(unplug_at, stop_at) > ?)
+            ORDER BY start_at, id`,
+        ).all(toMs, fromMs) as SessionRecord[])
+      : (this.sql('SELECT * FROM sessions WHERE start_at >= ? AND start_at < ? ORDER BY start_at, id').all(
+          fromMs,
+          toMs,
+        ) as SessionRecord[]);
     return rows.map(toSessionRow);
   }
 

@@ -39,7 +39,7 @@ function apiFor(store: JournalStore): WorkerApi {
     kvDelete: (ns, key) => store.kvDelete(ns, key),
     kvList: (ns) => store.kvList(ns),
     kvClear: (ns) => store.kvClear(ns),
-    sessions: (fromMs, toMs) => store.sessions(fromMs, toMs),
+    sessions: (fromMs, toMs, overlapping) => store.sessions(fromMs, toMs, overlapping),
     session: (id) => store.session(id),
     samples: (sessionId) => store.samples(sessionId),
     events: (sessionId) => store.events(sessionId),

@@ -1,6 +1,6 @@
-import type { EventRow, JournalReader, SampleRow, SessionRow } from '../../src/journal/ports.js';
+import type { EventRow, JournalReader, SampleRow, SessionRangeOptions, SessionRow } from '../../src/journal/ports.js';
 
-/** An in-memory JournalReader over fixture rows, with the port's range semantics (start in [from, to)). */
+/** An in-memory JournalReader over fixture rows, with the port's range semantics (start in [from, to), or overlapping). */
 export class MemoryJournalReader implements JournalReader {
   readonly savedCosts = new Map<number, unknown>();
 
@@ -10,10 +10,15 @@ export class MemoryJournalReader implements JournalReader {
     private readonly eventRows: readonly EventRow[],
   ) {}
 
-  sessions(range: { readonly fromMs: number; readonly toMs: number }): Promise<readonly SessionRow[]> {
-    return Promise.resolve(
-      this.rows.filter((s) => s.startAtMs >= range.fromMs && s.startAtMs < range.toMs).sort((a, b) => a.startAtMs - b.startAtMs),
-    );
+  sessions(range: { readonly fromMs: number; readonly toMs: number }, options: SessionRangeOptions = {}): Promise<readonly SessionRow[]> {
+    const selected = options.overlapping
+      ? (s: SessionRow): boolean => {
+          const occupiedFrom = Math.min(s.plugInAtMs ?? s.startAtMs, s.startAtMs);
+          const occupiedUntil = s.unplugAtMs ?? s.stopAtMs;
+          return occupiedFrom < range.toMs && (occupiedUntil === null || occupiedUntil > range.fromMs);
+        }
+      : (s: SessionRow): boolean => s.startAtMs >= range.fromMs && s.startAtMs < range.toMs;
+    return Promise.resolve(this.rows.filter(selected).sort((a, b) => a.startAtMs - b.startAtMs));
   }
 
   session(id: number): Promise<SessionRow | null> {

@@ -109,14 +109,15 @@ describe('billing/reports', () => {
     assert.equal(report.chargingMinutes, 60);
   });
 
-  it('report totals equal the sum of their sessions (property)', () => {
+  it('report totals equal the sum of their sessions; utilization of two adjoining ranges adds up (property)', () => {
     const sessionArb = fc.record({
       startAtMs: fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2026, 11, 31) }),
       chargeMinutes: fc.integer({ min: 1, max: 300 }),
       powerW: fc.integer({ min: 0, max: 22_000 }),
     });
+    const splitArb = fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2027, 0, 1) });
     fc.assert(
-      fc.property(fc.array(sessionArb, { maxLength: 12 }), (specs) => {
+      fc.property(fc.array(sessionArb, { maxLength: 12 }), splitArb, (specs, splitAtMs) => {
         const sessions = specs.map((s, i) => prepared(i + 1, s.startAtMs, s.chargeMinutes, s.powerW));
         const energy = sessions.reduce((a, s) => a + s.cost.energyWh, 0);
         const revenue = sessions.reduce((a, s) => a + s.cost.totalMinor, 0);
@@ -137,6 +138,16 @@ describe('billing/reports', () => {
         assert.equal(utilization.chargingMinutes, Math.round(exactCharging / MINUTE));
         const histogramCharging = utilization.peakHours.reduce((a, h) => a + h.chargingMinutes, 0);
         assert.ok(Math.abs(histogramCharging - utilization.chargingMinutes) <= 12, 'histogram within per-hour rounding');
+        // Split the year anywhere: each session counts with its in-range part on both sides, energy to the Wh.
+        const before = utilizationReport(sessions, { fromMs: year.fromMs, toMs: splitAtMs }, BERLIN);
+        const after = utilizationReport(sessions, { fromMs: splitAtMs, toMs: year.toMs }, BERLIN);
+        assert.equal(before.energyWh + after.energyWh, energy);
+        assert.ok(Math.abs(before.chargingMinutes + after.chargingMinutes - utilization.chargingMinutes) <= 1, 'per-side rounding');
+        assert.ok(Math.abs(before.occupiedMinutes + after.occupiedMinutes - utilization.occupiedMinutes) <= 1, 'per-side rounding');
+        assert.ok(before.sessions + after.sessions >= sessions.length, 'a session across the split counts on both sides');
+        assert.ok(before.sessions <= sessions.length && after.sessions <= sessions.length);
+        const started = (r: typeof before): number => r.peakHours.reduce((a, h) => a + h.sessionsStarted, 0);
+        assert.equal(started(before) + started(after), sessions.length, 'each session started on one side only');
       }),
       { numRuns: 25 },
     );
