@@ -5,7 +5,7 @@ import { ChargerController, type ControllerEvent } from './control/charger-contr
 import type { StopReason } from './control/charger-fsm.js';
 import { createLogger, type Logger } from './logger.js';
 import type { CostBreakdown } from './billing/cost.js';
-import type { CompletionEstimate } from './billing/timeline.js';
+import type { CompletionEstimate, SessionTimeline } from './billing/timeline.js';
 import { TariffHolder } from './billing/tariff-holder.js';
 import type { JournalReader } from './journal/ports.js';
 import { BillingRecorder, type DisplayedCost } from './session/billing-recorder.js';
@@ -41,8 +41,16 @@ export interface Station {
   displayedCost(sessionId: number): DisplayedCost | null;
   /** Records a cost the CSMS sent for a session (major units); a difference from ours is logged. */
   csmsCost(sessionId: number, cost: number, priceText?: string): void;
+  /**
+   * The session the driver at the connector is looking at: the running one, else the one that stopped while its EV is
+   * still plugged in (its final cost, Finishing). Null when the connector is free.
+   */
+  connectedSessionId(): number | null;
+  /** The timeline (plug-in, charging, idle …) of a session still connected, or null. */
+  sessionTimeline(sessionId: number): SessionTimeline | null;
   /** The driver's energy target for the running session, Wh (null: none). */
   setEnergyTarget(wh: number | null): void;
+  energyTargetWh(): number | null;
   /** When the running session is expected to finish (energy target, else power trend), or null. */
   estimatedCompletion(): CompletionEstimate | null;
   /** Synchronous: opens the contactor and sets the pilot to state F. Never throws, safe to call repeatedly. */
@@ -90,8 +98,12 @@ export function startStation(deps: StationDeps): Promise<Station> {
   });
   controller.start();
   let energyTargetWh: number | null = null;
+  let stoppedSessionId: number | null = null;
   controller.onEvent((e) => {
-    if (e.type === 'session-stopped') energyTargetWh = null;
+    if (e.type === 'session-stopped') {
+      energyTargetWh = null;
+      stoppedSessionId = e.sessionId;
+    }
   });
 
   let closing: Promise<void> | null = null;
@@ -102,9 +114,18 @@ export function startStation(deps: StationDeps): Promise<Station> {
     sessionCost: (id) => billing.cost(id),
     displayedCost: (id) => billing.displayed(id),
     csmsCost: (id, cost, priceText) => billing.csmsCost(id, cost, priceText),
+    connectedSessionId: () => {
+      const active = controller.activeSessionId();
+      if (active !== null) return active;
+      // The billing recorder keeps a session's timeline until its unplug is recorded.
+      if (stoppedSessionId !== null && billing.timeline(stoppedSessionId) === null) stoppedSessionId = null;
+      return stoppedSessionId;
+    },
+    sessionTimeline: (id) => billing.timeline(id),
     setEnergyTarget: (wh) => {
       energyTargetWh = wh;
     },
+    energyTargetWh: () => energyTargetWh,
     estimatedCompletion: () => {
       const id = controller.activeSessionId();
       return id === null ? null : billing.estimatedCompletion(id, energyTargetWh);

@@ -1,7 +1,7 @@
 import { bandClassifier, costFromParts, type CostBreakdown } from './cost.js';
 import { RegisterCurve } from './register-curve.js';
 import { tariffTimeZone, type Tariff } from './tariff-schema.js';
-import { buildTimeline, type TimelineEvent, type TimelineSession } from './timeline.js';
+import { buildTimeline, type SessionTimeline, type TimelineEvent, type TimelineSession } from './timeline.js';
 import { WallClockSplitter } from './wall-clock.js';
 
 /**
@@ -49,6 +49,11 @@ export class RunningCostTracker {
   /** Records the unplug, which ends the idle time after the stop. */
   unplug(unplugAtMs: number): void {
     this.session = { ...this.session, unplugAtMs };
+  }
+
+  /** The session's timeline at `nowMs` (plug-in, charging, idle …). */
+  timeline(nowMs: number): SessionTimeline {
+    return buildTimeline(this.session, this.events, nowMs);
   }
 
   /** The cost at `nowMs`. */

@@ -12,6 +12,7 @@ import { createLogger } from '../logger.js';
 import type { OcppClient } from '../ocpp/client.js';
 import { describeDrain, waitForOutboxDrain } from '../ocpp/drain.js';
 import { createUplink, uplinkAuthorizer } from '../uplink.js';
+import { openStatusPage, type StatusServer } from '../web/server.js';
 import { createBenchCsms, type BenchCsms } from '../../simulator/csms/bench-csms.js';
 import { runScenario, type ScenarioResult } from '../../simulator/run-scenario.js';
 import { benchConfigInput } from '../../simulator/bench-config.js';
@@ -31,6 +32,8 @@ interface SimOptions {
   stateDir?: string;
   statusInterval: number;
   interactive?: boolean;
+  web: boolean;
+  webPort?: number;
 }
 
 function positiveNumber(name: string) {
@@ -39,6 +42,12 @@ function positiveNumber(name: string) {
     if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a number > 0, got "${value}"`);
     return n;
   };
+}
+
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`must be a port number 0–65535, got "${value}"`);
+  return n;
 }
 
 function nonNegativeNumber(value: string): number {
@@ -74,6 +83,8 @@ export function registerSimCommand(program: Command): void {
     .option('--id <id>', 'charge point identity at the CSMS (default: station.id of the config)')
     .option('--no-uplink', 'run without any CSMS (sessions are journaled, nothing is reported)')
     .option('--drain-timeout <s>', 'seconds to wait for the outbox to drain at the end', nonNegativeNumber, 30)
+    .option('--web-port <port>', 'status page port (default: web.port of the config, 8080; taken when free, else any free port)', portNumber)
+    .option('--no-web', 'run without the status page')
     .addHelpText('after', `\n${commandHelp}\n`)
     .action(async (opts: SimOptions) => {
       const scenario = findScenario(opts.scenario);
@@ -104,6 +115,7 @@ export function registerSimCommand(program: Command): void {
       }
 
       let csms: BenchCsms | null = null;
+      const page: { server: StatusServer | null } = { server: null };
       // Set once the station is up (inside onReady); a holder, since it is assigned in a callback.
       const link: { uplink: OcppClient | null } = { uplink: null };
       let uplinkConfig: StationConfig = config;
@@ -169,6 +181,22 @@ export function registerSimCommand(program: Command): void {
               link.uplink = uplink;
               uplink.start();
             }
+            if (opts.web) {
+              const uplinkNow = (): OcppClient | null => link.uplink;
+              page.server = await openStatusPage({
+                sources: {
+                  station: sim.station,
+                  config,
+                  clock,
+                  ...(opts.uplink ? { uplinkStatus: () => uplinkNow()?.status() ?? Promise.resolve(null) } : {}),
+                },
+                reader: journal,
+                logger,
+                fallbackToFreePort: opts.webPort === undefined,
+                ...(opts.webPort !== undefined ? { port: opts.webPort } : {}),
+              });
+              if (page.server) write(`status page: ${page.server.url}`);
+            }
             if (process.stdin.isTTY || opts.interactive) stdinClose = attachStdin(sim, config, write);
           },
         });
@@ -187,6 +215,7 @@ export function registerSimCommand(program: Command): void {
           if (!drain.drained) undelivered = [describeDrain(drain)];
         }
       } finally {
+        await page.server?.close();
         await link.uplink?.stop();
         await journal?.close();
         await csms?.close();

@@ -5,6 +5,7 @@ import { journalConfigSchema } from '../journal/config.js';
 import { gpioConfigSchema } from '../../hal/gpio/config.js';
 import { meterConfigSchema } from '../../hal/modbus/config.js';
 import { defaultTariff, tariffSchema } from '../billing/tariff-schema.js';
+import { webConfigSchema } from '../web/config.js';
 
 /**
  * The station's configuration: one schema for the whole file. Each area keeps its section in its own module;
@@ -21,6 +22,7 @@ export const configSchema = z
     gpio: gpioConfigSchema.optional(),
     meter: meterConfigSchema.default(meterConfigSchema.parse({ driver: 'sim' })),
     tariff: tariffSchema.default(defaultTariff),
+    web: webConfigSchema.default(webConfigSchema.parse({})),
   })
   .strict();
 

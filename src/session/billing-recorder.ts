@@ -6,7 +6,7 @@ import { RunningCostTracker } from '../billing/running-cost.js';
 import { storeSessionCost } from '../billing/session-cost.js';
 import type { TariffHolder } from '../billing/tariff-holder.js';
 import type { Tariff } from '../billing/tariff-schema.js';
-import { estimateCompletion, type CompletionEstimate, type PowerSample } from '../billing/timeline.js';
+import { estimateCompletion, type CompletionEstimate, type PowerSample, type SessionTimeline } from '../billing/timeline.js';
 import type { Clock } from '../clock.js';
 import type { JournalReader } from '../journal/ports.js';
 import type { Logger } from '../logger.js';
@@ -110,6 +110,11 @@ export class BillingRecorder implements SessionRecorder {
   cost(sessionId: number): CostBreakdown | null {
     const tracker = this.trackers.get(sessionId);
     return tracker ? tracker.cost(this.clock.nowMs()) : (this.finals.get(sessionId) ?? null);
+  }
+
+  /** The timeline of a session this station is running or has not yet seen unplugged, or null. */
+  timeline(sessionId: number): SessionTimeline | null {
+    return this.trackers.get(sessionId)?.timeline(this.clock.nowMs()) ?? null;
   }
 
   /**

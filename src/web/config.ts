@@ -1,0 +1,25 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+/** A host name or an IP address to listen on (no scheme, no port). */
+const listenHost = z
+  .string()
+  .min(1)
+  .refine((h) => isIP(h) !== 0 || /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(h), {
+    message: 'must be an IP address or a host name such as "127.0.0.1", "0.0.0.0" or "::"',
+  });
+
+/**
+ * The local status page and its JSON API (`src/web`). It only reads: nothing on it starts, stops or changes a session.
+ * The default listens on loopback; set `host` to "0.0.0.0" to show it to the station's LAN (id tags are masked).
+ */
+export const webConfigSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    host: listenHost.default('127.0.0.1'),
+    /** 0 picks a free port (tests). */
+    port: z.number().int().min(0).max(65535).default(8080),
+  })
+  .strict();
+
+export type WebConfig = z.infer<typeof webConfigSchema>;

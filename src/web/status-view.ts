@@ -1,0 +1,273 @@
+import type { CostBreakdown } from '../billing/cost.js';
+import { formatMinor } from '../billing/decimal.js';
+import { displayPrice, priceNow, type PriceNow } from '../billing/price-now.js';
+import { maskIdTag } from '../billing/receipt.js';
+import { wallTimeAt } from '../billing/wall-clock.js';
+import type { Clock } from '../clock.js';
+import type { StationConfig } from '../config/schema.js';
+import type { ChargePointStatus, StopReason } from '../control/charger-fsm.js';
+import type { FaultSeverity } from '../control/faults.js';
+import type { LimitSource } from '../control/power-limit.js';
+import type { UplinkStatus } from '../ocpp/client.js';
+import type { Station } from '../station.js';
+import { driverGuidance, type Guidance } from './driver-guidance.js';
+
+/** What the status view reads; all of it is read-only use. */
+export interface StatusSources {
+  readonly station: Station;
+  readonly config: StationConfig;
+  readonly clock: Clock;
+  /** The uplink's report, when a CSMS is configured (null while it is being set up). */
+  readonly uplinkStatus?: () => Promise<UplinkStatus | null>;
+}
+
+/** A money amount as integer minor units and as text ("3.45 EUR"). */
+export interface Money {
+  readonly minor: number;
+  readonly text: string;
+}
+
+export interface CostView {
+  /** What the driver is shown: the CSMS's figure once it sent one (costmsg), else the local one. */
+  readonly total: Money;
+  readonly source: 'csms' | 'local';
+  readonly priceText: string | null;
+  /** The local breakdown (net components, tax): always computed here, offline too. */
+  readonly breakdown: {
+    readonly energy: Money;
+    readonly chargingTime: Money;
+    readonly idle: Money;
+    readonly flatFee: Money;
+    readonly capAdjustment: Money;
+    readonly tax: Money;
+    readonly localTotal: Money;
+  };
+  readonly final: boolean;
+}
+
+export interface SessionView {
+  readonly id: number;
+  readonly idTag: string | null;
+  readonly pluggedInAt: string;
+  readonly authorizedAt: string | null;
+  readonly energyFlowStartedAt: string | null;
+  readonly chargingCompletedAt: string | null;
+  readonly stoppedAt: string | null;
+  readonly stopReason: StopReason | null;
+  readonly energyWh: number;
+  readonly connectedMs: number;
+  readonly chargingMs: number;
+  readonly idleMs: number;
+  readonly cost: CostView | null;
+  /** When the idle fee starts (or started) to run, if this tariff has one and charging has completed. */
+  readonly idleFeeFrom: string | null;
+  readonly energyTargetWh: number | null;
+  readonly estimatedCompletion: { readonly at: string; readonly basis: 'energy-target' | 'power-trend' } | null;
+  /** False when the times were stamped before the clock was set (they may be off). */
+  readonly clockTrusted: boolean;
+}
+
+export interface FaultView {
+  readonly name: string;
+  readonly severity: FaultSeverity;
+  readonly raisedAt: string;
+  readonly driverMessage: string;
+  readonly operatorMessage: string;
+  readonly ocppErrorCode: string;
+  readonly vendorErrorCode: string;
+  /** How it clears: automatically, by unplugging, or only by an operator reset. */
+  readonly recovery: string;
+  readonly conditionPresent: boolean;
+  readonly detail: string | null;
+}
+
+/** The whole status, as the JSON API serves it and the page renders it. */
+export interface StationStatusView {
+  readonly station: { readonly id: string; readonly timeZone: string; readonly phases: 1 | 3; readonly firmwareVersion: string };
+  readonly at: string;
+  readonly clockTrusted: boolean;
+  readonly status: ChargePointStatus;
+  readonly guidance: Guidance;
+  readonly pilot: string;
+  readonly contactor: 'open' | 'closed';
+  readonly offer: { readonly amps: number; readonly limitedBy: LimitSource; readonly reason: string; readonly offeredNowA: number };
+  readonly meter: {
+    readonly powerW: number;
+    readonly importWh: number;
+    readonly frequencyHz: number | null;
+    readonly phases: readonly { readonly voltageV: number; readonly currentA: number; readonly powerW: number }[];
+    readonly readAt: string;
+  } | null;
+  readonly session: SessionView | null;
+  readonly price: Omit<PriceNow, 'changesAtMs'> & { readonly changesAt: string | null; readonly source: 'csms' | 'local' };
+  readonly faults: readonly FaultView[];
+  readonly uplink: (Omit<UplinkStatus, 'lastAnswerAtMs' | 'connectedSinceMs'> & {
+    readonly lastAnswerAt: string | null;
+    readonly connectedSince: string | null;
+  }) | null;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** "14:32" on the station's wall clock, for sentences shown to the driver. */
+function localClock(timeZone: string, isoTime: string): string {
+  const msOfDay = wallTimeAt(timeZone, Date.parse(isoTime)).msOfDay;
+  const minutes = Math.floor(msOfDay / 60_000);
+  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+}
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+
+function money(minor: number, cost: CostBreakdown): Money {
+  return { minor, text: `${formatMinor(minor, cost.minorUnits)} ${cost.currency}` };
+}
+
+function describeRecovery(recovery: { readonly kind: string }): string {
+  switch (recovery.kind) {
+    case 'auto':
+      return 'clears by itself when the condition is gone';
+    case 'retry':
+      return 'retried automatically a few times, then needs an operator reset';
+    case 'on-unplug':
+      return 'clears when the car is unplugged';
+    default:
+      return 'needs an operator reset';
+  }
+}
+
+/** The status of the station now, for the page, the JSON API and `evse status`. */
+export async function buildStatusView(sources: StatusSources): Promise<StationStatusView> {
+  const { station, config, clock } = sources;
+  const nowMs = clock.nowMs();
+  const snapshot = station.controller.snapshot();
+  const offer = station.controller.currentOffer();
+  const summary = station.controller.faults.summary();
+  const sample = station.controller.meterPoller.latest();
+  const session = sessionView(station);
+  const tariff = session?.tariff ?? station.tariffs.current();
+  const price = priceNow(tariff, config.station.timeZone, nowMs);
+  const csmsPrice = session?.view.cost?.priceText ?? null;
+
+  const idleFeeNotice =
+    session?.view.idleFeeFrom !== null && session?.view.idleFeeFrom !== undefined
+      ? `${displayPrice(price.idleFeePerMinute, price.minorUnits)} ${price.currency} per minute from ${localClock(config.station.timeZone, session.view.idleFeeFrom)}`
+      : null;
+  const stopping = summary.active.find((f) => f.definition.severity === 'stop') ?? summary.reported;
+  const guidance = driverGuidance({
+    status: snapshot.status,
+    authorized: snapshot.authorization !== null,
+    freeVend: snapshot.freeVend,
+    chargingCompleted: session?.view.chargingCompletedAt !== null && session?.view.chargingCompletedAt !== undefined,
+    faultMessage: stopping?.definition.driverMessage ?? null,
+    limitReason: offer.reason,
+    idleFeeNotice,
+  });
+  const uplink = sources.uplinkStatus ? await sources.uplinkStatus() : null;
+  const { changesAtMs, ...priceRest } = price;
+
+  return {
+    station: {
+      id: config.station.id,
+      timeZone: config.station.timeZone,
+      phases: config.station.phases,
+      firmwareVersion: config.station.firmwareVersion,
+    },
+    at: iso(nowMs),
+    clockTrusted: clock.trusted?.() ?? true,
+    status: snapshot.status,
+    guidance,
+    pilot: snapshot.pilot,
+    contactor: snapshot.contactor,
+    offer: { amps: offer.amps, limitedBy: offer.limitedBy, reason: offer.reason, offeredNowA: snapshot.offeredA },
+    meter: sample
+      ? {
+          powerW: sample.totalPowerW,
+          importWh: sample.importWh,
+          frequencyHz: sample.frequencyHz,
+          phases: sample.phases.map((p) => ({ voltageV: p.voltageV, currentA: p.currentA, powerW: p.powerW })),
+          readAt: iso(sample.readAtMs),
+        }
+      : null,
+    session: session?.view ?? null,
+    price: { ...priceRest, changesAt: isoOrNull(changesAtMs), source: csmsPrice === null ? 'local' : 'csms' },
+    faults: summary.active.map((f) => ({
+      name: f.definition.name,
+      severity: f.definition.severity,
+      raisedAt: iso(f.raisedAtMs),
+      driverMessage: f.definition.driverMessage,
+      operatorMessage: f.definition.operatorMessage,
+      ocppErrorCode: f.definition.ocppErrorCode,
+      vendorErrorCode: f.definition.vendorErrorCode,
+      recovery: describeRecovery(f.definition.recovery),
+      conditionPresent: f.conditionPresent,
+      detail: f.detail ?? null,
+    })),
+    uplink: uplink
+      ? {
+          connected: uplink.connected,
+          registration: uplink.registration,
+          outboxDepth: uplink.outboxDepth,
+          deadLetters: uplink.deadLetters,
+          lastAnswerAt: isoOrNull(uplink.lastAnswerAtMs),
+          connectedSince: isoOrNull(uplink.connectedSinceMs),
+        }
+      : null,
+  };
+}
+
+/** The connected session (running, or stopped with the EV still plugged), with its tariff. */
+function sessionView(station: Station): { view: SessionView; tariff: CostBreakdown['tariff'] | null } | null {
+  const id = station.connectedSessionId();
+  if (id === null) return null;
+  const timeline = station.sessionTimeline(id);
+  if (timeline === null) return null;
+  const cost = station.sessionCost(id);
+  const shown = station.displayedCost(id);
+  const estimate = station.controller.activeSessionId() === id ? station.estimatedCompletion() : null;
+  const snapshot = station.controller.snapshot();
+  const idTag = snapshot.authorization?.idTag ?? null;
+  let idleFeeFrom: string | null = null;
+  if (cost && Number(cost.idle.pricePerMinute) > 0) {
+    const idleStart = timeline.idle[0]?.fromMs ?? null;
+    if (idleStart !== null) idleFeeFrom = iso(idleStart + cost.idle.graceMs);
+  }
+  const energyMinor = cost ? cost.energy.reduce((sum, s) => sum + s.amountMinor, 0) : 0;
+  return {
+    tariff: cost?.tariff ?? null,
+    view: {
+      id,
+      idTag: station.controller.activeSessionId() === id ? maskIdTag(idTag) : null,
+      pluggedInAt: iso(timeline.pluggedInAtMs),
+      authorizedAt: isoOrNull(timeline.authorizedAtMs),
+      energyFlowStartedAt: isoOrNull(timeline.energyFlowStartedAtMs),
+      chargingCompletedAt: isoOrNull(timeline.chargingCompletedAtMs),
+      stoppedAt: isoOrNull(timeline.stoppedAtMs),
+      stopReason: timeline.stopReason,
+      energyWh: cost?.energyWh ?? 0,
+      connectedMs: Math.max(0, Math.round(timeline.connectedMs)),
+      chargingMs: Math.max(0, Math.round(timeline.chargingMs)),
+      idleMs: Math.max(0, Math.round(timeline.idleMs)),
+      cost:
+        cost && shown
+          ? {
+              total: { minor: shown.totalMinor, text: shown.text },
+              source: shown.source,
+              priceText: shown.priceText ?? null,
+              breakdown: {
+                energy: money(energyMinor, cost),
+                chargingTime: money(cost.time.amountMinor, cost),
+                idle: money(cost.idle.amountMinor, cost),
+                flatFee: money(cost.flatFeeMinor, cost),
+                capAdjustment: money(cost.cap.adjustmentMinor, cost),
+                tax: money(cost.taxMinor, cost),
+                localTotal: money(cost.totalMinor, cost),
+              },
+              final: cost.final,
+            }
+          : null,
+      idleFeeFrom,
+      energyTargetWh: station.controller.activeSessionId() === id ? station.energyTargetWh() : null,
+      estimatedCompletion: estimate ? { at: iso(estimate.atMs), basis: estimate.basis } : null,
+      clockTrusted: timeline.end.clockTrusted,
+    },
+  };
+}

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { acceleratedClock, systemClock } from '../../src/clock.js';
+import { parseConfig } from '../../src/config/load.js';
+import { faultDefinition } from '../../src/control/faults.js';
+import { openJournal, type Journal } from '../../src/journal/journal.js';
+import { silentLogger } from '../../src/logger.js';
+import { startStatusServer, type StatusServer } from '../../src/web/server.js';
+import type { StationStatusView } from '../../src/web/status-view.js';
+import { benchConfigInput } from '../../simulator/bench-config.js';
+import { createSimStation, type SimStation } from '../../simulator/sim-station.js';
+import { launchChromium } from '../support/browser.js';
+
+/** The little of the DOM the predicates below use (the project compiles without the DOM library). */
+interface PageGlobals {
+  readonly document: { querySelector(selector: string): { readonly textContent: string | null } | null };
+}
+
+/** Runs in the page: the cost shown is above `amount`. */
+const costAbove = (amount: number): boolean =>
+  Number(((globalThis as unknown as PageGlobals).document.querySelector('#cost')?.textContent ?? '').split(' ')[0]) > amount;
+
+/** Runs in the page: the newest listed session shows a final cost. */
+const listedCostShown = (): boolean =>
+  (globalThis as unknown as PageGlobals).document.querySelector('#sessions tbody tr td:nth-child(4)')?.textContent?.endsWith('EUR') === true;
+
+/** The number in a money text such as "1.23 EUR". */
+const amountOf = (text: string | null): number => Number((text ?? '').split(' ')[0]);
+
+/**
+ * The status page in a real headless Chromium against a simulated station (accelerated ×60, real SQLite journal,
+ * real HTTP on loopback): what a driver sees while charging, when the operator's price arrives, on a fault, after the
+ * session, and when the station stops answering.
+ */
+describe('status page in headless Chromium', function () {
+  this.timeout(120_000);
+  let browser: Browser | undefined;
+  let page: Page;
+  let dir: string;
+  let journal: Journal;
+  let sim: SimStation;
+  let server: StatusServer;
+  const config = parseConfig(benchConfigInput);
+
+  before(async function () {
+    browser = await launchChromium(this);
+    dir = mkdtempSync(join(tmpdir(), 'evse-web-'));
+    const clock = acceleratedClock(60);
+    journal = await openJournal({ ...config.journal, stateDir: dir, clock });
+    sim = await createSimStation({ config, clock, ioClock: systemClock, logger: silentLogger(), recorder: journal, reader: journal, meterPath: 'direct' });
+    server = await startStatusServer({ sources: { station: sim.station, config, clock }, reader: journal, logger: silentLogger(), host: '127.0.0.1', port: 0 });
+    page = await browser.newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (sim !== undefined) {
+      await server.close().catch(() => undefined);
+      await sim.close();
+      await journal.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  const text = (selector: string): Promise<string | null> => page.locator(selector).textContent();
+  const waitForText = (selector: string, expected: string | RegExp): Promise<void> =>
+    page.locator(selector).filter({ hasText: expected }).first().waitFor({ timeout: 20_000 });
+  const apiStatus = async (): Promise<StationStatusView> => (await (await fetch(`${server.url}api/status`)).json()) as StationStatusView;
+
+  it('shows the free station and the price in force before anyone plugs in', async () => {
+    await page.goto(server.url);
+    await waitForText('#headline', 'Ready');
+    assert.match((await text('#action')) ?? '', /Plug in your car and tap your card/);
+    assert.equal(await page.locator('#session').isHidden(), true);
+    assert.match((await text('#price-energy')) ?? '', /^0\.(39|29) EUR per kWh/);
+    assert.match((await text('#price-other')) ?? '', /0\.10 per minute idle after 30 min .*plus 19 % tax/);
+  });
+
+  it('while charging: the running cost of the API, rising, with energy and the card masked', async () => {
+    sim.world.plug();
+    await waitForText('#headline', 'Car connected');
+    assert.equal(await sim.station.tap(config.simulator.idTag), 'started');
+    await waitForText('#headline', 'Charging');
+    await page.locator('#session').waitFor({ state: 'visible' });
+    assert.match((await text('#session-id')) ?? '', /^#1 · card \*\*\*\*RD01$/);
+    // 0.50 EUR flat fee + tax: the cost starts at 0.60 and grows with every kWh (11 kW × 60 = 3 kWh per real second).
+    await page.waitForFunction(costAbove, 0.6, { timeout: 20_000 });
+    const first = amountOf(await text('#cost'));
+    const api = await apiStatus();
+    assert.ok(api.session?.cost, 'the API has a running cost');
+    assert.ok(api.session.cost.total.minor >= Math.round(first * 100), `page ${first} is not ahead of the API ${api.session.cost.total.text}`);
+    await page.waitForFunction(costAbove, first, { timeout: 20_000 });
+    assert.match((await text('#energy')) ?? '', /^\d+\.\d\d kWh$/);
+    assert.match((await text('#power')) ?? '', /^1\d\.\d kW$/);
+    assert.equal(await text('#cost-source'), 'computed at the station');
+  });
+
+  it("the operator's figure replaces ours once the CSMS sends one, and its text stays text", async () => {
+    const id = sim.station.controller.activeSessionId();
+    assert.ok(id !== null);
+    sim.station.csmsCost(id, 9.99, '<img src=x onerror="document.title=1">0.25 EUR/kWh');
+    await waitForText('#cost', '9.99 EUR');
+    assert.equal(await text('#cost-source'), 'from the operator');
+    assert.equal(await text('#price-energy'), '<img src=x onerror="document.title=1">0.25 EUR/kWh');
+    assert.equal(await page.locator('#price img').count(), 0, 'the CSMS text became markup');
+  });
+
+  it('a fault: the headline says so in plain words, the operator detail beside it', async () => {
+    sim.world.inject('rcd-trip', true);
+    await waitForText('#headline', 'Fault');
+    assert.equal(await text('#action'), faultDefinition('rcd-trip').driverMessage);
+    const item = page.locator('#fault-list li[data-fault="rcd-trip"]');
+    await item.waitFor();
+    assert.match((await item.textContent()) ?? '', /For the operator: Residual current device tripped/);
+    assert.match((await page.locator('#state').getAttribute('class')) ?? '', /tone-fault/);
+  });
+
+  it('after the session: the list holds it with its final cost, and its receipt opens', async () => {
+    sim.world.unplug();
+    sim.world.inject('rcd-trip', false);
+    await page.locator('#sessions tbody tr').first().waitFor({ timeout: 20_000 });
+    await page.waitForFunction(listedCostShown, undefined, { timeout: 20_000 });
+    const cells = await page.locator('#sessions tbody tr').first().locator('td').allTextContents();
+    assert.equal(cells[0], '1');
+    assert.match(cells[2] ?? '', /kWh$/);
+    assert.equal(cells[4], 'EmergencyStop');
+    await page.locator('#sessions tbody tr a').first().click();
+    await page.waitForURL(/\/api\/sessions\/1\/receipt\?format=text$/);
+    const receipt = (await page.locator('body').textContent()) ?? '';
+    assert.match(receipt, /1/);
+    assert.match(receipt, /EUR/);
+    assert.match(receipt, /\*\*\*\*RD01/);
+    assert.doesNotMatch(receipt, /SIMCARD01/, 'the id tag is masked on the receipt');
+  });
+
+  it('says so when the station stops answering, instead of showing old figures as live', async () => {
+    await page.goto(server.url);
+    await waitForText('#headline', /Ready|Fault/);
+    await server.close();
+    await page.locator('#stale').waitFor({ state: 'visible', timeout: 20_000 });
+    assert.match((await text('#stale')) ?? '', /not answering/);
+  });
+});
