@@ -11,6 +11,7 @@ import { registerReportCommands } from './commands/report.js';
 import { registerReceiptCommand } from './commands/receipt.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerSafeCommand } from './commands/safe.js';
+import { registerStatusCommand } from './commands/status.js';
 
 /**
  * The `evse` command. Each command lives in `src/commands/<name>.ts` and registers itself here;
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerReceiptCommand(program);
   registerRunCommand(program);
   registerSafeCommand(program);
+  registerStatusCommand(program);
   return program;
 }
 
@@ -43,6 +45,8 @@ export function exitCodeFor(err: unknown): number {
       case EvseErrorCode.UnknownScenario:
       case EvseErrorCode.InvalidArgument:
         return ExitCode.Usage;
+      case EvseErrorCode.StationUnreachable:
+        return ExitCode.Unavailable;
       default:
         return ExitCode.Failure;
     }

@@ -21,6 +21,8 @@ export enum EvseErrorCode {
   OcppNotConnected = 401,
   // 5xx session and billing
   TariffInvalid = 500,
+  // 6xx status page
+  StationUnreachable = 600,
   // 9xx internal invariants
   InvariantViolated = 900,
 }

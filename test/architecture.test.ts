@@ -63,4 +63,12 @@ describe('architecture (DESIGN.md layering)', () => {
     );
     assert.deepEqual(bad, []);
   });
+
+  it('src/web is read-side: nothing under it imports it, and it reaches no database or socket library itself', () => {
+    const below = ['hal', 'src/control', 'src/session', 'src/journal', 'src/ocpp', 'src/billing', 'simulator'];
+    const bad = below.flatMap((dir) => sources(dir).flatMap((f) => importsOf(f).filter((i) => i.startsWith('src/web/')).map((i) => `${f} → ${i}`)));
+    assert.deepEqual(bad, []);
+    const direct = sources('src/web').filter((f) => /better-sqlite3|ocpp-rpc|from 'ws'/.test(readFileSync(f, 'utf8')));
+    assert.deepEqual(direct, []);
+  });
 });

@@ -39,3 +39,25 @@ describe('config', () => {
     assert.throws(() => parseConfig({ limits: { cabelMaxA: 20 } }), /cabelMaxA/);
   });
 });
+
+describe('config: web (status page)', () => {
+  it('defaults to loopback port 8080, enabled', () => {
+    assert.deepEqual(parseConfig({}).web, { enabled: true, host: '127.0.0.1', port: 8080 });
+  });
+
+  it('a bad host or port is refused naming the field', () => {
+    for (const [web, path] of [
+      [{ host: 'http://x' }, 'web.host'],
+      [{ port: 70000 }, 'web.port'],
+      [{ port: 80.5 }, 'web.port'],
+    ] as const) {
+      assert.throws(
+        () => parseConfig({ web }),
+        (err: unknown) => err instanceof EvseError && err.code === EvseErrorCode.ConfigInvalid && err.message.includes(path),
+        JSON.stringify(web),
+      );
+    }
+    assert.equal(parseConfig({ web: { host: '::' } }).web.host, '::');
+    assert.equal(parseConfig({ web: { host: 'evse.local' } }).web.host, 'evse.local');
+  });
+});

@@ -11,6 +11,7 @@ import { loadConfigFile } from '../config/load.js';
 import type { OcppClient } from '../ocpp/client.js';
 import { startStation, type Station } from '../station.js';
 import { createUplink, uplinkAuthorizer } from '../uplink.js';
+import { openStatusPage, type StatusServer } from '../web/server.js';
 import { installFailSafe, type FailSafeProcess } from './fail-safe.js';
 import { createSdNotifier, startWatchdog, watchdogIntervalMs } from './sd-notify.js';
 
@@ -61,6 +62,7 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
   let journal: Journal | null = null;
   let station: Station | null = null;
   let uplink: OcppClient | null = null;
+  let statusPage: StatusServer | null = null;
   let pruneTimer: ReturnType<typeof setInterval> | undefined;
   let stopWatchdog: () => void = () => undefined;
   let resolveStopped: () => void = () => undefined;
@@ -82,6 +84,7 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
         stopWatchdog();
         if (pruneTimer !== undefined) clearInterval(pruneTimer);
         const steps: Array<() => Promise<void> | undefined> = [
+          () => statusPage?.close(),
           () => station?.shutdown(reason),
           // After the station: the stop it just journaled may still reach the CSMS while the link is up.
           () => uplink?.stop(),
@@ -173,6 +176,13 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
       });
       uplink.start();
     }
+    // The status page is read-only and optional: a port in use is logged and the station charges on without it.
+    statusPage = await openStatusPage({
+      sources: { station: running, config, clock, ...(ocppConfigured ? { uplinkStatus: () => uplink?.status() ?? Promise.resolve(null) } : {}) },
+      reader: openedJournal,
+      logger: log.child({ module: 'web' }),
+    });
+    if (statusPage) log.info({ url: statusPage.url }, 'status page listening');
     // State changes in the system journal: what an operator reads with journalctl -u evse.
     running.onEvent((event) => log.info({ event }, `station ${event.type}`));
     journal.onUnavailable((err) => running.controller.raiseFault('journal-unavailable', err.message));

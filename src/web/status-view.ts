@@ -90,7 +90,14 @@ export interface StationStatusView {
   readonly guidance: Guidance;
   readonly pilot: string;
   readonly contactor: 'open' | 'closed';
-  readonly offer: { readonly amps: number; readonly limitedBy: LimitSource; readonly reason: string; readonly offeredNowA: number };
+  readonly offer: {
+    /** The least of the limits now (what would be offered). */
+    readonly amps: number;
+    readonly limitedBy: LimitSource;
+    readonly reason: string;
+    /** What the pilot's PWM offers the EV right now (0 without PWM). */
+    readonly offeredNowA: number;
+  };
   readonly meter: {
     readonly powerW: number;
     readonly importWh: number;
@@ -177,7 +184,8 @@ export async function buildStatusView(sources: StatusSources): Promise<StationSt
     guidance,
     pilot: snapshot.pilot,
     contactor: snapshot.contactor,
-    offer: { amps: offer.amps, limitedBy: offer.limitedBy, reason: offer.reason, offeredNowA: snapshot.offeredA },
+    // Only a PWM duty offers current to the EV; steady +12 V or state F offer none.
+    offer: { amps: offer.amps, limitedBy: offer.limitedBy, reason: offer.reason, offeredNowA: snapshot.output.mode === 'pwm' ? snapshot.offeredA : 0 },
     meter: sample
       ? {
           powerW: sample.totalPowerW,
@@ -227,7 +235,8 @@ function sessionView(station: Station): { view: SessionView; tariff: CostBreakdo
   const idTag = snapshot.authorization?.idTag ?? null;
   let idleFeeFrom: string | null = null;
   if (cost && Number(cost.idle.pricePerMinute) > 0) {
-    const idleStart = timeline.idle[0]?.fromMs ?? null;
+    // Idle time after the stop is only journaled at the unplug; until then it starts at the stop.
+    const idleStart = timeline.idle[0]?.fromMs ?? timeline.stoppedAtMs;
     if (idleStart !== null) idleFeeFrom = iso(idleStart + cost.idle.graceMs);
   }
   const energyMinor = cost ? cost.energy.reduce((sum, s) => sum + s.amountMinor, 0) : 0;
