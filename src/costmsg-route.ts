@@ -11,11 +11,9 @@ const FINAL_COST_LOOKBACK_MS = 7 * 24 * 3600 * 1000;
 /**
  * Routes the CSMS's California Pricing DataTransfers (`org.openchargealliance.costmsg`) to billing: RunningCost and
  * FinalCost become the figure the driver sees for that transaction (a difference from the local computation is
- * logged); SetUserPrice is display text for an id token. A malformed message is Rejected and changes nothing.
+ * logged); SetUserPrice is display text for an id token, shown once that card is at the station. A malformed message is Rejected and changes nothing.
  */
 export function costMsgRoute(station: Station, journal: JournalReader & OutboxStore, clock: Clock, log: Logger): DataTransferRoute {
-  const userPrices = new Map<string, string>();
-
   const sessionOf = async (transactionId: number): Promise<number | null> => {
     const active = station.controller.activeSessionId();
     if (active !== null && (await journal.transactionIdFor(active)) === transactionId) return active;
@@ -33,7 +31,7 @@ export function costMsgRoute(station: Station, journal: JournalReader & OutboxSt
     }
     const msg = parsed.message;
     if (msg.messageId === 'SetUserPrice') {
-      userPrices.set(msg.data.idToken, msg.data.priceText);
+      station.setUserPrice(msg.data.idToken, msg.data.priceText);
       log.info({ priceText: msg.data.priceText }, 'price for the driver from the CSMS');
       return { status: 'Accepted' };
     }

@@ -48,6 +48,12 @@ export interface Station {
   connectedSessionId(): number | null;
   /** The timeline (plug-in, charging, idle …) of a session still connected, or null. */
   sessionTimeline(sessionId: number): SessionTimeline | null;
+  /** The CSMS's price text for a driver (costmsg SetUserPrice), shown once that card is at the station. */
+  setUserPrice(idTag: string, priceText: string): void;
+  /** The CSMS's price text for this card, or null. */
+  userPrice(idTag: string): string | null;
+  /** A stopped session's EV left; the unplug is journaled. */
+  onUnplug(listener: (sessionId: number, atMs: number) => void): () => void;
   /** The driver's energy target for the running session, Wh (null: none). */
   setEnergyTarget(wh: number | null): void;
   energyTargetWh(): number | null;
@@ -63,6 +69,9 @@ export interface Station {
   tap(idTag: string): Promise<'started' | 'stopped' | 'rejected' | 'ignored'>;
   onEvent(listener: (event: ControllerEvent) => void): () => void;
 }
+
+/** SetUserPrice texts kept, newest last. */
+const USER_PRICES_KEPT = 100;
 
 const stopReasons: ReadonlySet<string> = new Set<StopReason>([
   'EmergencyStop', 'EVDisconnected', 'HardReset', 'Local', 'Other', 'PowerLoss', 'Reboot', 'Remote', 'SoftReset',
@@ -98,6 +107,7 @@ export function startStation(deps: StationDeps): Promise<Station> {
   });
   controller.start();
   let energyTargetWh: number | null = null;
+  const userPrices = new Map<string, string>();
   let stoppedSessionId: number | null = null;
   controller.onEvent((e) => {
     if (e.type === 'session-stopped') {
@@ -122,6 +132,14 @@ export function startStation(deps: StationDeps): Promise<Station> {
       return stoppedSessionId;
     },
     sessionTimeline: (id) => billing.timeline(id),
+    setUserPrice: (idTag, priceText) => {
+      // Bounded: a CSMS may send a price for every card it authorizes; only recent ones can still be at the station.
+      userPrices.delete(idTag);
+      userPrices.set(idTag, priceText);
+      while (userPrices.size > USER_PRICES_KEPT) userPrices.delete(userPrices.keys().next().value as string);
+    },
+    userPrice: (idTag) => userPrices.get(idTag) ?? null,
+    onUnplug: (listener) => billing.onUnplugged(listener),
     setEnergyTarget: (wh) => {
       energyTargetWh = wh;
     },

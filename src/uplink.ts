@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import { connectorUnpluggedMessageId, costMsgVendorId, parseDefaultPrice, type DefaultPrice } from './billing/costmsg.js';
 import { chargePointAdapter } from './charge-point-adapter.js';
 import { costMsgRoute } from './costmsg-route.js';
 import { StationClock, type Clock } from './clock.js';
@@ -69,6 +70,17 @@ export async function createUplink(deps: UplinkDeps): Promise<OcppClient> {
   station.onEvent((e) => {
     if (e.type === 'session-started' || e.type === 'session-stopped') client.outboxChanged();
   });
+  // CustomIdleFeeAfterStop: the CSMS bills idle time after the stop until the unplug, which only the station sees.
+  // Through the outbox, so it follows the session's StopTransaction and survives being offline.
+  station.onUnplug((sessionId, atMs) => {
+    if (!client.keys.bool('CustomIdleFeeAfterStop')) return;
+    journal
+      .enqueue('DataTransfer', sessionId, { vendorId: costMsgVendorId, messageId: connectorUnpluggedMessageId, timestamp: new Date(atMs).toISOString() })
+      .then(
+        () => client.outboxChanged(),
+        (err: unknown) => logger.error({ err: (err as Error).message, sessionId }, 'could not queue ConnectorUnplugged'),
+      );
+  });
   return client;
 }
 
@@ -80,4 +92,12 @@ export function uplinkAuthorizer(client: () => OcppClient | null): Authorizer {
     const result = await c.authorizer.authorize(idTag);
     return { status: result.status };
   };
+}
+
+/** The CSMS's DefaultPrice (configuration key), or null when it set none. */
+export function uplinkDefaultPrice(client: OcppClient | null): DefaultPrice | null {
+  const text = client?.keys.get('DefaultPrice') ?? '';
+  if (text === '') return null;
+  const parsed = parseDefaultPrice(text);
+  return parsed.ok ? parsed.price : null;
 }

@@ -8,7 +8,8 @@ import { systemClock } from '../src/clock.js';
 import { parseConfig } from '../src/config/load.js';
 import { openJournal, type Journal } from '../src/journal/journal.js';
 import type { OcppClient } from '../src/ocpp/client.js';
-import { createUplink, uplinkAuthorizer } from '../src/uplink.js';
+import { createUplink, uplinkAuthorizer, uplinkDefaultPrice } from '../src/uplink.js';
+import { buildStatusView } from '../src/web/status-view.js';
 import { benchConfigInput } from '../simulator/bench-config.js';
 import { createBenchCsms, type BenchCsms } from '../simulator/csms/bench-csms.js';
 import { createSimStation, type SimStation } from '../simulator/sim-station.js';
@@ -127,5 +128,65 @@ describe('California Pricing (costmsg) on loopback: the CSMS figure is shown, di
     assert.deepEqual(sim.station.displayedCost(id), before);
     const otherVendor = { vendorId: 'com.example', messageId: 'X' };
     assert.equal(((await csms.controls.call('CP-COST', 'DataTransfer', otherVendor)) as { status: string }).status, 'UnknownVendorId');
+  });
+
+  it('SetUserPrice: the text is what the card\'s driver is shown as the price', async () => {
+    const call = { vendorId: 'org.openchargealliance.costmsg', messageId: 'SetUserPrice', data: JSON.stringify({ idToken: 'SIMCARD01', priceText: '0.25 EUR/kWh for members' }) };
+    assert.equal(((await csms.controls.call('CP-COST', 'DataTransfer', call)) as { status: string }).status, 'Accepted');
+    assert.equal(sim.station.userPrice('SIMCARD01'), '0.25 EUR/kWh for members');
+    const view = await buildStatusView({ station: sim.station, config: parseConfig(benchConfigInput), clock: systemClock });
+    assert.equal(view.price.csmsText, '0.25 EUR/kWh for members');
+    assert.equal(view.price.source, 'csms');
+  });
+
+  it('DefaultPrice: a valid JSON price is accepted and shown (its offline text while offline); a bad one is refused', async () => {
+    const change = async (key: string, value: string): Promise<string> =>
+      ((await csms.controls.call('CP-COST', 'ChangeConfiguration', { key, value })) as { status: string }).status;
+    const price = { priceText: '0.30 EUR/kWh', priceTextOffline: 'Offline: 0.30 EUR/kWh', chargingPrice: { kWhPrice: 0.3 } };
+    assert.equal(await change('DefaultPrice', JSON.stringify(price)), 'Accepted');
+    assert.deepEqual(uplinkDefaultPrice(uplink), price);
+    assert.equal(await change('DefaultPrice', '{"priceTextOffline":"x"}'), 'Rejected', 'priceText is required');
+    assert.equal(await change('DefaultPrice', 'not json'), 'Rejected');
+    assert.deepEqual(uplinkDefaultPrice(uplink), price, 'a refused value leaves the old one');
+    assert.equal(await change('CustomDisplayCostAndPrice', 'false'), 'Rejected', 'read-only');
+    const keys = (await csms.controls.call('CP-COST', 'GetConfiguration', { key: ['CustomDisplayCostAndPrice', 'DefaultPrice', 'CustomIdleFeeAfterStop'] })) as {
+      configurationKey: { key: string; value: string; readonly: boolean }[];
+    };
+    assert.deepEqual(
+      keys.configurationKey.map((k) => [k.key, k.readonly, k.value]),
+      [
+        ['CustomDisplayCostAndPrice', true, 'true'],
+        ['DefaultPrice', false, JSON.stringify(price)],
+        ['CustomIdleFeeAfterStop', false, 'false'],
+      ],
+    );
+    // Without a card at the station, the default price is what a driver walking up sees.
+    const config = parseConfig(benchConfigInput);
+    const sources = { station: sim.station, config, clock: systemClock, csmsDefaultPrice: () => uplinkDefaultPrice(uplink) };
+    const online = { connected: true, registration: 'Accepted' as const, lastAnswerAtMs: null, connectedSinceMs: null, outboxDepth: 0, deadLetters: 0 };
+    const idle = { ...sources, station: { ...sim.station, userPrice: () => null } };
+    assert.equal((await buildStatusView({ ...idle, uplinkStatus: () => Promise.resolve(online) })).price.csmsText, '0.30 EUR/kWh');
+    assert.equal((await buildStatusView({ ...idle, uplinkStatus: () => Promise.resolve({ ...online, connected: false }) })).price.csmsText, 'Offline: 0.30 EUR/kWh');
+  });
+
+  it('CustomIdleFeeAfterStop: after the stop, the unplug reaches the CSMS as ConnectorUnplugged with the transactionId', async () => {
+    const tid = await transactionId();
+    assert.equal(((await csms.controls.call('CP-COST', 'ChangeConfiguration', { key: 'CustomIdleFeeAfterStop', value: 'true' })) as { status: string }).status, 'Accepted');
+    assert.equal(await sim.station.tap('SIMCARD01'), 'stopped');
+    await until(() => csms.callsOf('StopTransaction').length > 0, 'StopTransaction');
+    const unpluggedAt = Date.now();
+    sim.world.unplug();
+    await until(() => csms.callsOf('DataTransfer').some((c) => c['messageId'] === 'ConnectorUnplugged'), 'ConnectorUnplugged');
+    const call = csms.callsOf('DataTransfer').find((c) => c['messageId'] === 'ConnectorUnplugged')!;
+    assert.equal(call['vendorId'], 'org.openchargealliance.costmsg');
+    const data = JSON.parse(String(call['data'])) as { transactionId: number; timestamp: string };
+    assert.equal(data.transactionId, tid);
+    assert.ok(Math.abs(Date.parse(data.timestamp) - unpluggedAt) < 2000, data.timestamp);
+    const stop = csms.callsOf('StopTransaction')[0]!;
+    assert.equal(stop['transactionId'], tid);
+    const inbound = csms.messages.filter((m) => !m.outbound && m.type === 'CALL');
+    const stopAt = inbound.findIndex((m) => m.method === 'StopTransaction');
+    const unplugAt = inbound.findIndex((m) => m.method === 'DataTransfer' && (m.payload as { messageId?: string }).messageId === 'ConnectorUnplugged');
+    assert.ok(stopAt >= 0 && unplugAt > stopAt, 'ConnectorUnplugged follows the StopTransaction');
   });
 });

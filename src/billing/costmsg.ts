@@ -52,6 +52,38 @@ export const setUserPriceDataSchema = z.object({
   priceTextExtra: z.array(z.object({ format: z.string(), language: z.string(), content: z.string() })).optional(),
 });
 
+/**
+ * The `DefaultPrice` configuration key (JSON text): what the driver is shown before identifying (priceText) and while
+ * the station is offline (priceTextOffline). Its chargingPrice is kept for the operator's reference; the station's own
+ * tariff computes the running cost (see src/billing/README.md).
+ */
+export const defaultPriceSchema = z
+  .object({
+    priceText: z.string().min(1).max(512),
+    priceTextOffline: z.string().min(1).max(512).optional(),
+    chargingPrice: chargingPriceSchema.optional(),
+  })
+  .passthrough();
+
+export type DefaultPrice = z.infer<typeof defaultPriceSchema>;
+
+/** Parses the DefaultPrice key's value; the reason names the field when it is refused. */
+export function parseDefaultPrice(text: string): { ok: true; price: DefaultPrice } | { ok: false; reason: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, reason: `DefaultPrice is not JSON: ${(err as Error).message}` };
+  }
+  const result = defaultPriceSchema.safeParse(json);
+  if (result.success) return { ok: true, price: result.data };
+  const issue = result.error.issues[0];
+  return { ok: false, reason: `DefaultPrice.${issue?.path.map(String).join('.') || '(root)'}: ${issue?.message ?? 'invalid'}` };
+}
+
+/** Sent by the station (CustomIdleFeeAfterStop): the cable left after the transaction stopped; idle time ends here. */
+export const connectorUnpluggedMessageId = 'ConnectorUnplugged';
+
 export type RunningCostData = z.infer<typeof runningCostDataSchema>;
 export type FinalCostData = z.infer<typeof finalCostDataSchema>;
 export type SetUserPriceData = z.infer<typeof setUserPriceDataSchema>;

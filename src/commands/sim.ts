@@ -11,7 +11,7 @@ import { openJournal, type Journal } from '../journal/journal.js';
 import { createLogger } from '../logger.js';
 import type { OcppClient } from '../ocpp/client.js';
 import { describeDrain, waitForOutboxDrain } from '../ocpp/drain.js';
-import { createUplink, uplinkAuthorizer } from '../uplink.js';
+import { createUplink, uplinkAuthorizer, uplinkDefaultPrice } from '../uplink.js';
 import { openStatusPage, type StatusServer } from '../web/server.js';
 import { createBenchCsms, type BenchCsms } from '../../simulator/csms/bench-csms.js';
 import { runScenario, type ScenarioResult } from '../../simulator/run-scenario.js';
@@ -188,7 +188,9 @@ export function registerSimCommand(program: Command): void {
                   station: sim.station,
                   config,
                   clock,
-                  ...(opts.uplink ? { uplinkStatus: () => uplinkNow()?.status() ?? Promise.resolve(null) } : {}),
+                  ...(opts.uplink
+                    ? { uplinkStatus: () => uplinkNow()?.status() ?? Promise.resolve(null), csmsDefaultPrice: () => uplinkDefaultPrice(uplinkNow()) }
+                    : {}),
                 },
                 reader: journal,
                 logger,

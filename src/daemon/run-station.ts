@@ -10,7 +10,7 @@ import { StationClock, systemClock } from '../clock.js';
 import { loadConfigFile } from '../config/load.js';
 import type { OcppClient } from '../ocpp/client.js';
 import { startStation, type Station } from '../station.js';
-import { createUplink, uplinkAuthorizer } from '../uplink.js';
+import { createUplink, uplinkAuthorizer, uplinkDefaultPrice } from '../uplink.js';
 import { openStatusPage, type StatusServer } from '../web/server.js';
 import { installFailSafe, type FailSafeProcess } from './fail-safe.js';
 import { createSdNotifier, startWatchdog, watchdogIntervalMs } from './sd-notify.js';
@@ -178,7 +178,14 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
     }
     // The status page is read-only and optional: a port in use is logged and the station charges on without it.
     statusPage = await openStatusPage({
-      sources: { station: running, config, clock, ...(ocppConfigured ? { uplinkStatus: () => uplink?.status() ?? Promise.resolve(null) } : {}) },
+      sources: {
+        station: running,
+        config,
+        clock,
+        ...(ocppConfigured
+          ? { uplinkStatus: () => uplink?.status() ?? Promise.resolve(null), csmsDefaultPrice: () => uplinkDefaultPrice(uplink) }
+          : {}),
+      },
       reader: openedJournal,
       logger: log.child({ module: 'web' }),
     });

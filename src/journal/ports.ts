@@ -4,7 +4,14 @@
  */
 
 /** Kinds of message that leave through the outbox (transaction-related ones are strictly FIFO). */
-export type OutboxKind = 'StartTransaction' | 'StopTransaction' | 'MeterValues' | 'StatusNotification' | 'SecurityEventNotification';
+export type OutboxKind =
+  | 'StartTransaction'
+  | 'StopTransaction'
+  | 'MeterValues'
+  | 'StatusNotification'
+  | 'SecurityEventNotification'
+  /** A vendor message about a session (costmsg ConnectorUnplugged): its `data` gets the transactionId at send time. */
+  | 'DataTransfer';
 
 /** One queued message. */
 export interface OutboxMessage {

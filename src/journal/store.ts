@@ -25,6 +25,7 @@ const outboxKinds: ReadonlySet<string> = new Set([
   'MeterValues',
   'StatusNotification',
   'SecurityEventNotification',
+  'DataTransfer',
 ]);
 
 export const journalNamespace = 'journal';

@@ -5,6 +5,7 @@
  */
 import type { KeyValueStore } from '../journal/ports.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
+import { parseDefaultPrice } from '../billing/costmsg.js';
 
 export const CONFIG_NAMESPACE = 'ocpp.config';
 
@@ -76,6 +77,20 @@ export const KEY_DEFINITIONS = {
     secret: true,
     check: (v: string) => (v.length >= 16 && v.length <= 40 && /^[\x21-\x7e]+$/.test(v) ? null : 'AuthorizationKey must be 16-40 printable characters'),
   },
+  // California Pricing (costmsg): the station shows the CSMS's prices and costs; DefaultPrice is JSON text.
+  CustomDisplayCostAndPrice: { kind: 'bool' as const, defaultValue: 'true', readonly: true },
+  DefaultPrice: {
+    kind: 'string' as const,
+    defaultValue: '',
+    check: (v: string) => {
+      if (v === '') return null;
+      const parsed = parseDefaultPrice(v);
+      return parsed.ok ? null : parsed.reason;
+    },
+  },
+  /** True: after a stopped transaction the station reports the unplug (DataTransfer ConnectorUnplugged), so the CSMS
+   * can bill idle time until then. */
+  CustomIdleFeeAfterStop: bool(false),
   SecurityProfile: {
     kind: 'int' as const,
     defaultValue: '0',

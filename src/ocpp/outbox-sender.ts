@@ -49,7 +49,16 @@ export interface OutboxSenderOptions {
 }
 
 /** Methods whose payload must carry the CSMS transactionId of their session. */
-const NEEDS_TRANSACTION_ID = new Set(['StopTransaction', 'MeterValues']);
+const NEEDS_TRANSACTION_ID = new Set(['StopTransaction', 'MeterValues', 'DataTransfer']);
+
+/**
+ * A queued DataTransfer keeps vendorId and messageId beside its fields (so clock corrections reach its timestamp);
+ * on the wire the fields, with the transactionId, become the JSON text of `data`.
+ */
+function dataTransferParams(params: Record<string, unknown>): Record<string, unknown> {
+  const { vendorId, messageId, ...fields } = params;
+  return { vendorId, ...(messageId !== undefined ? { messageId } : {}), data: JSON.stringify(fields) };
+}
 
 /** The outbox delivery loop. */
 export class OutboxSender {
@@ -147,6 +156,7 @@ export class OutboxSender {
       }
       params = { ...params, transactionId };
     }
+    if (message.kind === 'DataTransfer') params = dataTransferParams(params);
     if (this.options.completeParams) params = await this.options.completeParams(message, params);
     this.inFlight = message;
     let answer: Record<string, unknown>;

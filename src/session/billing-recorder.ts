@@ -40,6 +40,7 @@ export class BillingRecorder implements SessionRecorder {
   private readonly finals = new Map<number, CostBreakdown>();
   private readonly startTariffs = new Map<number, Tariff>();
   private readonly csmsCosts = new Map<number, { cost: number; priceText?: string }>();
+  private readonly unplugListeners = new Set<(sessionId: number, atMs: number) => void>();
   /** The last minutes of each running session, for the completion estimate. */
   private readonly recent = new Map<number, { meterStartWh: number; samples: PowerSample[] }>();
 
@@ -98,8 +99,15 @@ export class BillingRecorder implements SessionRecorder {
     await this.settle(sessionId, stop.stopAtMs);
   }
 
+  /** Called once a session's unplug is durable (the uplink reports it to the CSMS when asked to). */
+  onUnplugged(listener: (sessionId: number, atMs: number) => void): () => void {
+    this.unplugListeners.add(listener);
+    return () => this.unplugListeners.delete(listener);
+  }
+
   async recordUnplug(sessionId: number, atMs: number): Promise<void> {
     await this.inner.recordUnplug(sessionId, atMs);
+    for (const listener of this.unplugListeners) listener(sessionId, atMs);
     this.trackers.get(sessionId)?.unplug(atMs);
     await this.settle(sessionId, atMs);
     this.trackers.delete(sessionId);

@@ -175,12 +175,12 @@ export const pageScript = `'use strict';
     $('clock-note').hidden = s.clockTrusted;
   }
 
-  function renderPrice(session, p) {
+  function renderPrice(p) {
     const m = (t) => padPrice(t, p.minorUnits);
     const band = p.bandLabel ? ' (' + p.bandLabel + ')' : '';
     const change = p.changesAt ? ', ' + m(p.nextPricePerKwh) + ' from ' + time(p.changesAt) : '';
-    const operator = session && session.cost && session.cost.priceText ? session.cost.priceText : null;
-    text('price-energy', operator !== null ? operator : m(p.pricePerKwh) + ' ' + p.currency + ' per kWh' + band + change);
+    text('price-energy', p.csmsText !== null ? p.csmsText : m(p.pricePerKwh) + ' ' + p.currency + ' per kWh' + band + change);
+    if (p.csmsText !== null) { text('price-other', 'Price set by the operator.'); return; }
     const other = [];
     if (Number(p.pricePerChargingHour) > 0) other.push(m(p.pricePerChargingHour) + ' per hour charging');
     if (Number(p.idleFeePerMinute) > 0) other.push(m(p.idleFeePerMinute) + ' per minute idle after ' + p.idleGraceMinutes + ' min');
@@ -223,7 +223,7 @@ export const pageScript = `'use strict';
     }
     renderFaults(status.faults);
     renderSession(status.session, status);
-    renderPrice(status.session, status.price);
+    renderPrice(status.price);
     text('ocpp-status', status.status);
     text('offer', status.offer.offeredNowA + ' A now, ' + status.offer.reason);
     text('pilot', 'state ' + status.pilot + ', contactor ' + status.contactor);

@@ -1,4 +1,5 @@
 import type { CostBreakdown } from '../billing/cost.js';
+import type { DefaultPrice } from '../billing/costmsg.js';
 import { formatMinor } from '../billing/decimal.js';
 import { displayPrice, priceNow, type PriceNow } from '../billing/price-now.js';
 import { maskIdTag } from '../billing/receipt.js';
@@ -19,6 +20,8 @@ export interface StatusSources {
   readonly clock: Clock;
   /** The uplink's report, when a CSMS is configured (null while it is being set up). */
   readonly uplinkStatus?: () => Promise<UplinkStatus | null>;
+  /** The CSMS's DefaultPrice key (costmsg), when it set one. */
+  readonly csmsDefaultPrice?: () => DefaultPrice | null;
 }
 
 /** A money amount as integer minor units and as text ("3.45 EUR"). */
@@ -106,7 +109,12 @@ export interface StationStatusView {
     readonly readAt: string;
   } | null;
   readonly session: SessionView | null;
-  readonly price: Omit<PriceNow, 'changesAtMs'> & { readonly changesAt: string | null; readonly source: 'csms' | 'local' };
+  readonly price: Omit<PriceNow, 'changesAtMs'> & {
+    readonly changesAt: string | null;
+    /** The CSMS's price text for this driver (FinalCost, SetUserPrice) or for everyone (DefaultPrice), when it sent one. */
+    readonly csmsText: string | null;
+    readonly source: 'csms' | 'local';
+  };
   readonly faults: readonly FaultView[];
   readonly uplink: (Omit<UplinkStatus, 'lastAnswerAtMs' | 'connectedSinceMs'> & {
     readonly lastAnswerAt: string | null;
@@ -152,7 +160,6 @@ export async function buildStatusView(sources: StatusSources): Promise<StationSt
   const session = sessionView(station);
   const tariff = session?.tariff ?? station.tariffs.current();
   const price = priceNow(tariff, config.station.timeZone, nowMs);
-  const csmsPrice = session?.view.cost?.priceText ?? null;
 
   const idleFeeNotice =
     session?.view.idleFeeFrom !== null && session?.view.idleFeeFrom !== undefined
@@ -170,6 +177,7 @@ export async function buildStatusView(sources: StatusSources): Promise<StationSt
   });
   const uplink = sources.uplinkStatus ? await sources.uplinkStatus() : null;
   const { changesAtMs, ...priceRest } = price;
+  const csmsText = csmsPriceText(sources, session?.view ?? null, snapshot.authorization?.idTag ?? null, uplink?.connected ?? false);
 
   return {
     station: {
@@ -196,7 +204,7 @@ export async function buildStatusView(sources: StatusSources): Promise<StationSt
         }
       : null,
     session: session?.view ?? null,
-    price: { ...priceRest, changesAt: isoOrNull(changesAtMs), source: csmsPrice === null ? 'local' : 'csms' },
+    price: { ...priceRest, changesAt: isoOrNull(changesAtMs), csmsText, source: csmsText === null ? 'local' : 'csms' },
     faults: summary.active.map((f) => ({
       name: f.definition.name,
       severity: f.definition.severity,
@@ -220,6 +228,21 @@ export async function buildStatusView(sources: StatusSources): Promise<StationSt
         }
       : null,
   };
+}
+
+/**
+ * What the CSMS says the driver pays, most specific first: its final price text for this session, its SetUserPrice
+ * text for the card at the station, then its DefaultPrice (the offline text while the link is down, when it has one).
+ */
+function csmsPriceText(sources: StatusSources, session: SessionView | null, idTag: string | null, online: boolean): string | null {
+  if (session?.cost?.priceText) return session.cost.priceText;
+  if (idTag !== null) {
+    const userPrice = sources.station.userPrice(idTag);
+    if (userPrice !== null) return userPrice;
+  }
+  const defaultPrice = sources.csmsDefaultPrice?.() ?? null;
+  if (defaultPrice === null) return null;
+  return !online && defaultPrice.priceTextOffline !== undefined ? defaultPrice.priceTextOffline : defaultPrice.priceText;
 }
 
 /** The connected session (running, or stopped with the EV still plugged), with its tariff. */

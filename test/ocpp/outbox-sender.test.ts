@@ -85,6 +85,20 @@ describe('outbox sender (fake timers)', () => {
     assert.equal(await store.depth(), 0);
   });
 
+  it('a session DataTransfer (costmsg ConnectorUnplugged) carries the transactionId inside its data text', async () => {
+    store.append('StartTransaction', 1, { connectorId: 1, idTag: 'A', meterStart: 10, timestamp: 't0' });
+    store.append('StopTransaction', 1, { meterStop: 50, timestamp: 't1' });
+    store.append('DataTransfer', 1, { vendorId: 'org.openchargealliance.costmsg', messageId: 'ConnectorUnplugged', timestamp: '2026-01-01T00:10:00.000Z' });
+    sender.start();
+    await clock.tickAsync(10);
+    assert.deepEqual(link.sent.map((s) => s.method), ['StartTransaction', 'StopTransaction', 'DataTransfer']);
+    assert.deepEqual(link.sent[2]?.params, {
+      vendorId: 'org.openchargealliance.costmsg',
+      messageId: 'ConnectorUnplugged',
+      data: JSON.stringify({ timestamp: '2026-01-01T00:10:00.000Z', transactionId: 100 }),
+    });
+  });
+
   it('retries a CALLERROR after RetryInterval × attempts, then dead-letters it with an alert, and moves on', async () => {
     store.append('StartTransaction', 1, { connectorId: 1, idTag: 'A', meterStart: 0, timestamp: 't0' });
     store.append('StatusNotification', null, { connectorId: 1, errorCode: 'NoError', status: 'Available' });
