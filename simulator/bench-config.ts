@@ -7,9 +7,9 @@ export const benchConfigInput = {
     id: 'bench-demo',
     currency: 'EUR',
     energyBands: [
-      { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '00:00', to: '07:00', pricePerKwh: '0.29' },
-      { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '07:00', to: '22:00', pricePerKwh: '0.39' },
-      { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '22:00', to: '24:00', pricePerKwh: '0.29' },
+      { label: 'night', days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '00:00', to: '07:00', pricePerKwh: '0.29' },
+      { label: 'day', days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '07:00', to: '22:00', pricePerKwh: '0.39' },
+      { label: 'night', days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '22:00', to: '24:00', pricePerKwh: '0.29' },
     ],
     pricePerChargingHour: '0',
     idleFeePerMinute: '0.10',
