@@ -1,11 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, extname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { MeterSample } from '../../hal/meter.js';
 import { systemClock, type Clock } from '../clock.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
+import { siblingModuleUrl, startModuleWorker } from '../module-worker.js';
 import type { Logger } from '../logger.js';
 import type { SessionEventRecord, SessionRecorder, SessionStart, SessionStop } from '../session/recorder.js';
 import { journalDefaults as defaults, type SynchronousLevel } from './defaults.js';
@@ -84,41 +81,6 @@ export interface Journal extends SessionRecorder, OutboxStore, KeyValueStore, Jo
   prune(): Promise<PruneReport>;
   /** Finishes queued requests, closes the database and ends the worker. */
   close(): Promise<void>;
-}
-
-/** The worker's file next to this module, with this module's extension (.ts under tsx, .js in dist, .mjs bundled). */
-function workerUrl(): URL {
-  const extension = extname(fileURLToPath(import.meta.url));
-  return new URL(`./worker${extension}`, import.meta.url);
-}
-
-/**
- * The URL of tsx's ESM `register` API, resolved through tsx's package.json exports (the "import" condition; the
- * "require" build cannot register ESM hooks, and under mocha `import.meta.resolve` is not available).
- */
-function tsxEsmApiUrl(): string {
-  const require = createRequire(import.meta.url);
-  const manifestPath = require.resolve('tsx/package.json');
-  // A typed boundary: tsx's manifest is JSON read at run time.
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
-    exports?: Record<string, { import?: { default?: string } }>;
-  };
-  const entry = manifest.exports?.['./esm/api']?.import?.default;
-  if (entry === undefined) throw new Error(`tsx at ${manifestPath} has no ESM register API`);
-  return pathToFileURL(join(dirname(manifestPath), entry)).href;
-}
-
-/**
- * Starts the worker. A built (.js / .mjs) entry starts directly. Under tsx (tests, `npm run bench`) the entry is a .ts file:
- * on Node 20 a worker inherits `--import tsx` but the hooks it registers do not reach the worker's own imports, so
- * a tiny bootstrap registers tsx's ESM hooks in the worker first and then imports the .ts entry.
- */
-function startWorker(init: WorkerInit): Worker {
-  const url = workerUrl();
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData: init });
-  const tsxApi = tsxEsmApiUrl();
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: init });
 }
 
 function rebuildError(error: SerializedError): EvseError {
@@ -388,7 +350,7 @@ export async function openJournal(options: JournalOptions): Promise<Journal> {
     nowMs: clock.nowMs(),
     ...(options.maxPageCount === undefined ? {} : { maxPageCount: options.maxPageCount }),
   };
-  const worker = startWorker(init);
+  const worker = startModuleWorker(siblingModuleUrl(import.meta.url, 'worker'), init);
   const report = await new Promise<OpenReport>((resolve, reject) => {
     const onMessage = (reply: WorkerReply): void => {
       if (reply.type === 'ready') {

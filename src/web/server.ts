@@ -1,11 +1,9 @@
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { z } from 'zod';
-import { buildReceipt, renderReceiptText } from '../billing/receipt.js';
 import type { JournalReader } from '../journal/ports.js';
 import type { Logger } from '../logger.js';
-import { pageHtml, pageScript, pageStyle } from './page.js';
-import { recentSessions } from './recent-sessions.js';
-import { buildStatusView, type StatusSources } from './status-view.js';
+import { siblingModuleUrl, startModuleWorker } from '../module-worker.js';
+import { localStatusData } from './status-data.js';
+import type { StatusSources } from './status-view.js';
+import type { FromWebWorker, JournalQuestion, ToWebWorker, WebWorkerInit } from './worker-protocol.js';
 
 export interface StatusServerOptions {
   readonly sources: StatusSources;
@@ -21,121 +19,148 @@ export interface StatusServer {
   close(): Promise<void>;
 }
 
-/** A query-string integer in [min, max]; the message names the range. */
-const wholeNumber = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d{1,12}$/, `must be a whole number from ${min} to ${max}`)
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `must be a whole number from ${min} to ${max}`);
+/** How often the station's thread refreshes the status the worker serves (and at once on every state change). */
+const SNAPSHOT_INTERVAL_MS = 500;
+/** Journal questions relayed at a time. */
+const MAX_PENDING_QUESTIONS = 4;
+const CLOSE_TIMEOUT_MS = 2000;
 
-const sessionsQuery = z
-  .object({
-    limit: wholeNumber(1, 200).default(20),
-    days: wholeNumber(1, 3660).default(90),
-  })
-  .strict();
-const receiptParams = z.object({ id: wholeNumber(1, Number.MAX_SAFE_INTEGER) }).strict();
-const receiptQuery = z.object({ format: z.enum(['json', 'text']).default('json') }).strict();
-
-/** "limit: must be at most 200, got \"500\"": the field, the rule and the value, for a 400 answer. */
-function describeInvalid(error: z.ZodError, input: unknown): string {
-  return error.issues
-    .map((issue) => {
-      const path = issue.path.join('.') || '(query)';
-      let value: unknown = input;
-      for (const key of issue.path) value = typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
-      const shown = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : JSON.stringify(value);
-      return issue.code === 'unrecognized_keys' ? `unknown parameter ${shown}` : `${path}: ${issue.message}, got ${shown}`;
-    })
-    .join('; ');
-}
-
-function parseOr400<T>(schema: z.ZodType<T>, input: unknown, reply: FastifyReply): T | null {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  void reply.code(400).send({ error: describeInvalid(result.error, input) });
-  return null;
+/** A failure to listen, with the socket error's code (EADDRINUSE …) for the caller to decide on. */
+class ListenError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | null,
+  ) {
+    super(message);
+  }
 }
 
 /**
- * The local status page and its JSON API, as a Fastify app (not listening; `inject` it in tests). Read-only: nothing
- * here changes the station. Routes: `/` (page), `/app.js`, `/style.css`, `/api/status`, `/api/sessions`,
- * `/api/sessions/:id/receipt?format=json|text`.
- */
-export function buildStatusApp(opts: StatusServerOptions): FastifyInstance {
-  const app = Fastify({ logger: false });
-  const { sources, logger } = opts;
-  const reader = opts.reader ?? null;
-
-  // The page loads nothing from elsewhere: a station is often offline, and a strict policy keeps injected text inert.
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    void reply.header('content-security-policy', "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
-    void reply.header('x-content-type-options', 'nosniff');
-    void reply.header('cache-control', 'no-store');
-    done(null, payload);
-  });
-
-  app.get('/', (_request, reply) => reply.type('text/html; charset=utf-8').send(pageHtml(sources.config.station.id)));
-  app.get('/app.js', (_request, reply) => reply.type('text/javascript; charset=utf-8').send(pageScript));
-  app.get('/style.css', (_request, reply) => reply.type('text/css; charset=utf-8').send(pageStyle));
-
-  app.get('/api/status', async () => buildStatusView(sources));
-
-  app.get('/api/sessions', async (request, reply) => {
-    const query = parseOr400(sessionsQuery, request.query, reply);
-    if (query === null) return reply;
-    if (reader === null) return reply.code(503).send({ error: 'no journal: this station keeps sessions in memory only' });
-    return { sessions: await recentSessions(reader, { ...query, nowMs: sources.clock.nowMs(), timeZone: sources.config.station.timeZone }) };
-  });
-
-  app.get('/api/sessions/:id/receipt', async (request, reply) => {
-    const params = parseOr400(receiptParams, request.params, reply);
-    if (params === null) return reply;
-    const query = parseOr400(receiptQuery, request.query, reply);
-    if (query === null) return reply;
-    if (reader === null) return reply.code(503).send({ error: 'no journal: this station keeps sessions in memory only' });
-    const session = await reader.session(params.id);
-    if (session === null) return reply.code(404).send({ error: `no session ${params.id} in the journal` });
-    const [samples, events] = await Promise.all([reader.samples(session.id), reader.events(session.id)]);
-    const receipt = buildReceipt(session, samples, events, {
-      tariff: sources.station.tariffs.current(),
-      stationTimeZone: sources.config.station.timeZone,
-      stationId: sources.config.station.id,
-      nowMs: sources.clock.nowMs(),
-    });
-    if (query.format === 'text') return reply.type('text/plain; charset=utf-8').send(renderReceiptText(receipt));
-    return receipt;
-  });
-
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no such page: ${request.method} ${request.url}` }));
-  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
-    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) logger.error({ err: error.message, url: request.url }, 'status page request failed');
-    return reply.code(status).send({ error: status === 500 ? 'internal error (see the station log)' : error.message });
-  });
-  return app;
-}
-
-/**
- * Starts the status page on `host:port`. A port already in use is an error the caller decides about: the daemon
- * logs it and charges on without the page (charging matters more than the page).
+ * Starts the status page on `host:port` in a worker thread of its own (src/web/worker.ts): the station's thread only
+ * builds a snapshot every {@link SNAPSHOT_INTERVAL_MS} and on state changes, and answers a bounded number of journal
+ * questions. A port in use rejects with the error's `code` (EADDRINUSE) for the caller to decide on: the daemon logs it
+ * and charges on without the page (charging matters more than the page).
  */
 export async function startStatusServer(opts: StatusServerOptions & { readonly host: string; readonly port: number }): Promise<StatusServer> {
-  const app = buildStatusApp(opts);
+  const { sources, logger } = opts;
+  const data = localStatusData(sources, opts.reader ?? null);
+  const init: WebWorkerInit = {
+    host: opts.host,
+    port: opts.port,
+    stationId: sources.config.station.id,
+    hasJournal: data.sessions !== null,
+    maxPending: MAX_PENDING_QUESTIONS,
+  };
+  const worker = startModuleWorker(siblingModuleUrl(import.meta.url, 'worker'), init);
+  const send = (message: ToWebWorker): void => worker.postMessage(message);
+
+  let building = false;
+  let again = false;
+  const push = (): void => {
+    if (building) {
+      again = true;
+      return;
+    }
+    building = true;
+    data.status().then(
+      (view) => send({ type: 'status', view }),
+      (err: unknown) => logger.error({ err: (err as Error).message }, 'status page snapshot failed'),
+    ).finally(() => {
+      building = false;
+      if (again) {
+        again = false;
+        push();
+      }
+    });
+  };
+  // State changes show at once, but never from inside the controller's own event dispatch.
+  let scheduled = false;
+  const unsubscribe = sources.station.onEvent(() => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      push();
+    });
+  });
+  const timer = setInterval(push, SNAPSHOT_INTERVAL_MS);
+  timer.unref();
+  push();
+
+  const answer = async (id: number, question: JournalQuestion): Promise<void> => {
+    try {
+      const value =
+        question.op === 'sessions'
+          ? ((await data.sessions?.({ limit: question.limit, days: question.days })) ?? [])
+          : ((await data.receipt?.(question.sessionId)) ?? null);
+      send({ type: 'answer', id, ok: true, value });
+    } catch (err) {
+      logger.error({ err: (err as Error).message, question }, 'status page journal question failed');
+      send({ type: 'answer', id, ok: false, message: (err as Error).message });
+    }
+  };
+
+  let closedByWorker: () => void = () => undefined;
+  const workerClosed = new Promise<void>((resolve) => {
+    closedByWorker = resolve;
+  });
+  const listening = new Promise<number>((resolve, reject) => {
+    worker.on('message', (message: FromWebWorker) => {
+      switch (message.type) {
+        case 'listening':
+          resolve(message.port);
+          return;
+        case 'listen-failed':
+          reject(new ListenError(message.message, message.code));
+          return;
+        case 'ask':
+          void answer(message.id, message.question);
+          return;
+        case 'error':
+          logger.error({ err: message.message, url: message.url }, 'status page request failed');
+          return;
+        case 'closed':
+          closedByWorker();
+          return;
+      }
+    });
+    worker.on('error', (err) => {
+      logger.error({ err: err.message }, 'status page worker failed');
+      reject(new ListenError(err.message, null));
+    });
+    worker.on('exit', () => {
+      closedByWorker();
+      reject(new ListenError('status page worker exited before listening', null));
+    });
+  });
+
+  const stopFeeding = (): void => {
+    clearInterval(timer);
+    unsubscribe();
+  };
+  let port: number;
   try {
-    await app.listen({ host: opts.host, port: opts.port });
+    port = await listening;
   } catch (err) {
-    await app.close();
+    stopFeeding();
+    await worker.terminate();
     throw err;
   }
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : opts.port;
   const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  let closing: Promise<void> | null = null;
   return {
     url: `http://${shownHost}:${port}/`,
     port,
-    close: () => app.close(),
+    close() {
+      closing ??= (async () => {
+        stopFeeding();
+        send({ type: 'close' });
+        const timeout = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref());
+        await Promise.race([workerClosed, timeout]);
+        await worker.terminate();
+      })();
+      return closing;
+    },
   };
 }
 
@@ -153,7 +178,7 @@ export async function openStatusPage(
   try {
     return await startStatusServer({ ...opts, host: web.host, port });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    const code = err instanceof ListenError ? err.code : (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' && opts.fallbackToFreePort === true && port !== 0) {
       opts.logger.warn({ port }, 'status page port in use; taking a free one');
       return startStatusServer({ ...opts, host: web.host, port: 0 });

@@ -4,9 +4,12 @@
  * behind whatever the event loop is doing), while the loop also meters over Modbus RTU and logs. Latency is measured
  * from the edge's timestamp to `contactor.open()`.
  *
- * Variants: sessions kept in memory; and the SQLite journal committing durably (synchronous=FULL) with every commit
- * held 30 ms (a worn SD card) — the journal runs in its own worker thread, so its commits must not show here.
- * Environment: EVSE_BENCH_TRANSITIONS (default 10000), EVSE_BENCH_JOURNAL_TRANSITIONS (default 10000).
+ * Variants: sessions kept in memory; the SQLite journal committing durably (synchronous=FULL) with every commit
+ * held 30 ms (a worn SD card) — the journal runs in its own worker thread, so its commits must not show here; and the
+ * status page answering /api/status to 20 clients that poll back to back from another thread — it shares the event
+ * loop with the control core, so its cost shows here if anywhere.
+ * Environment: EVSE_BENCH_TRANSITIONS (default 10000), EVSE_BENCH_JOURNAL_TRANSITIONS (default 10000),
+ * EVSE_BENCH_WEB_TRANSITIONS (default 5000).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +19,11 @@ import { pino } from 'pino';
 import { systemClock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config/load.js';
 import { openJournal, type Journal } from '../../src/journal/journal.js';
+import type { StationConfig } from '../../src/config/schema.js';
+import { silentLogger } from '../../src/logger.js';
 import { MemoryRecorder } from '../../src/session/memory-recorder.js';
+import type { Station } from '../../src/station.js';
+import { startStatusServer } from '../../src/web/server.js';
 import type { SessionRecorder } from '../../src/session/recorder.js';
 import { createSimStation } from '../../simulator/sim-station.js';
 
@@ -28,6 +35,44 @@ interface Variant {
   readonly kinds: readonly Kind[];
   readonly meterPollMs: number;
   recorder(): Promise<{ recorder: SessionRecorder; close(): Promise<void> }>;
+  /** Extra load while measuring; `stop` returns a line describing what it did. */
+  load?(station: Station, config: StationConfig): Promise<{ stop(): Promise<string> }>;
+}
+
+/** The status page on loopback, polled back to back by `clients` fetch loops in a worker thread. */
+async function statusPageLoad(station: Station, config: StationConfig, clients: number): Promise<{ stop(): Promise<string> }> {
+  const server = await startStatusServer({ sources: { station, config, clock: systemClock }, logger: silentLogger(), host: '127.0.0.1', port: 0 });
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     let running = true;
+     let count = 0;
+     parentPort.on('message', () => { running = false; });
+     async function client() {
+       while (running) {
+         const r = await fetch(workerData.url);
+         await r.arrayBuffer();
+         count++;
+       }
+     }
+     Promise.all(Array.from({ length: workerData.clients }, client)).then(
+       () => parentPort.postMessage(count),
+       (err) => parentPort.postMessage('error: ' + err.message),
+     );`,
+    { eval: true, workerData: { url: `${server.url}api/status`, clients } },
+  );
+  const started = Date.now();
+  return {
+    async stop() {
+      const done = new Promise<unknown>((resolve) => worker.once('message', resolve));
+      worker.postMessage('stop');
+      const count = await done;
+      await worker.terminate();
+      await server.close();
+      if (typeof count !== 'number') throw new Error(`status page load failed: ${String(count)}`);
+      const seconds = (Date.now() - started) / 1000;
+      return `  status page: ${count} answers to ${clients} clients in ${seconds.toFixed(0)} s (${(count / seconds).toFixed(0)}/s)`;
+    },
+  };
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -49,7 +94,7 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.max(0, i)] ?? NaN;
 }
 
-async function measure(v: Variant): Promise<{ latencies: number[]; perKind: Map<Kind, number[]>; elapsedS: number }> {
+async function measure(v: Variant): Promise<{ latencies: number[]; perKind: Map<Kind, number[]>; elapsedS: number; loadReport: string | null }> {
   const config = parseConfig({
     control: { pilotDebounceMs: 2 },
     meter: { driver: 'sim', pollIntervalMs: v.meterPollMs },
@@ -71,6 +116,7 @@ async function measure(v: Variant): Promise<{ latencies: number[]; perKind: Map<
   station.controller.meterPoller.onSample((s) => log.info({ w: s.totalPowerW, wh: s.importWh }, 'sample'));
 
   const edges = edgeSource();
+  const load = v.load ? await v.load(station, config) : null;
 
   let openAt = 0;
   world.contactor.onCommand = (p) => {
@@ -131,11 +177,12 @@ async function measure(v: Variant): Promise<{ latencies: number[]; perKind: Map<
     }
   }
   const elapsedS = (Date.now() - started) / 1000;
+  const loadReport = load ? await load.stop() : null;
   edges.postMessage('stop');
   await edges.terminate();
   await sim.close();
   await store.close();
-  return { latencies, perKind, elapsedS };
+  return { latencies, perKind, elapsedS, loadReport };
 }
 
 function row(label: string, values: readonly number[]): string {
@@ -147,6 +194,7 @@ function row(label: string, values: readonly number[]): string {
 export default async function run(): Promise<void> {
   const n = Number(process.env['EVSE_BENCH_TRANSITIONS'] ?? 10_000);
   const nj = Number(process.env['EVSE_BENCH_JOURNAL_TRANSITIONS'] ?? 10_000);
+  const nw = Number(process.env['EVSE_BENCH_WEB_TRANSITIONS'] ?? 5_000);
   const dirs: string[] = [];
   const variants: Variant[] = [
     {
@@ -169,14 +217,23 @@ export default async function run(): Promise<void> {
         return { recorder: journal, close: () => journal.close() };
       },
     },
+    {
+      label: 'memory recorder, meter 100 ms, status page polled by 20',
+      transitions: nw,
+      kinds: ['C→B', 'unplug', 'C→B', 'E', 'C→B', 'unplug', 'C→B', 'C→B', 'unplug', 'C→B'],
+      meterPollMs: 100,
+      recorder: () => Promise.resolve({ recorder: new MemoryRecorder(), close: () => Promise.resolve() }),
+      load: (station, config) => statusPageLoad(station, config, 20),
+    },
   ];
   process.stdout.write(`reaction latency, pilot edge → contactor open command (ms); node ${process.version}\n`);
   process.stdout.write(`${'variant / transition'.padEnd(58)} ${'n'.padStart(6)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'max'.padStart(8)}\n`);
   try {
     for (const v of variants) {
-      const { latencies, perKind, elapsedS } = await measure(v);
+      const { latencies, perKind, elapsedS, loadReport } = await measure(v);
       process.stdout.write(`${row(`${v.label} (${elapsedS.toFixed(0)} s)`, latencies)}\n`);
       for (const [kind, values] of perKind) process.stdout.write(`${row(`  ${kind}`, values)}\n`);
+      if (loadReport !== null) process.stdout.write(`${loadReport}\n`);
     }
   } finally {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });

@@ -5,7 +5,9 @@ import { systemClock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { SessionRow } from '../../src/journal/ports.js';
 import { silentLogger } from '../../src/logger.js';
-import { buildStatusApp, openStatusPage, startStatusServer } from '../../src/web/server.js';
+import { buildStatusApp } from '../../src/web/app.js';
+import { openStatusPage, startStatusServer } from '../../src/web/server.js';
+import { localStatusData } from '../../src/web/status-data.js';
 import type { StationStatusView } from '../../src/web/status-view.js';
 import { benchConfigInput } from '../../simulator/bench-config.js';
 import { createSimStation, type SimStation } from '../../simulator/sim-station.js';
@@ -54,7 +56,7 @@ describe('web: status API (fastify inject, simulated station on fake time)', fun
     // Leave setImmediate and nextTick real: fastify's inject runs on them.
     clock = sinon.useFakeTimers({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance', 'hrtime'] });
     sim = await createSimStation({ config, clock: systemClock, logger: silentLogger(), meterPath: 'direct' });
-    app = buildStatusApp({ sources: { station: sim.station, config, clock: systemClock }, reader: journalFixture(), logger: silentLogger() });
+    app = buildStatusApp(localStatusData({ station: sim.station, config, clock: systemClock }, journalFixture()), () => undefined);
     await clock.tickAsync(1000);
   });
 
@@ -129,7 +131,7 @@ describe('web: status API (fastify inject, simulated station on fake time)', fun
     const nearlyFull = parseConfig({ ...benchConfigInput, simulator: { ev: { startSocPercent: 79.5, targetSocPercent: 80 } } });
     sim = await createSimStation({ config: nearlyFull, clock: systemClock, logger: silentLogger(), meterPath: 'direct' });
     await app.close();
-    app = buildStatusApp({ sources: { station: sim.station, config: nearlyFull, clock: systemClock }, logger: silentLogger() });
+    app = buildStatusApp(localStatusData({ station: sim.station, config: nearlyFull, clock: systemClock }, null), () => undefined);
     sim.world.plug();
     await clock.tickAsync(2000);
     await sim.station.tap(config.simulator.idTag);
@@ -212,7 +214,7 @@ describe('web: status API (fastify inject, simulated station on fake time)', fun
   });
 
   it('without a journal, the session list and receipts say why (503) and the status still works', async () => {
-    const bare = buildStatusApp({ sources: { station: sim.station, config, clock: systemClock }, logger: silentLogger() });
+    const bare = buildStatusApp(localStatusData({ station: sim.station, config, clock: systemClock }, null), () => undefined);
     try {
       assert.equal((await bare.inject({ url: '/api/status' })).statusCode, 200);
       const res = await bare.inject({ url: '/api/sessions' });
