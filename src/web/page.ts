@@ -49,6 +49,7 @@ export function pageHtml(stationId: string): string {
       <div><span class="label">Done about</span><span id="eta">–</span></div>
     </div>
     <p id="idle-fee" class="notice" hidden></p>
+    <p id="receipt" hidden><a id="receipt-link" href="#">Your receipt</a></p>
     <details>
       <summary>Cost breakdown</summary>
       <table id="breakdown"><tbody></tbody></table>
@@ -173,6 +174,8 @@ export const pageScript = `'use strict';
       if (s.cost.priceText) body.appendChild(row(['Operator price', s.cost.priceText]));
     }
     $('clock-note').hidden = s.clockTrusted;
+    $('receipt').hidden = s.stoppedAt === null;
+    $('receipt-link').href = '/api/sessions/' + s.id + '/receipt?format=text';
   }
 
   function renderPrice(p) {

@@ -26,8 +26,9 @@ export function renderStatusText(view: StationStatusView): string {
     `power ${view.meter ? kw(view.meter.powerW) : '?'} · offer ${view.offer.offeredNowA} A (${view.offer.reason}) · pilot ${view.pilot} · contactor ${view.contactor}`,
   );
   const p = view.price;
+  if (p.csmsText !== null) lines.push(`price from the operator: ${p.csmsText}`);
   lines.push(
-    `price ${p.pricePerKwh} ${p.currency}/kWh${p.bandLabel ? ` (${p.bandLabel})` : ''}${p.changesAt && p.nextPricePerKwh ? `, ${p.nextPricePerKwh} from ${hhmm(p.changesAt)}` : ''} (tariff ${p.tariffId})`,
+    `${p.csmsText !== null ? 'station tariff' : 'price'} ${p.pricePerKwh} ${p.currency}/kWh${p.bandLabel ? ` (${p.bandLabel})` : ''}${p.changesAt && p.nextPricePerKwh ? `, ${p.nextPricePerKwh} from ${hhmm(p.changesAt)}` : ''} (tariff ${p.tariffId})`,
   );
   if (view.uplink) {
     lines.push(`uplink ${view.uplink.connected ? 'online' : 'OFFLINE'}, ${view.uplink.registration}, ${view.uplink.outboxDepth} queued${view.uplink.deadLetters > 0 ? `, ${view.uplink.deadLetters} given up` : ''}`);

@@ -116,6 +116,9 @@ describe('status page in headless Chromium', function () {
     await item.waitFor();
     assert.match((await item.textContent()) ?? '', /For the operator: Residual current device tripped/);
     assert.match((await page.locator('#state').getAttribute('class')) ?? '', /tone-fault/);
+    // The fault ended the session: the driver still sees its final figures, with a link to the receipt.
+    await page.locator('#receipt').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#receipt-link').getAttribute('href'), '/api/sessions/1/receipt?format=text');
   });
 
   it('after the session: the list holds it with its final cost, and its receipt opens', async () => {
@@ -130,8 +133,8 @@ describe('status page in headless Chromium', function () {
     await page.locator('#sessions tbody tr a').first().click();
     await page.waitForURL(/\/api\/sessions\/1\/receipt\?format=text$/);
     const receipt = (await page.locator('body').textContent()) ?? '';
-    assert.match(receipt, /1/);
-    assert.match(receipt, /EUR/);
+    assert.match(receipt, /^Charging receipt — session 1\n/);
+    assert.match(receipt, /TOTAL +\d+\.\d\d EUR/);
     assert.match(receipt, /\*\*\*\*RD01/);
     assert.doesNotMatch(receipt, /SIMCARD01/, 'the id tag is masked on the receipt');
   });
