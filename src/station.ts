@@ -108,12 +108,8 @@ export function startStation(deps: StationDeps): Promise<Station> {
   controller.start();
   let energyTargetWh: number | null = null;
   const userPrices = new Map<string, string>();
-  let stoppedSessionId: number | null = null;
   controller.onEvent((e) => {
-    if (e.type === 'session-stopped') {
-      energyTargetWh = null;
-      stoppedSessionId = e.sessionId;
-    }
+    if (e.type === 'session-stopped') energyTargetWh = null;
   });
 
   let closing: Promise<void> | null = null;
@@ -124,13 +120,7 @@ export function startStation(deps: StationDeps): Promise<Station> {
     sessionCost: (id) => billing.cost(id),
     displayedCost: (id) => billing.displayed(id),
     csmsCost: (id, cost, priceText) => billing.csmsCost(id, cost, priceText),
-    connectedSessionId: () => {
-      const active = controller.activeSessionId();
-      if (active !== null) return active;
-      // The billing recorder keeps a session's timeline until its unplug is recorded.
-      if (stoppedSessionId !== null && billing.timeline(stoppedSessionId) === null) stoppedSessionId = null;
-      return stoppedSessionId;
-    },
+    connectedSessionId: () => controller.connectedSessionId(),
     sessionTimeline: (id) => billing.timeline(id),
     setUserPrice: (idTag, priceText) => {
       // Bounded: a CSMS may send a price for every card it authorizes; only recent ones can still be at the station.

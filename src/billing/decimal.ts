@@ -58,3 +58,8 @@ export function formatMinor(minor: number, minorUnits: number): string {
   if (minorUnits === 0) return `${sign}${digits}`;
   return `${sign}${digits.slice(0, -minorUnits)}.${digits.slice(-minorUnits)}`;
 }
+
+/** A money amount as a driver reads it: (487, 2, "EUR") → "4.87 EUR". */
+export function formatMoney(minor: number, minorUnits: number, currency: string): string {
+  return `${formatMinor(minor, minorUnits)} ${currency}`;
+}

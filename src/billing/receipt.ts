@@ -1,4 +1,4 @@
-import type { EventRow, SampleRow, SessionRow } from '../journal/ports.js';
+import type { EventRow, JournalReader, SampleRow, SessionRow } from '../journal/ports.js';
 import type { StopReason } from '../session/recorder.js';
 import { computeCost, costSessionFromJournal, type CostBreakdown } from './cost.js';
 import { formatMinor } from './decimal.js';
@@ -83,6 +83,14 @@ export interface ReceiptOptions {
   readonly stationTimeZone: string;
   readonly stationId?: string | null;
   readonly nowMs: number;
+}
+
+/** Reads a session's rows from the journal and builds its receipt; null when the journal has no such session. */
+export async function receiptFromJournal(reader: JournalReader, sessionId: number, options: ReceiptOptions): Promise<Receipt | null> {
+  const session = await reader.session(sessionId);
+  if (session === null) return null;
+  const [samples, events] = await Promise.all([reader.samples(sessionId), reader.events(sessionId)]);
+  return buildReceipt(session, samples, events, options);
 }
 
 /** Builds a session's receipt from its journal rows, recomputing the cost under the tariff it was billed with. */

@@ -145,7 +145,8 @@ function checkBandCoverage(bands: readonly EnergyBand[], ctx: z.RefinementCtx): 
   }
 }
 
-function formatMinute(minute: number): string {
+/** "07:30" from a minute of the day. */
+export function formatMinute(minute: number): string {
   return `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
 }
 

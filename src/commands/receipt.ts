@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { billingSettings } from '../billing/cli-settings.js';
-import { buildReceipt, renderReceiptText } from '../billing/receipt.js';
+import { receiptFromJournal, renderReceiptText } from '../billing/receipt.js';
 import { renderJson } from '../billing/render.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
 import { journalDeps, type BillingCommandDeps } from './report.js';
@@ -34,15 +34,13 @@ export async function runReceipt(sessionArg: string, opts: ReceiptOptions, deps:
   const settings = billingSettings(opts.config);
   const opened = await deps.openReader(opts.stateDir ?? settings.stateDir);
   try {
-    const session = await opened.reader.session(sessionId);
-    if (session === null) throw new EvseError(EvseErrorCode.InvalidArgument, `no session ${sessionId} in the journal`);
-    const [samples, events] = await Promise.all([opened.reader.samples(sessionId), opened.reader.events(sessionId)]);
-    const receipt = buildReceipt(session, samples, events, {
+    const receipt = await receiptFromJournal(opened.reader, sessionId, {
       tariff: settings.tariff,
       stationTimeZone: settings.timeZone,
       stationId: settings.stationId,
       nowMs: deps.nowMs(),
     });
+    if (receipt === null) throw new EvseError(EvseErrorCode.InvalidArgument, `no session ${sessionId} in the journal`);
     return opts.format === 'json' ? renderJson(receipt) : renderReceiptText(receipt);
   } finally {
     await opened.close();

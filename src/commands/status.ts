@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfigFile } from '../config/load.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
+import { browsableHost, webConfigSchema } from '../web/config.js';
 import { renderStatusText } from '../web/status-text.js';
 import type { StationStatusView } from '../web/status-view.js';
 
@@ -25,9 +26,8 @@ export function statusUrl(opts: { readonly url?: string; readonly config?: strin
     }
     return url;
   }
-  const web = opts.config !== undefined ? loadConfigFile(opts.config).web : { host: '127.0.0.1', port: 8080 };
-  const host = web.host === '0.0.0.0' || web.host === '::' ? '127.0.0.1' : web.host.includes(':') ? `[${web.host}]` : web.host;
-  return new URL(`http://${host}:${web.port}/`);
+  const web = opts.config !== undefined ? loadConfigFile(opts.config).web : webConfigSchema.parse({});
+  return new URL(`http://${browsableHost(web.host)}:${web.port}/`);
 }
 
 /** Enough of the shape to trust the rest: the page of an evse station, not another server on that port. */

@@ -193,6 +193,11 @@ export class ChargerController {
     return this.sessionId;
   }
 
+  /** The running session, else the one that stopped while its EV is still plugged in (until the unplug). */
+  connectedSessionId(): number | null {
+    return this.sessionId ?? this.lastSessionId;
+  }
+
   onEvent(listener: (event: ControllerEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

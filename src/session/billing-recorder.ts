@@ -1,6 +1,6 @@
 import type { MeterSample } from '../../hal/meter.js';
 import { compareWithCsms, displayedTotalMinor } from '../billing/costmsg.js';
-import { formatMinor } from '../billing/decimal.js';
+import { formatMoney } from '../billing/decimal.js';
 import type { CostBreakdown } from '../billing/cost.js';
 import { RunningCostTracker } from '../billing/running-cost.js';
 import { storeSessionCost } from '../billing/session-cost.js';
@@ -14,7 +14,7 @@ import type { SessionEventRecord, SessionRecorder, SessionStart, SessionStop } f
 
 /** A cost as a driver reads it, e.g. "4.87 EUR". */
 export function formatCost(cost: CostBreakdown): string {
-  return `${formatMinor(cost.totalMinor, cost.minorUnits)} ${cost.currency}`;
+  return formatMoney(cost.totalMinor, cost.minorUnits, cost.currency);
 }
 
 /** How much recent history the completion estimate looks at. */
@@ -161,7 +161,7 @@ export class BillingRecorder implements SessionRecorder {
     const shown = displayedTotalMinor(local, fromCsms?.cost ?? null);
     return {
       totalMinor: shown.totalMinor,
-      text: `${formatMinor(shown.totalMinor, local.minorUnits)} ${local.currency}`,
+      text: formatMoney(shown.totalMinor, local.minorUnits, local.currency),
       source: shown.source,
       ...(fromCsms?.priceText !== undefined ? { priceText: fromCsms.priceText } : {}),
     };

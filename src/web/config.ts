@@ -23,3 +23,9 @@ export const webConfigSchema = z
   .strict();
 
 export type WebConfig = z.infer<typeof webConfigSchema>;
+
+/** The host part of a URL that reaches a server listening on `host`: a wildcard address is reached on loopback. */
+export function browsableHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

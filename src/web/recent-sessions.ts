@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatMinor } from '../billing/decimal.js';
+import { formatMoney } from '../billing/decimal.js';
 import { maskIdTag } from '../billing/receipt.js';
 import { formatWallTime } from '../billing/wall-clock.js';
 import type { StopReason } from '../control/charger-fsm.js';
@@ -33,7 +33,7 @@ function recentSession(row: SessionRow, timeZone: string): RecentSession {
     stop: row.stopAtMs === null ? null : new Date(row.stopAtMs).toISOString(),
     stopReason: row.stopReason,
     energyWh: row.meterStopWh === null ? null : row.meterStopWh - row.meterStartWh,
-    total: stored?.success ? `${formatMinor(stored.data.totalMinor, stored.data.minorUnits)} ${stored.data.currency}` : null,
+    total: stored?.success ? formatMoney(stored.data.totalMinor, stored.data.minorUnits, stored.data.currency) : null,
     clockTrusted: row.clockTrusted,
   };
 }

@@ -1,6 +1,7 @@
 import type { JournalReader } from '../journal/ports.js';
 import type { Logger } from '../logger.js';
 import { siblingModuleUrl, startModuleWorker } from '../module-worker.js';
+import { browsableHost } from './config.js';
 import { localStatusData } from './status-data.js';
 import type { StatusSources } from './status-view.js';
 import type { FromWebWorker, JournalQuestion, ToWebWorker, WebWorkerInit } from './worker-protocol.js';
@@ -146,10 +147,9 @@ export async function startStatusServer(opts: StatusServerOptions & { readonly h
     await worker.terminate();
     throw err;
   }
-  const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   let closing: Promise<void> | null = null;
   return {
-    url: `http://${shownHost}:${port}/`,
+    url: `http://${browsableHost(opts.host)}:${port}/`,
     port,
     close() {
       closing ??= (async () => {
@@ -178,7 +178,7 @@ export async function openStatusPage(
   try {
     return await startStatusServer({ ...opts, host: web.host, port });
   } catch (err) {
-    const code = err instanceof ListenError ? err.code : (err as NodeJS.ErrnoException).code;
+    const code = err instanceof ListenError ? err.code : null;
     if (code === 'EADDRINUSE' && opts.fallbackToFreePort === true && port !== 0) {
       opts.logger.warn({ port }, 'status page port in use; taking a free one');
       return startStatusServer({ ...opts, host: web.host, port: 0 });

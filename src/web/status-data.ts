@@ -1,4 +1,4 @@
-import { buildReceipt, type Receipt } from '../billing/receipt.js';
+import { receiptFromJournal, type Receipt } from '../billing/receipt.js';
 import type { JournalReader } from '../journal/ports.js';
 import { recentSessions, type RecentSession } from './recent-sessions.js';
 import { buildStatusView, type StationStatusView, type StatusSources } from './status-view.js';
@@ -23,17 +23,13 @@ export function localStatusData(sources: StatusSources, reader: JournalReader | 
       ? (query) => recentSessions(reader, { ...query, nowMs: clock.nowMs(), timeZone: config.station.timeZone })
       : null,
     receipt: reader
-      ? async (sessionId) => {
-          const session = await reader.session(sessionId);
-          if (session === null) return null;
-          const [samples, events] = await Promise.all([reader.samples(session.id), reader.events(session.id)]);
-          return buildReceipt(session, samples, events, {
+      ? (sessionId) =>
+          receiptFromJournal(reader, sessionId, {
             tariff: sources.station.tariffs.current(),
             stationTimeZone: config.station.timeZone,
             stationId: config.station.id,
             nowMs: clock.nowMs(),
-          });
-        }
+          })
       : null,
   };
 }

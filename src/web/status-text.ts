@@ -1,11 +1,8 @@
+import { formatDuration } from '../billing/receipt.js';
 import type { StationStatusView } from './status-view.js';
 
 const kwh = (wh: number): string => `${(wh / 1000).toFixed(2)} kWh`;
 const kw = (w: number): string => `${(w / 1000).toFixed(1)} kW`;
-const minutes = (ms: number): string => {
-  const m = Math.floor(ms / 60_000);
-  return m >= 60 ? `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min` : `${m} min`;
-};
 /** "22:10" (UTC) from an ISO time: the CLI has no browser to pick the zone, so it says which it uses. */
 const hhmm = (iso: string): string => `${iso.slice(11, 16)} UTC`;
 
@@ -18,7 +15,7 @@ export function renderStatusText(view: StationStatusView): string {
     const cost = s.cost ? `, ${s.cost.total.text}${s.cost.source === 'csms' ? ' (operator)' : s.cost.final ? ' (final)' : ''}` : '';
     const eta = s.estimatedCompletion ? `, done about ${hhmm(s.estimatedCompletion.at)} (${s.estimatedCompletion.basis})` : '';
     lines.push(
-      `session ${s.id}${s.idTag ? ` (card ${s.idTag})` : ''}: ${kwh(s.energyWh)}${cost}, charging ${minutes(s.chargingMs)}, connected ${minutes(s.connectedMs)}${eta}`,
+      `session ${s.id}${s.idTag ? ` (card ${s.idTag})` : ''}: ${kwh(s.energyWh)}${cost}, charging ${formatDuration(s.chargingMs)}, connected ${formatDuration(s.connectedMs)}${eta}`,
     );
     if (s.idleFeeFrom !== null) lines.push(`idle fee from ${hhmm(s.idleFeeFrom)}`);
   }

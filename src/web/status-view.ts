@@ -1,8 +1,9 @@
 import type { CostBreakdown } from '../billing/cost.js';
 import type { DefaultPrice } from '../billing/costmsg.js';
-import { formatMinor } from '../billing/decimal.js';
+import { formatMoney } from '../billing/decimal.js';
 import { displayPrice, priceNow, type PriceNow } from '../billing/price-now.js';
 import { maskIdTag } from '../billing/receipt.js';
+import { formatMinute } from '../billing/tariff-schema.js';
 import { wallTimeAt } from '../billing/wall-clock.js';
 import type { Clock } from '../clock.js';
 import type { StationConfig } from '../config/schema.js';
@@ -126,14 +127,12 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** "14:32" on the station's wall clock, for sentences shown to the driver. */
 function localClock(timeZone: string, isoTime: string): string {
-  const msOfDay = wallTimeAt(timeZone, Date.parse(isoTime)).msOfDay;
-  const minutes = Math.floor(msOfDay / 60_000);
-  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+  return formatMinute(Math.floor(wallTimeAt(timeZone, Date.parse(isoTime)).msOfDay / 60_000));
 }
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
 function money(minor: number, cost: CostBreakdown): Money {
-  return { minor, text: `${formatMinor(minor, cost.minorUnits)} ${cost.currency}` };
+  return { minor, text: formatMoney(minor, cost.minorUnits, cost.currency) };
 }
 
 function describeRecovery(recovery: { readonly kind: string }): string {
