@@ -8,8 +8,13 @@ export interface InputsSnapshot {
   readonly rcdTripped: boolean;
   /** The emergency stop button is pressed. */
   readonly emergencyStop: boolean;
-  /** Internal temperature in °C, or null where no sensor is fitted. */
+  /** Internal temperature in °C, or null where no sensor is fitted or the fitted one failed. */
   readonly temperatureC: number | null;
+  /**
+   * True when a fitted temperature sensor stopped answering or gives no valid reading (a DS18B20's 85 °C power-on
+   * value, a CRC failure, the device gone from the bus). The control core treats it as a fault, never as "no sensor".
+   */
+  readonly temperatureSensorFailed: boolean;
 }
 
 /** Digital and analogue inputs of the station. */

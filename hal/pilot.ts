@@ -6,15 +6,27 @@
 /** CP state from the positive (high) level, see REFERENCE.md. `invalid` is a level outside every window (e.g. above 13 V). */
 export type PilotState = 'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'invalid';
 
+/**
+ * What the negative-level detector says about the low half of the PWM wave.
+ * - `present`: the low level reaches about −12 V: with an EV connected, its diode is there.
+ * - `absent`: the PWM has run for the detector's settle time and the low level does not reach −11 V (diode missing or
+ *   shorted, CP shorted to PE).
+ * - `unknown`: no reading can be trusted yet: no PWM runs, or it started less than the detector's settle time (plus the
+ *   driver's debounce) ago. A real detector (peak-hold or low-phase sampler) reads nothing useful before that, so the
+ *   control core must never take `unknown` for `absent` nor for `present`.
+ */
+export type NegativeLevel = 'present' | 'absent' | 'unknown';
+
 /** What the pilot input sees now. */
 export interface PilotReading {
   /** State from the high level of the CP signal. */
   readonly state: PilotState;
   /**
-   * True when the low level of the PWM reads about −12 V. With PWM running and an EV connected this proves the
-   * EV's diode; it is false when the low level is missing (diode shorted or missing). Meaningless without PWM.
+   * The low level of the PWM wave (the diode check). The driver reports `unknown` until its detector has settled after
+   * the PWM started, then changes the reading to `present` or `absent` (listeners hear that change). Drivers report
+   * `unknown` whenever the generator is not running PWM.
    */
-  readonly negativeLevelOk: boolean;
+  readonly negativeLevel: NegativeLevel;
 }
 
 /** What the pilot generator drives. */

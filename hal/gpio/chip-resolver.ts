@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { EvseError, EvseErrorCode } from '../../src/errors.js';
+import { EvseError, EvseErrorCode } from '../base/errors.js';
 import type { GpioLineConfig } from './config.js';
 
 /** A GPIO chip as the legacy sysfs interface shows it under `/sys/class/gpio/gpiochip<base>`. */

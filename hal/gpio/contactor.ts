@@ -1,5 +1,5 @@
-import type { Clock, TimerHandle } from '../../src/clock.js';
-import { EvseError, EvseErrorCode } from '../../src/errors.js';
+import type { Clock, TimerHandle } from '../base/clock.js';
+import { EvseError, EvseErrorCode } from '../base/errors.js';
 import type { Contactor, ContactorPosition } from '../contactor.js';
 import { Debouncer } from './debounce.js';
 import type { GpioLine } from './lines.js';

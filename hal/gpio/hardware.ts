@@ -1,5 +1,5 @@
-import { systemClock, type Clock } from '../../src/clock.js';
-import { EvseError, EvseErrorCode } from '../../src/errors.js';
+import { systemClock, type Clock } from '../base/clock.js';
+import { EvseError, EvseErrorCode } from '../base/errors.js';
 import type { Contactor } from '../contactor.js';
 import type { StationInputs } from '../inputs.js';
 import type { ControlPilot } from '../pilot.js';

@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/clock.js';
+import type { Clock } from '../base/clock.js';
 import type { InputsSnapshot, StationInputs } from '../inputs.js';
 import { Debouncer } from './debounce.js';
 import type { GpioLine } from './lines.js';

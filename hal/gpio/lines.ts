@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { EvseError, EvseErrorCode } from '../../src/errors.js';
+import { EvseError, EvseErrorCode } from '../base/errors.js';
 import { resolveLine, type ResolvedLine } from './chip-resolver.js';
 import type { GpioLineConfig } from './config.js';
 

@@ -1,5 +1,5 @@
-import type { Clock } from '../../src/clock.js';
-import { EvseError, EvseErrorCode } from '../../src/errors.js';
+import type { Clock } from '../base/clock.js';
+import { EvseError, EvseErrorCode } from '../base/errors.js';
 import type { ControlPilot, PilotOutput, PilotReading, PilotState } from '../pilot.js';
 import { Debouncer } from './debounce.js';
 import type { GpioLine } from './lines.js';

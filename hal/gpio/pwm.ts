@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EvseError, EvseErrorCode } from '../../src/errors.js';
+import { EvseError, EvseErrorCode } from '../base/errors.js';
 import type { PilotPwmConfig } from './config.js';
 
 /** How long to wait for udev to hand a freshly exported channel to group gpio (as onoff does for GPIO lines). */

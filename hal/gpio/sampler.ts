@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/clock.js';
+import type { Clock } from '../base/clock.js';
 
 /** One reading pass of a driver, given the monotonic time of the pass. */
 export type SampleTask = (nowMs: number) => void;

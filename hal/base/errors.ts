@@ -1,0 +1,48 @@
+/**
+ * The one error class for programming and input errors. Handlers branch on `code`, never on message text.
+ * Faults of the station (RCD trip, meter lost …) are not exceptions: see `src/control/faults.ts`.
+ * Codes are numbered in blocks per area, as in zwave-js.
+ */
+export enum EvseErrorCode {
+  // 1xx configuration and input validation
+  ConfigInvalid = 100,
+  ConfigNotFound = 101,
+  UnknownScenario = 102,
+  InvalidArgument = 103,
+  // 2xx hardware drivers
+  DriverFailure = 200,
+  PinUnavailable = 201,
+  ChipNotFound = 202,
+  // 3xx journal
+  JournalUnavailable = 300,
+  JournalCorrupt = 301,
+  // 4xx OCPP
+  OcppProtocol = 400,
+  OcppNotConnected = 401,
+  // 5xx session and billing
+  TariffInvalid = 500,
+  // 6xx status page
+  StationUnreachable = 600,
+  // 9xx internal invariants
+  InvariantViolated = 900,
+}
+
+export class EvseError extends Error {
+  constructor(
+    readonly code: EvseErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'EvseError';
+  }
+}
+
+/** Exit codes of the `evse` command (sysexits.h where one fits). */
+export const ExitCode = {
+  Ok: 0,
+  Failure: 1,
+  Usage: 64,
+  Unavailable: 69,
+  Config: 78,
+} as const;
