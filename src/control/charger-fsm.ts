@@ -28,6 +28,7 @@ export type StopReason =
   | 'DeAuthorized';
 
 export type SessionPhase = 'none' | 'starting' | 'active' | 'stopping';
+export type DiodeCheck = 'unchecked' | 'ok' | 'failed';
 export type TimerName = 'force-open' | 'f-hold';
 
 /**
@@ -38,8 +39,12 @@ export interface ChargerState {
   readonly status: ChargePointStatus;
   /** Debounced pilot state from the pilot layer. */
   readonly pilot: PilotState;
-  /** Cleared by a failed diode check, restored when the EV is unplugged. */
-  readonly diodeOk: boolean;
+  /**
+   * The diode check of this PWM run: `unchecked` until the pilot driver reports a settled negative level after the PWM
+   * started (and again whenever the PWM stops), `ok` once it read present, `failed` once it read absent (kept until the
+   * EV is unplugged). The contactor closes only on `ok`: a reading taken before the detector settled proves nothing.
+   */
+  readonly diode: DiodeCheck;
   /** Authorization for the next or current session; `idTag` null means free vend. */
   readonly authorization: { readonly idTag: string | null } | null;
   readonly freeVend: boolean;
@@ -70,6 +75,9 @@ export interface ChargerState {
 export type ChargerInput =
   | { readonly type: 'pilot'; readonly state: PilotState }
   | { readonly type: 'diode-failed' }
+  | { readonly type: 'diode-ok' }
+  /** Re-evaluate without a new fact (an output the runner held back may now be applied). */
+  | { readonly type: 'recheck' }
   | { readonly type: 'authorize'; readonly idTag: string | null }
   | { readonly type: 'deauthorize' }
   | { readonly type: 'stop'; readonly reason: StopReason; readonly immediate?: boolean }
@@ -105,7 +113,7 @@ export function initialChargerState(opts: { freeVend: boolean; offeredA: number;
   return {
     status: 'Available',
     pilot: opts.pilot ?? 'A',
-    diodeOk: true,
+    diode: 'unchecked',
     authorization: null,
     freeVend: opts.freeVend,
     session: 'none',
@@ -129,19 +137,25 @@ const evPresentStates: ReadonlySet<PilotState> = new Set(['B', 'C', 'D']);
 const powerStates: ReadonlySet<PilotState> = new Set(['C', 'D']);
 
 /**
- * The safety interlock of DESIGN.md invariant 1, as a predicate over the state: the contactor may be closed (or stay
- * closed) only while it holds. `offering` covers "current limit at least 6 A"; the one exception is the bounded grace
- * after PWM was removed, during which an EV is given time to stop drawing before the contactor opens under load.
+ * The safety interlock of DESIGN.md invariant 1, as a predicate over the state: a closed contactor may stay closed only
+ * while it holds. `offering` covers "current limit at least 6 A"; the one exception is the bounded grace after PWM was
+ * removed, during which an EV is given time to stop drawing before the contactor opens under load (the diode check is
+ * then `unchecked` again, which keeps a closed contactor but never closes one).
  */
-export function interlockAllowsClose(s: ChargerState): boolean {
+export function interlockHolds(s: ChargerState): boolean {
   return (
     powerStates.has(s.pilot) &&
-    s.diodeOk &&
+    s.diode !== 'failed' &&
     (s.session === 'active' || s.session === 'stopping') &&
     s.authorization !== null &&
     !s.stopFault &&
     s.offeredA >= 6
   );
+}
+
+/** Closing needs the interlock and a diode check that passed on a settled reading of this PWM run. */
+export function interlockAllowsClose(s: ChargerState): boolean {
+  return interlockHolds(s) && s.diode === 'ok';
 }
 
 /** Whether the station offers charging (PWM on) in this state. */
@@ -153,7 +167,7 @@ function offering(s: ChargerState): boolean {
     (s.operative || s.inoperativeScheduled) &&
     s.offeredA >= 6 &&
     evPresentStates.has(s.pilot) &&
-    s.diodeOk
+    s.diode !== 'failed'
   );
 }
 
@@ -168,7 +182,7 @@ function apply(s: ChargerState, input: ChargerInput): ChargerState {
         return {
           ...s,
           pilot: 'A',
-          diodeOk: true,
+          diode: 'unchecked',
           finished: false,
           stopReason: running ? (s.stopReason ?? 'EVDisconnected') : s.stopReason,
         };
@@ -176,7 +190,12 @@ function apply(s: ChargerState, input: ChargerInput): ChargerState {
       return { ...s, pilot: input.state };
     }
     case 'diode-failed':
-      return { ...s, diodeOk: false };
+      return { ...s, diode: 'failed' };
+    case 'diode-ok':
+      // Only a reading of the PWM that runs now counts; one that arrives after the PWM stopped is stale.
+      return s.output.mode === 'pwm' && s.diode === 'unchecked' ? { ...s, diode: 'ok' } : s;
+    case 'recheck':
+      return s;
     case 'authorize':
       if (s.session !== 'none' || s.finished || !s.operative) return s;
       return { ...s, authorization: { idTag: input.idTag } };
@@ -293,7 +312,7 @@ export function step(
   // grace to stop drawing; close only when everything holds and PWM is on.
   const wantOffer = offering(s);
   if (s.contactor === 'closed') {
-    const safe = interlockAllowsClose(s) && s.session !== 'stopping';
+    const safe = interlockHolds(s) && s.session !== 'stopping';
     const graceOver = !wantOffer && s.forceOpenExpired;
     if (!safe || graceOver) {
       s = { ...s, contactor: 'open', forceOpenArmed: false, forceOpenExpired: false };
@@ -317,7 +336,11 @@ export function step(
   if (!sameOutput(output, s.output)) {
     first.push({ type: 'pilot', output });
     if (output.mode === 'stateF') rest.push({ type: 'start-timer', name: 'f-hold', ms: timing.fHoldMs });
-    s = { ...s, output };
+    // A new PWM run needs a new diode check; a duty change within a run keeps it.
+    const pwmRunEnds = s.output.mode === 'pwm' && output.mode !== 'pwm';
+    const pwmRunStarts = s.output.mode !== 'pwm' && output.mode === 'pwm';
+    const diode = s.diode === 'failed' || !(pwmRunEnds || pwmRunStarts) ? s.diode : 'unchecked';
+    s = { ...s, output, diode };
   }
 
   if (s.contactor === 'open' && wantOffer && output.mode === 'pwm' && interlockAllowsClose(s)) {

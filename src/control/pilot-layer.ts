@@ -9,7 +9,8 @@ export type PilotEventName =
   | 'EvDisconnected'
   | 'PilotFault'
   | 'PilotRecovered'
-  | 'DiodeFault';
+  | 'DiodeFault'
+  | 'DiodeOk';
 
 export interface PilotEvent {
   readonly name: PilotEventName;
@@ -25,14 +26,17 @@ const faultStates: ReadonlySet<PilotState> = new Set(['E', 'F', 'invalid']);
  * C→B, E, F, out of range) is taken at once, because opening the contactor must not wait for a filter; a reading that
  * adds power (A→B, B→C) must be stable for `debounceMs` (≤ 50 ms per IEC 61851-1) so a glitch never closes it.
  *
- * The diode check: while PWM runs and an EV is present, the low level must reach about −12 V; when it does not, a
- * DiodeFault is reported once per connection.
+ * The diode check: while PWM runs and an EV is present, the low level must reach about −12 V. Only a settled reading
+ * counts: the driver says `unknown` until its detector has seen the PWM for its settle time, and such a reading (or the
+ * debounced value from before the PWM started) is never taken for a verdict. `DiodeOk` is reported once per PWM run,
+ * `DiodeFault` once per connection.
  */
 export class PilotLayer {
   private state: PilotState;
   private pending: PilotState | null = null;
   private pendingTimer: TimerHandle | undefined;
   private diodeReported = false;
+  private diodeConfirmed = false;
   private generator: PilotOutput = { mode: 'steady' };
 
   constructor(
@@ -54,6 +58,8 @@ export class PilotLayer {
    * fault, and a driver may report the new level synchronously from inside the write.
    */
   setGenerator(output: PilotOutput): void {
+    // A new PWM run (or its end) needs a new check: the detector's earlier verdict speaks of another wave.
+    if ((this.generator.mode === 'pwm') !== (output.mode === 'pwm')) this.diodeConfirmed = false;
     this.generator = output;
   }
 
@@ -99,9 +105,13 @@ export class PilotLayer {
 
   private checkDiode(reading: PilotReading): void {
     const evPresent = reading.state === 'B' || reading.state === 'C' || reading.state === 'D';
-    if (this.generator.mode === 'pwm' && evPresent && !reading.negativeLevelOk && !this.diodeReported) {
+    if (this.generator.mode !== 'pwm' || !evPresent) return;
+    if (reading.negativeLevel === 'absent' && !this.diodeReported) {
       this.diodeReported = true;
       this.emit({ name: 'DiodeFault', state: this.state });
+    } else if (reading.negativeLevel === 'present' && !this.diodeConfirmed && !this.diodeReported) {
+      this.diodeConfirmed = true;
+      this.emit({ name: 'DiodeOk', state: this.state });
     }
   }
 

@@ -21,6 +21,7 @@ const charging = at('Charging', {
   session: 'active',
   authorization: { idTag: 'CARD' },
   output: pwm32,
+  diode: 'ok',
   contactor: 'closed',
 });
 
@@ -70,7 +71,7 @@ const rows: Row[] = [
   },
   {
     name: 'B→C with PWM on: the contactor closes at once',
-    from: at('SuspendedEV', { pilot: 'B', session: 'active', authorization: { idTag: 'CARD' }, output: pwm32 }),
+    from: at('SuspendedEV', { pilot: 'B', session: 'active', authorization: { idTag: 'CARD' }, output: pwm32, diode: 'ok' }),
     input: { type: 'pilot', state: 'C' },
     to: 'Charging',
     actions: [
@@ -80,7 +81,7 @@ const rows: Row[] = [
   },
   {
     name: 'state D (ventilation) charges like C',
-    from: at('SuspendedEV', { pilot: 'B', session: 'active', authorization: { idTag: 'CARD' }, output: pwm32 }),
+    from: at('SuspendedEV', { pilot: 'B', session: 'active', authorization: { idTag: 'CARD' }, output: pwm32, diode: 'ok' }),
     input: { type: 'pilot', state: 'D' },
     to: 'Charging',
     actions: [
@@ -154,15 +155,47 @@ const rows: Row[] = [
     actions: [{ type: 'pilot', output: { mode: 'steady' } }],
   },
   {
-    name: 'fault cleared while the EV still asks: PWM back on and the contactor closes',
-    from: { ...charging, status: 'Faulted', contactor: 'open', stopFault: true, output: { mode: 'steady' } },
+    name: 'fault cleared while the EV still asks: PWM back on, but no closing before the new run passed its diode check',
+    from: { ...charging, status: 'Faulted', contactor: 'open', stopFault: true, output: { mode: 'steady' }, diode: 'unchecked' },
     input: { type: 'faults', stop: false, endsSession: null },
-    to: 'Charging',
+    to: 'SuspendedEVSE',
     actions: [
       { type: 'pilot', output: pwm32 },
+      { type: 'status', status: 'SuspendedEVSE' },
+    ],
+    check: (s) => assert.equal(s.diode, 'unchecked'),
+  },
+  {
+    name: 'the settled detector confirms the diode: the contactor closes',
+    from: { ...charging, status: 'SuspendedEVSE', contactor: 'open', diode: 'unchecked' },
+    input: { type: 'diode-ok' },
+    to: 'Charging',
+    actions: [
       { type: 'contactor', position: 'closed' },
       { type: 'status', status: 'Charging' },
     ],
+  },
+  {
+    name: 'a diode confirmation that arrives after the PWM stopped is stale: ignored',
+    from: at('Preparing', { pilot: 'C', session: 'active', authorization: { idTag: 'CARD' }, stopReason: 'Local', output: { mode: 'steady' } }),
+    input: { type: 'diode-ok' },
+    to: 'Preparing',
+    actions: [{ type: 'stop-session', reason: 'Local' }],
+    check: (s) => assert.equal(s.diode, 'unchecked'),
+  },
+  {
+    name: 'PWM removed while charging: the grace keeps the contactor closed though the new diode check is pending',
+    from: charging,
+    input: { type: 'stop', reason: 'Local' },
+    to: 'Charging',
+    actions: [
+      { type: 'pilot', output: { mode: 'steady' } },
+      { type: 'start-timer', name: 'force-open', ms: 3000 },
+    ],
+    check: (s) => {
+      assert.equal(s.contactor, 'closed');
+      assert.equal(s.diode, 'unchecked');
+    },
   },
   {
     name: 'limit below 6 A: no valid duty, the contactor opens at once (invariant 1), SuspendedEVSE',

@@ -12,13 +12,13 @@ describe('pilot layer', () => {
 
   function layer(debounceMs = 20): { l: PilotLayer; events: PilotEvent[] } {
     const events: PilotEvent[] = [];
-    const l = new PilotLayer({ state: 'A', negativeLevelOk: true }, debounceMs, systemClock, (e) => events.push(e));
+    const l = new PilotLayer({ state: 'A', negativeLevel: 'unknown' }, debounceMs, systemClock, (e) => events.push(e));
     return { l, events };
   }
 
   it('takes power-adding changes only once stable for the debounce time (≤ 50 ms)', () => {
     const { l, events } = layer(20);
-    l.feed({ state: 'B', negativeLevelOk: true });
+    l.feed({ state: 'B', negativeLevel: 'unknown' });
     clock.tick(19);
     assert.equal(l.current(), 'A');
     clock.tick(1);
@@ -28,9 +28,9 @@ describe('pilot layer', () => {
 
   it('ignores a glitch shorter than the debounce time', () => {
     const { l, events } = layer(20);
-    l.feed({ state: 'B', negativeLevelOk: true });
+    l.feed({ state: 'B', negativeLevel: 'unknown' });
     clock.tick(5);
-    l.feed({ state: 'A', negativeLevelOk: true });
+    l.feed({ state: 'A', negativeLevel: 'unknown' });
     clock.tick(100);
     assert.equal(l.current(), 'A');
     assert.deepEqual(events, []);
@@ -38,11 +38,11 @@ describe('pilot layer', () => {
 
   it('takes power-reducing changes at once (C→B, unplug, E, F)', () => {
     const { l, events } = layer(20);
-    l.feed({ state: 'C', negativeLevelOk: true });
+    l.feed({ state: 'C', negativeLevel: 'unknown' });
     clock.tick(20);
-    l.feed({ state: 'B', negativeLevelOk: true });
+    l.feed({ state: 'B', negativeLevel: 'unknown' });
     assert.equal(l.current(), 'B');
-    l.feed({ state: 'E', negativeLevelOk: false });
+    l.feed({ state: 'E', negativeLevel: 'absent' });
     assert.equal(l.current(), 'E');
     assert.deepEqual(events.map((e) => e.name), ['EvConnected', 'EvRequestsPower', 'EvStoppedRequest', 'PilotFault']);
   });
@@ -50,16 +50,50 @@ describe('pilot layer', () => {
   it('does not report our own state F as a pilot fault', () => {
     const { l, events } = layer(20);
     l.setGenerator({ mode: 'stateF' });
-    l.feed({ state: 'F', negativeLevelOk: true });
+    l.feed({ state: 'F', negativeLevel: 'unknown' });
     assert.deepEqual(events, []);
   });
 
   it('reports a missing diode once while PWM runs with an EV present', () => {
     const { l, events } = layer(0);
     l.setGenerator({ mode: 'pwm', dutyPercent: 26.6 });
-    l.feed({ state: 'B', negativeLevelOk: false });
-    l.feed({ state: 'C', negativeLevelOk: false });
+    l.feed({ state: 'B', negativeLevel: 'absent' });
+    l.feed({ state: 'C', negativeLevel: 'absent' });
     assert.equal(events.filter((e) => e.name === 'DiodeFault').length, 1);
+  });
+
+  it('never takes a reading from before the detector settled for a verdict (the stale-diode defect)', () => {
+    const { l, events } = layer(0);
+    l.feed({ state: 'B', negativeLevel: 'unknown' });
+    l.setGenerator({ mode: 'pwm', dutyPercent: 26.6 });
+    // What a real board reports right after the PWM starts: the peak-hold has not charged yet.
+    l.feed({ state: 'B', negativeLevel: 'unknown' });
+    l.feed({ state: 'C', negativeLevel: 'unknown' });
+    assert.deepEqual(events.filter((e) => e.name.startsWith('Diode')), []);
+    l.feed({ state: 'C', negativeLevel: 'present' });
+    assert.deepEqual(events.filter((e) => e.name.startsWith('Diode')).map((e) => e.name), ['DiodeOk']);
+  });
+
+  it('confirms the diode once per PWM run, and asks again after the PWM stopped and restarted', () => {
+    const { l, events } = layer(0);
+    l.feed({ state: 'B', negativeLevel: 'unknown' });
+    l.setGenerator({ mode: 'pwm', dutyPercent: 26.6 });
+    l.feed({ state: 'B', negativeLevel: 'present' });
+    l.setGenerator({ mode: 'pwm', dutyPercent: 40 });
+    l.feed({ state: 'C', negativeLevel: 'present' });
+    l.setGenerator({ mode: 'steady' });
+    l.feed({ state: 'B', negativeLevel: 'present' });
+    l.setGenerator({ mode: 'pwm', dutyPercent: 26.6 });
+    l.feed({ state: 'C', negativeLevel: 'present' });
+    assert.equal(events.filter((e) => e.name === 'DiodeOk').length, 2);
+  });
+
+  it('gives no diode verdict without PWM or without an EV', () => {
+    const { l, events } = layer(0);
+    l.feed({ state: 'B', negativeLevel: 'absent' });
+    l.setGenerator({ mode: 'pwm', dutyPercent: 26.6 });
+    l.feed({ state: 'A', negativeLevel: 'absent' });
+    assert.deepEqual(events.filter((e) => e.name.startsWith('Diode')), []);
   });
 
   it('maps transitions to events', () => {
