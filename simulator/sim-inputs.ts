@@ -2,7 +2,7 @@ import type { InputsSnapshot, StationInputs } from '../hal/inputs.js';
 
 /** Simulated RCD, emergency stop and temperature sensor; setters notify listeners like a debounced input edge. */
 export class SimInputs implements StationInputs {
-  private snapshot: InputsSnapshot = { rcdTripped: false, emergencyStop: false, temperatureC: 25 };
+  private snapshot: InputsSnapshot = { rcdTripped: false, emergencyStop: false, temperatureC: 25, temperatureSensorFailed: false };
   private readonly listeners = new Set<(s: InputsSnapshot) => void>();
 
   read(): InputsSnapshot {

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../src/clock.js';
+import type { Clock, TimerHandle } from '../hal/base/clock.js';
 import { ElectricalModel } from './electrical.js';
 import { SimEv, type EvProfile } from './ev.js';
 import { SimContactor } from './sim-contactor.js';
@@ -17,6 +17,7 @@ export const simFaults = [
   'ev-ignores-pwm',
   'high-temperature',
   'over-temperature',
+  'temperature-sensor',
   'over-voltage',
   'under-voltage',
   'pilot-driver',
@@ -52,7 +53,7 @@ export class SimWorld {
       s2Closed: this.ev.s2Closed,
       hasDiode: this.ev.hasDiode,
       ventilation: this.ev.profile.needsVentilation ?? false,
-    }));
+    }), clock);
     this.contactor = new SimContactor(clock);
     this.lastTickMs = clock.monotonicMs();
   }
@@ -117,6 +118,9 @@ export class SimWorld {
         break;
       case 'over-temperature':
         this.inputs.set({ temperatureC: active ? 75 : 25 });
+        break;
+      case 'temperature-sensor':
+        this.inputs.set(active ? { temperatureC: null, temperatureSensorFailed: true } : { temperatureC: 25, temperatureSensorFailed: false });
         break;
       case 'over-voltage':
         this.electrical.voltagesV = active ? [262, 262, 262] : [230, 230, 230];

@@ -56,6 +56,8 @@ export class FaultRegistry {
   constructor(
     private readonly clock: Clock,
     private readonly retry: RetryPolicy = { count: 3, delayS: 30 },
+    /** Told about a listener that threw; the other listeners are still called (one of them opens the contactor). */
+    private readonly onListenerError: (err: unknown) => void = () => undefined,
   ) {}
 
   /** Subscribes to raise/clear events; the summary is the state after the event. */
@@ -163,7 +165,17 @@ export class FaultRegistry {
 
   private emit(event: FaultEvent): void {
     const summary = this.summary();
-    for (const listener of this.listeners) listener(event, summary);
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event, summary);
+      } catch (err) {
+        try {
+          this.onListenerError(err);
+        } catch {
+          // Nothing more to do: the remaining listeners must still hear the event.
+        }
+      }
+    }
   }
 }
 

@@ -69,6 +69,7 @@ export type FaultName =
   | 'meter-anomaly'
   | 'high-temperature'
   | 'over-temperature'
+  | 'temperature-sensor-failed'
   | 'over-voltage'
   | 'under-voltage'
   | 'driver-failure'
@@ -187,6 +188,16 @@ const catalogue: readonly FaultDefinition[] = [
     vendorErrorCode: 'E602',
     driverMessage: 'The station is too hot and has paused charging. It resumes by itself when it has cooled down.',
     operatorMessage: 'Internal temperature above the stop threshold.',
+    recovery: { kind: 'auto', delayS: 0 },
+  },
+  {
+    name: 'temperature-sensor-failed',
+    severity: 'derate',
+    ocppErrorCode: 'HighTemperature',
+    vendorErrorCode: 'W603',
+    driverMessage: 'The station charges more slowly for now while a sensor is checked.',
+    operatorMessage:
+      'The temperature sensor gives no valid reading (gone from the 1-wire bus, CRC errors or its power-on value): the station derates because it cannot watch its temperature. Check the sensor and its wiring.',
     recovery: { kind: 'auto', delayS: 0 },
   },
   {

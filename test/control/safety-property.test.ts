@@ -17,7 +17,33 @@ type Command =
   | { kind: 'fault'; fault: SimFault; on: boolean }
   | { kind: 'limit'; amps: number | null }
   | { kind: 'reset' }
+  | { kind: 'listener-throws'; on: boolean }
+  | { kind: 'recorder-throws'; on: boolean }
   | { kind: 'wait'; ms: number };
+
+/** A recorder that, when told to, throws synchronously from every call (a bug in a session sink). */
+class ThrowingRecorder extends MemoryRecorder {
+  throwing = false;
+  private guard(): void {
+    if (this.throwing) throw new Error('recorder bug');
+  }
+  override startSession(...args: Parameters<MemoryRecorder['startSession']>): ReturnType<MemoryRecorder['startSession']> {
+    this.guard();
+    return super.startSession(...args);
+  }
+  override recordSample(...args: Parameters<MemoryRecorder['recordSample']>): ReturnType<MemoryRecorder['recordSample']> {
+    this.guard();
+    return super.recordSample(...args);
+  }
+  override recordEvent(...args: Parameters<MemoryRecorder['recordEvent']>): ReturnType<MemoryRecorder['recordEvent']> {
+    this.guard();
+    return super.recordEvent(...args);
+  }
+  override stopSession(...args: Parameters<MemoryRecorder['stopSession']>): ReturnType<MemoryRecorder['stopSession']> {
+    this.guard();
+    return super.stopSession(...args);
+  }
+}
 
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 3, arbitrary: fc.constant<Command>({ kind: 'plug' }) },
@@ -33,27 +59,35 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
     arbitrary: fc.record({ kind: fc.constant('limit' as const), amps: fc.option(fc.integer({ min: 0, max: 40 }), { nil: null }) }),
   },
   { weight: 1, arbitrary: fc.constant<Command>({ kind: 'reset' }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('listener-throws' as const), on: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('recorder-throws' as const), on: fc.boolean() }) },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 1, max: 8000 }) }) },
 );
 
 describe('safety interlock (property, whole controller on simulated hardware)', function () {
   this.timeout(120_000);
 
-  it('never has the contactor closed unless pilot C/D, diode ok, authorized, no stop fault, offer ≥ 6 A (or the bounded stop grace)', async () => {
+  it('never has the contactor closed unless pilot C/D, diode ok, authorized, no stop fault, offer ≥ 6 A (or the bounded stop grace), whatever listeners and recorders throw', async () => {
     const config = parseConfig({ control: { faultRetryDelayS: 1 } });
     const forceOpenMs = config.control.pwmRemovedForceOpenS * 1000;
     await fc.assert(
       fc.asyncProperty(fc.array(commandArb, { minLength: 5, maxLength: 60 }), async (commands) => {
         const clock = sinon.useFakeTimers({ now: Date.parse('2026-05-01T10:00:00Z') });
+        const recorder = new ThrowingRecorder();
         const sim = await createSimStation({
           config,
           clock: systemClock,
           logger: silentLogger(),
-          recorder: new MemoryRecorder(),
+          recorder,
           meterPath: 'direct',
         });
         const { world, station } = sim;
         const controller = station.controller;
+        let listenerThrows = false;
+        // Registered first, so it runs before every other listener of the station.
+        controller.onEvent(() => {
+          if (listenerThrows) throw new Error('listener bug');
+        });
         let pwmOffSinceMs: number | null = 0;
         world.pilot.onOutput = (o) => {
           if (o.mode === 'pwm') pwmOffSinceMs = null;
@@ -77,7 +111,8 @@ describe('safety interlock (property, whole controller on simulated hardware)', 
           const inGrace = pwmOffSinceMs !== null && Date.now() - pwmOffSinceMs <= forceOpenMs && s.stopReason !== null;
           const problems = [
             reading.state === 'C' || reading.state === 'D' ? null : `pilot ${reading.state}`,
-            out.mode !== 'pwm' || reading.negativeLevelOk ? null : 'diode check failed',
+            reading.negativeLevel === 'absent' ? 'diode check failed' : null,
+            where === 'at close' && reading.negativeLevel !== 'present' ? `closed on an unsettled diode reading (${reading.negativeLevel})` : null,
             s.authorization !== null && (s.session === 'active' || s.session === 'stopping') ? null : `not authorized (${s.session})`,
             controller.faults.summary().stopLatched ? 'stop fault latched' : null,
             offered >= 6 || inGrace ? null : `offer ${offered} A outside the stop grace`,
@@ -110,6 +145,12 @@ describe('safety interlock (property, whole controller on simulated hardware)', 
                 break;
               case 'reset':
                 controller.resetFaults();
+                break;
+              case 'listener-throws':
+                listenerThrows = c.on;
+                break;
+              case 'recorder-throws':
+                recorder.throwing = c.on;
                 break;
               case 'wait':
                 await clock.tickAsync(c.ms);

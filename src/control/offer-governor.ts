@@ -1,0 +1,84 @@
+import type { Clock, TimerHandle } from '../clock.js';
+import type { ControlConfig, LimitsConfig } from '../config/schema.js';
+import { offeredCurrent, type OfferedCurrent } from './power-limit.js';
+
+export interface OfferGovernorDeps {
+  readonly limits: LimitsConfig;
+  readonly control: ControlConfig;
+  readonly clock: Clock;
+  /** Whether a temperature fault asks for derating now. */
+  readonly derating: () => boolean;
+  /** The amps the state machine offers now, and whether the pilot runs PWM (an offer change is then visible to the EV). */
+  readonly applied: () => { readonly amps: number; readonly pwm: boolean };
+  /** Takes a new offer into effect (the runner feeds it to the state machine). */
+  readonly apply: (offer: OfferedCurrent) => void;
+}
+
+/**
+ * The offer the pilot makes: the smallest of the ratings, the external (smart charging) limit and temperature
+ * derating, with IEC 61851-1's pacing: a reduction acts at once, an increase at most every `pwmChangeMinIntervalS`.
+ */
+export class OfferGovernor {
+  private externalLimitA: number | null = null;
+  private offer: OfferedCurrent;
+  private lastChangeMono = Number.NEGATIVE_INFINITY;
+  private timer: TimerHandle | undefined;
+
+  constructor(private readonly deps: OfferGovernorDeps) {
+    this.offer = this.target();
+  }
+
+  /** The offer in force (or being paced in). */
+  current(): OfferedCurrent {
+    return this.offer;
+  }
+
+  /** Smart charging or operator limit in A; null removes it. */
+  setExternalLimit(limitA: number | null): void {
+    this.externalLimitA = limitA;
+    this.update();
+  }
+
+  /** Re-evaluates the offer (a fault started or ended derating, a limit changed). */
+  update(): void {
+    const target = this.target();
+    const { amps: applied, pwm } = this.deps.applied();
+    this.cancelTimer();
+    if (target.amps === applied) {
+      this.offer = target;
+      return;
+    }
+    const minGapMs = this.deps.control.pwmChangeMinIntervalS * 1000;
+    const sinceLast = this.deps.clock.monotonicMs() - this.lastChangeMono;
+    if (target.amps < applied || sinceLast >= minGapMs || !pwm) {
+      this.offer = target;
+      this.lastChangeMono = this.deps.clock.monotonicMs();
+      this.deps.apply(target);
+    } else {
+      this.timer = this.deps.clock.setTimeout(() => {
+        this.timer = undefined;
+        this.update();
+      }, minGapMs - sinceLast);
+    }
+  }
+
+  dispose(): void {
+    this.cancelTimer();
+  }
+
+  private target(): OfferedCurrent {
+    const { limits, control } = this.deps;
+    return offeredCurrent({
+      hardwareMaxA: limits.hardwareMaxA,
+      cableMaxA: limits.cableMaxA,
+      configuredMaxA: limits.configuredMaxA,
+      externalA: this.externalLimitA,
+      temperatureA: this.deps.derating() ? control.temperature.derateToA : null,
+    });
+  }
+
+  private cancelTimer(): void {
+    if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
