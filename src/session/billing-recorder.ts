@@ -55,24 +55,31 @@ export class BillingRecorder implements SessionRecorder {
 
   async startSession(start: SessionStart): Promise<number> {
     const id = await this.inner.startSession(start);
-    // The tariff in force at the start prices the whole session; a later replacement does not reprice it.
-    const tariff = this.tariffs.current();
-    this.startTariffs.set(id, tariff);
-    this.recent.set(id, { meterStartWh: start.meterStartWh, samples: [] });
-    this.trackers.set(
-      id,
-      new RunningCostTracker(
-        tariff,
-        {
-          startAtMs: start.startAtMs,
-          plugInAtMs: start.plugInAtMs,
-          authorizedAtMs: start.authorizedAtMs,
-          meterStartWh: start.meterStartWh,
-          stopAtMs: null,
-        },
-        this.timeZone,
-      ),
-    );
+    // Committed: from here the session exists. Nothing below may turn that into a failed start (the control core would
+    // then leave an open session row behind and refuse every later start): a follow-up that fails is logged, and the
+    // session goes on without a running cost (its final cost is still computed from the journal).
+    try {
+      // The tariff in force at the start prices the whole session; a later replacement does not reprice it.
+      const tariff = this.tariffs.current();
+      this.startTariffs.set(id, tariff);
+      this.recent.set(id, { meterStartWh: start.meterStartWh, samples: [] });
+      this.trackers.set(
+        id,
+        new RunningCostTracker(
+          tariff,
+          {
+            startAtMs: start.startAtMs,
+            plugInAtMs: start.plugInAtMs,
+            authorizedAtMs: start.authorizedAtMs,
+            meterStartWh: start.meterStartWh,
+            stopAtMs: null,
+          },
+          this.timeZone,
+        ),
+      );
+    } catch (err) {
+      this.log.error({ err: err instanceof Error ? err.message : String(err), sessionId: id }, 'running cost unavailable for this session');
+    }
     return id;
   }
 

@@ -8,6 +8,8 @@ import { parseConfig } from '../../src/config/load.js';
 import { openJournal } from '../../src/journal/journal.js';
 import { silentLogger } from '../../src/logger.js';
 import { MemoryRecorder } from '../../src/session/memory-recorder.js';
+import { BillingRecorder } from '../../src/session/billing-recorder.js';
+import { TariffHolder } from '../../src/billing/tariff-holder.js';
 import { createSimStation } from '../../simulator/sim-station.js';
 import { benchConfigInput } from '../../simulator/bench-config.js';
 
@@ -74,6 +76,18 @@ describe('running cost of the station (billing recorder)', function () {
     const expected = startedAt + (5000 / 11_040) * 3_600_000;
     assert.ok(Math.abs((eta?.atMs ?? 0) - expected) < 60_000, `eta ${new Date(eta?.atMs ?? 0).toISOString()} vs ${new Date(expected).toISOString()}`);
     await sim.close();
+  });
+
+  it('a start committed underneath whose follow-up throws resolves as started: the control core never leaves an open row behind', async () => {
+    const inner = new MemoryRecorder();
+    // The schema refuses this name now; the recorder must not turn a committed start into a failed one anyway.
+    const billing = new BillingRecorder(inner, new TariffHolder(parseConfig({ tariff }).tariff), 'Europe/Berln', systemClock, silentLogger());
+    const start = { connectorId: 1, idTag: 'CARD', plugInAtMs: Date.now(), authorizedAtMs: Date.now(), startAtMs: Date.now(), meterStartWh: 1000 };
+    const id = await billing.startSession(start);
+    assert.equal(id, 1);
+    await billing.stopSession(id, { stopAtMs: Date.now() + 60_000, meterStopWh: 1500, reason: 'Local' });
+    assert.notEqual(inner.sessions[0]?.stop, null, 'the committed session is stopped, not orphaned');
+    assert.equal(await billing.startSession(start), 2, 'and the next one starts');
   });
 
   it('stores the final breakdown with the session in the journal, equal to the running figure', async () => {
