@@ -9,6 +9,8 @@ import {
   type ChargerState,
   type ChargerTiming,
 } from '../../src/control/charger-fsm.js';
+import { allFaults, faultDefinition } from '../../src/control/faults.js';
+import { controlSchema } from '../../src/config/control-schema.js';
 
 /**
  * Transition table of the station hardware beyond the pilot: OCPP ConnectionTimeOut (d), state D and ventilation (f),
@@ -554,5 +556,27 @@ describe('charger state machine: station hardware beyond the pilot (transition t
     assert.equal(plain.ventilationAvailable, false);
     assert.equal(plain.unlockOnEvSideDisconnect, true);
     assert.equal(initialChargerState({ freeVend: false, offeredA: 32, cableLock: true }).lock, 'unlocked');
+  });
+});
+
+describe('catalogue and config for the station hardware', () => {
+  it('ventilation-unavailable and cable-lock-failed: stop, on-unplug, end the session with Other', () => {
+    const vent = faultDefinition('ventilation-unavailable');
+    assert.deepEqual([vent.severity, vent.ocppErrorCode, vent.recovery, vent.endsSessionWith], ['stop', 'OtherError', { kind: 'on-unplug' }, 'Other']);
+    assert.match(vent.vendorErrorCode, /^E2\d\d$/);
+    assert.match(vent.driverMessage, /ventilat/);
+    const lock = faultDefinition('cable-lock-failed');
+    assert.deepEqual([lock.severity, lock.ocppErrorCode, lock.recovery, lock.endsSessionWith], ['stop', 'ConnectorLockFailure', { kind: 'on-unplug' }, 'Other']);
+  });
+
+  it('vendor error codes stay unique', () => {
+    const codes = allFaults().map((f) => f.vendorErrorCode);
+    assert.equal(new Set(codes).size, codes.length);
+  });
+
+  it('control.ventilationAvailable defaults to false and takes only a boolean', () => {
+    assert.equal(controlSchema.parse({}).ventilationAvailable, false);
+    assert.equal(controlSchema.parse({ ventilationAvailable: true }).ventilationAvailable, true);
+    assert.equal(controlSchema.safeParse({ ventilationAvailable: 'yes' }).success, false);
   });
 });
