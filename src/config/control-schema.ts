@@ -33,6 +33,9 @@ export const controlSchema = z
   .object({
     /** Charge without authorization (private wallbox). */
     freeVend: z.boolean().default(false),
+    /** The station switches a ventilation output, so an EV asking for state D (IEC 61851-1) may charge; without it
+     * state D is refused (fault ventilation-unavailable). */
+    ventilationAvailable: z.boolean().default(false),
     /** Force the contactor open when the EV keeps drawing this long after PWM was removed (3–6 s). */
     pwmRemovedForceOpenS: z.number().min(3).max(6).default(3),
     /** Least time between two non-safety PWM changes. */

@@ -29,7 +29,13 @@ export type StopReason =
 
 export type SessionPhase = 'none' | 'starting' | 'active' | 'stopping';
 export type DiodeCheck = 'unchecked' | 'ok' | 'failed';
-export type TimerName = 'force-open' | 'f-hold';
+export type TimerName = 'force-open' | 'f-hold' | 'connection-timeout';
+/**
+ * The cable lock of a socket outlet: `none` when the station has a fixed cable (no lock fitted); `locking` and
+ * `unlocking` while a command runs; `failed` when the last command did not confirm (the position is then unknown, so
+ * the plug counts as possibly locked).
+ */
+export type LockState = 'none' | 'unlocked' | 'locking' | 'locked' | 'unlocking' | 'failed';
 
 /**
  * Everything the charger layer knows. Plain data: the transition function below is pure, so every rule can be tested
@@ -70,6 +76,27 @@ export interface ChargerState {
   readonly forceOpenExpired: boolean;
   /** State F has been held long enough after a fault; the generator may go back to steady +12 V. */
   readonly fHoldDone: boolean;
+  /**
+   * OCPP ConnectionTimeOut: the timer runs while an authorization waits for a plug-in or a plug-in waits for an
+   * authorization (never with free vend).
+   */
+  readonly connectionTimerArmed: boolean;
+  /** A plug-in was never authorized within ConnectionTimeOut: the connector shows Available again (cleared on unplug). */
+  readonly connectionTimedOut: boolean;
+  /** The station has a ventilation output (IEC 61851-1 state D may be charged); without it D never closes. */
+  readonly ventilationAvailable: boolean;
+  /** The ventilation output as last commanded. */
+  readonly ventilation: boolean;
+  readonly lock: LockState;
+  /** OCPP UnlockConnectorOnEVSideDisconnect: when false, an unplug leaves the cable locked (see `lockHold`). */
+  readonly unlockOnEvSideDisconnect: boolean;
+  /**
+   * The EV left while the cable stays locked (UnlockConnectorOnEVSideDisconnect false): released by a tap of the id
+   * tag that started the session (`idTag`) or by UnlockConnector.
+   */
+  readonly lockHold: { readonly idTag: string | null } | null;
+  /** UnlockConnector arrived: the lock is released (even when it reads unlocked) once the session stopped. */
+  readonly unlockRequested: boolean;
 }
 
 export type ChargerInput =
@@ -88,7 +115,13 @@ export type ChargerInput =
   | { readonly type: 'offer'; readonly amps: number }
   | { readonly type: 'availability'; readonly operative: boolean }
   | { readonly type: 'reservation'; readonly active: boolean }
-  | { readonly type: 'timer'; readonly name: TimerName };
+  | { readonly type: 'timer'; readonly name: TimerName }
+  /** The outcome of a `lock` / `unlock` action (hal/cable-lock.ts: confirmed by the feedback, or not). */
+  | { readonly type: 'lock-result'; readonly operation: 'lock' | 'unlock'; readonly ok: boolean }
+  /** OCPP UnlockConnector: stop a running session with UnlockCommand, then release the lock. */
+  | { readonly type: 'unlock-request' }
+  /** OCPP UnlockConnectorOnEVSideDisconnect changed (and once at startup with the stored value). */
+  | { readonly type: 'unlock-on-ev-side-disconnect'; readonly value: boolean };
 
 export type ChargerAction =
   | { readonly type: 'contactor'; readonly position: 'open' | 'closed' }
@@ -97,19 +130,40 @@ export type ChargerAction =
   | { readonly type: 'stop-session'; readonly reason: StopReason }
   | { readonly type: 'start-timer'; readonly name: TimerName; readonly ms: number }
   | { readonly type: 'cancel-timer'; readonly name: TimerName }
-  | { readonly type: 'status'; readonly status: ChargePointStatus };
+  | { readonly type: 'status'; readonly status: ChargePointStatus }
+  /** Switch the ventilation output (state D with ventilation). */
+  | { readonly type: 'ventilation'; readonly on: boolean }
+  /** Drive the cable lock; its outcome comes back as a `lock-result` input. */
+  | { readonly type: 'lock' }
+  | { readonly type: 'unlock' };
 
 export interface ChargerTiming {
   /** Force the contactor open this long after PWM was removed if the EV keeps asking for power. */
   readonly forceOpenMs: number;
   /** Hold state F at least this long after a stop fault. */
   readonly fHoldMs: number;
+  /**
+   * OCPP ConnectionTimeOut in ms: how long an authorization waits for a plug-in, and a plug-in for an authorization;
+   * 0 = never.
+   */
+  readonly connectionTimeoutMs: number;
 }
 
-export const defaultTiming: ChargerTiming = { forceOpenMs: 3000, fHoldMs: 300 };
+/** Without an uplink nobody sets ConnectionTimeOut, so it never expires; the OCPP key (default 60 s) sets it. */
+export const defaultTiming: ChargerTiming = { forceOpenMs: 3000, fHoldMs: 300, connectionTimeoutMs: 0 };
 
 /** The state at boot: nothing plugged as far as we know, contactor open, generator steady. */
-export function initialChargerState(opts: { freeVend: boolean; offeredA: number; pilot?: PilotState }): ChargerState {
+export function initialChargerState(opts: {
+  freeVend: boolean;
+  offeredA: number;
+  pilot?: PilotState;
+  /** A socket outlet with a cable lock (default: fixed cable, no lock). */
+  cableLock?: boolean;
+  /** `control.ventilationAvailable` (default false: state D is refused). */
+  ventilationAvailable?: boolean;
+  /** OCPP UnlockConnectorOnEVSideDisconnect (default true). */
+  unlockOnEvSideDisconnect?: boolean;
+}): ChargerState {
   return {
     status: 'Available',
     pilot: opts.pilot ?? 'A',
@@ -130,11 +184,29 @@ export function initialChargerState(opts: { freeVend: boolean; offeredA: number;
     forceOpenArmed: false,
     forceOpenExpired: false,
     fHoldDone: true,
+    connectionTimerArmed: false,
+    connectionTimedOut: false,
+    ventilationAvailable: opts.ventilationAvailable ?? false,
+    ventilation: false,
+    lock: opts.cableLock === true ? 'unlocked' : 'none',
+    unlockOnEvSideDisconnect: opts.unlockOnEvSideDisconnect ?? true,
+    lockHold: null,
+    unlockRequested: false,
   };
 }
 
 const evPresentStates: ReadonlySet<PilotState> = new Set(['B', 'C', 'D']);
 const powerStates: ReadonlySet<PilotState> = new Set(['C', 'D']);
+
+/** The EV asks for power in a state this station may serve: C, or D only with ventilation (IEC 61851-1). */
+function powerAllowed(s: ChargerState): boolean {
+  return s.pilot === 'C' || (s.pilot === 'D' && s.ventilationAvailable);
+}
+
+/** No lock fitted, or the lock confirmed: the plug is held. */
+function lockHeld(s: ChargerState): boolean {
+  return s.lock === 'none' || s.lock === 'locked';
+}
 
 /**
  * The safety interlock of DESIGN.md invariant 1, as a predicate over the state: a closed contactor may stay closed only
@@ -144,7 +216,8 @@ const powerStates: ReadonlySet<PilotState> = new Set(['C', 'D']);
  */
 export function interlockHolds(s: ChargerState): boolean {
   return (
-    powerStates.has(s.pilot) &&
+    powerAllowed(s) &&
+    lockHeld(s) &&
     s.diode !== 'failed' &&
     (s.session === 'active' || s.session === 'stopping') &&
     s.authorization !== null &&
@@ -167,8 +240,17 @@ function offering(s: ChargerState): boolean {
     (s.operative || s.inoperativeScheduled) &&
     s.offeredA >= 6 &&
     evPresentStates.has(s.pilot) &&
-    s.diode !== 'failed'
+    s.diode !== 'failed' &&
+    // IEC practice: the plug is locked before power is offered, so the EV is never invited to draw through a plug
+    // that could still be pulled, and a lock that fails never leaves an EV that was told it may draw.
+    lockHeld(s)
   );
+}
+
+/** Waiting for the other half of "authorized and plugged in" (OCPP ConnectionTimeOut applies). */
+function awaitingConnection(s: ChargerState): boolean {
+  if (s.session !== 'none' || s.finished || !s.operative || s.freeVend || s.connectionTimedOut) return false;
+  return (s.authorization !== null) !== evPresentStates.has(s.pilot);
 }
 
 /** Folds one input into the facts, without deciding anything yet. */
@@ -177,13 +259,14 @@ function apply(s: ChargerState, input: ChargerInput): ChargerState {
     case 'pilot': {
       if (input.state === 'A') {
         // Unplugged: a pending or running session ends; a finished one is done; the diode gets a fresh check.
-        // An authorization given before plugging in stays (OCPP's ConnectionTimeOut expires it, in the runner).
+        // An authorization given before plugging in stays (the connection-timeout timer expires it).
         const running = s.session === 'active' || s.session === 'starting';
         return {
           ...s,
           pilot: 'A',
           diode: 'unchecked',
           finished: false,
+          connectionTimedOut: false,
           stopReason: running ? (s.stopReason ?? 'EVDisconnected') : s.stopReason,
         };
       }
@@ -197,6 +280,8 @@ function apply(s: ChargerState, input: ChargerInput): ChargerState {
     case 'recheck':
       return s;
     case 'authorize':
+      // The id tag that started the session releases a cable held after the EV left; the tap is used up.
+      if (s.lockHold !== null && s.lockHold.idTag === input.idTag && s.session === 'none') return { ...s, lockHold: null };
       if (s.session !== 'none' || s.finished || !s.operative) return s;
       return { ...s, authorization: { idTag: input.idTag } };
     case 'deauthorize':
@@ -210,13 +295,19 @@ function apply(s: ChargerState, input: ChargerInput): ChargerState {
       }
       return s.session === 'none' ? { ...s, authorization: null } : s;
     case 'session-started':
-      return s.session === 'starting' ? { ...s, session: 'active' } : s;
+      return s.session === 'starting' ? { ...s, session: 'active', connectionTimedOut: false } : s;
     case 'session-start-failed':
       return { ...s, session: 'none', authorization: null, stopReason: null };
     case 'session-stopped': {
       const operative = s.inoperativeScheduled ? false : s.operative;
+      // UnlockConnectorOnEVSideDisconnect false: the cable stays locked after the EV left, for the starting id tag.
+      const hold =
+        s.stopReason === 'EVDisconnected' && !s.unlockOnEvSideDisconnect && !s.unlockRequested && s.lock === 'locked'
+          ? { idTag: s.authorization?.idTag ?? null }
+          : s.lockHold;
       return {
         ...s,
+        lockHold: hold,
         session: 'none',
         stopReason: null,
         authorization: null,
@@ -241,9 +332,45 @@ function apply(s: ChargerState, input: ChargerInput): ChargerState {
     case 'reservation':
       return { ...s, reserved: input.active };
     case 'timer':
-      if (input.name === 'force-open') return s.forceOpenArmed ? { ...s, forceOpenExpired: true } : s;
-      return { ...s, fHoldDone: true };
+      switch (input.name) {
+        case 'force-open':
+          return s.forceOpenArmed ? { ...s, forceOpenExpired: true } : s;
+        case 'f-hold':
+          return { ...s, fHoldDone: true };
+        case 'connection-timeout': {
+          if (!s.connectionTimerArmed) return s; // stale: cancelled after it fired
+          const expired = { ...s, connectionTimerArmed: false };
+          if (!awaitingConnection(s)) return expired;
+          // An authorization nobody plugged in for is dropped; a plug-in nobody authorized shows Available again.
+          return s.authorization !== null ? { ...expired, authorization: null } : { ...expired, connectionTimedOut: true };
+        }
+      }
+      return s;
+    case 'lock-result':
+      if (input.operation === 'lock' && s.lock === 'locking') {
+        if (input.ok) return { ...s, lock: 'locked' };
+        // The session cannot go on without a held plug (the runner raises cable-lock-failed); once it stopped, one
+        // release is tried, since a lock that did not confirm may still hold the plug.
+        const running = s.session === 'active' || s.session === 'starting';
+        return { ...s, lock: 'failed', unlockRequested: true, stopReason: running ? (s.stopReason ?? 'Other') : s.stopReason };
+      }
+      if (input.operation === 'unlock' && s.lock === 'unlocking') return { ...s, lock: input.ok ? 'unlocked' : 'failed' };
+      return s; // stale or unexpected
+    case 'unlock-request':
+      if (s.lock === 'none') return s;
+      if (s.session === 'active' || s.session === 'starting') {
+        return { ...s, unlockRequested: true, lockHold: null, stopReason: s.stopReason ?? 'UnlockCommand' };
+      }
+      return { ...s, unlockRequested: true, lockHold: null };
+    case 'unlock-on-ev-side-disconnect':
+      return { ...s, unlockOnEvSideDisconnect: input.value };
   }
+}
+
+/** Ventilation runs while an EV asks for power in D during a session, and whenever the contactor is closed in D. */
+function wantsVentilation(s: ChargerState): boolean {
+  if (!s.ventilationAvailable || s.pilot !== 'D') return false;
+  return s.contactor === 'closed' || offering(s);
 }
 
 function desiredOutput(s: ChargerState): PilotOutput {
@@ -266,10 +393,14 @@ function deriveStatus(s: ChargerState, previous: ChargePointStatus): ChargePoint
   const evPresent = evPresentStates.has(s.pilot);
   if (s.session === 'none') {
     if (!s.operative) return 'Unavailable';
-    if (!evPresent) return s.reserved ? 'Reserved' : 'Available';
-    return s.finished ? 'Finishing' : 'Preparing';
+    // OCPP 1.6: a tap with no EV yet makes the connector Preparing (no longer available to someone else).
+    if (!evPresent) return s.authorization !== null ? 'Preparing' : s.reserved ? 'Reserved' : 'Available';
+    if (s.finished) return 'Finishing';
+    // A plug-in never authorized within ConnectionTimeOut: available to whoever authorizes next.
+    if (s.connectionTimedOut) return s.reserved ? 'Reserved' : 'Available';
+    return 'Preparing';
   }
-  if (s.session === 'starting') return 'Preparing';
+  if (s.session === 'starting' || s.lock === 'locking') return 'Preparing';
   // active, no stop pending
   if (!offering(s)) return 'SuspendedEVSE';
   if (s.contactor === 'closed') return 'Charging';
@@ -308,6 +439,23 @@ export function step(
     rest.push({ type: 'start-session', idTag });
   }
 
+  // OCPP ConnectionTimeOut: runs while an authorization waits for the EV or the EV for an authorization; a new tap
+  // restarts it.
+  const wantConnectionTimer = awaitingConnection(s) && timing.connectionTimeoutMs > 0;
+  if (wantConnectionTimer && (!s.connectionTimerArmed || (input.type === 'authorize' && s.authorization !== prev.authorization))) {
+    s = { ...s, connectionTimerArmed: true };
+    rest.push({ type: 'start-timer', name: 'connection-timeout', ms: timing.connectionTimeoutMs });
+  } else if (!wantConnectionTimer && s.connectionTimerArmed) {
+    s = { ...s, connectionTimerArmed: false };
+    rest.push({ type: 'cancel-timer', name: 'connection-timeout' });
+  }
+
+  // Cable lock: locked once the session started, before any PWM (offering() waits for the confirmation).
+  if (s.session === 'active' && s.stopReason === null && evPresentStates.has(s.pilot) && (s.lock === 'unlocked' || s.lock === 'failed')) {
+    s = { ...s, lock: 'locking' };
+    rest.push({ type: 'lock' });
+  }
+
   // Contactor: open at once when the interlock fails for a safety reason; after PWM removal give the EV a bounded
   // grace to stop drawing; close only when everything holds and PWM is on.
   const wantOffer = offering(s);
@@ -343,15 +491,40 @@ export function step(
     s = { ...s, output, diode };
   }
 
+  // Ventilation (state D): on before the contactor closes, off only once it is open.
+  if (!s.ventilation && wantsVentilation(s)) {
+    s = { ...s, ventilation: true };
+    first.push({ type: 'ventilation', on: true });
+  }
+
   if (s.contactor === 'open' && wantOffer && output.mode === 'pwm' && interlockAllowsClose(s)) {
     s = { ...s, contactor: 'closed' };
     first.push({ type: 'contactor', position: 'closed' });
+  }
+
+  if (s.ventilation && !wantsVentilation(s)) {
+    s = { ...s, ventilation: false };
+    rest.push({ type: 'ventilation', on: false });
   }
 
   // The stop is committed once the contactor is open (meterStop is then final).
   if (s.session === 'active' && s.stopReason !== null && s.contactor === 'open') {
     rest.push({ type: 'stop-session', reason: s.stopReason });
     s = { ...s, session: 'stopping' };
+  }
+
+  // The lock is released only after the session stopped and the contactor is open: automatically unless the cable is
+  // held for its id tag (UnlockConnectorOnEVSideDisconnect false), always on UnlockConnector or after a failed lock.
+  if (
+    s.session === 'none' &&
+    s.contactor === 'open' &&
+    s.lock !== 'none' &&
+    s.lock !== 'locking' &&
+    s.lock !== 'unlocking' &&
+    (s.unlockRequested || (s.lock === 'locked' && s.lockHold === null))
+  ) {
+    s = { ...s, lock: 'unlocking', unlockRequested: false };
+    rest.push({ type: 'unlock' });
   }
 
   const status = deriveStatus(s, prev.status);

@@ -61,6 +61,8 @@ export type FaultName =
   | 'emergency-stop'
   | 'pilot-fault'
   | 'diode-fault'
+  | 'ventilation-unavailable'
+  | 'cable-lock-failed'
   | 'contactor-welded'
   | 'contactor-close-failed'
   | 'soft-overcurrent'
@@ -113,6 +115,26 @@ const catalogue: readonly FaultDefinition[] = [
     vendorErrorCode: 'E202',
     driverMessage: 'Your car or cable did not pass the safety check. Unplug and try again; if it repeats, the cable may be damaged.',
     operatorMessage: 'Pilot diode check failed: no negative level while PWM runs (diode missing or shorted).',
+    recovery: { kind: 'on-unplug' },
+    endsSessionWith: 'Other',
+  },
+  {
+    name: 'ventilation-unavailable',
+    severity: 'stop',
+    ocppErrorCode: 'OtherError',
+    vendorErrorCode: 'E203',
+    driverMessage: 'Your car asks for a ventilated charging area. This station has no ventilation, so charging is not possible here. Please unplug.',
+    operatorMessage: 'EV signalled state D (ventilation required) and control.ventilationAvailable is false: the contactor is kept open.',
+    recovery: { kind: 'on-unplug' },
+    endsSessionWith: 'Other',
+  },
+  {
+    name: 'cable-lock-failed',
+    severity: 'stop',
+    ocppErrorCode: 'ConnectorLockFailure',
+    vendorErrorCode: 'E204',
+    driverMessage: 'The station could not lock your cable in the socket, so charging cannot start. Push the plug fully in, unplug and plug in again.',
+    operatorMessage: 'Cable lock did not confirm locked (feedback or driver error). Check the actuator, its feedback switch and wiring, and the socket for debris.',
     recovery: { kind: 'on-unplug' },
     endsSessionWith: 'Other',
   },

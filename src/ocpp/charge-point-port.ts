@@ -51,7 +51,12 @@ export interface ChargePointPort {
   setExternalLimitA(limitA: number | null): void;
   /** Operative / Inoperative. 'Scheduled' while a session runs. */
   changeAvailability(operative: boolean): 'Accepted' | 'Scheduled' | 'Rejected';
-  unlockConnector(): 'Unlocked' | 'UnlockFailed' | 'NotSupported';
+  /**
+   * OCPP UnlockConnector. A running session is stopped with UnlockCommand and the cable lock released once the
+   * contactor opened; resolves `Unlocked` only when the lock confirmed the release, `UnlockFailed` when it did not
+   * (or not in time), `NotSupported` on a fixed-cable station (no lock fitted). Never rejects.
+   */
+  unlockConnector(): Promise<'Unlocked' | 'UnlockFailed' | 'NotSupported'>;
   /** Stops sessions with SoftReset/HardReset, then the process restarts (the station decides how). */
   reset(kind: 'Soft' | 'Hard'): Promise<void>;
   /**
@@ -62,6 +67,17 @@ export interface ChargePointPort {
   setReservation?(reservation: Reservation | null): void;
   /** The current the pilot offers the EV now, amperes (0 while suspended); for Current.Offered / Power.Offered. */
   offeredCurrentA?(): number;
+  /**
+   * OCPP ConnectionTimeOut in seconds (0 = never): how long an authorization waits for a plug-in, and a plug-in for an
+   * authorization. Called at startup with the stored value and after every accepted ChangeConfiguration. Optional so
+   * older adapters compile; without it the station never times out.
+   */
+  setConnectionTimeoutS?(seconds: number): void;
+  /**
+   * OCPP UnlockConnectorOnEVSideDisconnect: false keeps the cable locked after the EV left until the starting id tag
+   * is presented again or UnlockConnector arrives. Called at startup and on change, like setConnectionTimeoutS.
+   */
+  setUnlockOnEvSideDisconnect?(unlock: boolean): void;
 }
 
 /** A held reservation of connector 1. */

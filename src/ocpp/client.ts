@@ -11,6 +11,7 @@ import { Authorizer } from './authorizer.js';
 import type { ChargePointPort } from './charge-point-port.js';
 import type { OcppConfig } from './config.js';
 import { ConfigurationKeys } from './config-keys.js';
+import { forwardStationKeys } from './station-keys.js';
 import { OcppConnection } from './connection.js';
 import { inboundHandlers } from './inbound.js';
 import { MeterValueScheduler } from './meter-values.js';
@@ -276,6 +277,7 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
           }
           kick();
         }),
+        forwardStationKeys(keys, port),
         keys.onChange((name, value) => {
           if (name === 'WebSocketPingInterval') connection.setPingIntervalMs(Number(value) * 1000);
           if (name === 'AuthorizationKey' || name === 'SecurityProfile') void securityEvents.record('ReconfigurationOfSecurityParameters', `${name} changed`);

@@ -119,9 +119,9 @@ export function inboundHandlers(ctx: InboundContext): Record<string, InboundHand
       return { status: 'Accepted' };
     },
 
-    UnlockConnector: (p) => {
+    UnlockConnector: async (p) => {
       if (p['connectorId'] !== 1) return { status: 'NotSupported' };
-      return { status: port.unlockConnector() };
+      return { status: await port.unlockConnector() };
     },
 
     ClearCache: async () => {

@@ -80,14 +80,23 @@ const rows: Row[] = [
     ],
   },
   {
-    name: 'state D (ventilation) charges like C',
-    from: at('SuspendedEV', { pilot: 'B', session: 'active', authorization: { idTag: 'CARD' }, output: pwm32, diode: 'ok' }),
+    name: 'state D with ventilation: the ventilation goes on before the contactor closes, then it charges like C',
+    from: at('SuspendedEV', { pilot: 'B', session: 'active', authorization: { idTag: 'CARD' }, output: pwm32, diode: 'ok', ventilationAvailable: true }),
     input: { type: 'pilot', state: 'D' },
     to: 'Charging',
     actions: [
+      { type: 'ventilation', on: true },
       { type: 'contactor', position: 'closed' },
       { type: 'status', status: 'Charging' },
     ],
+  },
+  {
+    name: 'state D without ventilation: refused, the contactor stays open (the runner raises ventilation-unavailable)',
+    from: at('SuspendedEV', { pilot: 'B', session: 'active', authorization: { idTag: 'CARD' }, output: pwm32, diode: 'ok' }),
+    input: { type: 'pilot', state: 'D' },
+    to: 'SuspendedEVSE',
+    actions: [{ type: 'status', status: 'SuspendedEVSE' }],
+    check: (s) => assert.equal(s.contactor, 'open'),
   },
   {
     name: 'C→B: the contactor opens first, the session stays (SuspendedEV)',

@@ -96,6 +96,40 @@ describe('CSMS-initiated calls on loopback', function () {
     assert.equal(rig.csms.callsOf('StopTransaction')[0]?.['reason'], 'SoftReset');
   });
 
+  it('ChangeConfiguration of ConnectionTimeOut and UnlockConnectorOnEVSideDisconnect reaches the station (stored value at startup)', async () => {
+    assert.deepEqual(rig.station.connectionTimeoutsS, [60], 'the stored default at startup');
+    assert.deepEqual(rig.station.unlockOnEvSideDisconnect, [true]);
+    assert.deepEqual(await call('ChangeConfiguration', { key: 'ConnectionTimeOut', value: '90' }), { status: 'Accepted' });
+    assert.deepEqual(await call('ChangeConfiguration', { key: 'ConnectionTimeOut', value: 'soon' }), { status: 'Rejected' });
+    assert.deepEqual(await call('ChangeConfiguration', { key: 'UnlockConnectorOnEVSideDisconnect', value: 'false' }), { status: 'Accepted' });
+    assert.deepEqual(rig.station.connectionTimeoutsS, [60, 90], 'a rejected value never reaches the station');
+    assert.deepEqual(rig.station.unlockOnEvSideDisconnect, [true, false]);
+    await rig.reboot();
+    assert.deepEqual(rig.station.connectionTimeoutsS, [60, 90, 90], 'the stored value after a restart');
+    assert.deepEqual(rig.station.unlockOnEvSideDisconnect, [true, false, false]);
+  });
+
+  it('UnlockConnector: a running session stops with UnlockCommand; Unlocked only when the lock confirmed', async () => {
+    rig.station.startSession('TAG-UNLOCK');
+    await rig.waitDrained();
+    rig.station.unlockDelayMs = 300;
+    const started = Date.now();
+    assert.deepEqual(await call('UnlockConnector', { connectorId: 1 }), { status: 'Unlocked' });
+    assert.ok(Date.now() - started >= 290, 'answered only after the lock confirmed');
+    await rig.waitDrained();
+    assert.equal(rig.csms.callsOf('StopTransaction')[0]?.['reason'], 'UnlockCommand');
+  });
+
+  it('UnlockConnector: UnlockFailed when the lock does not confirm, NotSupported on a fixed cable or another connector', async () => {
+    rig.station.lockFitted = 'fails';
+    assert.deepEqual(await call('UnlockConnector', { connectorId: 1 }), { status: 'UnlockFailed' });
+    rig.station.lockFitted = 'none';
+    assert.deepEqual(await call('UnlockConnector', { connectorId: 1 }), { status: 'NotSupported' });
+    const asked = rig.station.requests.filter((r) => r.what === 'unlockConnector').length;
+    assert.deepEqual(await call('UnlockConnector', { connectorId: 3 }), { status: 'NotSupported' });
+    assert.equal(rig.station.requests.filter((r) => r.what === 'unlockConnector').length, asked, 'connector 3 never reaches the station');
+  });
+
   it('UnlockConnector, ClearCache, DataTransfer, GetLocalListVersion', async () => {
     assert.deepEqual(await call('UnlockConnector', { connectorId: 1 }), { status: 'Unlocked' });
     assert.deepEqual(await call('UnlockConnector', { connectorId: 3 }), { status: 'NotSupported' });

@@ -105,9 +105,29 @@ export class FakeStation implements ChargePointPort {
     return this.availabilityAnswer;
   }
 
-  unlockConnector(): 'Unlocked' | 'UnlockFailed' | 'NotSupported' {
+  /** What the cable lock does on UnlockConnector: confirms, does not confirm, or there is none (fixed cable). */
+  lockFitted: 'confirms' | 'fails' | 'none' = 'confirms';
+  /** How long the lock takes to answer, ms (a real actuator runs for a while). */
+  unlockDelayMs = 30;
+
+  /** Like the station: a running session is stopped with UnlockCommand first, then the lock answers after its run time. */
+  async unlockConnector(): Promise<'Unlocked' | 'UnlockFailed' | 'NotSupported'> {
     this.requests.push({ what: 'unlockConnector', detail: null });
-    return 'Unlocked';
+    if (this.lockFitted === 'none') return 'NotSupported';
+    if (this.session) this.stopSession('UnlockCommand');
+    await new Promise((resolve) => setTimeout(resolve, this.unlockDelayMs));
+    return this.lockFitted === 'confirms' ? 'Unlocked' : 'UnlockFailed';
+  }
+
+  readonly connectionTimeoutsS: number[] = [];
+  readonly unlockOnEvSideDisconnect: boolean[] = [];
+
+  setConnectionTimeoutS(seconds: number): void {
+    this.connectionTimeoutsS.push(seconds);
+  }
+
+  setUnlockOnEvSideDisconnect(unlock: boolean): void {
+    this.unlockOnEvSideDisconnect.push(unlock);
   }
 
   reservation: Reservation | null = null;
