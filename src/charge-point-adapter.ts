@@ -99,7 +99,9 @@ export function chargePointAdapter(station: Station, clock: Clock, onReset: (kin
     },
     setExternalLimitA: (limitA) => controller.setExternalLimit(limitA),
     changeAvailability: (operative) => controller.setAvailability(operative),
-    unlockConnector: () => 'NotSupported',
+    unlockConnector: () => controller.unlockConnector(),
+    setConnectionTimeoutS: (seconds) => controller.setConnectionTimeoutS(seconds),
+    setUnlockOnEvSideDisconnect: (unlock) => controller.setUnlockOnEvSideDisconnect(unlock),
     reset: (kind) => onReset(kind),
     // Reserved is shown while no EV is present; who may start is the authorizer's call (the reserved id or its parent).
     setReservation: (reservation) => controller.setReserved(reservation !== null),

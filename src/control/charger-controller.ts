@@ -80,6 +80,8 @@ export class ChargerController {
   private readonly unsubscribers: (() => void)[] = [];
   private tickTimer: TimerHandle | undefined;
   private disposed = false;
+  private connectionTimeoutMs = 0;
+  private readonly unlockWaiters = new Set<(ok: boolean) => void>();
 
   constructor(private readonly deps: ChargerControllerDeps) {
     const { clock, control, hardware } = deps;
@@ -153,7 +155,12 @@ export class ChargerController {
         }),
     });
     this.runner = new ChargerRunner(
-      initialChargerState({ freeVend: control.freeVend, offeredA: this.governor.current().amps }),
+      initialChargerState({
+        freeVend: control.freeVend,
+        offeredA: this.governor.current().amps,
+        cableLock: (hardware.cableLock ?? null) !== null,
+        ventilationAvailable: control.ventilationAvailable,
+      }),
       {
         openContactor: () => {
           this.guard.open();
@@ -171,10 +178,12 @@ export class ChargerController {
           this.notifier.post({ type: 'status', status, previous });
           this.journal.statusChanged(status);
         },
+        setVentilation: (on) => this.setVentilation(on),
+        driveLock: (operation) => this.driveLock(operation),
         effectFailed: (action, err) => this.effectFailed(action, err),
       },
       clock,
-      () => ({ forceOpenMs: control.pwmRemovedForceOpenS * 1000, fHoldMs: 300 }),
+      () => ({ forceOpenMs: control.pwmRemovedForceOpenS * 1000, fHoldMs: 300, connectionTimeoutMs: this.connectionTimeoutMs }),
       (fn) => this.notifier.reacting(fn),
     );
   }
@@ -221,6 +230,36 @@ export class ChargerController {
     const scheduled = !operative && this.runner.snapshot().session !== 'none';
     this.runner.dispatch({ type: 'availability', operative });
     return scheduled ? 'Scheduled' : 'Accepted';
+  }
+
+  /** OCPP ConnectionTimeOut in seconds (0 = never): how long an authorization waits for a plug-in, and the reverse. */
+  setConnectionTimeoutS(seconds: number): void {
+    this.connectionTimeoutMs = Math.max(0, seconds) * 1000;
+  }
+
+  /** OCPP UnlockConnectorOnEVSideDisconnect. */
+  setUnlockOnEvSideDisconnect(value: boolean): void {
+    this.runner.dispatch({ type: 'unlock-on-ev-side-disconnect', value });
+  }
+
+  /**
+   * OCPP UnlockConnector: stops a running session (UnlockCommand), then releases the lock once the contactor is open.
+   * Resolves with the lock's confirmation; never rejects.
+   */
+  unlockConnector(timeoutMs = 10_000): Promise<'Unlocked' | 'UnlockFailed' | 'NotSupported'> {
+    if ((this.deps.hardware.cableLock ?? null) === null) return Promise.resolve('NotSupported');
+    return new Promise((resolve) => {
+      const done = (ok: boolean): void => {
+        this.unlockWaiters.delete(done);
+        this.deps.ioClock?.clearTimeout(timer);
+        this.deps.clock.clearTimeout(timer);
+        resolve(ok ? 'Unlocked' : 'UnlockFailed');
+      };
+      // Real time: the lock motor and the EV's grace to stop drawing do not speed up under `--speed`.
+      const timer = (this.deps.ioClock ?? this.deps.clock).setTimeout(() => done(false), timeoutMs);
+      this.unlockWaiters.add(done);
+      this.runner.dispatch({ type: 'unlock-request' });
+    });
   }
 
   setReserved(active: boolean): void {
@@ -319,6 +358,9 @@ export class ChargerController {
   private onPilotEvent(event: PilotEvent): void {
     // Safety first: the fault and the state machine react before anyone is told.
     faultsFromPilot(event, this.faults);
+    if (event.state === 'D' && !this.deps.control.ventilationAvailable) {
+      this.faults.raise('ventilation-unavailable', 'the EV asks for state D (ventilation) and none is configured');
+    }
     switch (event.name) {
       case 'DiodeFault':
         this.runner.dispatch({ type: 'diode-failed' });
@@ -339,6 +381,37 @@ export class ChargerController {
         break;
     }
     this.notifier.post({ type: 'pilot', event });
+  }
+
+  private setVentilation(on: boolean): void {
+    const ventilation = this.deps.hardware.ventilation ?? null;
+    if (ventilation === null) return;
+    try {
+      ventilation.set(on);
+    } catch (err) {
+      this.faults.raise('driver-failure', `ventilation output failed: ${message(err)}`);
+    }
+  }
+
+  /** Drives the cable lock; the driver never rejects, and its outcome is fed back to the state machine. */
+  private driveLock(operation: 'lock' | 'unlock'): void {
+    const lock = this.deps.hardware.cableLock ?? null;
+    if (lock === null) {
+      this.runner.dispatch({ type: 'lock-result', operation, ok: operation === 'unlock' });
+      return;
+    }
+    const work = operation === 'lock' ? lock.lock() : lock.unlock();
+    void work
+      .catch((err: unknown) => ({ ok: false as const, failure: 'driver' as const, detail: message(err) }))
+      .then((result) =>
+        this.reacting(() => {
+          if (this.disposed) return;
+          if (!result.ok && operation === 'lock') this.faults.raise('cable-lock-failed', `${result.failure}: ${result.detail}`);
+          if (!result.ok && operation === 'unlock') this.safeLog({ detail: result.detail }, 'cable lock did not confirm the unlock');
+          this.runner.dispatch({ type: 'lock-result', operation, ok: result.ok });
+          if (operation === 'unlock') for (const w of [...this.unlockWaiters]) w(result.ok);
+        }),
+      );
   }
 
   private onInputs(s: InputsSnapshot): void {

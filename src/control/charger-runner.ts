@@ -22,6 +22,10 @@ export interface ChargerEffects {
   startSession(idTag: string | null): void;
   stopSession(reason: StopReason): void;
   statusChanged(status: ChargePointStatus, previous: ChargePointStatus): void;
+  /** Switches the ventilation output (state D); synchronous, before any closing that needs it. */
+  setVentilation(on: boolean): void;
+  /** Starts driving the cable lock; the outcome comes back as a `lock-result` input. */
+  driveLock(operation: 'lock' | 'unlock'): void;
   /** Told about an effect that threw (a bug below the runner); the runner carries on with the next action. */
   effectFailed(action: ChargerAction, err: unknown): void;
 }
@@ -125,6 +129,13 @@ export class ChargerRunner {
         return;
       case 'status':
         this.effects.statusChanged(action.status, previous.status);
+        return;
+      case 'ventilation':
+        this.effects.setVentilation(action.on);
+        return;
+      case 'lock':
+      case 'unlock':
+        this.effects.driveLock(action.type);
         return;
     }
   }
