@@ -172,4 +172,36 @@ describe('virtual board: the kernel loop on files', () => {
       board.remove();
     }
   });
+
+  it('writes the emergency stop at its active level (active-low), latches the RCD self-test, follows the lock', () => {
+    const { board, at, gpio, exportLine, writeValue } = stepped();
+    try {
+      for (const line of [24, 22, 23, 25, 16, 12]) exportLine(line, 0);
+      assert.equal(gpio(24), '1\n', 'released button on an active-low line reads high');
+      board.pressEmergencyStop(true);
+      assert.equal(gpio(24), '0\n');
+      for (const line of [23, 25, 12]) writeFileSync(join(board.gpioDir, `gpio${n(line)}`, 'direction'), 'low');
+      at(1);
+      writeValue(23, 1);
+      writeValue(25, 1);
+      writeValue(12, 1);
+      at(2);
+      assert.equal(board.ventilationRunning(), true);
+      at(31);
+      assert.equal(gpio(22), '0\n');
+      at(32);
+      assert.equal(gpio(22), '1\n', 'tripped 30 ms after the test output');
+      writeValue(23, 0);
+      at(100);
+      assert.equal(gpio(22), '1\n', 'latched');
+      board.resetRcd();
+      assert.equal(gpio(22), '0\n');
+      at(301);
+      assert.equal(gpio(16), '0\n');
+      at(302);
+      assert.equal(gpio(16), '1\n', 'locked 300 ms after the actuator');
+    } finally {
+      board.remove();
+    }
+  });
 });
