@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { modbusMeterConfigSchema } from '../../../hal/modbus/config.js';
+import { ModbusMeter } from '../../../hal/modbus/driver.js';
+import { startBoardSerialMeter } from '../../../simulator/board/serial-meter.js';
+import { VirtualBoard } from '../../../simulator/board/virtual-board.js';
+import { createVirtualModbusMeter } from '../../../simulator/modbus/virtual-meter.js';
+import { boardGpioConfig } from './support.js';
+
+const ptyPair = fileURLToPath(new URL('./fixtures/pty-pair.py', import.meta.url));
+
+/** A board whose EV charges at 16 A through closed contacts (the relay line forced by hand, no driver). */
+function chargingBoard(): VirtualBoard {
+  let physics = 0;
+  const board = VirtualBoard.create({ gpio: boardGpioConfig(), options: { ev: { reactionMs: 0 } }, physicsMs: () => physics });
+  board.meterModel.setCurrents(16, 3);
+  board.meterModel.integrate(3_600_000 / 11_040); // one Wh at 11.04 kW
+  physics = 1;
+  return board;
+}
+
+describe('virtual board: its meter over Modbus', function () {
+  this.timeout(10_000);
+
+  it('serves meterSample() through the real driver over a virtual line', async () => {
+    const board = chargingBoard();
+    const vm = await createVirtualModbusMeter(() => board.meterSample(), { model: 'sdm630' });
+    try {
+      const s = await vm.meter.read();
+      assert.equal(s.importWh, board.meterSample().importWh);
+      assert.equal(s.importWh, 1_234_568);
+    } finally {
+      await vm.close();
+      board.remove();
+    }
+  });
+
+  it('startBoardSerialMeter answers on a pseudo-terminal pair', async function () {
+    try {
+      execFileSync('python3', ['-c', 'import pty']);
+    } catch {
+      process.stdout.write('      skipped: python3 is needed for the pty pair (socat stand-in)\n');
+      this.skip();
+    }
+    const board = chargingBoard();
+    const pair: ChildProcess = spawn('python3', [ptyPair], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const paths = await new Promise<string[]>((resolve, reject) => {
+        pair.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim().split(' ')));
+        pair.once('exit', () => reject(new Error('pty pair exited')));
+      });
+      const [slavePath, masterPath] = paths;
+      const served = await startBoardSerialMeter(board, { port: slavePath!, model: 'sdm630', answerDelayMs: 5 });
+      const meter = await ModbusMeter.open(modbusMeterConfigSchema.parse({ driver: 'modbus', port: masterPath, model: 'sdm630' }));
+      try {
+        const s = await meter.read();
+        assert.equal(s.importWh, 1_234_568);
+        assert.ok(Math.abs(s.totalPowerW - 11_040) < 1, `${s.totalPowerW} W`);
+        assert.equal(served.slave.requests() >= 1, true);
+      } finally {
+        await meter.close();
+        await served.close();
+      }
+      await assert.rejects(startBoardSerialMeter(board, { port: slavePath!, baudRate: 7 }), /baudRate/);
+    } finally {
+      pair.kill();
+      board.remove();
+    }
+  });
+});
