@@ -29,6 +29,8 @@ export interface SimStationOptions {
   readonly initialRegisterWh?: number;
   /** Physics tick of the simulated EV, ms (default 100). */
   readonly tickMs?: number;
+  /** A socket outlet with a cable lock (default: a fixed cable, no lock). */
+  readonly cableLock?: boolean;
   /** Runs after the meter is up and before the station starts (journal recovery reads the meter here). */
   readonly beforeStart?: (meter: EnergyMeter) => Promise<void>;
 }
@@ -79,7 +81,13 @@ export async function createSimStation(opts: SimStationOptions): Promise<SimStat
   await opts.beforeStart?.(meter);
   const station = await startStation({
     config,
-    hardware: { meter, pilot: world.pilot, contactor: world.contactor, inputs: world.inputs },
+    hardware: {
+      meter,
+      pilot: world.pilot,
+      contactor: world.contactor,
+      inputs: world.inputs,
+      cableLock: opts.cableLock === true ? world.cableLock : null,
+    },
     clock,
     ...(opts.ioClock ? { ioClock: opts.ioClock } : {}),
     logger: opts.logger,

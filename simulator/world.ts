@@ -1,6 +1,7 @@
 import type { Clock, TimerHandle } from '../hal/base/clock.js';
 import { ElectricalModel } from './electrical.js';
 import { SimEv, type EvProfile } from './ev.js';
+import { SimCableLock } from './sim-cable-lock.js';
 import { SimContactor } from './sim-contactor.js';
 import { SimInputs } from './sim-inputs.js';
 import { SimPilot } from './sim-pilot.js';
@@ -20,6 +21,7 @@ export const simFaults = [
   'temperature-sensor',
   'over-voltage',
   'under-voltage',
+  'lock-jammed',
   'pilot-driver',
   'relay-driver',
 ] as const;
@@ -35,6 +37,8 @@ export class SimWorld {
   readonly pilot: SimPilot;
   readonly contactor: SimContactor;
   readonly inputs = new SimInputs();
+  /** Used by the station only when it is built as a socket outlet. */
+  readonly cableLock: SimCableLock;
   /** Set by whoever serves the meter (direct or over Modbus) to switch "meter does not answer". */
   meterSilence: (silent: boolean) => void = () => undefined;
   private timer: TimerHandle | undefined;
@@ -55,6 +59,7 @@ export class SimWorld {
       ventilation: this.ev.profile.needsVentilation ?? false,
     }), clock);
     this.contactor = new SimContactor(clock);
+    this.cableLock = new SimCableLock(clock);
     this.lastTickMs = clock.monotonicMs();
   }
 
@@ -121,6 +126,9 @@ export class SimWorld {
         break;
       case 'temperature-sensor':
         this.inputs.set(active ? { temperatureC: null, temperatureSensorFailed: true } : { temperatureC: 25, temperatureSensorFailed: false });
+        break;
+      case 'lock-jammed':
+        this.cableLock.jammed = active;
         break;
       case 'over-voltage':
         this.electrical.voltagesV = active ? [262, 262, 262] : [230, 230, 230];

@@ -17,7 +17,7 @@ export interface Bench {
 }
 
 /** A simulated station on fake time (direct meter path) for controller tests. */
-export async function bench(configInput: unknown = {}): Promise<Bench> {
+export async function bench(configInput: unknown = {}, options: { cableLock?: boolean } = {}): Promise<Bench> {
   const clock = sinon.useFakeTimers({ now: Date.parse('2026-06-01T09:00:00Z') });
   const recorder = new MemoryRecorder();
   const sim = await createSimStation({
@@ -26,6 +26,7 @@ export async function bench(configInput: unknown = {}): Promise<Bench> {
     logger: silentLogger(),
     recorder,
     meterPath: 'direct',
+    ...(options.cableLock === true ? { cableLock: true } : {}),
   });
   const events: ControllerEvent[] = [];
   sim.station.onEvent((e) => events.push(e));
