@@ -99,9 +99,10 @@ async function findDevice(config: Ds18b20Config, pin: string): Promise<string> {
   try {
     names = await readdir(config.devicesDir);
   } catch (err) {
+    const why = (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' ? 'no such folder (ENOENT)' : errnoDetail(err);
     throw new EvseError(
       EvseErrorCode.ChipNotFound,
-      `${config.id === undefined ? pin : `${pin}.id`}: cannot list ${config.devicesDir}: ${errnoDetail(err)} (is the w1-gpio overlay enabled?)`,
+      `${config.id === undefined ? pin : `${pin}.id`}: cannot list ${config.devicesDir}: ${why} (is the w1-gpio overlay enabled?)`,
       { cause: err },
     );
   }

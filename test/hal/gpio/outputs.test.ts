@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import sinon from 'sinon';
 import { EvseError, EvseErrorCode } from '../../../hal/base/errors.js';
 import { gpioConfigSchema } from '../../../hal/gpio/config.js';
@@ -239,5 +242,114 @@ describe('hal/gpio outputs: cable lock, ventilation, contactor supervision', () 
       assert.equal(h.contactor.feedback(), null);
       assert.deepEqual(faults, []);
     });
+  });
+});
+
+describe('hal/gpio with a DS18B20: inputs carry the temperature, a bad sensor fails the startup', () => {
+  let sysfs: FakeSysfs;
+  let board: FakeGpioBoard;
+  let w1: string;
+  const ID = '28-0316a2795dff';
+
+  beforeEach(() => {
+    sysfs = new FakeSysfs();
+    sysfs.exportPwmChannel();
+    board = new FakeGpioBoard();
+    board.set(pins.emergencyStop, 1);
+    w1 = mkdtempSync(join(tmpdir(), 'evse-w1-'));
+    mkdirSync(join(w1, ID));
+    writeFileSync(join(w1, ID, 'temperature'), '31500\n');
+  });
+  afterEach(() => {
+    sysfs.remove();
+    rmSync(w1, { recursive: true, force: true });
+  });
+
+  it('read() gives temperatureC and temperatureSensorFailed; a change of either notifies listeners', async () => {
+    const hw = await createGpioHardware(testGpioConfig(sysfs.root, { temperatureSensor: { devicesDir: w1, failAfter: 1 } }), { Gpio: board.Gpio });
+    try {
+      assert.ok(hw.temperatureSensor);
+      assert.deepEqual(hw.inputs.read(), { rcdTripped: false, emergencyStop: false, temperatureC: 31.5, temperatureSensorFailed: false });
+      const seen: Array<[number | null, boolean]> = [];
+      hw.inputs.onChange((s) => seen.push([s.temperatureC, s.temperatureSensorFailed]));
+      writeFileSync(join(w1, ID, 'temperature'), '85000\n');
+      await hw.temperatureSensor.pollNow();
+      writeFileSync(join(w1, ID, 'temperature'), '40250\n');
+      await hw.temperatureSensor.pollNow();
+      assert.deepEqual(seen, [
+        [null, true],
+        [40.25, false],
+      ]);
+    } finally {
+      await hw.dispose();
+    }
+  });
+
+  it('an unreadable sensor is a startup error naming temperatureSensor; the outputs are left safe and released', async () => {
+    writeFileSync(join(w1, ID, 'temperature'), '');
+    await assert.rejects(
+      createGpioHardware(testGpioConfig(sysfs.root, { temperatureSensor: { devicesDir: w1 }, ventilation: line(pins.ventilation) }), {
+        Gpio: board.Gpio,
+      }),
+      (err: unknown) => err instanceof EvseError && /^temperatureSensor: DS18B20 28-0316a2795dff: first read of temperature failed: empty/.test(err.message),
+    );
+    assert.equal(board.level(pins.relay), 1, 'active-low relay inactive');
+    assert.equal(board.level(pins.ventilation), 0);
+    for (const [n, state] of board.lines) assert.equal(state.exported, false, `gpio${n} still exported`);
+    assert.equal(sysfs.pwm('duty_cycle'), '0');
+    assert.equal(sysfs.pwm('enable'), '0');
+  });
+
+  it('a missing sensor id is a startup error naming temperatureSensor.id', async () => {
+    await assert.rejects(
+      createGpioHardware(testGpioConfig(sysfs.root, { temperatureSensor: { devicesDir: w1, id: '28-000000000001' } }), { Gpio: board.Gpio }),
+      /^EvseError: temperatureSensor\.id: DS18B20 28-000000000001 not found on the 1-wire bus; found: 28-0316a2795dff/,
+    );
+    assert.equal(board.level(pins.relay), 1);
+    assert.equal(board.line(pins.relay).exported, false);
+  });
+});
+
+describe('hal/gpio bad wiring at startup', () => {
+  it('a line used twice is named, for the new lines too (ventilation, cable lock)', () => {
+    const base = testGpioConfig('/sys');
+    const issues = (overrides: Record<string, unknown>) => gpioConfigSchema.safeParse({ ...base, ...overrides }).error?.issues ?? [];
+    const vent = issues({ ventilation: line(pins.relay) });
+    assert.deepEqual(vent.map((i) => [i.path.join('.'), i.message]), [['ventilation', 'gpiochip0 line 17 is already used by contactor.relay']]);
+    const lock = issues({ cableLock: { actuator: line(pins.lockActuator), feedback: line(pins.negativeLevel) } });
+    assert.deepEqual(lock.map((i) => [i.path.join('.'), i.message]), [
+      ['cableLock.feedback', 'gpiochip0 line 26 is already used by pilot.comparators.negativeLevel'],
+    ]);
+    const ventLock = issues({ ventilation: line(pins.lockActuator) });
+    assert.deepEqual(ventLock.map((i) => i.path.join('.')), ['ventilation']);
+  });
+
+  it('a missing PWM chip lists the chips that exist', async () => {
+    const sysfs = new FakeSysfs(undefined, { pwmChips: 2 });
+    try {
+      const cfg = testGpioConfig(sysfs.root);
+      cfg.pilot.pwm.pwmChip = 'pwmchip5';
+      const board = new FakeGpioBoard();
+      await assert.rejects(
+        createGpioHardware(cfg, { Gpio: board.Gpio }),
+        (err: unknown) =>
+          err instanceof EvseError &&
+          err.code === EvseErrorCode.ChipNotFound &&
+          /^pilot\.pwm: PWM chip pwmchip5 not found under .*; known: pwmchip0, pwmchip1 /.test(err.message),
+      );
+      assert.equal(board.level(pins.relay), 1);
+      assert.equal(board.line(pins.relay).exported, false);
+    } finally {
+      sysfs.remove();
+    }
+  });
+
+  it('pilot.negativeLevelSettleMs defaults to 10 and is an integer in 0…200', () => {
+    const base = testGpioConfig('/sys');
+    assert.equal(base.pilot.negativeLevelSettleMs, 10);
+    for (const bad of [-1, 201, 2.5]) {
+      const r = gpioConfigSchema.safeParse({ ...base, pilot: { ...base.pilot, negativeLevelSettleMs: bad } });
+      assert.deepEqual(r.error?.issues[0]?.path, ['pilot', 'negativeLevelSettleMs'], String(bad));
+    }
   });
 });
