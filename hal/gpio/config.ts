@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ds18b20ConfigSchema } from '../onewire/config.js';
 
 /**
  * One GPIO line, named the way `gpioinfo` shows it: a chip and a line offset. The chip is the character device name
@@ -50,7 +51,10 @@ export const pilotComparatorsSchema = z
     atLeastD: gpioLineSchema,
     /** Optional: active above about 13.5 V, a pilot fault. */
     overVoltage: gpioLineSchema.optional(),
-    /** Active while the PWM low level reads about −12 V (below −11 V): the EV's diode is present. */
+    /**
+     * Active while the negative peak-hold of the CP signal is below about −11 V: the PWM low level reaches −12 V, the
+     * EV's diode is present. Meaningful only once the PWM has run for `negativeLevelSettleMs` (see the README).
+     */
     negativeLevel: gpioLineSchema,
   })
   .strict();
@@ -61,6 +65,12 @@ export const pilotSchema = z
     comparators: pilotComparatorsSchema,
     /** The decoded reading must hold this long; with the sampling interval it bounds detection (≤ 50 ms). */
     debounceMs: z.number().int().min(0).max(45).default(20),
+    /**
+     * How long the negative-level detector needs after the PWM starts before it reads anything useful (peak-hold
+     * charge-up at 97 % duty, or decay of a −12 V held from state F): `negativeLevel` is `unknown` until this plus
+     * `debounceMs` has passed on samples taken after the start.
+     */
+    negativeLevelSettleMs: z.number().int().min(0).max(200).default(10),
   })
   .strict();
 
@@ -86,6 +96,10 @@ export const cableLockSchema = z
     /** Active = the lock reports locked. */
     feedback: gpioLineSchema.optional(),
     feedbackDebounceMs: z.number().int().min(0).max(500).default(20),
+    /** With a feedback input: the debounced feedback must confirm a lock or unlock within this time, else it failed. */
+    lockTimeMs: z.number().int().min(50).max(10_000).default(1000),
+    /** Without a feedback input: how long the actuator takes; a lock or unlock resolves after it. */
+    runTimeMs: z.number().int().min(0).max(10_000).default(300),
     /** Where the lock goes when the station enters its safe state or the process exits. */
     safeState: z.enum(['unlocked', 'locked']).default('unlocked'),
   })
@@ -109,6 +123,10 @@ const gpioObjectSchema = z
     pilot: pilotSchema,
     contactor: contactorSchema,
     cableLock: cableLockSchema.optional(),
+    /** The fan or damper for charging in state D; active = ventilation on. Omit where none is fitted. */
+    ventilation: gpioLineSchema.optional(),
+    /** A DS18B20 inside the station on the kernel's 1-wire bus. Omit where none is fitted. */
+    temperatureSensor: ds18b20ConfigSchema.optional(),
     inputs: stationInputsSchema.default(stationInputsSchema.parse({})),
     /** How often every input line is read. Polling bounds latency and survives lines without edge interrupts. */
     sampleIntervalMs: z.number().int().min(1).max(20).default(5),
@@ -145,6 +163,7 @@ export const gpioConfigSchema = gpioObjectSchema.superRefine((cfg, ctx) => {
 export type GpioConfig = z.infer<typeof gpioConfigSchema>;
 export type GpioLineConfig = z.infer<typeof gpioLineSchema>;
 export type PilotPwmConfig = z.infer<typeof pilotPwmSchema>;
+export type CableLockConfig = z.infer<typeof cableLockSchema>;
 
 /** Every configured line with its config path (`contactor.relay`), the name errors and logs use for the pin. */
 export function namedLines(cfg: z.infer<typeof gpioObjectSchema>): Array<[string, GpioLineConfig]> {
@@ -159,6 +178,7 @@ export function namedLines(cfg: z.infer<typeof gpioObjectSchema>): Array<[string
     ['contactor.aux', cfg.contactor.aux],
     ['cableLock.actuator', cfg.cableLock?.actuator],
     ['cableLock.feedback', cfg.cableLock?.feedback],
+    ['ventilation', cfg.ventilation],
     ['inputs.rcdTrip', cfg.inputs.rcdTrip],
     ['inputs.rcdSelfTest', cfg.inputs.rcdSelfTest],
     ['inputs.emergencyStop', cfg.inputs.emergencyStop],

@@ -1,22 +1,10 @@
 import type { Clock, TimerHandle } from '../base/clock.js';
 import { EvseError, EvseErrorCode } from '../base/errors.js';
-import type { Contactor, ContactorPosition } from '../contactor.js';
+import type { Contactor, ContactorFeedbackFault, ContactorPosition } from '../contactor.js';
 import { Debouncer } from './debounce.js';
 import type { GpioLine } from './lines.js';
 import { Listeners } from './listeners.js';
 import type { InputSampler } from './sampler.js';
-
-/**
- * The auxiliary contact did not follow a command within `feedbackMs`. `welded`: commanded open, still closed.
- * `fails-to-close`: commanded closed, still open. The control core raises the matching stop-class fault.
- */
-export interface ContactorFeedbackFault {
-  readonly kind: 'welded' | 'fails-to-close';
-  readonly commanded: ContactorPosition;
-  readonly feedback: ContactorPosition;
-  /** Time since the command, ms. */
-  readonly afterMs: number;
-}
 
 export interface GpioContactorOptions {
   readonly feedbackMs: number;
@@ -26,14 +14,20 @@ export interface GpioContactorOptions {
 
 /**
  * Contactor over a relay output and an optional auxiliary (mirror) contact input. `open()` and `close()` write
- * synchronously. Starts open, and checks the auxiliary contact `feedbackMs` after startup too (a contactor welded
- * while the controller was down is found before the first session).
+ * synchronously. Starts open.
+ *
+ * The driver is the one owner of the auxiliary-contact supervision (the control core runs no timer of its own): any
+ * disagreement between the debounced auxiliary contact and the command that lasts `feedbackMs` is reported once
+ * through `onFeedbackFault`: after a command the contact did not follow (welded / fails to close), a contact that
+ * later drops out or closes by itself, and at startup a contactor welded while the controller was down.
  */
 export class GpioContactor implements Contactor {
   private position: ContactorPosition = 'open';
   private commandedAtMs: number;
   private lastCloseAtMs: number | null = null;
   private feedbackTimer: TimerHandle | null = null;
+  /** A fault was reported for the disagreement under way; cleared when the contact agrees or a new command comes. */
+  private faultReported = false;
   private readonly aux: Debouncer<ContactorPosition> | null;
   private readonly feedbackListeners = new Listeners<ContactorPosition>();
   private readonly faultListeners = new Listeners<ContactorFeedbackFault>();
@@ -56,9 +50,12 @@ export class GpioContactor implements Contactor {
     } else {
       this.aux = new Debouncer<ContactorPosition>(this.readAux(), options.auxDebounceMs, this.commandedAtMs);
       this.removeTask = sampler.add((now) => {
-        if (this.aux?.update(this.readAux(), now)) this.feedbackListeners.emit(this.aux.value, this.onListenerError);
+        if (this.aux?.update(this.readAux(), now)) {
+          this.supervise(now);
+          this.feedbackListeners.emit(this.aux.value, this.onListenerError);
+        }
       });
-      this.armFeedbackCheck();
+      this.supervise(this.commandedAtMs);
     }
   }
 
@@ -89,7 +86,7 @@ export class GpioContactor implements Contactor {
     this.position = 'closed';
     this.commandedAtMs = this.clock.monotonicMs();
     this.lastCloseAtMs = this.commandedAtMs;
-    this.armFeedbackCheck();
+    this.restartSupervision();
   }
 
   /** De-energises the relay synchronously, every time it is called. Throws only when the write failed. */
@@ -98,7 +95,7 @@ export class GpioContactor implements Contactor {
     if (this.position === 'open') return;
     this.position = 'open';
     this.commandedAtMs = this.clock.monotonicMs();
-    this.armFeedbackCheck();
+    this.restartSupervision();
   }
 
   /** Milliseconds until `close()` is allowed again by `minCloseIntervalMs`; 0 when it is allowed now. */
@@ -120,34 +117,61 @@ export class GpioContactor implements Contactor {
   }
 
   /**
-   * Calls `listener` when the auxiliary contact has not followed a command within `feedbackMs` (never without an
-   * auxiliary contact). Returns an unsubscribe function.
+   * Calls `listener` when the auxiliary contact disagrees with the command for `feedbackMs` (never without an
+   * auxiliary contact): `welded` (commanded open, still closed) or `fails-to-close` (commanded closed, open, including a
+   * contactor that dropped out later). Once per disagreement. Returns an unsubscribe function.
    */
-  onFeedbackTimeout(listener: (fault: ContactorFeedbackFault) => void): () => void {
+  onFeedbackFault(listener: (fault: ContactorFeedbackFault) => void): () => void {
     return this.faultListeners.add(listener);
   }
 
-  private armFeedbackCheck(): void {
-    if (this.aux === null) return;
+  /** @deprecated The same as {@link onFeedbackFault}, under its old name; kept until the daemon wiring moved. */
+  onFeedbackTimeout(listener: (fault: ContactorFeedbackFault) => void): () => void {
+    return this.onFeedbackFault(listener);
+  }
+
+  /** A new command: the disagreement that follows is expected for `feedbackMs`, and a new fault may be reported. */
+  private restartSupervision(): void {
     if (this.feedbackTimer !== null) this.clock.clearTimeout(this.feedbackTimer);
-    const commanded = this.position;
-    const since = this.commandedAtMs;
+    this.feedbackTimer = null;
+    this.faultReported = false;
+    this.supervise(this.commandedAtMs);
+  }
+
+  /**
+   * Called on every command and every debounced change of the auxiliary contact. Agreement stops the timer;
+   * a disagreement starts it (counted from `sinceMs`) unless it already runs or this disagreement was reported.
+   */
+  private supervise(sinceMs: number): void {
+    if (this.aux === null || this.disposed) return;
+    if (this.aux.value === this.position) {
+      if (this.feedbackTimer !== null) this.clock.clearTimeout(this.feedbackTimer);
+      this.feedbackTimer = null;
+      this.faultReported = false;
+      return;
+    }
+    if (this.feedbackTimer !== null || this.faultReported) return;
+    const waitMs = Math.max(0, sinceMs + this.options.feedbackMs - this.clock.monotonicMs());
     this.feedbackTimer = this.clock.setTimeout(() => {
       this.feedbackTimer = null;
       // Read once more so a contact that settled in the last sampling interval is not called faulty.
       this.sampler.runOnce();
       const feedback = this.aux?.value;
-      if (feedback === undefined || feedback === commanded || this.disposed) return;
+      const commanded = this.position;
+      if (feedback === undefined || feedback === commanded || this.disposed || this.faultReported || this.feedbackTimer !== null) {
+        return;
+      }
+      this.faultReported = true;
       this.faultListeners.emit(
         {
           kind: commanded === 'open' ? 'welded' : 'fails-to-close',
           commanded,
           feedback,
-          afterMs: this.clock.monotonicMs() - since,
+          afterMs: this.clock.monotonicMs() - this.commandedAtMs,
         },
         this.onListenerError,
       );
-    }, this.options.feedbackMs);
+    }, waitMs);
   }
 
   /** Opens, stops sampling and unexports the lines. Idempotent. */

@@ -1,8 +1,11 @@
 import { systemClock, type Clock } from '../base/clock.js';
 import { EvseError, EvseErrorCode } from '../base/errors.js';
+import type { CableLock } from '../cable-lock.js';
 import type { Contactor } from '../contactor.js';
 import type { StationInputs } from '../inputs.js';
+import { Ds18b20Sensor } from '../onewire/ds18b20.js';
 import type { ControlPilot } from '../pilot.js';
+import type { VentilationOutput } from '../ventilation.js';
 import { GpioCableLock } from './cable-lock.js';
 import type { GpioConfig } from './config.js';
 import { GpioContactor } from './contactor.js';
@@ -11,6 +14,7 @@ import { openInput, openOutput, type GpioConstructor, type GpioLine } from './li
 import { GpioControlPilot, type ComparatorLines } from './pilot.js';
 import { SysfsPwm } from './pwm.js';
 import { InputSampler } from './sampler.js';
+import { GpioVentilation } from './ventilation.js';
 
 /** What `createGpioHardware` may be given instead of the real platform. */
 export interface GpioHardwareDeps {
@@ -30,10 +34,14 @@ export interface GpioHardware {
   readonly contactor: GpioContactor & Contactor;
   readonly inputs: GpioStationInputs & StationInputs;
   /** The cable lock, or null when none is configured. */
-  readonly cableLock: GpioCableLock | null;
+  readonly cableLock: (GpioCableLock & CableLock) | null;
+  /** The ventilation output for state D, or null when none is configured. */
+  readonly ventilation: (GpioVentilation & VentilationOutput) | null;
+  /** The DS18B20 behind `inputs.read().temperatureC`, or null when none is configured (owned by `inputs`). */
+  readonly temperatureSensor: Ds18b20Sensor | null;
   /**
-   * Synchronously: relay off, pilot F, cable lock to its safe state, RCD test output off. Never throws; safe to call
-   * repeatedly and after dispose.
+   * Synchronously: relay off, pilot F, cable lock to its safe state, RCD test output off; ventilation as it is (see
+   * the comment in the code). Never throws; safe to call repeatedly and after dispose.
    */
   enterSafeState(): void;
   /** Safe state, then stops sampling and unexports every line and the PWM channel. Idempotent. */
@@ -60,6 +68,7 @@ export async function createGpioHardware(gpio: GpioConfig, deps: GpioHardwareDep
   let pwm: SysfsPwm | null = null;
   let sampler: InputSampler | null = null;
   let contactorDriver: GpioContactor | null = null;
+  let sensor: Ds18b20Sensor | null = null;
 
   const output = (pin: string, cfg: GpioConfig['contactor']['relay'], safeActive: boolean): GpioLine => {
     const line = openOutput(Gpio, sysfsRoot, pin, cfg);
@@ -79,6 +88,7 @@ export async function createGpioHardware(gpio: GpioConfig, deps: GpioHardwareDep
     const lockSafeLocked = gpio.cableLock?.safeState === 'locked';
     const lockActuator = gpio.cableLock ? output('cableLock.actuator', gpio.cableLock.actuator, lockSafeLocked) : null;
     const rcdSelfTest = gpio.inputs.rcdSelfTest ? output('inputs.rcdSelfTest', gpio.inputs.rcdSelfTest, false) : null;
+    const ventilationLine = gpio.ventilation ? output('ventilation', gpio.ventilation, false) : null;
 
     const cmp = gpio.pilot.comparators;
     const comparators: ComparatorLines = {
@@ -102,11 +112,24 @@ export async function createGpioHardware(gpio: GpioConfig, deps: GpioHardwareDep
         }
       : undefined;
 
+    // Last, after every line: the first read can take 750 ms, and a sensor that is missing or unreadable fails the
+    // startup like a missing line, with the outputs above put back safe.
+    if (gpio.temperatureSensor) {
+      sensor = await Ds18b20Sensor.open(gpio.temperatureSensor, { clock, onListenerError, pin: 'temperatureSensor' });
+    }
+
     const inputSampler = new InputSampler(clock, gpio.sampleIntervalMs);
     sampler = inputSampler;
     const contactor = new GpioContactor(relay, aux, inputSampler, clock, gpio.contactor, onListenerError);
     contactorDriver = contactor;
-    const pilot = new GpioControlPilot(pwm, comparators, inputSampler, clock, gpio.pilot.debounceMs, onListenerError);
+    const pilot = new GpioControlPilot(
+      pwm,
+      comparators,
+      inputSampler,
+      clock,
+      { debounceMs: gpio.pilot.debounceMs, negativeLevelSettleMs: gpio.pilot.negativeLevelSettleMs },
+      onListenerError,
+    );
     const inputs = new GpioStationInputs(
       {
         ...(rcdTrip ? { rcdTrip } : {}),
@@ -116,17 +139,13 @@ export async function createGpioHardware(gpio: GpioConfig, deps: GpioHardwareDep
       inputSampler,
       clock,
       onListenerError,
+      sensor,
     );
-    const cableLock = lockActuator
-      ? new GpioCableLock(
-          lockActuator,
-          lockFeedback,
-          gpio.cableLock?.safeState ?? 'unlocked',
-          inputSampler,
-          clock,
-          gpio.cableLock?.feedbackDebounceMs ?? 20,
-        )
-      : null;
+    const cableLock =
+      lockActuator && gpio.cableLock
+        ? new GpioCableLock(lockActuator, lockFeedback, gpio.cableLock.safeState, inputSampler, clock, gpio.cableLock)
+        : null;
+    const ventilation = ventilationLine ? new GpioVentilation(ventilationLine) : null;
 
     const enterSafeState = (): void => {
       for (const step of [
@@ -134,6 +153,8 @@ export async function createGpioHardware(gpio: GpioConfig, deps: GpioHardwareDep
         () => pilot.setOutput({ mode: 'stateF' }),
         () => cableLock?.toSafeState(),
         () => rcdSelfTest?.writeActive(false),
+        // Ventilation is left as it is: switching it off is not the safe side while gases from a state-D battery may
+        // be present. It goes off on dispose (the contract) or when the control core says so.
       ]) {
         try {
           step();
@@ -148,6 +169,8 @@ export async function createGpioHardware(gpio: GpioConfig, deps: GpioHardwareDep
       contactor,
       inputs,
       cableLock,
+      ventilation,
+      temperatureSensor: sensor,
       enterSafeState,
       dispose: () => {
         disposed ??= (async () => {
@@ -155,6 +178,7 @@ export async function createGpioHardware(gpio: GpioConfig, deps: GpioHardwareDep
           await contactor.dispose();
           await pilot.close();
           await cableLock?.dispose();
+          await ventilation?.dispose();
           await inputs.dispose();
           inputSampler.stop();
         })();
@@ -163,6 +187,7 @@ export async function createGpioHardware(gpio: GpioConfig, deps: GpioHardwareDep
     };
   } catch (err) {
     sampler?.stop();
+    void sensor?.dispose();
     // Clears the contactor's feedback timer; its dispose opens and releases (synchronously, before it resolves).
     void contactorDriver?.dispose();
     for (const { line, safeActive } of opened.reverse()) {

@@ -1,5 +1,6 @@
 import type { Clock } from '../base/clock.js';
 import type { InputsSnapshot, StationInputs } from '../inputs.js';
+import type { TemperatureReading, TemperatureSensor } from '../temperature.js';
 import { Debouncer } from './debounce.js';
 import type { GpioLine } from './lines.js';
 import { Listeners } from './listeners.js';
@@ -12,14 +13,17 @@ export interface DebouncedLine {
 }
 
 /**
- * StationInputs over GPIO: RCD trip and emergency stop, each debounced; an optional RCD self-test output.
- * An input that cannot be read counts as active (tripped / pressed): a broken wire must stop charging.
+ * StationInputs over GPIO: RCD trip and emergency stop, each debounced; an optional RCD self-test output; an optional
+ * temperature sensor (owned: disposed with the inputs). An input that cannot be read counts as active (tripped /
+ * pressed): a broken wire must stop charging. A failed sensor reads `temperatureC: null, temperatureSensorFailed: true`.
  */
 export class GpioStationInputs implements StationInputs {
   private readonly rcd: Debouncer<boolean> | null;
   private readonly estop: Debouncer<boolean> | null;
   private readonly listeners = new Listeners<InputsSnapshot>();
   private readonly removeTask: () => void;
+  private readonly removeTemperature: () => void;
+  private temperature: TemperatureReading | null;
   private snapshot: InputsSnapshot;
   private disposed = false;
 
@@ -28,6 +32,7 @@ export class GpioStationInputs implements StationInputs {
     private readonly sampler: InputSampler,
     private readonly clock: Clock,
     private readonly onListenerError: (err: unknown) => void = () => undefined,
+    private readonly temperatureSensor: TemperatureSensor | null = null,
   ) {
     const now = clock.monotonicMs();
     lines.rcdSelfTest?.writeActive(false);
@@ -35,8 +40,14 @@ export class GpioStationInputs implements StationInputs {
     this.estop = lines.emergencyStop
       ? new Debouncer(readActiveOrTrue(lines.emergencyStop.line), lines.emergencyStop.debounceMs, now)
       : null;
+    this.temperature = temperatureSensor?.read() ?? null;
     this.snapshot = this.compose();
     this.removeTask = sampler.add((t) => this.sample(t));
+    this.removeTemperature =
+      temperatureSensor?.onChange((reading) => {
+        this.temperature = reading;
+        this.publishIfChanged();
+      }) ?? (() => undefined);
   }
 
   private sample(now: number): void {
@@ -45,14 +56,32 @@ export class GpioStationInputs implements StationInputs {
     if (this.estop && this.lines.emergencyStop && this.estop.update(readActiveOrTrue(this.lines.emergencyStop.line), now)) {
       changed = true;
     }
-    if (changed) {
-      this.snapshot = this.compose();
-      this.listeners.emit(this.snapshot, this.onListenerError);
+    if (changed) this.publishIfChanged();
+  }
+
+  private publishIfChanged(): void {
+    const next = this.compose();
+    const prev = this.snapshot;
+    if (
+      next.rcdTripped === prev.rcdTripped &&
+      next.emergencyStop === prev.emergencyStop &&
+      next.temperatureC === prev.temperatureC &&
+      next.temperatureSensorFailed === prev.temperatureSensorFailed
+    ) {
+      return;
     }
+    this.snapshot = next;
+    this.listeners.emit(next, this.onListenerError);
   }
 
   private compose(): InputsSnapshot {
-    return { rcdTripped: this.rcd?.value ?? false, emergencyStop: this.estop?.value ?? false, temperatureC: null };
+    const t = this.temperature;
+    return {
+      rcdTripped: this.rcd?.value ?? false,
+      emergencyStop: this.estop?.value ?? false,
+      temperatureC: t?.ok === true ? t.celsius : null,
+      temperatureSensorFailed: t !== null && !t.ok,
+    };
   }
 
   read(): InputsSnapshot {
@@ -107,6 +136,7 @@ export class GpioStationInputs implements StationInputs {
     if (this.disposed) return Promise.resolve();
     this.disposed = true;
     this.removeTask();
+    this.removeTemperature();
     this.listeners.clear();
     try {
       this.lines.rcdSelfTest?.writeActive(false);
@@ -116,7 +146,7 @@ export class GpioStationInputs implements StationInputs {
     this.lines.rcdSelfTest?.release();
     this.lines.rcdTrip?.line.release();
     this.lines.emergencyStop?.line.release();
-    return Promise.resolve();
+    return this.temperatureSensor?.dispose() ?? Promise.resolve();
   }
 }
 

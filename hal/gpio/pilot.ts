@@ -1,6 +1,6 @@
 import type { Clock } from '../base/clock.js';
 import { EvseError, EvseErrorCode } from '../base/errors.js';
-import type { ControlPilot, PilotOutput, PilotReading, PilotState } from '../pilot.js';
+import type { ControlPilot, NegativeLevel, PilotOutput, PilotReading, PilotState } from '../pilot.js';
 import { Debouncer } from './debounce.js';
 import type { GpioLine } from './lines.js';
 import { Listeners } from './listeners.js';
@@ -13,7 +13,6 @@ export interface ComparatorLevels {
   readonly atLeastC: boolean;
   readonly atLeastD: boolean;
   readonly overVoltage: boolean;
-  readonly negativeLevel: boolean;
 }
 
 /** The comparator lines, opened. */
@@ -53,14 +52,36 @@ export function decodePilotState(levels: ComparatorLevels, driving: PilotOutput)
 const MIN_DUTY_PERCENT = 5;
 const MAX_DUTY_PERCENT = 97;
 
-function sameReading(a: PilotReading, b: PilotReading): boolean {
-  return a.state === b.state && a.negativeLevelOk === b.negativeLevelOk;
+/** Timing of the pilot's input side. */
+export interface GpioPilotOptions {
+  /** A decoded state (and the negative level) must hold this long before it is reported. */
+  readonly debounceMs: number;
+  /** How long the negative-level detector needs after the PWM starts before its output means anything. */
+  readonly negativeLevelSettleMs: number;
 }
 
-/** ControlPilot over a sysfs PWM channel and GPIO comparator inputs. Starts in state F. */
+function sameReading(a: PilotReading, b: PilotReading): boolean {
+  return a.state === b.state && a.negativeLevel === b.negativeLevel;
+}
+
+/**
+ * ControlPilot over a sysfs PWM channel and GPIO comparator inputs. Starts in state F.
+ *
+ * The negative level comes from a peak-hold detector (see the README): before the PWM has run for
+ * `negativeLevelSettleMs` its comparator shows what the hold kept from before (charged to −12 V by state F, or empty
+ * after steady +12 V), not the diode. So the reading is `unknown` whenever the generator is not running PWM, and from
+ * the moment PWM starts (from steady or F) until samples taken at least `negativeLevelSettleMs` after the start have
+ * held one value for `debounceMs`; only then `present` or `absent`. A duty change while PWM runs keeps the reading.
+ */
 export class GpioControlPilot implements ControlPilot {
   private current: PilotOutput = { mode: 'stateF' };
-  private readonly debounced: Debouncer<PilotReading>;
+  private readonly state: Debouncer<PilotState>;
+  /** The negative level; replaced by a fresh one (at `unknown`) whenever the PWM starts. */
+  private negative: Debouncer<NegativeLevel>;
+  /** Monotonic time the PWM started, or null while the generator is not running PWM. */
+  private pwmSinceMs: number | null = null;
+  /** What listeners heard last: they are told in the sampling pass, never from inside `setOutput`. */
+  private announced: PilotReading;
   private readonly listeners = new Listeners<PilotReading>();
   private readonly removeTask: () => void;
   private closed = false;
@@ -69,20 +90,34 @@ export class GpioControlPilot implements ControlPilot {
     private readonly pwm: PilotPwm,
     private readonly comparators: ComparatorLines,
     sampler: InputSampler,
-    clock: Clock,
-    debounceMs: number,
+    private readonly clock: Clock,
+    private readonly options: GpioPilotOptions,
     private readonly onListenerError: (err: unknown) => void = () => undefined,
   ) {
     // The constructor trusts the PWM to be at duty 0 already (SysfsPwm.open leaves it there), and says so again.
     this.pwm.setDutyNs(0);
-    this.debounced = new Debouncer<PilotReading>(this.sample(), debounceMs, clock.monotonicMs(), sameReading);
-    this.removeTask = sampler.add((now) => {
-      if (this.debounced.update(this.sample(), now)) this.listeners.emit(this.debounced.value, this.onListenerError);
-    });
+    const now = clock.monotonicMs();
+    this.state = new Debouncer<PilotState>(this.sampleState(), options.debounceMs, now);
+    this.negative = new Debouncer<NegativeLevel>('unknown', options.debounceMs, now);
+    this.announced = this.read();
+    this.removeTask = sampler.add((t) => this.samplePass(t));
   }
 
-  /** One undebounced reading; a comparator that cannot be read makes the reading `invalid`. */
-  private sample(): PilotReading {
+  private samplePass(now: number): void {
+    this.state.update(this.sampleState(), now);
+    if (this.pwmSinceMs !== null) {
+      // Samples inside the settle time show the hold's past, not the diode: they count as `unknown`.
+      this.negative.update(now - this.pwmSinceMs >= this.options.negativeLevelSettleMs ? this.sampleNegative() : 'unknown', now);
+    }
+    const reading = this.read();
+    if (!sameReading(reading, this.announced)) {
+      this.announced = reading;
+      this.listeners.emit(reading, this.onListenerError);
+    }
+  }
+
+  /** One undebounced state; a comparator that cannot be read makes it `invalid` (the core opens). */
+  private sampleState(): PilotState {
     try {
       const c = this.comparators;
       const levels: ComparatorLevels = {
@@ -91,25 +126,46 @@ export class GpioControlPilot implements ControlPilot {
         atLeastC: c.atLeastC.readActive(),
         atLeastD: c.atLeastD.readActive(),
         overVoltage: c.overVoltage?.readActive() ?? false,
-        negativeLevel: c.negativeLevel.readActive(),
       };
-      return { state: decodePilotState(levels, this.current), negativeLevelOk: levels.negativeLevel };
+      return decodePilotState(levels, this.current);
     } catch {
-      return { state: 'invalid', negativeLevelOk: false };
+      return 'invalid';
+    }
+  }
+
+  /**
+   * One undebounced negative level. A comparator that cannot be read counts as `absent`: the unsafe answer for the
+   * diode check is the one that stops charging (a missing diode fault), never `present`, and not `unknown` either,
+   * which would leave the core waiting forever on a broken input.
+   */
+  private sampleNegative(): NegativeLevel {
+    try {
+      return this.comparators.negativeLevel.readActive() ? 'present' : 'absent';
+    } catch {
+      return 'absent';
     }
   }
 
   read(): PilotReading {
-    return this.debounced.value;
+    return {
+      state: this.state.value,
+      negativeLevel: this.pwmSinceMs === null ? 'unknown' : this.negative.value,
+    };
   }
 
+  /**
+   * Calls `listener` in the sampling pass whenever the reading changes. A change that `setOutput` causes (the negative
+   * level going `unknown` when the PWM stops) shows in `read()` at once and reaches listeners in the next pass, so a
+   * listener that sets the output is never re-entered.
+   */
   onChange(listener: (reading: PilotReading) => void): () => void {
     return this.listeners.add(listener);
   }
 
   /**
    * Writes the generator synchronously: steady +12 V = duty 100 %, PWM = the +12 V share, state F = duty 0 (steady
-   * −12 V). Throws EvseError(InvalidArgument) for a duty outside 5…97 %, EvseError(DriverFailure) when sysfs refused.
+   * −12 V). Throws EvseError(InvalidArgument) for a duty outside 5…97 %, EvseError(DriverFailure) when sysfs refused
+   * (the output and the negative-level tracking then stay as they were).
    */
   setOutput(output: PilotOutput): void {
     if (this.closed && output.mode !== 'stateF') {
@@ -134,6 +190,14 @@ export class GpioControlPilot implements ControlPilot {
         this.pwm.setDutyNs((period * duty) / 100);
         break;
       }
+    }
+    if (output.mode !== 'pwm') {
+      this.pwmSinceMs = null;
+    } else if (this.current.mode !== 'pwm') {
+      // PWM starts: the detector starts from whatever it held; nothing it says counts until it settled again.
+      const now = this.clock.monotonicMs();
+      this.pwmSinceMs = now;
+      this.negative = new Debouncer<NegativeLevel>('unknown', this.options.debounceMs, now);
     }
     this.current = output;
   }

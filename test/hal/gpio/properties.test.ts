@@ -12,7 +12,6 @@ function comparatorsAt(volts: number) {
     atLeastC: volts > 4.5,
     atLeastD: volts > 1.5,
     overVoltage: volts > 13.5,
-    negativeLevel: true,
   };
 }
 
@@ -39,7 +38,7 @@ describe('hal/gpio properties', () => {
       fc.property(fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), (a, b, c, d) => {
         const monotone = (!a || b) && (!b || c) && (!c || d);
         const state = decodePilotState(
-          { atLeastA: a, atLeastB: b, atLeastC: c, atLeastD: d, overVoltage: false, negativeLevel: true },
+          { atLeastA: a, atLeastB: b, atLeastC: c, atLeastD: d, overVoltage: false },
           { mode: 'pwm', dutyPercent: 50 },
         );
         assert.equal(state === 'invalid', !monotone);

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EvseErrorCode } from '../../../src/errors.js';
+import { EvseErrorCode } from '../../../hal/base/errors.js';
 import { FakeSysfs } from './support/fake-sysfs.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));

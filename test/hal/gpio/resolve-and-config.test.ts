@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { EvseError, EvseErrorCode } from '../../../src/errors.js';
+import { EvseError, EvseErrorCode } from '../../../hal/base/errors.js';
 import { findChip, listGpioChips, resolveLine } from '../../../hal/gpio/chip-resolver.js';
 import { gpioConfigSchema } from '../../../hal/gpio/config.js';
 import { parseConfig } from '../../../src/config/load.js';

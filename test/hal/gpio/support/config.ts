@@ -15,11 +15,17 @@ export const pins = {
   emergencyStop: 536, // normally closed: active low
   lockActuator: 537,
   lockFeedback: 528,
+  /** Not in the default wiring; tests add it with `line(pins.ventilation)`. */
+  ventilation: 530,
 } as const;
+
+/** A line of gpiochip0 by its sysfs number in the test wiring. */
+export function line(sysfsNumber: number, activeLow = false): { chip: string; line: number; activeLow: boolean } {
+  return { chip: 'gpiochip0', line: sysfsNumber - 512, activeLow };
+}
 
 /** The whole wiring as a station builder would write it. */
 export function testGpioConfig(sysfsRoot: string, overrides: Record<string, unknown> = {}): GpioConfig {
-  const line = (n: number, activeLow = false) => ({ chip: 'gpiochip0', line: n - 512, activeLow });
   return gpioConfigSchema.parse({
     pilot: {
       pwm: { pwmChip: 'pwmchip0', pwmChannel: 0 },
