@@ -125,11 +125,6 @@ export class GpioContactor implements Contactor {
     return this.faultListeners.add(listener);
   }
 
-  /** @deprecated The same as {@link onFeedbackFault}, under its old name; kept until the daemon wiring moved. */
-  onFeedbackTimeout(listener: (fault: ContactorFeedbackFault) => void): () => void {
-    return this.onFeedbackFault(listener);
-  }
-
   /** A new command: the disagreement that follows is expected for `feedbackMs`, and a new fault may be reported. */
   private restartSupervision(): void {
     if (this.feedbackTimer !== null) this.clock.clearTimeout(this.feedbackTimer);

@@ -115,7 +115,6 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
       ...(deps.Gpio ? { Gpio: deps.Gpio } : {}),
       onListenerError: (err) => log.error({ err: (err as Error).message }, 'listener of a GPIO driver threw'),
     });
-    hardware.contactor.onFeedbackTimeout((fault) => log.error(fault, 'contactor feedback timeout'));
     const meterConfig = config.meter;
     if (meterConfig.driver !== 'modbus') throw new Error('unreachable: checked by requireHardwareConfig');
     meter = deps.openMeter
@@ -139,7 +138,14 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
     const ocppConfigured = config.ocpp.url !== null;
     station = await startStation({
       config,
-      hardware: { meter, pilot: hardware.pilot, contactor: hardware.contactor, inputs: hardware.inputs },
+      hardware: {
+        meter,
+        pilot: hardware.pilot,
+        contactor: hardware.contactor,
+        inputs: hardware.inputs,
+        cableLock: hardware.cableLock,
+        ventilation: hardware.ventilation,
+      },
       clock,
       logger: log,
       recorder: journal,
