@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FakeSysfs } from '../hal/gpio/support/fake-sysfs.js';
 import { pins, testGpioConfig } from '../hal/gpio/support/config.js';
-import { collect, namespaceUnavailable, spawnInNamespace } from './support/namespace.js';
+import { collect, requireNamespace, spawnInNamespace } from './support/namespace.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const cli = join(repoRoot, 'src', 'cli.ts');
@@ -58,11 +58,7 @@ describe('evse run and evse safe (processes)', function () {
   });
 
   it('evse safe on real onoff (namespace): relay to its inactive level, PWM duty 0, disabled, unexported', async function () {
-    const why = namespaceUnavailable();
-    if (why !== null) {
-      process.stdout.write(`      skipped: ${why}\n`);
-      this.skip();
-    }
+    requireNamespace(this);
     const sysfs = new FakeSysfs();
     try {
       // What a daemon killed with SIGKILL leaves behind: relay energised (active low → 0), PWM running at 53.3 %.
