@@ -12,6 +12,7 @@ import { startStation, type Station } from '../station.js';
 import { createUplink, uplinkAuthorizer, uplinkDefaultPrice } from '../uplink.js';
 import { openStatusPage, type StatusServer } from '../web/server.js';
 import { installFailSafe, type FailSafeProcess } from './fail-safe.js';
+import { failSafeScriptPath, writeFailSafeScript } from './fail-safe-script.js';
 import { reloadFromConfigFile } from './reload.js';
 import { createSdNotifier, startWatchdog, watchdogIntervalMs } from './sd-notify.js';
 
@@ -118,6 +119,10 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
   });
 
   try {
+    // The fallback for a hard death (SIGKILL, OOM, watchdog), which ExecStopPost runs: before any output is driven.
+    const scriptPath = failSafeScriptPath(env, deps.stateDir ?? config.journal.stateDir);
+    writeFailSafeScript(gpio, scriptPath, source);
+    log.info({ path: scriptPath }, 'fail-safe script written');
     hardware = await createGpioHardware(gpio, {
       ...(deps.Gpio ? { Gpio: deps.Gpio } : {}),
       onListenerError: (err) => log.error({ err: (err as Error).message }, 'listener of a GPIO driver threw'),

@@ -57,6 +57,23 @@ describe('evse run and evse safe (processes)', function () {
     }
   });
 
+  it('evse safe --script prints the fallback for this board (base 512) and touches no output', () => {
+    const sysfs = new FakeSysfs();
+    try {
+      for (const n of Object.values(pins)) sysfs.exportGpio(n);
+      sysfs.exportGpio(pins.relay, 0, 'out'); // energised: --script must leave it so
+      const path = writeConfig({ gpio: testGpioConfig(sysfs.root) });
+      const r = evse(['safe', '--config', path, '--script']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.ok(r.stdout.startsWith('#!/bin/sh\n'));
+      assert.ok(r.stdout.includes(`echo 1 > '${sysfs.root}/class/gpio/gpio${pins.relay}/value'`), r.stdout);
+      assert.equal(readFileSync(join(sysfs.root, 'class/gpio', `gpio${pins.relay}`, 'value'), 'utf8').trim(), '0');
+      assert.equal(spawnSync('sh', ['-n', '-c', r.stdout]).status, 0, 'a script sh parses');
+    } finally {
+      sysfs.remove();
+    }
+  });
+
   it('evse safe on real onoff (namespace): relay to its inactive level, PWM duty 0, disabled, unexported', async function () {
     requireNamespace(this);
     const sysfs = new FakeSysfs();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -85,6 +85,8 @@ describe('daemon/runStation: the hardware composition root with the real station
     await socket.until(() => socket.with('WATCHDOG=1').length >= 3);
     assert.equal(board.level(pins.relay), 1, 'relay inactive (active low) while no EV');
     assert.equal(sysfs.pwm('enable'), '1');
+    // The fallback for a hard death, in the state folder when systemd gives no RUNTIME_DIRECTORY.
+    assert.match(readFileSync(join(stateDir, 'fail-safe.sh'), 'utf8'), new RegExp(`^echo 1 > '${sysfs.root}/class/gpio/gpio${pins.relay}/value'`, 'm'));
 
     proc.emit('SIGTERM');
     assert.equal(board.level(pins.relay), 1);
@@ -146,6 +148,7 @@ describe('daemon/runStation: the hardware composition root with the real station
     assert.equal(sysfs.pwm('enable'), '1');
     proc.emit('SIGTERM');
     await running;
+    await new Promise((r) => setImmediate(r));
     assert.ok(proc.exit.calledOnceWith(0));
   });
 
