@@ -35,6 +35,24 @@ describe('config', () => {
     assert.throws(() => parseConfig({ control: { chargingCompleteBelowA: 0 } }), /control\.chargingCompleteBelowA/);
   });
 
+  it('station.timeZone must be a zone Intl knows: a typo is refused naming the field and the value', () => {
+    for (const zone of ['Europe/Berln', 'CET+1', 'Mars/Olympus_Mons', 'Europe/Berlin ']) {
+      assert.throws(
+        () => parseConfig({ station: { timeZone: zone } }),
+        (err: unknown) =>
+          err instanceof EvseError &&
+          err.code === EvseErrorCode.ConfigInvalid &&
+          err.message.includes('station.timeZone') &&
+          err.message.includes(`(got ${JSON.stringify(zone)})`),
+        zone,
+      );
+    }
+    for (const zone of ['Europe/Berlin', 'UTC', 'America/Argentina/Buenos_Aires', 'Etc/GMT-2']) {
+      assert.equal(parseConfig({ station: { timeZone: zone } }).station.timeZone, zone);
+    }
+    assert.equal(parseConfig({}).station.timeZone, 'UTC', 'the default passes its own check');
+  });
+
   it('rejects unknown keys instead of ignoring a typo', () => {
     assert.throws(() => parseConfig({ limits: { cabelMaxA: 20 } }), /cabelMaxA/);
   });

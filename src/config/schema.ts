@@ -24,7 +24,29 @@ export const configSchema = z
     tariff: tariffSchema.default(defaultTariff),
     web: webConfigSchema.default(webConfigSchema.parse({})),
   })
-  .strict();
+  .strict()
+  .superRefine((cfg, ctx) => {
+    // Tariff bands, reports and the status page all turn UTC into wall time in this zone: a typo must stop the start,
+    // not make the first bill throw.
+    if (!isTimeZone(cfg.station.timeZone)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['station', 'timeZone'],
+        message: 'not an IANA time zone this Node.js knows, such as "Europe/Berlin" or "UTC"',
+      });
+    }
+  });
+
+/** True when Intl accepts `name` as a time zone (`new Intl.DateTimeFormat('en', { timeZone })` throws RangeError otherwise). */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch (err) {
+    if (err instanceof RangeError) return false;
+    throw err;
+  }
+}
 
 export type StationConfig = z.infer<typeof configSchema>;
 export type ControlConfig = StationConfig['control'];

@@ -6,6 +6,12 @@ export interface FailSafeTarget {
   enterSafeState(reason: string): void;
   /** Graceful: stop the session, release the drivers. */
   shutdown(reason: string): Promise<void>;
+  /**
+   * SIGHUP (`systemctl reload`): re-read what can change while charging. Synchronous; a failure must leave the old
+   * settings in force. A throw is caught and logged here: a reload never ends the process. Absent: SIGHUP is logged
+   * and ignored.
+   */
+  reload?(reason: string): void;
 }
 
 /** The part of `process` the fail-safe uses; tests pass an EventEmitter with an `exit` spy. */
@@ -25,14 +31,19 @@ export interface FailSafeOptions {
   readonly log?: (line: string) => void;
 }
 
-const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+/** The signals that end the process. SIGHUP is not one of them: it means reload (ExecReload=kill -HUP). */
+const EXIT_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
 /**
- * Makes every way out of the process go through the safe state first: SIGTERM, SIGINT, SIGHUP, an uncaught exception
+ * Makes every way out of the process go through the safe state first: SIGTERM, SIGINT, an uncaught exception
  * and an unhandled rejection each call `target.enterSafeState` synchronously, before anything else, then a graceful
  * `shutdown` bounded by `shutdownTimeoutMs`, then exit: 0 after a signal and a clean shutdown, 1 after a crash, a
  * failed or overlong shutdown, or a second signal (which exits at once, after the safe state again). On 'exit' the
- * safe state is entered once more, synchronously, as the last resort. Returns a function that removes the handlers.
+ * safe state is entered once more, synchronously, as the last resort.
+ *
+ * SIGHUP is handled here too, from the first moment, so Node's default action for it (terminate) never applies: it
+ * calls `target.reload`, logs what happened and never exits, never touches the outputs; during a shutdown it is
+ * ignored. Returns a function that removes the handlers.
  */
 export function installFailSafe(
   target: FailSafeTarget,
@@ -92,8 +103,26 @@ export function installFailSafe(
     );
   };
 
+  const reload = (): void => {
+    if (shuttingDown) {
+      log('received SIGHUP during shutdown: no reload');
+      return;
+    }
+    if (target.reload === undefined) {
+      log('received SIGHUP: nothing to reload, still running');
+      return;
+    }
+    log('received SIGHUP: reloading');
+    try {
+      target.reload('received SIGHUP');
+    } catch (err) {
+      log(`reload failed, the running settings stay: ${describe(err)}`);
+    }
+  };
+
   const handlers: Array<[string, (arg: unknown) => void]> = [
-    ...SIGNALS.map((signal): [string, () => void] => [signal, () => leave(`received ${signal}`, false)]),
+    ...EXIT_SIGNALS.map((signal): [string, () => void] => [signal, () => leave(`received ${signal}`, false)]),
+    ['SIGHUP', reload],
     ['uncaughtException', (err: unknown) => leave(`uncaught exception: ${describe(err, true)}`, true)],
     ['unhandledRejection', (reason: unknown) => leave(`unhandled rejection: ${describe(reason, true)}`, true)],
     ['exit', () => safe('process exit')],

@@ -7,12 +7,13 @@ import { EvseError, EvseErrorCode } from '../errors.js';
 import { openJournal, type Journal } from '../journal/journal.js';
 import type { Logger } from '../logger.js';
 import { StationClock, systemClock } from '../clock.js';
-import { loadConfigFile } from '../config/load.js';
 import type { OcppClient } from '../ocpp/client.js';
 import { startStation, type Station } from '../station.js';
 import { createUplink, uplinkAuthorizer, uplinkDefaultPrice } from '../uplink.js';
 import { openStatusPage, type StatusServer } from '../web/server.js';
 import { installFailSafe, type FailSafeProcess } from './fail-safe.js';
+import { failSafeScriptPath, writeFailSafeScript } from './fail-safe-script.js';
+import { reloadFromConfigFile } from './reload.js';
 import { createSdNotifier, startWatchdog, watchdogIntervalMs } from './sd-notify.js';
 
 /** Platform pieces `runStation` may be given instead of the real ones (tests). */
@@ -71,13 +72,20 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
   });
 
   let shutdownPromise: Promise<void> | null = null;
+  // Set once the station runs; SIGHUP before that reloads nothing (and sends systemd no READY=1 early).
+  let reloadRunning: (() => void) | null = null;
   const target = {
+    reload(): void {
+      if (reloadRunning) reloadRunning();
+      else log.warn('reload requested before the station is up: nothing reloaded');
+    },
     enterSafeState(reason: string): void {
       station?.enterSafeState(reason);
       // Also the bare drivers: before the station is up, and for the cable lock the station does not know.
       hardware?.enterSafeState();
     },
     shutdown(reason: string): Promise<void> {
+      reloadRunning = null;
       shutdownPromise ??= (async () => {
         log.info({ reason }, 'shutting down');
         notifier.stopping(reason);
@@ -111,6 +119,10 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
   });
 
   try {
+    // The fallback for a hard death (SIGKILL, OOM, watchdog), which ExecStopPost runs: before any output is driven.
+    const scriptPath = failSafeScriptPath(env, deps.stateDir ?? config.journal.stateDir);
+    writeFailSafeScript(gpio, scriptPath, source);
+    log.info({ path: scriptPath }, 'fail-safe script written');
     hardware = await createGpioHardware(gpio, {
       ...(deps.Gpio ? { Gpio: deps.Gpio } : {}),
       onListenerError: (err) => log.error({ err: (err as Error).message }, 'listener of a GPIO driver threw'),
@@ -153,18 +165,18 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
       ...(ocppConfigured ? { authorizer: uplinkAuthorizer(() => uplink) } : {}),
     });
     const running = station;
-    // systemctl reload evse: a new tariff from the config file, for sessions that start from now on. An invalid file
-    // is refused naming the field; the running tariff stays in force.
-    const reloadTariff = (): void => {
-      try {
-        const result = running.tariffs.replace(loadConfigFile(source).tariff, `${source}: tariff`);
-        if (result.accepted) log.info({ tariff: result.tariff.id }, 'tariff reloaded');
-        else log.error({ reason: result.reason }, 'tariff reload refused; the running tariff stays');
-      } catch (err) {
-        log.error({ err: (err as Error).message }, 'tariff reload refused; the running tariff stays');
-      }
+    // systemctl reload evse (SIGHUP, through the fail-safe): a new tariff from the config file, for sessions that start
+    // from now on. An invalid file is refused naming the field; everything in force stays.
+    reloadRunning = () => {
+      reloadFromConfigFile({
+        source,
+        running: config,
+        tariffs: running.tariffs,
+        log,
+        notifier,
+        runningStatus: `station ${config.station.id} running`,
+      });
     };
-    (deps.proc ?? process).on('SIGHUP', reloadTariff);
     if (ocppConfigured) {
       uplink = await createUplink({
         station: running,

@@ -54,9 +54,18 @@ export class SdNotifier {
     return this.transport !== null;
   }
 
-  /** READY=1: the station is up (systemd then considers the start finished). */
+  /** READY=1: the station is up (systemd then considers the start finished), or a reload finished. */
   ready(status = 'station running'): void {
     this.transport?.send(`READY=1\nSTATUS=${status}\nMAINPID=${process.pid}`);
+  }
+
+  /**
+   * RELOADING=1 at the start of a reload (SIGHUP), with MONOTONIC_USEC (CLOCK_MONOTONIC, which is what
+   * `process.hrtime` reads on Linux) so systemd ≥ 253 can tell this reload from an older one. systemd then shows the
+   * unit as "reloading" until the next `ready()`, which must follow whether the reload succeeded or not.
+   */
+  reloading(status = 'reloading', monotonicUsec: bigint = process.hrtime.bigint() / 1000n): void {
+    this.transport?.send(`RELOADING=1\nSTATUS=${status}\nMONOTONIC_USEC=${monotonicUsec}`);
   }
 
   /** STOPPING=1 at the start of a graceful shutdown. */

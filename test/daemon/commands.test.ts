@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FakeSysfs } from '../hal/gpio/support/fake-sysfs.js';
 import { pins, testGpioConfig } from '../hal/gpio/support/config.js';
-import { collect, namespaceUnavailable, spawnInNamespace } from './support/namespace.js';
+import { collect, requireNamespace, spawnInNamespace } from './support/namespace.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const cli = join(repoRoot, 'src', 'cli.ts');
@@ -57,12 +57,25 @@ describe('evse run and evse safe (processes)', function () {
     }
   });
 
-  it('evse safe on real onoff (namespace): relay to its inactive level, PWM duty 0, disabled, unexported', async function () {
-    const why = namespaceUnavailable();
-    if (why !== null) {
-      process.stdout.write(`      skipped: ${why}\n`);
-      this.skip();
+  it('evse safe --script prints the fallback for this board (base 512) and touches no output', () => {
+    const sysfs = new FakeSysfs();
+    try {
+      for (const n of Object.values(pins)) sysfs.exportGpio(n);
+      sysfs.exportGpio(pins.relay, 0, 'out'); // energised: --script must leave it so
+      const path = writeConfig({ gpio: testGpioConfig(sysfs.root) });
+      const r = evse(['safe', '--config', path, '--script']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.ok(r.stdout.startsWith('#!/bin/sh\n'));
+      assert.ok(r.stdout.includes(`echo 1 > '${sysfs.root}/class/gpio/gpio${pins.relay}/value'`), r.stdout);
+      assert.equal(readFileSync(join(sysfs.root, 'class/gpio', `gpio${pins.relay}`, 'value'), 'utf8').trim(), '0');
+      assert.equal(spawnSync('sh', ['-n', '-c', r.stdout]).status, 0, 'a script sh parses');
+    } finally {
+      sysfs.remove();
     }
+  });
+
+  it('evse safe on real onoff (namespace): relay to its inactive level, PWM duty 0, disabled, unexported', async function () {
+    requireNamespace(this);
     const sysfs = new FakeSysfs();
     try {
       // What a daemon killed with SIGKILL leaves behind: relay energised (active low → 0), PWM running at 53.3 %.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FakeSysfs } from '../hal/gpio/support/fake-sysfs.js';
 import { pins, testGpioConfig } from '../hal/gpio/support/config.js';
-import { collect, namespaceUnavailable, spawnInNamespace } from './support/namespace.js';
+import { collect, requireNamespace, spawnInNamespace } from './support/namespace.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/gpio-child.ts', import.meta.url));
 
@@ -19,11 +19,7 @@ describe('fail-safe exit of a real process on real onoff (private mount namespac
   this.timeout(30_000);
   let sysfs: FakeSysfs;
   before(function () {
-    const why = namespaceUnavailable();
-    if (why !== null) {
-      process.stdout.write(`      skipped: ${why}\n`);
-      this.skip();
-    }
+    requireNamespace(this);
   });
   beforeEach(() => {
     sysfs = preparedTree();

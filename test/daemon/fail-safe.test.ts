@@ -106,6 +106,57 @@ describe('daemon/fail-safe', () => {
     assert.ok(lines.some((l) => /entering the safe state failed/.test(l)));
   });
 
+  it('SIGHUP reloads and only reloads: no safe state, no shutdown, no exit, and it is logged', async () => {
+    const t = { ...target(), reload: sinon.spy((reason: string) => order.push(`reload:${reason}`)) };
+    installFailSafe(t, proc, { log: (l) => lines.push(l) });
+    proc.emit('SIGHUP');
+    proc.emit('SIGHUP');
+    await clock.tickAsync(60_000);
+    assert.deepEqual(order, ['reload:received SIGHUP', 'reload:received SIGHUP']);
+    assert.equal(proc.exit.callCount, 0);
+    assert.ok(lines.includes('received SIGHUP: reloading'), JSON.stringify(lines));
+    // Still armed: a later SIGTERM leaves the usual way.
+    proc.emit('SIGTERM');
+    await clock.tickAsync(0);
+    assert.ok(proc.exit.calledOnceWith(0));
+  });
+
+  it('a reload that throws is logged; the process keeps running', async () => {
+    const t = {
+      ...target(),
+      reload: () => {
+        throw new Error('config file unreadable');
+      },
+    };
+    installFailSafe(t, proc, { log: (l) => lines.push(l) });
+    proc.emit('SIGHUP');
+    await clock.tickAsync(60_000);
+    assert.equal(proc.exit.callCount, 0);
+    assert.deepEqual(order, []);
+    assert.ok(lines.some((l) => l === 'reload failed, the running settings stay: config file unreadable'), JSON.stringify(lines));
+  });
+
+  it('SIGHUP without a reload hook (before the station is up) is logged and ignored, never the default termination', async () => {
+    installFailSafe(target(), proc, { log: (l) => lines.push(l) });
+    assert.equal(proc.listenerCount('SIGHUP'), 1, 'a listener, so Node does not apply the default action');
+    proc.emit('SIGHUP');
+    await clock.tickAsync(60_000);
+    assert.equal(proc.exit.callCount, 0);
+    assert.deepEqual(order, []);
+    assert.ok(lines.includes('received SIGHUP: nothing to reload, still running'));
+  });
+
+  it('SIGHUP during a shutdown reloads nothing and does not cut the shutdown short', async () => {
+    const t = { ...target(() => new Promise<void>((r) => setTimeout(r, 1000))), reload: sinon.spy() };
+    installFailSafe(t, proc, { log: (l) => lines.push(l) });
+    proc.emit('SIGTERM');
+    proc.emit('SIGHUP');
+    assert.equal(t.reload.callCount, 0);
+    assert.equal(proc.exit.callCount, 0, 'not a second exit signal');
+    await clock.tickAsync(1000);
+    assert.ok(proc.exit.calledOnceWith(0));
+  });
+
   it("enters the safe state on 'exit' as the last resort, and the returned function removes every handler", () => {
     const t = target();
     const uninstall = installFailSafe(t, proc, { log: () => undefined });

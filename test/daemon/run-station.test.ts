@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -85,6 +85,8 @@ describe('daemon/runStation: the hardware composition root with the real station
     await socket.until(() => socket.with('WATCHDOG=1').length >= 3);
     assert.equal(board.level(pins.relay), 1, 'relay inactive (active low) while no EV');
     assert.equal(sysfs.pwm('enable'), '1');
+    // The fallback for a hard death, in the state folder when systemd gives no RUNTIME_DIRECTORY.
+    assert.match(readFileSync(join(stateDir, 'fail-safe.sh'), 'utf8'), new RegExp(`^echo 1 > '${sysfs.root}/class/gpio/gpio${pins.relay}/value'`, 'm'));
 
     proc.emit('SIGTERM');
     assert.equal(board.level(pins.relay), 1);
@@ -106,7 +108,7 @@ describe('daemon/runStation: the hardware composition root with the real station
       tariff: { id: tariffId, currency: 'EUR', energyBands: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '00:00', to: '24:00', pricePerKwh: price }] },
     });
     writeFileSync(file, JSON.stringify(input('v1', '0.30')));
-    const lines: { msg: string; tariff?: string; reason?: string; err?: string }[] = [];
+    const lines: { msg: string; tariff?: string; reason?: string; err?: string; sections?: string[] }[] = [];
     const logger = pino({ level: 'info' }, new Writable({
       write(chunk: Buffer, _enc, cb) {
         lines.push(JSON.parse(chunk.toString()) as (typeof lines)[number]);
@@ -122,16 +124,32 @@ describe('daemon/runStation: the hardware composition root with the real station
       stateDir,
     });
     await socket.until(() => socket.with('READY=1').length === 1);
-    writeFileSync(file, JSON.stringify(input('v2', '0.35')));
+    const pwmBefore = sysfs.pwm('duty_cycle');
+    // A new tariff, and a web port that only a restart applies.
+    writeFileSync(file, JSON.stringify({ ...input('v2', '0.35'), web: { port: 8081 } }));
     proc.emit('SIGHUP');
     assert.ok(lines.some((l) => l.msg === 'tariff reloaded' && l.tariff === 'v2'), JSON.stringify(lines.slice(-3)));
+    const restartHint = lines.find((l) => l.sections !== undefined);
+    assert.deepEqual(restartHint?.sections, ['web'], 'sections that need a restart are named');
     writeFileSync(file, JSON.stringify(input('v3', '-1')));
     proc.emit('SIGHUP');
     const refused = lines.find((l) => l.msg === 'tariff reload refused; the running tariff stays');
     assert.ok(refused, 'refusal logged');
     assert.match(refused.reason ?? refused.err ?? '', /tariff\.energyBands\.0\.pricePerKwh/);
+    // Each reload: RELOADING=1 then READY=1, whatever the outcome; the station was never stopped.
+    await socket.until(() => socket.with('READY=1').length === 3);
+    assert.equal(socket.with('RELOADING=1').length, 2);
+    assert.match(socket.with('READY=1')[2] ?? '', /STATUS=.*reload refused/);
+    assert.equal(socket.with('STOPPING=1').length, 0);
+    assert.equal(proc.exit.callCount, 0);
+    assert.ok(!lines.some((l) => l.msg === 'shutting down'), 'no shutdown');
+    assert.equal(board.level(pins.relay), 1);
+    assert.equal(sysfs.pwm('duty_cycle'), pwmBefore, 'the pilot untouched');
+    assert.equal(sysfs.pwm('enable'), '1');
     proc.emit('SIGTERM');
     await running;
+    await new Promise((r) => setImmediate(r));
+    assert.ok(proc.exit.calledOnceWith(0));
   });
 
   it('a busy line at startup: rejects naming the pin, relay left off, nothing left exported, no READY', async () => {

@@ -41,6 +41,22 @@ describe('daemon/sd-notify against a real NOTIFY_SOCKET', () => {
     notifier.close();
   });
 
+  it('a reload: RELOADING=1 with MONOTONIC_USEC on the CLOCK_MONOTONIC scale, then READY=1', async () => {
+    const notifier = await createSdNotifier({ NOTIFY_SOCKET: socket.path });
+    const before = process.hrtime.bigint() / 1000n;
+    notifier.reloading('reloading /etc/evse/config.json');
+    const after = process.hrtime.bigint() / 1000n;
+    notifier.ready('station EVSE-1 running');
+    await socket.until(() => socket.messages.length >= 2);
+    const fields = socket.messages[0]?.split('\n') ?? [];
+    assert.equal(fields[0], 'RELOADING=1');
+    assert.ok(fields.includes('STATUS=reloading /etc/evse/config.json'));
+    const usec = BigInt(fields.find((f) => f.startsWith('MONOTONIC_USEC='))?.slice('MONOTONIC_USEC='.length) ?? '-1');
+    assert.ok(usec >= before && usec <= after, `${usec} not within [${before}, ${after}]`);
+    assert.equal(socket.messages[1]?.split('\n')[0], 'READY=1', 'READY=1 ends the reload');
+    notifier.close();
+  });
+
   it('pings WATCHDOG=1 from control-loop ticks, at most every WATCHDOG_USEC/2', async () => {
     const env: NodeJS.ProcessEnv = { NOTIFY_SOCKET: socket.path, WATCHDOG_USEC: '200000' };
     const interval = watchdogIntervalMs(env);

@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { registerMeterCommands } from '../../src/commands/meter.js';
 import { registerRunCommand } from '../../src/commands/run.js';
 import { registerSafeCommand } from '../../src/commands/safe.js';
+import { failSafeScriptName, failSafeScriptPath } from '../../src/daemon/fail-safe-script.js';
 import { requireTool } from '../support/tools.js';
 
 const systemdDir = fileURLToPath(new URL('../../systemd/', import.meta.url));
@@ -37,10 +38,12 @@ function verifyRoot(units: string[]): string {
   mkdirSync(join(root, 'usr/bin'), { recursive: true });
   writeFileSync(join(root, 'usr/bin/evse'), '#!/bin/sh\nexit 0\n');
   chmodSync(join(root, 'usr/bin/evse'), 0o755);
-  // ExecReload sends SIGHUP with kill(1).
+  // ExecReload sends SIGHUP with kill(1); ExecStopPost runs the fail-safe script with sh.
   mkdirSync(join(root, 'bin'), { recursive: true });
-  writeFileSync(join(root, 'bin/kill'), '#!/bin/sh\nexit 0\n');
-  chmodSync(join(root, 'bin/kill'), 0o755);
+  for (const tool of ['kill', 'sh']) {
+    writeFileSync(join(root, 'bin', tool), '#!/bin/sh\nexit 0\n');
+    chmodSync(join(root, 'bin', tool), 0o755);
+  }
   mkdirSync(join(root, 'etc/evse'), { recursive: true });
   writeFileSync(join(root, 'etc/evse/config.json'), '{}\n');
   mkdirSync(join(root, 'etc/systemd/system'), { recursive: true });
@@ -115,7 +118,17 @@ describe('systemd units', function () {
     assert.equal(one('ConfigurationDirectory'), 'evse');
     assert.equal(one('ConditionFileNotEmpty'), '/etc/evse/config.json');
     assert.equal(one('ExecStart'), '/usr/bin/evse run --config /etc/evse/config.json --state-dir /var/lib/evse');
-    assert.equal(one('ExecStopPost'), '/usr/bin/evse safe --config /etc/evse/config.json');
+    assert.deepEqual(
+      s.get('ExecStopPost'),
+      [`-/bin/sh /run/evse/${failSafeScriptName}`, '/usr/bin/evse safe --config /etc/evse/config.json'],
+      'the shell fallback first (milliseconds), then the Node one',
+    );
+    // The daemon writes the script to $RUNTIME_DIRECTORY, which RuntimeDirectory=evse makes /run/evse; kept for ExecStopPost.
+    assert.equal(one('RuntimeDirectory'), 'evse');
+    assert.equal(one('RuntimeDirectoryPreserve'), 'yes');
+    assert.equal(failSafeScriptPath({ RUNTIME_DIRECTORY: `/run/${one('RuntimeDirectory') ?? ''}` }, '/var/lib/evse'), `/run/evse/${failSafeScriptName}`);
+    // systemctl reload is SIGHUP, which the daemon treats as a reload (never a stop).
+    assert.equal(one('ExecReload'), '/bin/kill -HUP $MAINPID');
     for (const key of ['NoNewPrivileges', 'ProtectHome', 'PrivateTmp', 'ProtectKernelModules', 'ProtectKernelLogs']) {
       assert.equal(one(key), 'yes', key);
     }

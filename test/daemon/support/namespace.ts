@@ -15,6 +15,27 @@ export function namespaceUnavailable(): string | null {
 }
 
 /**
+ * Guards a test that needs a private mount namespace (root, unshare -m). Outside CI it skips with the reason; under
+ * CI (`CI=true`) the missing privilege fails the test: the CI runner has it, so a skip there would hide a regression.
+ */
+export function requireNamespace(ctx: Mocha.Context): void {
+  const why = namespaceUnavailable();
+  if (why === null) return;
+  if (process.env['CI'] === 'true') throw new Error(`${why}: missing under CI`);
+  process.stdout.write(`      skipped: ${why}\n`);
+  ctx.skip();
+}
+
+/** Runs any command in a private mount namespace where /sys/class is the fake tree's `class` folder. */
+export function spawnCommandInNamespace(fakeClassDir: string, argv: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn('unshare', ['-m', 'sh', '-c', 'mount --bind "$0" /sys/class && exec "$@"', fakeClassDir, ...argv], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+}
+
+/**
  * Runs `node --import tsx SCRIPT ARGS…` in a private mount namespace where /sys/class is the fake tree's `class`
  * folder (bind-mounted, so the test sees every file the child wrote after it exits).
  */
@@ -24,11 +45,7 @@ export function spawnInNamespace(
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): ChildProcess {
-  return spawn(
-    'unshare',
-    ['-m', 'sh', '-c', 'mount --bind "$0" /sys/class && exec "$@"', fakeClassDir, process.execPath, '--import', 'tsx', script, ...args],
-    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
-  );
+  return spawnCommandInNamespace(fakeClassDir, [process.execPath, '--import', 'tsx', script, ...args], env);
 }
 
 /** Collects a child's stdout/stderr and resolves with its exit. */
