@@ -20,8 +20,11 @@ export const contractTiming = {
   negativeLevelSettleMs: 10,
 } as const;
 
-/** Node timers count from the event loop's cached time, which can lag `performance.now()` by up to ~1 ms. */
-const timerSlackMs = 1;
+/**
+ * Node timers count from the event loop's cached time, which can lag `performance.now()` (what the drivers and this
+ * suite measure with) by a millisecond or two: a 250 ms timer can be seen to fire 248.8 ms after the command.
+ */
+const timerSlackMs = 2;
 
 /** What the test does to the surroundings of the hardware: the EV, the relay's faults, the protective devices. */
 export interface WorldControls {
@@ -242,7 +245,7 @@ export function describeHardwareContract(name: string, factory: HardwareFactory)
         assert.equal(fault.kind, 'welded');
         assert.equal(fault.commanded, 'open');
         assert.equal(fault.feedback, 'closed');
-        assert.ok(fault.afterMs >= contractTiming.feedbackMs - 1, `afterMs ${fault.afterMs}`);
+        assert.ok(fault.afterMs >= contractTiming.feedbackMs - timerSlackMs, `afterMs ${fault.afterMs}`);
         assert.equal(contactor.feedback(), 'closed');
       });
 
@@ -258,7 +261,7 @@ export function describeHardwareContract(name: string, factory: HardwareFactory)
         assert.equal(fault.kind, 'fails-to-close');
         assert.equal(fault.commanded, 'closed');
         assert.equal(fault.feedback, 'open');
-        assert.ok(fault.afterMs >= contractTiming.feedbackMs - 1, `afterMs ${fault.afterMs}`);
+        assert.ok(fault.afterMs >= contractTiming.feedbackMs - timerSlackMs, `afterMs ${fault.afterMs}`);
         assert.equal(contactor.feedback(), 'open');
         contactor.open();
       });
