@@ -2,6 +2,11 @@
  * The hardware contract against the real GPIO drivers over the virtual board. The drivers must see the board at
  * /sys/class, so they run in a child (mocha on fixtures/board.contract.spec.ts) in a private mount namespace made by
  * the board's namespace argv helper; the board itself runs here and plays the world on the child's requests.
+ *
+ * Not in `npm test` yet: `npm run test:board`. It fails in about 3 of 7 runs: the board's kernel handles an `unexport`
+ * at its next poll, while a real kernel has finished when the write returns, so the next test's driver may find the
+ * old pwm0 still there while the board deletes it (ENOTEMPTY in the board loop, a pilot stuck in its last state).
+ * Either the board unexports synchronously with the write or the drivers wait for a pending unexport; open work.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
