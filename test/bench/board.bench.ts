@@ -53,7 +53,12 @@ export default async function run(): Promise<void> {
   let child: ChildProcess | null = null;
   try {
     const [slavePath, masterPath] = await new Promise<string[]>((resolve, reject) => {
-      pair.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim().split(' ')));
+      let printed = '';
+        // The paths come as one line; a chunk may hold part of it under load.
+        pair.stdout?.on('data', (d: Buffer) => {
+          printed += d.toString();
+          if (printed.includes('\n')) resolve(printed.trim().split(' '));
+        });
       pair.once('exit', () => reject(new Error('pty pair exited')));
     });
     const served = await startBoardSerialMeter(board, { port: slavePath!, model: 'sdm630' });

@@ -47,7 +47,12 @@ describe('virtual board: its meter over Modbus', function () {
     const pair: ChildProcess = spawn('python3', [ptyPair], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       const paths = await new Promise<string[]>((resolve, reject) => {
-        pair.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim().split(' ')));
+        let printed = '';
+        // The paths come as one line; a chunk may hold part of it under load.
+        pair.stdout?.on('data', (d: Buffer) => {
+          printed += d.toString();
+          if (printed.includes('\n')) resolve(printed.trim().split(' '));
+        });
         pair.once('exit', () => reject(new Error('pty pair exited')));
       });
       const [slavePath, masterPath] = paths;
