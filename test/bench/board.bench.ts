@@ -17,7 +17,7 @@ import { boardNamespaceArgv, namespaceUnavailable, startBoardSerialMeter, Virtua
 import { testGpioConfig } from '../hal/gpio/support/config.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/board-station.ts', import.meta.url));
-const ptyPair = fileURLToPath(new URL('./fixtures/pty-pair.py', import.meta.url));
+const ptyPair = fileURLToPath(new URL('../simulator/board/fixtures/pty-pair.py', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
