@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FakeSysfs } from '../hal/gpio/support/fake-sysfs.js';
 import { pins, testGpioConfig } from '../hal/gpio/support/config.js';
-import { alive, gpioFiles, logLines, prepareBoard, waitFor } from './support/daemon.js';
-import { collect, requireNamespace, spawnInNamespace } from './support/namespace.js';
-import { TestNotifySocket } from './support/notify-socket.js';
+import { alive, daemonSuite, gpioFiles, logLines, waitFor } from './support/daemon.js';
+import { collect, spawnInNamespace } from './support/namespace.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/station-child.ts', import.meta.url));
 
@@ -21,28 +17,10 @@ const fixture = fileURLToPath(new URL('./fixtures/station-child.ts', import.meta
  */
 describe('evse daemon exit paths on a real process (uncaught exception, unhandled rejection, second signal)', function () {
   this.timeout(60_000);
-  const children: ChildProcess[] = [];
-  let dir: string;
-  let sysfs: FakeSysfs;
-  let socket: TestNotifySocket;
-
-  before(function () {
-    requireNamespace(this);
-  });
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'evse-exit-'));
-    sysfs = new FakeSysfs();
-    prepareBoard(sysfs);
-    socket = new TestNotifySocket();
-  });
-  afterEach(() => {
-    for (const c of children.splice(0)) if (alive(c)) c.kill('SIGKILL');
-    socket.close();
-    sysfs.remove();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const suite = daemonSuite('exit', { socat: false });
 
   async function start(mode: 'uncaught' | 'rejection' | 'hang') {
+    const { dir, sysfs, socket, children } = suite;
     const configFile = join(dir, 'config.json');
     writeFileSync(configFile, JSON.stringify({ gpio: testGpioConfig('/sys'), meter: { driver: 'modbus', port: '/dev/null', model: 'sdm630' }, web: { enabled: false } }));
     const child = spawnInNamespace(join(sysfs.root, 'class'), fixture, [configFile, join(dir, 'state'), mode], {
@@ -59,11 +37,12 @@ describe('evse daemon exit paths on a real process (uncaught exception, unhandle
   }
 
   const assertSafe = (): void => {
-    assert.equal(gpioFiles(sysfs).value(pins.relay), '1', 'relay inactive (active low)');
-    assert.equal(sysfs.pwm('duty_cycle'), '0', 'pilot in F');
+    assert.equal(gpioFiles(suite.sysfs).value(pins.relay), '1', 'relay inactive (active low)');
+    assert.equal(suite.sysfs.pwm('duty_cycle'), '0', 'pilot in F');
   };
 
   it('an uncaught exception: safe state, stack logged, graceful shutdown, exit 1', async () => {
+    const { socket } = suite;
     const { child, io, logs } = await start('uncaught');
     child.kill('SIGUSR2');
     assert.equal(await io.exited, 1, logs());

@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireTool } from '../support/tools.js';
-import { FakeSysfs } from '../hal/gpio/support/fake-sysfs.js';
 import { pins } from '../hal/gpio/support/config.js';
-import { alive, gpioFiles, logLines, prepareBoard, startDaemon, waitFor } from './support/daemon.js';
-import { collect, requireNamespace, spawnCommandInNamespace } from './support/namespace.js';
-import { TestNotifySocket } from './support/notify-socket.js';
+import { daemonSuite, gpioFiles, logLines, startDaemon, waitFor } from './support/daemon.js';
+import { collect, spawnCommandInNamespace } from './support/namespace.js';
 
 /**
  * A hard death (SIGKILL, OOM kill, watchdog kill) runs no handler of the daemon: the outputs keep their last level.
@@ -18,29 +13,10 @@ import { TestNotifySocket } from './support/notify-socket.js';
  */
 describe('evse run killed with SIGKILL: the fail-safe script it wrote leaves the outputs safe', function () {
   this.timeout(60_000);
-  const children: ChildProcess[] = [];
-  let dir: string;
-  let sysfs: FakeSysfs;
-  let socket: TestNotifySocket;
-
-  before(function () {
-    requireTool(this, 'socat');
-    requireNamespace(this);
-  });
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'evse-kill-'));
-    sysfs = new FakeSysfs();
-    prepareBoard(sysfs);
-    socket = new TestNotifySocket();
-  });
-  afterEach(() => {
-    for (const c of children.splice(0)) if (alive(c)) c.kill('SIGKILL');
-    socket.close();
-    sysfs.remove();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const suite = daemonSuite('kill', { socat: true });
 
   it('relay energised at the SIGKILL; after the script: relay inactive, pilot F, lock and RCD test safe', async () => {
+    const { dir, sysfs, socket, children } = suite;
     const { value, set } = gpioFiles(sysfs);
     const runtimeDir = join(dir, 'run');
     mkdirSync(runtimeDir);

@@ -1,14 +1,6 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { requireTool } from '../support/tools.js';
-import { FakeSysfs } from '../hal/gpio/support/fake-sysfs.js';
 import { pins } from '../hal/gpio/support/config.js';
-import { alive, gpioFiles, logLines, prepareBoard, startDaemon, waitFor } from './support/daemon.js';
-import { requireNamespace } from './support/namespace.js';
-import { TestNotifySocket } from './support/notify-socket.js';
+import { alive, daemonSuite, gpioFiles, logLines, startDaemon, waitFor } from './support/daemon.js';
 
 const tariff = (id: string, pricePerKwh: string) => ({
   id,
@@ -30,29 +22,10 @@ interface StatusDoc {
  */
 describe('evse run under SIGHUP (the daemon, end to end): reload, never exit', function () {
   this.timeout(90_000);
-  const children: ChildProcess[] = [];
-  let dir: string;
-  let sysfs: FakeSysfs;
-  let socket: TestNotifySocket;
-
-  before(function () {
-    requireTool(this, 'socat');
-    requireNamespace(this);
-  });
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'evse-reload-'));
-    sysfs = new FakeSysfs();
-    prepareBoard(sysfs);
-    socket = new TestNotifySocket();
-  });
-  afterEach(() => {
-    for (const c of children.splice(0)) if (alive(c)) c.kill('SIGKILL');
-    socket.close();
-    sysfs.remove();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const suite = daemonSuite('reload', { socat: true });
 
   it('SIGHUP reloads the tariff (RELOADING=1, READY=1), an invalid file is refused, the station runs on; SIGTERM ends it', async () => {
+    const { dir, sysfs, socket, children } = suite;
     const { value } = gpioFiles(sysfs);
     const web = { port: 0 };
     const d = await startDaemon({ dir, sysfs, socket, children, config: { tariff: tariff('v1', '0.30'), web } });

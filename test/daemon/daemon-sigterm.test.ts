@@ -1,14 +1,6 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { requireTool } from '../support/tools.js';
-import { FakeSysfs } from '../hal/gpio/support/fake-sysfs.js';
 import { pins } from '../hal/gpio/support/config.js';
-import { alive, gpioFiles, prepareBoard, startDaemon, waitFor } from './support/daemon.js';
-import { requireNamespace } from './support/namespace.js';
-import { TestNotifySocket } from './support/notify-socket.js';
+import { daemonSuite, gpioFiles, startDaemon, waitFor } from './support/daemon.js';
 
 /**
  * The whole daemon as systemd runs it: `evse run` on real onoff (fake /sys/class in a private mount namespace), the
@@ -19,29 +11,10 @@ import { TestNotifySocket } from './support/notify-socket.js';
  */
 describe('evse run under SIGTERM (the daemon, end to end)', function () {
   this.timeout(60_000);
-  const children: ChildProcess[] = [];
-  let dir: string;
-  let sysfs: FakeSysfs;
-  let socket: TestNotifySocket;
-
-  before(function () {
-    requireTool(this, 'socat');
-    requireNamespace(this);
-  });
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'evse-daemon-'));
-    sysfs = new FakeSysfs();
-    prepareBoard(sysfs);
-    socket = new TestNotifySocket();
-  });
-  afterEach(() => {
-    for (const c of children.splice(0)) if (alive(c)) c.kill('SIGKILL');
-    socket.close();
-    sysfs.remove();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const suite = daemonSuite('daemon', { socat: true });
 
   it('sends READY=1 and WATCHDOG=1; SIGTERM leaves the relay off and the pilot in F (duty 0, disabled); exit 0', async () => {
+    const { dir, sysfs, socket, children } = suite;
     const { value } = gpioFiles(sysfs);
     const { daemon, exited, logs } = await startDaemon({ dir, sysfs, socket, children });
 

@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { comparatorLevelsFor, pins, testGpioConfig } from '../../hal/gpio/support/config.js';
-import type { FakeSysfs } from '../../hal/gpio/support/fake-sysfs.js';
-import { collect, spawnInNamespace } from './namespace.js';
-import type { TestNotifySocket } from './notify-socket.js';
+import { FakeSysfs } from '../../hal/gpio/support/fake-sysfs.js';
+import { requireTool } from '../../support/tools.js';
+import { collect, requireNamespace, spawnInNamespace } from './namespace.js';
+import { TestNotifySocket } from './notify-socket.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const cli = join(repoRoot, 'src', 'cli.ts');
@@ -36,6 +38,57 @@ export function prepareBoard(sysfs: FakeSysfs): void {
   for (const [name, level] of Object.entries(comparatorLevelsFor('A'))) set(pins[name as keyof typeof pins], level);
   set(pins.negativeLevel, 1);
   set(pins.emergencyStop, 1); // normally closed loop intact
+}
+
+/** What each test of a daemon end-to-end suite gets afresh: a folder, a prepared fake /sys, a notify socket. */
+export interface DaemonSuite {
+  readonly dir: string;
+  readonly sysfs: FakeSysfs;
+  readonly socket: TestNotifySocket;
+  /** Every process a test starts; killed after it. */
+  readonly children: ChildProcess[];
+}
+
+/**
+ * Registers the hooks of a daemon end-to-end suite (call inside `describe`): the skip rule for the namespace (and
+ * socat, where the daemon's meter needs it), and a fresh folder, fake tree and notify socket per test, all removed after.
+ */
+export function daemonSuite(prefix: string, needs: { readonly socat: boolean }): DaemonSuite {
+  const children: ChildProcess[] = [];
+  let current: { dir: string; sysfs: FakeSysfs; socket: TestNotifySocket } | null = null;
+  const now = (): { dir: string; sysfs: FakeSysfs; socket: TestNotifySocket } => {
+    if (current === null) throw new Error('daemonSuite: used outside a test');
+    return current;
+  };
+  before(function () {
+    if (needs.socat) requireTool(this, 'socat');
+    requireNamespace(this);
+  });
+  beforeEach(() => {
+    const sysfs = new FakeSysfs();
+    prepareBoard(sysfs);
+    current = { dir: mkdtempSync(join(tmpdir(), `evse-${prefix}-`)), sysfs, socket: new TestNotifySocket() };
+  });
+  afterEach(() => {
+    for (const c of children.splice(0)) if (alive(c)) c.kill('SIGKILL');
+    if (current === null) return;
+    current.socket.close();
+    current.sysfs.remove();
+    rmSync(current.dir, { recursive: true, force: true });
+    current = null;
+  });
+  return {
+    get dir() {
+      return now().dir;
+    },
+    get sysfs() {
+      return now().sysfs;
+    },
+    get socket() {
+      return now().socket;
+    },
+    children,
+  };
 }
 
 export interface RunningDaemon {
