@@ -15,9 +15,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { boardNamespaceArgv, namespaceUnavailable, startBoardSerialMeter, VirtualBoard } from '../../simulator/board/index.js';
 import { testGpioConfig } from '../hal/gpio/support/config.js';
+import { openPtyPair, type PtyPair } from '../simulator/modbus/pty-pair.js';
+import { hasTool } from '../support/tools.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/board-station.ts', import.meta.url));
-const ptyPair = fileURLToPath(new URL('../simulator/board/fixtures/pty-pair.py', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -49,20 +50,14 @@ export default async function run(): Promise<void> {
   });
   const board = VirtualBoard.create({ gpio, options: { root } });
   board.start();
-  const pair: ChildProcess = spawn('python3', [ptyPair], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let pair: PtyPair | null = null;
   let child: ChildProcess | null = null;
   try {
-    const [slavePath, masterPath] = await new Promise<string[]>((resolve, reject) => {
-      let printed = '';
-        // The paths come as one line; a chunk may hold part of it under load.
-        pair.stdout?.on('data', (d: Buffer) => {
-          printed += d.toString();
-          if (printed.includes('\n')) resolve(printed.trim().split(' '));
-        });
-      pair.once('exit', () => reject(new Error('pty pair exited')));
-    });
-    const served = await startBoardSerialMeter(board, { port: slavePath!, model: 'sdm630' });
-    const argv = boardNamespaceArgv(join(root, 'class'), [process.execPath, '--import', 'tsx', fixture, JSON.stringify(gpio), masterPath!]);
+    if (!hasTool('socat')) throw new Error("needs 'socat' for the meter's pty pair (apt-get install -y socat)");
+    pair = await openPtyPair();
+    const [slavePath, masterPath] = [pair.a, pair.b];
+    const served = await startBoardSerialMeter(board, { port: slavePath, model: 'sdm630' });
+    const argv = boardNamespaceArgv(join(root, 'class'), [process.execPath, '--import', 'tsx', fixture, JSON.stringify(gpio), masterPath]);
     const station = spawn(argv[0]!, argv.slice(1), { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     child = station;
     let out = '';
@@ -117,7 +112,7 @@ export default async function run(): Promise<void> {
     await served.close();
   } finally {
     child?.kill('SIGKILL');
-    pair.kill();
+    await pair?.close();
     board.remove();
     rmSync(root, { recursive: true, force: true });
   }

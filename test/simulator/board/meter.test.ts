@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { modbusMeterConfigSchema } from '../../../hal/modbus/config.js';
 import { ModbusMeter } from '../../../hal/modbus/driver.js';
 import { startBoardSerialMeter } from '../../../simulator/board/serial-meter.js';
 import { VirtualBoard } from '../../../simulator/board/virtual-board.js';
 import { createVirtualModbusMeter } from '../../../simulator/modbus/virtual-meter.js';
+import { requireTool } from '../../support/tools.js';
+import { openPtyPair } from '../modbus/pty-pair.js';
 import { boardGpioConfig } from './support.js';
-
-const ptyPair = fileURLToPath(new URL('./fixtures/pty-pair.py', import.meta.url));
 
 /** A board whose EV charges at 16 A through closed contacts (the relay line forced by hand, no driver). */
 function chargingBoard(): VirtualBoard {
@@ -37,26 +35,12 @@ describe('virtual board: its meter over Modbus', function () {
   });
 
   it('startBoardSerialMeter answers on a pseudo-terminal pair', async function () {
-    try {
-      execFileSync('python3', ['-c', 'import pty']);
-    } catch {
-      process.stdout.write('      skipped: python3 is needed for the pty pair (socat stand-in)\n');
-      this.skip();
-    }
+    requireTool(this, 'socat');
     const board = chargingBoard();
-    const pair: ChildProcess = spawn('python3', [ptyPair], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pair = await openPtyPair();
     try {
-      const paths = await new Promise<string[]>((resolve, reject) => {
-        let printed = '';
-        // The paths come as one line; a chunk may hold part of it under load.
-        pair.stdout?.on('data', (d: Buffer) => {
-          printed += d.toString();
-          if (printed.includes('\n')) resolve(printed.trim().split(' '));
-        });
-        pair.once('exit', () => reject(new Error('pty pair exited')));
-      });
-      const [slavePath, masterPath] = paths;
-      const served = await startBoardSerialMeter(board, { port: slavePath!, model: 'sdm630', answerDelayMs: 5 });
+      const [slavePath, masterPath] = [pair.a, pair.b];
+      const served = await startBoardSerialMeter(board, { port: slavePath, model: 'sdm630', answerDelayMs: 5 });
       const meter = await ModbusMeter.open(modbusMeterConfigSchema.parse({ driver: 'modbus', port: masterPath, model: 'sdm630' }));
       try {
         const s = await meter.read();
@@ -67,9 +51,9 @@ describe('virtual board: its meter over Modbus', function () {
         await meter.close();
         await served.close();
       }
-      await assert.rejects(startBoardSerialMeter(board, { port: slavePath!, baudRate: 7 }), /baudRate/);
+      await assert.rejects(startBoardSerialMeter(board, { port: slavePath, baudRate: 7 }), /baudRate/);
     } finally {
-      pair.kill();
+      await pair.close();
       board.remove();
     }
   });
