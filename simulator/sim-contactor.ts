@@ -78,9 +78,12 @@ export class SimContactor implements Contactor {
     return Math.max(0, this.lastCloseMono + this.timing.minCloseIntervalMs - this.clock.monotonicMs());
   }
 
-  /** Whether power actually reaches the EV (a welded contactor delivers it whatever was commanded). */
+  /**
+   * Whether power actually reaches the EV: the main contacts, which the auxiliary contact mirrors, so power flows only
+   * after the pull-in, and a welded contactor delivers it whatever was commanded.
+   */
   delivering(): boolean {
-    return this.aux === 'closed' || (this.position === 'closed' && !this.failsToClose);
+    return this.aux === 'closed';
   }
 
   feedback(): ContactorPosition | null {

@@ -248,15 +248,15 @@ export class ChargerController {
    */
   unlockConnector(timeoutMs = 10_000): Promise<'Unlocked' | 'UnlockFailed' | 'NotSupported'> {
     if ((this.deps.hardware.cableLock ?? null) === null) return Promise.resolve('NotSupported');
+    // Real time: the lock motor and the EV's grace to stop drawing do not speed up under `--speed`.
+    const ioClock = this.deps.ioClock ?? this.deps.clock;
     return new Promise((resolve) => {
       const done = (ok: boolean): void => {
         this.unlockWaiters.delete(done);
-        this.deps.ioClock?.clearTimeout(timer);
-        this.deps.clock.clearTimeout(timer);
+        ioClock.clearTimeout(timer);
         resolve(ok ? 'Unlocked' : 'UnlockFailed');
       };
-      // Real time: the lock motor and the EV's grace to stop drawing do not speed up under `--speed`.
-      const timer = (this.deps.ioClock ?? this.deps.clock).setTimeout(() => done(false), timeoutMs);
+      const timer = ioClock.setTimeout(() => done(false), timeoutMs);
       this.unlockWaiters.add(done);
       this.runner.dispatch({ type: 'unlock-request' });
     });

@@ -91,16 +91,11 @@ export class OutputGuard {
   close(state: ChargerState): CloseOutcome {
     const { contactor, pilot } = this.deps.hardware;
     const reading = pilot.read();
-    const fresh: ChargerState = {
-      ...state,
-      pilot: reading.state,
-      diode: reading.negativeLevel === 'absent' ? 'failed' : state.diode,
-    };
     if (reading.negativeLevel === 'absent') {
       this.deps.diodeFailed();
       return 'refused';
     }
-    if (!interlockAllowsClose(fresh) || this.deps.faults.summary().stopLatched) {
+    if (!interlockAllowsClose({ ...state, pilot: reading.state }) || this.deps.faults.summary().stopLatched) {
       this.safeLog('warn', { pilot: reading.state }, 'close refused by interlock on fresh reading');
       return 'refused';
     }
