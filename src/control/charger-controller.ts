@@ -103,7 +103,10 @@ export class ChargerController {
       ioClock,
     );
     this.sampleMonitor = new SampleMonitor(control, this.faults, clock);
-    this.pilotLayer = new PilotLayer(hardware.pilot.read(), control.pilotDebounceMs, clock, (e) => this.onPilotEvent(e));
+    // Debounced edges arrive from the layer's own timer too: every pilot event is one reaction.
+    this.pilotLayer = new PilotLayer(hardware.pilot.read(), control.pilotDebounceMs, clock, (e) =>
+      this.reacting(() => this.onPilotEvent(e)),
+    );
     this.guard = new OutputGuard({
       hardware,
       pilotLayer: this.pilotLayer,
@@ -356,7 +359,9 @@ export class ChargerController {
   }
 
   private onPilotEvent(event: PilotEvent): void {
-    // Safety first: the fault and the state machine react before anyone is told.
+    // Posted first so listeners hear the cause before its effects; delivered only after the reaction below (safety
+    // first: the fault and the state machine react before anyone is told).
+    this.notifier.post({ type: 'pilot', event });
     faultsFromPilot(event, this.faults);
     if (event.state === 'D' && !this.deps.control.ventilationAvailable) {
       this.faults.raise('ventilation-unavailable', 'the EV asks for state D (ventilation) and none is configured');
@@ -380,7 +385,6 @@ export class ChargerController {
         this.runner.dispatch({ type: 'pilot', state: event.state });
         break;
     }
-    this.notifier.post({ type: 'pilot', event });
   }
 
   private setVentilation(on: boolean): void {

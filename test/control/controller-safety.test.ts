@@ -27,6 +27,15 @@ describe('control core safety path', function () {
       assert.equal(b.sim.world.contactor.commanded(), 'open');
     });
 
+    it('listeners hear the cause before its effects (the pilot edge, then the contactor)', async () => {
+      b = await bench();
+      await b.charge();
+      const order = b.events.flatMap((e) =>
+        e.type === 'pilot' && e.event.name === 'EvRequestsPower' ? ['EvRequestsPower'] : e.type === 'contactor' ? [`contactor ${e.position}`] : [],
+      );
+      assert.ok(order.indexOf('EvRequestsPower') >= 0 && order.indexOf('EvRequestsPower') < order.indexOf('contactor closed'), order.join(', '));
+    });
+
     it('every other listener still hears the event when one throws', async () => {
       b = await bench();
       const heard: string[] = [];
