@@ -1,15 +1,39 @@
 import type { Clock } from '../src/clock.js';
-import type { ChargePointStatus, StopReason } from '../src/control/charger-fsm.js';
+import type { ChargePointStatus, SessionPhase, StopReason } from '../src/control/charger-fsm.js';
 import type { ControllerEvent } from '../src/control/charger-controller.js';
 import type { FaultName } from '../src/control/faults.js';
 import type { Station } from '../src/station.js';
 import type { EvProfile } from './ev.js';
-import type { SimWorld } from './world.js';
+import type { SimFault } from './world.js';
+
+/**
+ * The surroundings a scenario plays: the EV and the faults it can inject. `SimWorld` (the fast simulator) and the
+ * virtual board's world implement it, so every scenario runs on both.
+ */
+export interface ScenarioWorld {
+  readonly ev: { readonly socPercent: number; readonly full: boolean };
+  /** A new car arrives (not yet plugged). */
+  replaceEv(profile: EvProfile): void;
+  plug(): void;
+  unplug(): void;
+  /** Switches an injected fault; a world that cannot play one throws naming it. */
+  inject(fault: SimFault, active?: boolean): void;
+}
+
+/** The station as a scenario drives it: what the in-process station gives, and what a daemon in another process can. */
+export interface ScenarioStation {
+  tap(idTag: string): Promise<unknown>;
+  readonly controller: {
+    snapshot(): { readonly status: ChargePointStatus; readonly session: SessionPhase };
+    resetFaults(): readonly FaultName[] | Promise<readonly FaultName[]>;
+    setExternalLimit(limitA: number | null): void;
+  };
+}
 
 /** What a scenario script can do. All waiting is on the station's clock, so `--speed` and fake timers apply. */
 export interface ScenarioContext {
-  readonly world: SimWorld;
-  readonly station: Station;
+  readonly world: ScenarioWorld;
+  readonly station: ScenarioStation;
   readonly clock: Clock;
   readonly idTag: string;
   /** Waits `ms` of station time. */
@@ -182,7 +206,7 @@ export const scenarios: readonly Scenario[] = [
       ctx.world.unplug();
       ctx.world.inject('rcd-trip', false);
       await ctx.wait(5000);
-      ctx.note(`reset clears: ${ctx.station.controller.resetFaults().join(', ')}`);
+      ctx.note(`reset clears: ${(await ctx.station.controller.resetFaults()).join(', ')}`);
       await ctx.waitForStatus('Available', 5000);
     },
     check: (s) => [...expectSessions(s, 1, 'EmergencyStop'), ...expectFault(s, 'rcd-trip')],
