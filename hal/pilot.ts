@@ -29,6 +29,19 @@ export interface PilotReading {
   readonly negativeLevel: NegativeLevel;
 }
 
+const powerStates: ReadonlySet<PilotState> = new Set(['C', 'D']);
+const faultStates: ReadonlySet<PilotState> = new Set(['E', 'F', 'invalid']);
+
+/**
+ * Whether going from `prev` to `next` can only reduce what the EV may draw (unplug, C/D → B, E, F, out of range).
+ * Such a change must reach the contactor without the filter that guards power-adding changes: both the driver's
+ * debounce and the control core's pilot layer let it through at once.
+ */
+export function reducesPower(prev: PilotState, next: PilotState): boolean {
+  if (next === 'A' || faultStates.has(next)) return true;
+  return powerStates.has(prev) && !powerStates.has(next);
+}
+
 /** What the pilot generator drives. */
 export type PilotOutput =
   /** Steady +12 V: no PWM, charging not offered (states A/B without offer). */

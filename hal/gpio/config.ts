@@ -63,8 +63,16 @@ export const pilotSchema = z
   .object({
     pwm: pilotPwmSchema.default(pilotPwmSchema.parse({})),
     comparators: pilotComparatorsSchema,
-    /** The decoded reading must hold this long; with the sampling interval it bounds detection (≤ 50 ms). */
+    /**
+     * A power-adding change of the decoded state (A → B, B → C) must hold this long; with the sampling interval it
+     * bounds detection (≤ 50 ms).
+     */
     debounceMs: z.number().int().min(0).max(45).default(20),
+    /**
+     * A power-reducing change (unplug, C → B, E, F, out of range) must hold only this long: one sampling interval
+     * confirms it against a single-sample glitch without keeping the contactor closed behind the slower filter.
+     */
+    reductionDebounceMs: z.number().int().min(0).max(45).default(5),
     /**
      * How long the negative-level detector needs after the PWM starts before it reads anything useful (peak-hold
      * charge-up at 97 % duty, or decay of a −12 V held from state F): `negativeLevel` is `unknown` until this plus

@@ -1,6 +1,7 @@
 /**
- * A value that changes only after a new level held for `debounceMs`. Pure: the caller feeds samples with their
- * monotonic time, so tests drive it without timers.
+ * A value that changes only after a new level held for its debounce time: `debounceMs`, or per transition when given
+ * as a function of (from, to) — a change toward safety may be confirmed faster than one toward danger. Pure: the
+ * caller feeds samples with their monotonic time, so tests drive it without timers.
  */
 export class Debouncer<T> {
   private stableValue: T;
@@ -9,7 +10,7 @@ export class Debouncer<T> {
 
   constructor(
     initial: T,
-    private readonly debounceMs: number,
+    private readonly debounceMs: number | ((from: T, to: T) => number),
     nowMs: number,
     private readonly equals: (a: T, b: T) => boolean = Object.is,
   ) {
@@ -33,7 +34,8 @@ export class Debouncer<T> {
       this.candidate = sample;
       this.candidateSinceMs = nowMs;
     }
-    if (nowMs - this.candidateSinceMs >= this.debounceMs) {
+    const holdMs = typeof this.debounceMs === 'number' ? this.debounceMs : this.debounceMs(this.stableValue, this.candidate);
+    if (nowMs - this.candidateSinceMs >= holdMs) {
       this.stableValue = this.candidate;
       return true;
     }

@@ -127,7 +127,11 @@ export async function createGpioHardware(gpio: GpioConfig, deps: GpioHardwareDep
       comparators,
       inputSampler,
       clock,
-      { debounceMs: gpio.pilot.debounceMs, negativeLevelSettleMs: gpio.pilot.negativeLevelSettleMs },
+      {
+        debounceMs: gpio.pilot.debounceMs,
+        reductionDebounceMs: gpio.pilot.reductionDebounceMs,
+        negativeLevelSettleMs: gpio.pilot.negativeLevelSettleMs,
+      },
       onListenerError,
     );
     const inputs = new GpioStationInputs(

@@ -1,6 +1,6 @@
 import type { Clock } from '../base/clock.js';
 import { EvseError, EvseErrorCode } from '../base/errors.js';
-import type { ControlPilot, NegativeLevel, PilotOutput, PilotReading, PilotState } from '../pilot.js';
+import { reducesPower, type ControlPilot, type NegativeLevel, type PilotOutput, type PilotReading, type PilotState } from '../pilot.js';
 import { Debouncer } from './debounce.js';
 import type { GpioLine } from './lines.js';
 import { Listeners } from './listeners.js';
@@ -54,10 +54,12 @@ const MAX_DUTY_PERCENT = 97;
 
 /** Timing of the pilot's input side. */
 export interface GpioPilotOptions {
-  /** A decoded state (and the negative level) must hold this long before it is reported. */
+  /** A power-adding decoded state (and the negative level) must hold this long before it is reported. */
   readonly debounceMs: number;
   /** How long the negative-level detector needs after the PWM starts before its output means anything. */
   readonly negativeLevelSettleMs: number;
+  /** How long a power-reducing state change must hold (see `reducesPower`); the others take `debounceMs`. */
+  readonly reductionDebounceMs: number;
 }
 
 function sameReading(a: PilotReading, b: PilotReading): boolean {
@@ -97,7 +99,8 @@ export class GpioControlPilot implements ControlPilot {
     // The constructor trusts the PWM to be at duty 0 already (SysfsPwm.open leaves it there), and says so again.
     this.pwm.setDutyNs(0);
     const now = clock.monotonicMs();
-    this.state = new Debouncer<PilotState>(this.sampleState(), options.debounceMs, now);
+    this.state = new Debouncer<PilotState>(this.sampleState(), (from, to) =>
+      reducesPower(from, to) ? options.reductionDebounceMs : options.debounceMs, now);
     this.negative = new Debouncer<NegativeLevel>('unknown', options.debounceMs, now);
     this.announced = this.read();
     this.removeTask = sampler.add((t) => this.samplePass(t));

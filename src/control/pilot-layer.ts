@@ -1,4 +1,4 @@
-import type { PilotOutput, PilotReading, PilotState } from '../../hal/pilot.js';
+import { reducesPower, type PilotOutput, type PilotReading, type PilotState } from '../../hal/pilot.js';
 import type { Clock, TimerHandle } from '../clock.js';
 
 /** Events of the pilot layer (DESIGN.md "two-level state machine"). */
@@ -120,12 +120,6 @@ export class PilotLayer {
     this.pendingTimer = undefined;
     this.pending = null;
   }
-}
-
-/** Whether going from `prev` to `next` can only reduce what the EV may draw. */
-export function reducesPower(prev: PilotState, next: PilotState): boolean {
-  if (next === 'A' || faultStates.has(next)) return true;
-  return powerStates.has(prev) && !powerStates.has(next);
 }
 
 /** The pilot-layer events of one debounced transition. */

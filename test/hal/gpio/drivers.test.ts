@@ -83,6 +83,35 @@ describe('hal/gpio drivers on a fake Gpio class', () => {
       assert.equal(hw.pilot.read().state, 'A');
     });
 
+    it('passes a power-reducing change (C → B, unplug) after one sampling interval, not the 20 ms debounce', () => {
+      setPilot('C');
+      clock.tick(50);
+      assert.equal(hw.pilot.read().state, 'C');
+      const t0 = Date.now();
+      const seen: Array<[number, string]> = [];
+      hw.pilot.onChange((r) => seen.push([Date.now() - t0, r.state]));
+      setPilot('B');
+      clock.tick(12);
+      assert.deepEqual(seen.map(([, s]) => s), ['B'], 'C → B within two sampling intervals');
+      assert.ok((seen[0]?.[0] ?? 99) <= 10, `seen after ${seen[0]?.[0]} ms`);
+      setPilot('A');
+      clock.tick(12);
+      assert.equal(hw.pilot.read().state, 'A');
+    });
+
+    it('still ignores a one-sample glitch toward a reduction', () => {
+      setPilot('C');
+      clock.tick(50);
+      const listener = sinon.spy();
+      hw.pilot.onChange(listener);
+      setPilot('B');
+      clock.tick(3);
+      setPilot('C');
+      clock.tick(50);
+      assert.equal(listener.callCount, 0);
+      assert.equal(hw.pilot.read().state, 'C');
+    });
+
     it('reads a broken thermometer code and over-voltage as invalid', () => {
       board.set(pins.atLeastC, 0); // A and B active, C not: a stuck comparator
       clock.tick(50);
