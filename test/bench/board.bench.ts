@@ -7,7 +7,8 @@
  *   supervisor shell (as systemd's ExecStopPost) runs the fail-safe script generated from the config.
  * Both ends are seen by the board's loop, which polls every 1 ms: each figure includes up to 1 ms of that polling, and
  * the drivers' 5 ms input sampling, which is the design's. Environment: EVSE_BENCH_BOARD_TRANSITIONS (default 200),
- * EVSE_BENCH_BOARD_KILLS (default 10; each restarts the station).
+ * EVSE_BENCH_BOARD_KILLS (default 10; each restarts the station), EVSE_BENCH_BOARD_CLIENTS (status page clients polling
+ * back to back during the transitions, default 20; 0 for none).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { listGpioChips } from '../../hal/gpio/chip-resolver.js';
 import { failSafeScript } from '../../src/daemon/fail-safe-script.js';
 import { boardNamespaceArgv, namespaceUnavailable, startBoardSerialMeter, VirtualBoard } from '../../simulator/board/index.js';
 import { testGpioConfig } from '../hal/gpio/support/config.js';
+import { pollStatusPage } from './status-page-clients.js';
 import { openPtyPair, type PtyPair } from '../simulator/modbus/pty-pair.js';
 import { hasTool } from '../support/tools.js';
 
@@ -45,6 +47,7 @@ export default async function run(): Promise<void> {
   }
   const transitions = Number(process.env['EVSE_BENCH_BOARD_TRANSITIONS'] ?? 200);
   const killRuns = Number(process.env['EVSE_BENCH_BOARD_KILLS'] ?? 10);
+  const clients = Number(process.env['EVSE_BENCH_BOARD_CLIENTS'] ?? 20);
   const root = mkdtempSync(join(tmpdir(), 'evse-board-bench-'));
   mkdirSync(join(root, 'class', 'gpio'), { recursive: true });
   mkdirSync(join(root, 'class', 'pwm'), { recursive: true });
@@ -75,7 +78,7 @@ export default async function run(): Promise<void> {
       script,
     ]);
     /** One station under its supervisor shell, up and charging the board's EV. */
-    const startStation = async (): Promise<{ out: () => string; pid: number; exited: Promise<void> }> => {
+    const startStation = async (): Promise<{ out: () => string; pid: number; pageUrl: string; exited: Promise<void> }> => {
       const station = spawn(argv[0]!, argv.slice(1), { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(station);
       let out = '';
@@ -84,10 +87,11 @@ export default async function run(): Promise<void> {
       station.stderr?.on('data', (d: Buffer) => (err += d.toString()));
       const exited = new Promise<void>((resolve) => station.once('exit', () => resolve()));
       await until('the station', () => /ready \d+/.test(out) || station.exitCode !== null, 30_000);
-      const pid = Number(/ready (\d+)/.exec(out)?.[1]);
+      const ready = /ready (\d+) (\S+)/.exec(out);
+      const pid = Number(ready?.[1]);
       if (!Number.isInteger(pid)) throw new Error(`station did not start: ${err}`);
       await until('charging', () => board.contactsClosed(), 20_000);
-      return { out: () => out, pid, exited };
+      return { out: () => out, pid, pageUrl: ready?.[2] ?? '', exited };
     };
 
     let openedAt: number | null = null;
@@ -106,6 +110,7 @@ export default async function run(): Promise<void> {
     board.ev.plug();
     const first = await startStation();
     const latencies: number[] = [];
+    const load = clients > 0 ? pollStatusPage(`${first.pageUrl}api/status`, clients) : null;
     const started = performance.now();
     for (let i = 0; i < transitions; i++) {
       latencies.push(await timeToOpen(() => board.ev.setS2(false), 'relay inactive after C→B'));
@@ -114,6 +119,7 @@ export default async function run(): Promise<void> {
       await until('charging again', () => board.contactsClosed(), 5000);
     }
     const seconds = (performance.now() - started) / 1000;
+    const answers = (await load?.stop()) ?? 0;
     const sorted = [...latencies].sort((a, b) => a - b);
     const out = first.out();
 
@@ -134,7 +140,8 @@ export default async function run(): Promise<void> {
     process.stdout.write(
       `real GPIO drivers + control core on the virtual board, meter over Modbus RTU (pty), ${sorted.length} C→B transitions in ${seconds.toFixed(1)} s\n` +
         `  comparator file written → relay value file inactive: p50 ${percentile(sorted, 50).toFixed(2)} ms, ` +
-        `p99 ${percentile(sorted, 99).toFixed(2)} ms, max ${(sorted[sorted.length - 1] ?? NaN).toFixed(2)} ms\n` +
+        `p99 ${percentile(sorted, 99).toFixed(2)} ms, max ${(sorted[sorted.length - 1] ?? NaN).toFixed(2)} ms, ` +
+        `while the status page answered ${answers} requests of ${clients} clients (${(answers / seconds).toFixed(0)}/s)\n` +
         `  SIGKILL while charging: ${killLine}\n` +
         `  faults raised during the run: ${faults.length === 0 ? 'none' : faults.join(', ')}\n`,
     );

@@ -28,6 +28,7 @@ import { startStatusServer } from '../../src/web/server.js';
 import { localStatusData } from '../../src/web/status-data.js';
 import type { SessionRecorder } from '../../src/session/recorder.js';
 import { createSimStation } from '../../simulator/sim-station.js';
+import { pollStatusPage } from './status-page-clients.js';
 
 type Kind = 'C→B' | 'unplug' | 'E';
 
@@ -62,33 +63,12 @@ async function statusPageLoad(
     const address = app.server.address();
     server = { url: `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/`, close: () => app.close() };
   }
-  const worker = new Worker(
-    `const { parentPort, workerData } = require('node:worker_threads');
-     let running = true;
-     let count = 0;
-     parentPort.on('message', () => { running = false; });
-     async function client() {
-       while (running) {
-         const r = await fetch(workerData.url);
-         await r.arrayBuffer();
-         count++;
-       }
-     }
-     Promise.all(Array.from({ length: workerData.clients }, client)).then(
-       () => parentPort.postMessage(count),
-       (err) => parentPort.postMessage('error: ' + err.message),
-     );`,
-    { eval: true, workerData: { url: `${server.url}api/status`, clients } },
-  );
+  const load = pollStatusPage(`${server.url}api/status`, clients);
   const started = Date.now();
   return {
     async stop() {
-      const done = new Promise<unknown>((resolve) => worker.once('message', resolve));
-      worker.postMessage('stop');
-      const count = await done;
-      await worker.terminate();
+      const count = await load.stop();
       await server.close();
-      if (typeof count !== 'number') throw new Error(`status page load failed: ${String(count)}`);
       const seconds = (Date.now() - started) / 1000;
       return `  status page: ${count} answers to ${clients} clients in ${seconds.toFixed(0)} s (${(count / seconds).toFixed(0)}/s)`;
     },
