@@ -2,7 +2,6 @@ import type { Clock } from '../src/clock.js';
 import type { ChargePointStatus, SessionPhase, StopReason } from '../src/control/charger-fsm.js';
 import type { ControllerEvent } from '../src/control/charger-controller.js';
 import type { FaultName } from '../src/control/faults.js';
-import type { Station } from '../src/station.js';
 import type { EvProfile } from './ev.js';
 import type { SimFault } from './world.js';
 
@@ -85,8 +84,17 @@ export interface RunSummary {
   notes: string[];
 }
 
+/**
+ * What {@link collectSummary} reads: the controller's events and its status. The in-process `Station` fits; so does a
+ * daemon in another process whose logged events are replayed (`evse board-sim`).
+ */
+export interface SummarySource {
+  onEvent(listener: (event: ControllerEvent) => void): unknown;
+  readonly controller: { snapshot(): { readonly status: ChargePointStatus } };
+}
+
 /** Collects the summary of a run from the controller's events. */
-export function collectSummary(scenario: string, station: Station, clock: Clock): RunSummary {
+export function collectSummary(scenario: string, station: SummarySource, clock: Clock): RunSummary {
   const startedMono = clock.monotonicMs();
   const summary: RunSummary = {
     scenario,

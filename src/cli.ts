@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { EvseError, EvseErrorCode, ExitCode } from './errors.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerSimCommand } from './commands/sim.js';
+import { registerBoardSimCommand } from './commands/board-sim.js';
 import { registerMeterCommands } from './commands/meter.js';
 import { registerJournalCommands } from './commands/journal.js';
 import { registerReportCommands } from './commands/report.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerConfigCommands(program);
   registerSimCommand(program);
+  registerBoardSimCommand(program);
   registerMeterCommands(program);
   registerJournalCommands(program);
   registerReportCommands(program);
