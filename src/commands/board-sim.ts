@@ -3,7 +3,7 @@ import { namespaceUnavailable } from '../../simulator/board/index.js';
 import { findScenario, scenarios } from '../../simulator/scenarios.js';
 import { loadConfigFile } from '../config/load.js';
 import { EvseError, EvseErrorCode, ExitCode } from '../errors.js';
-import { hasSocat } from './board-sim/pty-pair.js';
+import { hasSocat } from '../../simulator/modbus/pty-pair.js';
 import { readConfigInput, runBoardSim } from './board-sim/run-board-sim.js';
 
 interface BoardSimOptions {

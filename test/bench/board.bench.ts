@@ -20,7 +20,7 @@ import { failSafeScript } from '../../src/daemon/fail-safe-script.js';
 import { boardNamespaceArgv, namespaceUnavailable, startBoardSerialMeter, VirtualBoard } from '../../simulator/board/index.js';
 import { testGpioConfig } from '../hal/gpio/support/config.js';
 import { pollStatusPage } from './status-page-clients.js';
-import { openPtyPair, type PtyPair } from '../simulator/modbus/pty-pair.js';
+import { openPtyPair, type PtyPair } from '../../simulator/modbus/pty-pair.js';
 import { hasTool } from '../support/tools.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/board-station.ts', import.meta.url));

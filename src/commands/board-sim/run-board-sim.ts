@@ -12,7 +12,7 @@ import type { ChargePointStatus } from '../../control/charger-fsm.js';
 import type { StationConfig } from '../../config/schema.js';
 import { BoardWorld } from './board-world.js';
 import { DaemonEvents, DaemonStation } from './daemon-station.js';
-import { openPtyPair, type PtyPair } from './pty-pair.js';
+import { openPtyPair, type PtyPair } from '../../../simulator/modbus/pty-pair.js';
 
 export interface BoardSimOptions {
   readonly scenario: Scenario;

@@ -9,7 +9,7 @@ import { builtInMaps } from '../../../hal/modbus/maps/index.js';
 import { openSerialLink } from '../../../hal/modbus/serial-link.js';
 import { ModbusRtuSlave } from '../../../simulator/modbus/rtu-slave.js';
 import { requireTool } from '../../support/tools.js';
-import { openPtyPair, type PtyPair } from '../../simulator/modbus/pty-pair.js';
+import { openPtyPair, type PtyPair } from '../../../simulator/modbus/pty-pair.js';
 import { Command } from 'commander';
 import { registerMeterCommands } from '../../../src/commands/meter.js';
 import { EvseError, EvseErrorCode, ExitCode } from '../../../src/errors.js';

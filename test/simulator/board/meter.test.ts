@@ -5,7 +5,7 @@ import { startBoardSerialMeter } from '../../../simulator/board/serial-meter.js'
 import { VirtualBoard } from '../../../simulator/board/virtual-board.js';
 import { createVirtualModbusMeter } from '../../../simulator/modbus/virtual-meter.js';
 import { requireTool } from '../../support/tools.js';
-import { openPtyPair } from '../modbus/pty-pair.js';
+import { openPtyPair } from '../../../simulator/modbus/pty-pair.js';
 import { boardGpioConfig } from './support.js';
 
 /** A board whose EV charges at 16 A through closed contacts (the relay line forced by hand, no driver). */

@@ -7,7 +7,7 @@ import { builtInMaps } from '../../../hal/modbus/maps/index.js';
 import { openSerialLink } from '../../../hal/modbus/serial-link.js';
 import { ModbusRtuSlave } from '../../../simulator/modbus/rtu-slave.js';
 import { requireTool } from '../../support/tools.js';
-import { openPtyPair, type PtyPair } from './pty-pair.js';
+import { openPtyPair, type PtyPair } from '../../../simulator/modbus/pty-pair.js';
 
 const run = promisify(execFile);
 

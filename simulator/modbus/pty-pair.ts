@@ -9,8 +9,8 @@ export interface PtyPair {
 
 /**
  * Starts `socat -d -d pty,raw,echo=0 pty,raw,echo=0` and resolves with the two /dev/pts paths it prints on stderr once
- * its transfer loop runs. The same helper as the tests' (test/simulator/modbus/pty-pair.ts), here because `src/` does
- * not import `test/`. Rejects when socat cannot be started or prints no pair within `timeoutMs`.
+ * its transfer loop runs: the serial cable of the bench (board-sim, the tests, the benchmarks). Rejects when socat cannot
+ * be started or prints no pair within `timeoutMs`.
  */
 export function openPtyPair(timeoutMs = 5000): Promise<PtyPair> {
   const child: ChildProcess = spawn('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], { stdio: ['ignore', 'ignore', 'pipe'] });
