@@ -6,9 +6,20 @@ import type { ControllerEvent } from '../src/control/charger-controller.js';
 import type { JournalReader } from '../src/journal/ports.js';
 import type { Logger } from '../src/logger.js';
 import type { SessionRecorder } from '../src/session/recorder.js';
-import type { Authorizer } from '../src/station.js';
-import { collectSummary, type RunSummary, type Scenario, type ScenarioContext } from './scenarios.js';
-import { createSimStation, type SimStation } from './sim-station.js';
+import type { Authorizer, Station } from '../src/station.js';
+import { collectSummary, type RunSummary, type Scenario, type ScenarioContext, type ScenarioWorld } from './scenarios.js';
+import { createSimStation, type SimStationOptions } from './sim-station.js';
+
+/** A station a scenario runs on, with the world around it: the fast simulator's, or the virtual board's. */
+export interface RunStation {
+  readonly world: ScenarioWorld;
+  readonly station: Station;
+  /** Stops the station (stopping a running session with `reason`) and the world. */
+  close(reason?: string): Promise<void>;
+}
+
+/** Builds the station and its world from the run's options (default: {@link createSimStation}). */
+export type StationFactory = (opts: SimStationOptions) => Promise<RunStation>;
 
 export interface RunScenarioOptions {
   readonly scenario: Scenario;
@@ -31,7 +42,9 @@ export interface RunScenarioOptions {
   /** Resolves when the run must end (Ctrl-C). */
   readonly interrupted?: Promise<void>;
   /** Called once the simulated station is up (the CLI attaches its stdin commands and the uplink here). */
-  readonly onReady?: (sim: SimStation) => void | Promise<void>;
+  readonly onReady?: (sim: RunStation) => void | Promise<void>;
+  /** How the station and its world are built (default: the fast simulator's {@link createSimStation}). */
+  readonly createStation?: StationFactory;
   readonly initialRegisterWh?: number;
   readonly beforeStart?: (meter: EnergyMeter) => Promise<void>;
 }
@@ -63,10 +76,11 @@ export function describeEvent(e: ControllerEvent): string | null {
   }
 }
 
-/** Runs one scenario on a fresh simulated station and returns its summary. */
+/** Runs one scenario on a fresh station (simulated by default, see `createStation`) and returns its summary. */
 export async function runScenario(opts: RunScenarioOptions): Promise<ScenarioResult> {
   const { clock, config, scenario } = opts;
-  const sim = await createSimStation({
+  const createStation: StationFactory = opts.createStation ?? createSimStation;
+  const sim = await createStation({
     config,
     clock,
     ...(opts.realClock ? { ioClock: opts.realClock } : {}),

@@ -14,11 +14,11 @@ import { describeDrain, waitForOutboxDrain } from '../ocpp/drain.js';
 import { createUplink, uplinkAuthorizer, uplinkDefaultPrice } from '../uplink.js';
 import { openStatusPage, type StatusServer } from '../web/server.js';
 import { createBenchCsms, type BenchCsms } from '../../simulator/csms/bench-csms.js';
-import { runScenario, type ScenarioResult } from '../../simulator/run-scenario.js';
+import { runScenario, type RunStation, type ScenarioResult } from '../../simulator/run-scenario.js';
 import { benchConfigInput } from '../../simulator/bench-config.js';
 import { findScenario, scenarios } from '../../simulator/scenarios.js';
-import type { SimStation } from '../../simulator/sim-station.js';
 import { simFaults, type SimFault } from '../../simulator/world.js';
+import { boardGpioConfig, boardRootEnv, boardStationFactory, runInBoardNamespace } from './sim-board.js';
 
 interface SimOptions {
   scenario: string;
@@ -34,6 +34,7 @@ interface SimOptions {
   interactive?: boolean;
   web: boolean;
   webPort?: number;
+  board?: boolean;
 }
 
 function positiveNumber(name: string) {
@@ -85,6 +86,10 @@ export function registerSimCommand(program: Command): void {
     .option('--drain-timeout <s>', 'seconds to wait for the outbox to drain at the end', nonNegativeNumber, 30)
     .option('--web-port <port>', 'status page port (default: web.port of the config, 8080; taken when free, else any free port)', portNumber)
     .option('--no-web', 'run without the status page')
+    .option(
+      '--board',
+      'run on the virtual board: the real GPIO drivers (onoff, sysfs PWM) in a private mount namespace (needs root), the gpio section of the config or a built-in bench wiring',
+    )
     .addHelpText('after', `\n${commandHelp}\n`)
     .action(async (opts: SimOptions) => {
       const scenario = findScenario(opts.scenario);
@@ -95,6 +100,14 @@ export function registerSimCommand(program: Command): void {
         );
       }
       const config: StationConfig = opts.config ? loadConfigFile(opts.config) : parseConfig(benchConfigInput);
+      const boardRoot = opts.board ? process.env[boardRootEnv] : undefined;
+      if (opts.board && boardRoot === undefined) {
+        // The drivers must see the board at /sys/class: run this command line again in a private mount namespace.
+        boardGpioConfig(config);
+        process.exitCode = await runInBoardNamespace((line) => process.stderr.write(`${line}\n`));
+        return;
+      }
+      const boardProblems: string[] = [];
       // In real time the CSMS sets the clock (records before that are marked and corrected); an accelerated run is
       // deliberately not real time, so no CSMS may pull it back.
       const clock: Clock = opts.speed === 1 ? new StationClock(systemClock, { awaitCsms: opts.uplink }) : acceleratedClock(opts.speed);
@@ -140,12 +153,25 @@ export function registerSimCommand(program: Command): void {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
 
-      write(`evse sim: scenario ${scenario.name} — ${scenario.description} (speed ×${opts.speed})`);
+      write(`evse sim: scenario ${scenario.name} — ${scenario.description} (speed ×${opts.speed}${boardRoot !== undefined ? ', on the virtual board' : ''})`);
       let stdinClose: () => void = () => undefined;
       let result: ScenarioResult;
       try {
         result = await runScenario({
           scenario,
+          ...(boardRoot !== undefined
+            ? {
+                createStation: boardStationFactory({
+                  root: boardRoot,
+                  gpio: boardGpioConfig(config),
+                  speed: opts.speed,
+                  onBoardError: (message) => {
+                    write(`virtual board failed: ${message}`);
+                    boardProblems.push(`virtual board failed: ${message}`);
+                  },
+                }),
+              }
+            : {}),
           config,
           clock,
           realClock: systemClock,
@@ -225,6 +251,7 @@ export function registerSimCommand(program: Command): void {
       }
       const delivered = csms ? { startTransactions: csms.callsOf('StartTransaction').length, stopTransactions: csms.callsOf('StopTransaction').length, meterValues: csms.callsOf('MeterValues').length } : null;
       const report = { ...result, uplink: opts.uplink ? { csms: opts.csms ?? csms?.url ?? null, undelivered, ...(delivered ? { delivered } : {}) } : null };
+      result.problems.push(...boardProblems);
       if (undelivered.length > 0) result.problems.push(`outbox not drained after ${opts.drainTimeout} s: ${undelivered.join('; ')}`);
 
       if (opts.json) {
@@ -242,7 +269,7 @@ export function registerSimCommand(program: Command): void {
 }
 
 /** Reads bench commands from stdin; returns a function that stops reading. */
-function attachStdin(sim: SimStation, config: StationConfig, write: (line: string) => void): () => void {
+function attachStdin(sim: RunStation, config: StationConfig, write: (line: string) => void): () => void {
   const rl = createInterface({ input: process.stdin, terminal: false });
   const { world, station } = sim;
   rl.on('line', (raw) => {
@@ -268,7 +295,11 @@ function attachStdin(sim: SimStation, config: StationConfig, write: (line: strin
           write(`unknown fault "${arg ?? ''}"; one of: ${simFaults.join(', ')}`);
           return;
         }
-        world.inject(arg as SimFault, flag !== 'off');
+        try {
+          world.inject(arg as SimFault, flag !== 'off');
+        } catch (err) {
+          write(`fault ${arg}: ${(err as Error).message}`);
+        }
         return;
       case 'reset':
         write(`reset cleared: ${station.controller.resetFaults().join(', ') || 'nothing'}`);
