@@ -6,7 +6,7 @@ import type { Logger } from '../src/logger.js';
 import type { SessionRecorder } from '../src/session/recorder.js';
 import { startStation, type Authorizer, type Station } from '../src/station.js';
 import type { ModbusSlaveControl } from './modbus/rtu-slave.js';
-import { createVirtualModbusMeter } from './modbus/virtual-meter.js';
+import { createVirtualModbusMeter, type VirtualModbusMeterOptions } from './modbus/virtual-meter.js';
 import { DirectSimMeter } from './sim-meter.js';
 import { SimWorld } from './world.js';
 
@@ -45,6 +45,21 @@ export interface SimStation {
   close(reason?: string): Promise<void>;
 }
 
+/** The simulated meter on its virtual RTU line as the config's `meter` section describes it (model, line, timing). */
+export function virtualMeterOptions(meter: StationConfig['meter'], nowMs: () => number): VirtualModbusMeterOptions {
+  const sim = meter.driver === 'sim' ? meter : null;
+  return {
+    model: sim?.model ?? 'sdm630',
+    unitId: meter.unitId,
+    baudRate: meter.baudRate,
+    emulateLineTiming: sim?.emulateLineTiming ?? false,
+    answerDelayMs: sim?.answerDelayMs ?? 0,
+    timeoutMs: meter.timeoutMs,
+    retries: meter.retries,
+    nowMs,
+  };
+}
+
 /** Builds the station on simulated hardware: the same control core, drivers swapped for the simulator's. */
 export async function createSimStation(opts: SimStationOptions): Promise<SimStation> {
   const { config, clock } = opts;
@@ -55,17 +70,7 @@ export async function createSimStation(opts: SimStationOptions): Promise<SimStat
   let closeMeterPath: () => Promise<void> = () => Promise.resolve();
   let meterSlave: ModbusSlaveControl | null = null;
   if ((opts.meterPath ?? 'modbus') === 'modbus') {
-    const sim = config.meter.driver === 'sim' ? config.meter : null;
-    const virtual = await createVirtualModbusMeter(source, {
-      model: sim?.model ?? 'sdm630',
-      unitId: config.meter.unitId,
-      baudRate: config.meter.baudRate,
-      emulateLineTiming: sim?.emulateLineTiming ?? false,
-      answerDelayMs: sim?.answerDelayMs ?? 0,
-      timeoutMs: config.meter.timeoutMs,
-      retries: config.meter.retries,
-      nowMs: () => clock.nowMs(),
-    });
+    const virtual = await createVirtualModbusMeter(source, virtualMeterOptions(config.meter, () => clock.nowMs()));
     world.meterSilence = (silent) => virtual.slave.setFault(silent ? 'no-answer' : null);
     meter = virtual.meter;
     meterSlave = virtual.slave;

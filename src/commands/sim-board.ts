@@ -20,7 +20,7 @@ import { BoardScenarioWorld, type BoardWorldTarget } from '../../simulator/board
 import type { EvProfile } from '../../simulator/ev.js';
 import { createVirtualModbusMeter } from '../../simulator/modbus/virtual-meter.js';
 import type { RunStation, StationFactory } from '../../simulator/run-scenario.js';
-import type { SimStationOptions } from '../../simulator/sim-station.js';
+import { virtualMeterOptions, type SimStationOptions } from '../../simulator/sim-station.js';
 
 /**
  * Set by `evse sim --board` for its re-executed self inside the private mount namespace: the board's tree root (its
@@ -260,19 +260,9 @@ export function boardStationFactory(board: BoardStationOptions): StationFactory 
       await proxy.stop();
       throw err;
     }
-    const sim = config.meter.driver === 'sim' ? config.meter : null;
     // Stamped when the driver reads it, on the station's clock (as the fast simulator's meter).
     const source = (): MeterSample => ({ ...proxy.meterSample(), readAtMs: clock.nowMs() });
-    const virtual = await createVirtualModbusMeter(source, {
-      model: sim?.model ?? 'sdm630',
-      unitId: config.meter.unitId,
-      baudRate: config.meter.baudRate,
-      emulateLineTiming: sim?.emulateLineTiming ?? false,
-      answerDelayMs: sim?.answerDelayMs ?? 0,
-      timeoutMs: config.meter.timeoutMs,
-      retries: config.meter.retries,
-      nowMs: () => clock.nowMs(),
-    });
+    const virtual = await createVirtualModbusMeter(source, virtualMeterOptions(config.meter, () => clock.nowMs()));
     const world = new BoardScenarioWorld(proxy, (silent) => virtual.slave.setFault(silent ? 'no-answer' : null));
     await opts.beforeStart?.(virtual.meter);
     const station = await startStation({

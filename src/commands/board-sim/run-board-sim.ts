@@ -10,7 +10,7 @@ import { collectSummary, type Scenario, type ScenarioContext } from '../../../si
 import { acceleratedClock, systemClock, type Clock } from '../../clock.js';
 import type { ChargePointStatus } from '../../control/charger-fsm.js';
 import type { StationConfig } from '../../config/schema.js';
-import { BoardWorld } from './board-world.js';
+import { BoardScenarioWorld } from '../../../simulator/board/world.js';
 import { DaemonEvents, DaemonStation } from './daemon-station.js';
 import { openPtyPair, type PtyPair } from '../../../simulator/modbus/pty-pair.js';
 
@@ -144,7 +144,7 @@ export async function runBoardSim(opts: BoardSimOptions): Promise<BoardSimResult
     const station = new DaemonStation(csms, identity, statusUrl, (line) => out(`[${stamp()}] ${line}`));
     poller = station;
     await station.start();
-    const world = new BoardWorld(board, (silent) => meter?.slave.setFault(silent ? 'no-answer' : null));
+    const world = new BoardScenarioWorld(board, (silent) => meter?.slave.setFault(silent ? 'no-answer' : null));
     const wait = (ms: number): Promise<void> => new Promise((resolve) => clock.setTimeout(resolve, ms));
     const waitFor = async (predicate: () => boolean, what: string, timeoutMs: number): Promise<void> => {
       const end = clock.monotonicMs() + timeoutMs;
