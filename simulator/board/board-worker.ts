@@ -4,6 +4,7 @@
  * gpio folder) does not stop the board. Posts its state every `postEveryMs` and after every command.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { SharedMeterWindow } from './shared-meter.js';
 import { VirtualBoard } from './virtual-board.js';
 import type { BoardCommand, BoardReport, BoardState, BoardWorkerData } from './worker-protocol.js';
 
@@ -25,7 +26,6 @@ function state(): BoardState {
   return {
     type: 'state',
     appliedSeq,
-    sample: board.meterSample(),
     socPercent: ev.socPercent,
     full: ev.full,
     ignoresPwm: ev.ignoresPwm,
@@ -33,7 +33,11 @@ function state(): BoardState {
   };
 }
 
+const meter = new SharedMeterWindow(data.meter);
+meter.write(board.meterSample());
 board.start();
+// The meter's register moves with the board, not with the posts: every millisecond into shared memory.
+const meterWriter = setInterval(() => meter.write(board.meterSample()), 1);
 const poster = setInterval(() => post(state()), data.postEveryMs);
 post({ type: 'ready', w1DevicesDir: board.w1DevicesDir, state: state() });
 
@@ -62,6 +66,7 @@ port.on('message', (cmd: BoardCommand) => {
       break;
     case 'stop':
       clearInterval(poster);
+      clearInterval(meterWriter);
       board.remove();
       post({ type: 'stopped' });
       port.close();

@@ -1,4 +1,3 @@
-import type { MeterSample } from '../../hal/meter.js';
 import type { EvProfile } from '../ev.js';
 import type { BoardOptionsInput } from './options.js';
 import type { BoardFault } from './virtual-board.js';
@@ -11,8 +10,10 @@ import type { BoardGpioConfig } from './wiring.js';
 export interface BoardWorkerData {
   readonly gpio: BoardGpioConfig;
   readonly options: BoardOptionsInput;
-  /** How often the worker posts its state (meter sample, EV), real ms. */
+  /** How often the worker posts its state (EV), real ms. */
   readonly postEveryMs: number;
+  /** The meter reading, written by the worker on every board tick (see SharedMeterWindow). */
+  readonly meter: SharedArrayBuffer;
 }
 
 /** What the drivers' thread asks of the board. `seq` counts commands; the state echoes the last one applied. */
@@ -31,7 +32,6 @@ export interface BoardState {
   readonly type: 'state';
   /** The last command applied before this state was taken. */
   readonly appliedSeq: number;
-  readonly sample: MeterSample;
   readonly socPercent: number;
   readonly full: boolean;
   readonly ignoresPwm: boolean;

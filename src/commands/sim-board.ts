@@ -15,6 +15,7 @@ import { startStation } from '../station.js';
 import { benchGpioConfigInput } from '../../simulator/bench-gpio-config.js';
 import { boardNamespaceArgv, namespaceUnavailable } from '../../simulator/board/namespace.js';
 import type { BoardFault } from '../../simulator/board/virtual-board.js';
+import { SharedMeterWindow } from '../../simulator/board/shared-meter.js';
 import type { BoardCommand, BoardReport, BoardState, BoardWorkerData } from '../../simulator/board/worker-protocol.js';
 import { BoardScenarioWorld, type BoardWorldTarget } from '../../simulator/board/world.js';
 import type { EvProfile } from '../../simulator/ev.js';
@@ -90,7 +91,7 @@ function signalNumber(signal: NodeJS.Signals): number {
  */
 export class BoardProxy implements BoardWorldTarget {
   private seq = 0;
-  private latest: BoardState;
+  private readonly meter: SharedMeterWindow;
   private soc: number;
   private evFull: boolean;
   private ignores: boolean;
@@ -102,8 +103,9 @@ export class BoardProxy implements BoardWorldTarget {
     private readonly worker: Worker,
     first: BoardState,
     readonly w1DevicesDir: string,
+    meter: SharedArrayBuffer,
   ) {
-    this.latest = first;
+    this.meter = new SharedMeterWindow(meter);
     this.soc = first.socPercent;
     this.evFull = first.full;
     this.ignores = first.ignoresPwm;
@@ -118,7 +120,8 @@ export class BoardProxy implements BoardWorldTarget {
   }
 
   /** Starts the board in a worker thread and resolves once it is up (its tree laid out, its loop running). */
-  static async start(data: BoardWorkerData): Promise<BoardProxy> {
+  static async start(init: Omit<BoardWorkerData, 'meter'>): Promise<BoardProxy> {
+    const data: BoardWorkerData = { ...init, meter: new SharedMeterWindow().buffer };
     const extension = extname(fileURLToPath(import.meta.url));
     const url = new URL(`../../simulator/board/board-worker${extension}`, import.meta.url);
     const worker = startModuleWorker(url, data);
@@ -132,7 +135,7 @@ export class BoardProxy implements BoardWorldTarget {
         worker.off('message', onMessage);
         worker.off('error', onError);
         worker.off('exit', onExit);
-        resolve(new BoardProxy(worker, report.state, report.w1DevicesDir));
+        resolve(new BoardProxy(worker, report.state, report.w1DevicesDir, data.meter));
       };
       worker.on('message', onMessage);
     });
@@ -182,9 +185,9 @@ export class BoardProxy implements BoardWorldTarget {
     this.send({ type: 'temperature', seq: this.next(), celsius });
   }
 
-  /** The board's latest meter reading (at most one post interval old). */
+  /** The board's meter reading now (shared memory, written by the board's thread every millisecond). */
   meterSample(): MeterSample {
-    return this.latest.sample;
+    return this.meter.read();
   }
 
   /** The first exception of the board's poll loop, or null. */
@@ -212,7 +215,6 @@ export class BoardProxy implements BoardWorldTarget {
   }
 
   private take(state: BoardState): void {
-    this.latest = state;
     if (state.appliedSeq < this.seq) return;
     this.soc = state.socPercent;
     this.evFull = state.full;
