@@ -81,4 +81,18 @@ describe('evse board-sim (the real daemon on the virtual board, as a child proce
     assert.equal(report.daemon.relayInactiveAfterExit, true);
     assert.match(r.stderr, /session 1 started/, 'the human log goes to stderr under --json');
   });
+
+  it('rcd-trip: the trip ends the session, and the operator reset (OCPP Reset, the daemon restarted as systemd would) clears the latched fault', async function () {
+    requireTool(this, 'socat');
+    requireNamespace(this);
+    const r = await evse(['board-sim', '--config', write('c.json', { gpio: testGpioConfig('/sys') }), '--scenario', 'rcd-trip', '--speed', '120', '--json']);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    const report = JSON.parse(r.stdout) as BoardSimReport;
+    assert.deepEqual(report.problems, []);
+    assert.deepEqual(report.sessions.map((s) => s.stopReason), ['EmergencyStop']);
+    assert.ok(report.faultsSeen.includes('rcd-trip'), r.stdout);
+    assert.ok(report.notes.includes('reset clears: rcd-trip'), r.stdout);
+    assert.equal(report.finalStatus, 'Available');
+    assert.equal(report.daemon.exitCode, 0);
+  });
 });

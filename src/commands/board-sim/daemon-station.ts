@@ -45,8 +45,9 @@ export class DaemonEvents implements SummarySource {
 /**
  * The station as a scenario drives it, when the station is the real daemon in another process: a tap is what the
  * CSMS can do (RemoteStartTransaction, or RemoteStopTransaction of the running transaction), the snapshot is the last
- * `/api/status` read (polled), an external limit is a TxDefaultProfile. The daemon offers no remote fault reset (OCPP
- * Reset stops the service for systemd to restart; the status page only reads), so `resetFaults` rejects saying so.
+ * `/api/status` read (polled), an external limit is a TxDefaultProfile. A fault reset is what an operator of a real
+ * station has: OCPP Reset (Soft), after which the daemon stops and its supervisor (systemd, here `restart`) starts it
+ * again; latched faults whose condition is gone do not survive the restart, and those still present come back.
  */
 export class DaemonStation implements ScenarioStation {
   /** Station session ids that a tap stopped (the daemon reports those as Remote: it has no card reader to tap). */
@@ -57,12 +58,16 @@ export class DaemonStation implements ScenarioStation {
   private poller: ReturnType<typeof setInterval> | undefined;
   private polling = false;
   private pollError: string | null = null;
+  /** Bumped when the daemon is restarted: a poll of the old process is then ignored. */
+  private generation = 0;
 
   constructor(
     private readonly csms: BenchCsms,
     private readonly identity: string,
-    private readonly statusUrl: URL,
+    private statusUrl: URL,
     private readonly note: (line: string) => void,
+    /** The supervisor's part after an OCPP Reset: waits for the daemon to exit, starts it again, resolves with its page. */
+    private readonly restart: () => Promise<URL>,
   ) {}
 
   /** Reads the status once (rejects when the page does not answer), then every `intervalMs`. */
@@ -71,12 +76,15 @@ export class DaemonStation implements ScenarioStation {
     this.poller = setInterval(() => {
       if (this.polling) return;
       this.polling = true;
+      const generation = this.generation;
       this.read().then(
         (doc) => {
+          if (generation !== this.generation) return;
           this.last = doc;
           this.pollError = null;
         },
         (err: unknown) => {
+          if (generation !== this.generation) return;
           this.pollError = (err as Error).message;
         },
       ).finally(() => {
@@ -116,13 +124,18 @@ export class DaemonStation implements ScenarioStation {
       if (this.pollError !== null) throw new Error(`the daemon status page stopped answering: ${this.pollError}`);
       return { status: doc.status, session: doc.session !== null && doc.session.stoppedAt === null ? 'active' : 'none' };
     },
-    resetFaults: (): Promise<readonly FaultName[]> => {
-      const active = this.last?.faults.map((f) => f.name).join(', ') || 'none';
-      return Promise.reject(
-        new Error(
-          `the daemon offers no remote fault reset (OCPP Reset restarts the service, ChangeAvailability clears no fault, the status page only reads); active faults: ${active}`,
-        ),
-      );
+    resetFaults: async (): Promise<readonly FaultName[]> => {
+      const before = (this.last?.faults ?? []).map((f) => f.name as FaultName);
+      const answer = (await this.csms.controls.call(this.identity, 'Reset', { type: 'Soft' })) as { status?: string };
+      if (answer.status !== 'Accepted') throw new Error(`the daemon refused Reset: ${answer.status ?? '?'}`);
+      this.note('OCPP Reset (Soft) accepted: the daemon stops and its supervisor starts it again');
+      this.generation += 1;
+      this.statusUrl = await this.restart();
+      this.generation += 1;
+      this.last = await this.read();
+      this.pollError = null;
+      const after = new Set(this.last.faults.map((f) => f.name));
+      return before.filter((name) => !after.has(name));
     },
     setExternalLimit: (limitA: number | null): void => {
       const call =

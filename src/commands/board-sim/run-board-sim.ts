@@ -35,6 +35,14 @@ export interface BoardSimResult extends ScenarioResult {
   };
 }
 
+/** One run of the daemon process. */
+interface RunningDaemon {
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: string | null }>;
+  readonly stderr: () => string;
+  readonly statusUrl: URL;
+}
+
 /** Least real time a scenario wait lasts before it may time out: the daemon's I/O (Modbus, OCPP, status page) is real. */
 const REAL_TIME_FLOOR_MS = 20_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -79,7 +87,7 @@ export async function runBoardSim(opts: BoardSimOptions): Promise<BoardSimResult
   let pair: PtyPair | null = null;
   let meter: BoardSerialMeter | null = null;
   let csms: BenchCsms | null = null;
-  let daemon: ChildProcess | null = null;
+  const daemons: ChildProcess[] = [];
   let poller: DaemonStation | null = null;
   try {
     board.start();
@@ -93,40 +101,52 @@ export async function runBoardSim(opts: BoardSimOptions): Promise<BoardSimResult
     writeFileSync(configPath, JSON.stringify(deriveDaemonConfig(opts.configInput, { port: pair.b, model }, csms.url, identity), null, 2));
     out(`board at ${board.root}, meter ${model} on ${pair.a} ↔ ${pair.b}, bench CSMS ${csms.url}/${identity}`);
 
-    // The daemon, as systemd would run it, but in a namespace where /sys/class/{gpio,pwm} are the board's.
+    // The daemon, as systemd would run it, but in a namespace where /sys/class/{gpio,pwm} are the board's; started
+    // again after an OCPP Reset, as systemd does (Restart=always).
     const cli = evseCliCommand();
     const argv = boardNamespaceArgv(board.classDir, [...cli.argv, 'run', '--config', configPath, '--state-dir', join(work, 'state')]);
     const env: NodeJS.ProcessEnv = { ...process.env, EVSE_LOG_LEVEL: 'info' };
     delete env['NOTIFY_SOCKET'];
     delete env['WATCHDOG_USEC'];
-    const child = spawn(argv[0] ?? 'unshare', argv.slice(1), { cwd: cli.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    daemon = child;
     const events = new DaemonEvents();
-    // Holders: set from the stdout callback.
-    const seen: { pageUrl: string | null; running: boolean } = { pageUrl: null, running: false };
-    let stderr = '';
-    let partial = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      const lines = (partial + chunk.toString()).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        if (line.includes('"status page listening"')) seen.pageUrl = (JSON.parse(line) as { url?: string }).url ?? null;
-        if (line.includes('"station running"')) seen.running = true;
-        events.feed(line);
+    const launch = async (): Promise<RunningDaemon> => {
+      const child = spawn(argv[0] ?? 'unshare', argv.slice(1), { cwd: cli.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      daemons.push(child);
+      const seen: { pageUrl: string | null; running: boolean } = { pageUrl: null, running: false };
+      let stderr = '';
+      let partial = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        const lines = (partial + chunk.toString()).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) {
+          if (line.includes('"status page listening"')) seen.pageUrl = (JSON.parse(line) as { url?: string }).url ?? null;
+          if (line.includes('"station running"')) seen.running = true;
+          events.feed(line);
+        }
+      });
+      child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+      const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+        child.once('exit', (code, signal) => resolve({ code, signal })),
+      );
+      const deadline = Date.now() + 60_000;
+      while (!(seen.running && seen.pageUrl !== null && csms?.connectedIdentities().includes(identity) === true)) {
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the daemon exited while starting (${child.exitCode ?? child.signalCode}): ${stderr.trim()}`);
+        if (Date.now() > deadline) throw new Error(`the daemon did not come up within 60 s: ${stderr.trim()}`);
+        await sleep(50);
       }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-      child.once('exit', (code, signal) => resolve({ code, signal })),
-    );
-    const deadline = Date.now() + 60_000;
-    while (!(seen.running && seen.pageUrl !== null && csms.connectedIdentities().includes(identity))) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the daemon exited while starting (${child.exitCode ?? child.signalCode}): ${stderr.trim()}`);
-      if (Date.now() > deadline) throw new Error(`the daemon did not come up within 60 s: ${stderr.trim()}`);
-      await sleep(50);
-    }
-    const statusUrl = new URL('api/status', seen.pageUrl ?? '');
-    out(`daemon running (pid ${child.pid ?? '?'}), status page ${seen.pageUrl ?? ''}`);
+      out(`daemon running (pid ${child.pid ?? '?'}), status page ${seen.pageUrl ?? ''}`);
+      return { child, exited, stderr: () => stderr, statusUrl: new URL('api/status', seen.pageUrl ?? '') };
+    };
+    let current = await launch();
+    const restart = async (): Promise<URL> => {
+      const end = await Promise.race([current.exited, sleep(20_000).then(() => null)]);
+      if (end === null) throw new Error('the daemon did not stop within 20 s of OCPP Reset');
+      if (end.code !== 0) throw new Error(`the daemon exited with ${end.code ?? end.signal ?? '?'} after OCPP Reset: ${current.stderr().trim()}`);
+      // The bench CSMS must see the new connection, not the old one still closing.
+      await csms?.waitFor(() => !(csms?.connectedIdentities().includes(identity) ?? false), 10_000, 'the old connection to close');
+      current = await launch();
+      return current.statusUrl;
+    };
 
     // The scenario, on the context runScenario gives, over the board's world and the daemon.
     const summary = collectSummary(scenario.name, events, clock);
@@ -141,7 +161,7 @@ export async function runBoardSim(opts: BoardSimOptions): Promise<BoardSimResult
       }
       if (line) out(`[${stamp()}] ${line}`);
     });
-    const station = new DaemonStation(csms, identity, statusUrl, (line) => out(`[${stamp()}] ${line}`));
+    const station = new DaemonStation(csms, identity, current.statusUrl, (line) => out(`[${stamp()}] ${line}`), restart);
     poller = station;
     await station.start();
     const world = new BoardScenarioWorld(board, (silent) => meter?.slave.setFault(silent ? 'no-answer' : null));
@@ -150,7 +170,8 @@ export async function runBoardSim(opts: BoardSimOptions): Promise<BoardSimResult
       const end = clock.monotonicMs() + timeoutMs;
       const realEnd = Date.now() + REAL_TIME_FLOOR_MS;
       while (!predicate()) {
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the daemon died while waiting for ${what}: ${stderr.trim()}`);
+        const { child } = current;
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the daemon died while waiting for ${what}: ${current.stderr().trim()}`);
         if (clock.monotonicMs() >= end && Date.now() >= realEnd) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
         await wait(100);
       }
@@ -181,6 +202,9 @@ export async function runBoardSim(opts: BoardSimOptions): Promise<BoardSimResult
     }
     summary.simulatedSeconds = Math.round((clock.monotonicMs() - startMono) / 1000);
     station.stop();
+    // The status before the SIGTERM, as the station's page last showed it (a restarted daemon logs no transition into
+    // the state it boots in, so its event log alone can be stale).
+    const lastStatus = station.latest()?.status ?? events.controller.snapshot().status;
 
     // Every journaled stop should reach the CSMS before the daemon is stopped.
     const stopped = summary.sessions.filter((s) => s.stopReason !== null).length;
@@ -189,18 +213,18 @@ export async function runBoardSim(opts: BoardSimOptions): Promise<BoardSimResult
     });
 
     // SIGTERM: the daemon must end cleanly (exit 0) and leave the relay inactive.
-    child.kill('SIGTERM');
-    const end = await Promise.race([exited, sleep(20_000).then(() => null)]);
+    current.child.kill('SIGTERM');
+    const end = await Promise.race([current.exited, sleep(20_000).then(() => null)]);
     if (end === null) {
-      child.kill('SIGKILL');
+      current.child.kill('SIGKILL');
       problems.push('the daemon did not exit within 20 s of SIGTERM (killed)');
     } else if (end.code !== 0) {
-      problems.push(`the daemon exited with ${end.code ?? end.signal ?? '?'} after SIGTERM: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      problems.push(`the daemon exited with ${end.code ?? end.signal ?? '?'} after SIGTERM: ${current.stderr().trim().split('\n').slice(-3).join(' | ')}`);
     }
     await sleep(50); // a few board polls, so the relay reads what the exit left
     const relayInactive = !board.relayCoilActive();
     if (!relayInactive) problems.push('the relay coil is still active after the daemon exited');
-    summary.finalStatus = events.controller.snapshot().status;
+    summary.finalStatus = lastStatus;
 
     // The daemon has no card reader: a tap is a RemoteStopTransaction, which it reports as Remote. Such a stop is the
     // driver's tap, i.e. the Local stop the scenarios expect; any other Remote stop stays Remote.
@@ -229,7 +253,7 @@ export async function runBoardSim(opts: BoardSimOptions): Promise<BoardSimResult
     };
   } finally {
     poller?.stop();
-    if (daemon !== null && daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
+    for (const d of daemons) if (d.exitCode === null && d.signalCode === null) d.kill('SIGKILL');
     await csms?.close();
     await meter?.close();
     await pair?.close();
