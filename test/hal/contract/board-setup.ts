@@ -27,6 +27,9 @@ export function contractGpioConfig(sysfsRoot: string): GpioConfig {
   });
 }
 
+/** The environment variable that tells the drivers' side which serial device the board's meter answers on. */
+export const meterPortEnv = 'EVSE_CONTRACT_METER_PORT';
+
 /** Messages from the child (drivers) to the parent (board). */
 export type BoardCommand =
   | 'reset'

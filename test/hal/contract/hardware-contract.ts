@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import type { Contactor, ContactorFeedbackFault, ContactorPosition } from '../../../hal/contactor.js';
 import type { InputsSnapshot, StationInputs } from '../../../hal/inputs.js';
+import type { EnergyMeter, MeterSample } from '../../../hal/meter.js';
 import type { ControlPilot, PilotReading } from '../../../hal/pilot.js';
 
 /** Timing both sides are configured with (GPIO config `contactor.*`, SimContactor timing). */
@@ -47,6 +48,8 @@ export interface HardwareUnderTest {
   readonly pilot: ControlPilot;
   readonly contactor: Contactor;
   readonly inputs: StationInputs;
+  /** The meter, read by the real Modbus driver (over a virtual line on the simulator, a serial pty on the board). */
+  readonly meter: EnergyMeter;
   readonly world: WorldControls;
   /** Releases the hardware and resets the world. */
   dispose(): Promise<void>;
@@ -288,6 +291,53 @@ export function describeHardwareContract(name: string, factory: HardwareFactory)
 
       it('temperatureSensorFailed is false with a working (or no) sensor', () => {
         assert.equal(get().inputs.read().temperatureSensorFailed, false);
+      });
+    });
+
+    describe('EnergyMeter', function () {
+      this.timeout(15_000);
+      const amps = (s: MeterSample): number => Math.max(...s.phases.map((p) => p.currentA));
+      /** An EV in C offered 16 A, the contactor as given. */
+      async function evAsking(): Promise<void> {
+        const { pilot, world } = get();
+        await world.plugEv();
+        await world.closeS2();
+        pilot.setOutput({ mode: 'pwm', dutyPercent: 26.7 });
+        await waitFor(() => pilot.read().state === 'C', 1000, 'state C');
+      }
+      /** Reads until `predicate` holds (the meter answers in real time); rejects naming `what`. */
+      async function readUntil(predicate: (s: MeterSample) => boolean, timeoutMs: number, what: string): Promise<MeterSample[]> {
+        const { meter } = get();
+        const seen: MeterSample[] = [];
+        const end = performance.now() + timeoutMs;
+        for (;;) {
+          const s = await meter.read();
+          seen.push(s);
+          if (predicate(s)) return seen;
+          if (performance.now() > end) throw new Error(`timed out waiting for ${what}; last ${amps(s)} A, ${s.importWh} Wh`);
+          await observe(50);
+        }
+      }
+
+      it('reads no current while the contactor is open, even with an EV asking for power', async () => {
+        await evAsking();
+        await observe(300);
+        const s = await get().meter.read();
+        assert.ok(amps(s) < 0.5, `${amps(s)} A through an open contactor`);
+        assert.ok(Number.isInteger(s.importWh), `import register ${s.importWh} is whole Wh`);
+      });
+
+      it('reads current once the contactor closed and the EV draws; the register grows and never goes back; none after open', async () => {
+        await evAsking();
+        get().contactor.close();
+        const rising = await readUntil((s) => amps(s) > 5, 3000, 'current through the closed contactor');
+        const first = rising[rising.length - 1];
+        assert.ok(first);
+        const grown = await readUntil((s) => s.importWh > first.importWh, 5000, 'the import register to grow');
+        const registers = [...rising, ...grown].map((s) => s.importWh);
+        assert.deepEqual(registers, [...registers].sort((a, b) => a - b), `register went back: ${registers.join(', ')}`);
+        get().contactor.open();
+        await readUntil((s) => amps(s) < 0.5, 3000, 'no current after open');
       });
     });
   });

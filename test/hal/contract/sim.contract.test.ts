@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { systemClock } from '../../../hal/base/clock.js';
 import { defaultSimContactorTiming } from '../../../simulator/sim-contactor.js';
 import { SIM_NEGATIVE_LEVEL_SETTLE_MS } from '../../../simulator/sim-pilot.js';
+import { createVirtualModbusMeter } from '../../../simulator/modbus/virtual-meter.js';
 import { SimWorld } from '../../../simulator/world.js';
 import { contractTiming, describeHardwareContract, type HardwareUnderTest } from './hardware-contract.js';
 
@@ -17,13 +18,16 @@ describe('simulator hardware timing matches the contract timing', () => {
   });
 });
 
-describeHardwareContract('simulator (SimWorld, real time)', () => {
+describeHardwareContract('simulator (SimWorld, real time)', async () => {
   const world = new SimWorld(systemClock, evProfile);
   world.start();
+  // The real Modbus driver over a virtual RTU line, as `evse sim` reads the model.
+  const virtual = await createVirtualModbusMeter(() => world.electrical.sample(Date.now()), { model: 'sdm630' });
   const hw: HardwareUnderTest = {
     pilot: world.pilot,
     contactor: world.contactor,
     inputs: world.inputs,
+    meter: virtual.meter,
     world: {
       plugEv: () => {
         world.plug();
@@ -53,10 +57,11 @@ describeHardwareContract('simulator (SimWorld, real time)', () => {
     },
     dispose: async () => {
       world.stop();
+      await virtual.close();
       await world.contactor.dispose();
       await world.pilot.close();
       await world.inputs.dispose();
     },
   };
-  return Promise.resolve(hw);
+  return hw;
 });

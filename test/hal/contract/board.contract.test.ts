@@ -2,19 +2,17 @@
  * The hardware contract against the real GPIO drivers over the virtual board. The drivers must see the board at
  * /sys/class, so they run in a child (mocha on fixtures/board.contract.spec.ts) in a private mount namespace made by
  * the board's namespace argv helper; the board itself runs here and plays the world on the child's requests.
- *
- * Not in `npm test` yet: `npm run test:board`. It fails in about 3 of 7 runs: the board's kernel handles an `unexport`
- * at its next poll, while a real kernel has finished when the write returns, so the next test's driver may find the
- * old pwm0 still there while the board deletes it (ENOTEMPTY in the board loop, a pilot stuck in its last state).
- * Either the board unexports synchronously with the write or the drivers wait for a pending unexport; open work.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { boardNamespaceArgv, namespaceUnavailable } from '../../../simulator/board/namespace.js';
+import { startBoardSerialMeter } from '../../../simulator/board/serial-meter.js';
 import { VirtualBoard } from '../../../simulator/board/virtual-board.js';
-import { contractGpioConfig, type BoardCommand, type BoardReply, type BoardRequest } from './board-setup.js';
+import { openPtyPair } from '../../../simulator/modbus/pty-pair.js';
+import { requireTool } from '../../support/tools.js';
+import { contractGpioConfig, meterPortEnv, type BoardCommand, type BoardReply, type BoardRequest } from './board-setup.js';
 import { contractTiming } from './hardware-contract.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/board.contract.spec.ts', import.meta.url));
@@ -63,6 +61,7 @@ function play(board: VirtualBoard, command: BoardCommand): void {
 describe('hardware contract: GPIO drivers over the virtual board (child in a private mount namespace)', function () {
   this.timeout(120_000);
   before(function () {
+    requireTool(this, 'socat');
     const why = namespaceUnavailable();
     if (why === null) return;
     // Under CI a missing privilege is a failure: the test must run there.
@@ -77,6 +76,9 @@ describe('hardware contract: GPIO drivers over the virtual board (child in a pri
       options: { relay: { pullInMs: contractTiming.pullInMs } },
     });
     board.start();
+    // The board's meter on one end of a serial pair; the drivers' side opens the real Modbus driver on the other.
+    const pair = await openPtyPair();
+    const served = await startBoardSerialMeter(board, { port: pair.a, model: 'sdm630' });
     try {
       const argv = boardNamespaceArgv(board.classDir, [
         process.execPath,
@@ -97,7 +99,11 @@ describe('hardware contract: GPIO drivers over the virtual board (child in a pri
       const [cmd, ...args] = argv;
       assert.ok(cmd);
       const started = performance.now();
-      const child = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, FORCE_COLOR: '0' } });
+      const child = spawn(cmd, args, {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        env: { ...process.env, FORCE_COLOR: '0', [meterPortEnv]: pair.b },
+      });
       let output = '';
       child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
       child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
@@ -116,10 +122,13 @@ describe('hardware contract: GPIO drivers over the virtual board (child in a pri
       const tookMs = performance.now() - started;
       assert.equal(code, 0, `the board side failed (exit ${String(code)}):\n${output}`);
       assert.match(output, /passing/, output);
+      for (const part of ['ControlPilot', 'Contactor', 'StationInputs', 'EnergyMeter']) assert.match(output, new RegExp(part), `the child ran the ${part} tests:\n${output}`);
       assert.doesNotMatch(output, /failing|pending/, output);
       assert.equal(board.lastError(), null, `board loop error: ${String(board.lastError())}`);
       process.stdout.write(`      board side took ${Math.round(tookMs)} ms\n`);
     } finally {
+      await served.close();
+      await pair.close();
       board.remove();
     }
   });
