@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,8 +19,12 @@ interface Run {
 }
 
 /** `evse ARGS…` as a real child process, from source through tsx. */
-function evse(args: readonly string[]): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+function evse(args: readonly string[], uid?: number): Promise<Run> {
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(uid !== undefined ? { uid, gid: uid } : {}),
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -59,6 +63,21 @@ describe('evse board-sim (the real daemon on the virtual board, as a child proce
     assert.equal(r.code, 64, r.stderr);
     assert.match(r.stderr, /unknown scenario "nope"/);
     for (const s of scenarios.filter((x) => !x.endless)) assert.ok(r.stderr.includes(s.name), `lists ${s.name}: ${r.stderr}`);
+  });
+
+  it('without root: one line saying why, exit 69', async function () {
+    // As root, run the command as nobody; otherwise this process already lacks root.
+    const config = write('c.json', { gpio: testGpioConfig('/sys') });
+    chmodSync(dir, 0o755); // nobody reads the config
+    const r = await evse(['board-sim', '--config', config, '--scenario', 'basic'], process.getuid?.() === 0 ? 65534 : undefined);
+    if (r.code !== 69 && /EACCES|permission denied/i.test(r.stderr)) {
+      process.stdout.write('      skipped: nobody cannot read the worktree here\n');
+      this.skip();
+    }
+    assert.equal(r.code, 69, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /root/);
+    assert.equal(r.stdout, '');
   });
 
   it('basic: one session with energy, stopped by the tap (Local), no faults; the daemon exits 0 with the relay inactive', async function () {
