@@ -82,6 +82,8 @@ export class GpioControlPilot implements ControlPilot {
   private negative: Debouncer<NegativeLevel>;
   /** Monotonic time the PWM started, or null while the generator is not running PWM. */
   private pwmSinceMs: number | null = null;
+  /** Monotonic time the generator last changed mode (F, steady, PWM). */
+  private generatorChangedAtMs = Number.NEGATIVE_INFINITY;
   /** What listeners heard last: they are told in the sampling pass, never from inside `setOutput`. */
   private announced: PilotReading;
   private readonly listeners = new Listeners<PilotReading>();
@@ -99,11 +101,21 @@ export class GpioControlPilot implements ControlPilot {
     // The constructor trusts the PWM to be at duty 0 already (SysfsPwm.open leaves it there), and says so again.
     this.pwm.setDutyNs(0);
     const now = clock.monotonicMs();
-    this.state = new Debouncer<PilotState>(this.sampleState(), (from, to) =>
-      reducesPower(from, to) ? options.reductionDebounceMs : options.debounceMs, now);
+    this.state = new Debouncer<PilotState>(this.sampleState(), (from, to) => this.holdFor(from, to), now);
     this.negative = new Debouncer<NegativeLevel>('unknown', options.debounceMs, now);
     this.announced = this.read();
     this.removeTask = sampler.add((t) => this.samplePass(t));
+  }
+
+  /**
+   * How long a change of the decoded state must hold. A power-reducing one passes after `reductionDebounceMs`, except
+   * right after the generator changed mode: the comparators then follow our own edge through the front end's
+   * peak-hold (leaving state F, all of them read low for a moment, which decodes as E), so the reading is given the
+   * full debounce before it counts as the EV's.
+   */
+  private holdFor(from: PilotState, to: PilotState): number {
+    const settling = this.clock.monotonicMs() - this.generatorChangedAtMs < this.options.debounceMs;
+    return reducesPower(from, to) && !settling ? this.options.reductionDebounceMs : this.options.debounceMs;
   }
 
   private samplePass(now: number): void {
@@ -194,6 +206,7 @@ export class GpioControlPilot implements ControlPilot {
         break;
       }
     }
+    if (output.mode !== this.current.mode) this.generatorChangedAtMs = this.clock.monotonicMs();
     if (output.mode !== 'pwm') {
       this.pwmSinceMs = null;
     } else if (this.current.mode !== 'pwm') {

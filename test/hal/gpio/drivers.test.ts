@@ -99,6 +99,20 @@ describe('hal/gpio drivers on a fake Gpio class', () => {
       assert.equal(hw.pilot.read().state, 'A');
     });
 
+    it("leaving state F, the comparators' moment at all-low is our own edge, not a CP short (E)", () => {
+      // Driving F, the comparators read all low; the EV is in B behind it.
+      setPilot('E');
+      clock.tick(50);
+      const seen: string[] = [];
+      hw.pilot.onChange((r) => seen.push(r.state));
+      hw.pilot.setOutput({ mode: 'steady' });
+      clock.tick(12); // the front end has not followed yet: still all low, now decoded as E (two samples)
+      setPilot('B');
+      clock.tick(50);
+      assert.ok(!seen.includes('E'), `heard ${seen.join(', ')}`);
+      assert.equal(hw.pilot.read().state, 'B');
+    });
+
     it('still ignores a one-sample glitch toward a reduction', () => {
       setPilot('C');
       clock.tick(50);
