@@ -1,4 +1,4 @@
-import { currentForDuty } from '../src/control/power-limit.js';
+import { currentForDuty } from '../hal/pilot-duty.js';
 import type { PilotOutput } from '../hal/pilot.js';
 
 /** What kind of car is plugged in. */

@@ -9,7 +9,7 @@ import { silentLogger } from '../src/logger.js';
 import type { OcppClient } from '../src/ocpp/client.js';
 import { createUplink } from '../src/uplink.js';
 import { createBenchCsms, type BenchCsms } from '../simulator/csms/bench-csms.js';
-import { createSimStation, type SimStation } from '../simulator/sim-station.js';
+import { createSimStation, type SimStation } from '../src/commands/sim/sim-station.js';
 
 const sample = (atMs: number, importWh: number) => ({
   phases: [{ voltageV: 230, currentA: 16, powerW: 3680 }],

@@ -12,7 +12,7 @@ import { createUplink, uplinkAuthorizer, uplinkDefaultPrice } from '../src/uplin
 import { buildStatusView } from '../src/web/status-view.js';
 import { benchConfigInput } from '../simulator/bench-config.js';
 import { createBenchCsms, type BenchCsms } from '../simulator/csms/bench-csms.js';
-import { createSimStation, type SimStation } from '../simulator/sim-station.js';
+import { createSimStation, type SimStation } from '../src/commands/sim/sim-station.js';
 
 /** Polls (real time: ocpp-rpc's sockets do not run on fake timers) until `predicate` holds. */
 async function until(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {

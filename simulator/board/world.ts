@@ -1,5 +1,5 @@
 import type { EvProfile } from '../ev.js';
-import type { ScenarioWorld } from '../scenarios.js';
+import type { ScenarioWorld } from '../scenario-world.js';
 import type { SimFault } from '../world.js';
 import type { BoardFault } from './virtual-board.js';
 

@@ -7,7 +7,7 @@ import { createServer as createHttpServer, type Server as HttpServer, type Incom
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { RPCServer, createRPCError, type RpcClient, type RpcErrorCode } from '../../src/ocpp/rpc.js';
+import { RPCServer, createRPCError, type CallErrorCode, type RpcClient } from './ocpp-rpc.js';
 import { defaultCsmsAnswers, type CsmsAnswerState } from './default-answers.js';
 import { FrameRecorder, type RecordedFrame } from './frames.js';
 
@@ -44,7 +44,7 @@ export interface BenchCsmsControls {
   /** Installs a custom responder for a method (null restores the default). */
   respondWith(method: string, responder: CsmsResponder | null): void;
   /** The next `count` calls of `method` get a CALLERROR with `code`. */
-  failNext(method: string, count: number, code?: RpcErrorCode): void;
+  failNext(method: string, count: number, code?: CallErrorCode): void;
   /** Sends a CSMS-initiated call to a connected station and resolves with its answer (rejects with its CALLERROR). */
   call(identity: string, method: string, params: Record<string, unknown>, options?: { timeoutMs?: number }): Promise<unknown>;
   /** Sends a raw text frame to a station (for bad-frame tests). */
@@ -81,7 +81,7 @@ export async function createBenchCsms(options: BenchCsmsOptions = {}): Promise<B
   const clients = new Map<string, RpcClient>();
   const sockets = new Set<Socket>();
   const responders = new Map<string, CsmsResponder>();
-  const failures = new Map<string, { count: number; code: RpcErrorCode }>();
+  const failures = new Map<string, { count: number; code: CallErrorCode }>();
   const answers: CsmsAnswerState = {
     nextTransactionId: 1,
     heartbeatIntervalS: options.heartbeatIntervalS ?? 300,

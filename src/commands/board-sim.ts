@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { namespaceUnavailable } from '../../simulator/board/index.js';
-import { findScenario, scenarios } from '../../simulator/scenarios.js';
+import { findScenario, scenarios } from './sim/scenarios.js';
 import { loadConfigFile } from '../config/load.js';
 import { EvseError, EvseErrorCode, ExitCode } from '../errors.js';
 import { hasSocat } from '../../simulator/modbus/pty-pair.js';

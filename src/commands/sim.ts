@@ -14,11 +14,11 @@ import { describeDrain, waitForOutboxDrain } from '../ocpp/drain.js';
 import { createUplink, uplinkAuthorizer, uplinkDefaultPrice } from '../uplink.js';
 import { openStatusPage, type StatusServer } from '../web/server.js';
 import { createBenchCsms, type BenchCsms } from '../../simulator/csms/bench-csms.js';
-import { runScenario, type RunStation, type ScenarioResult } from '../../simulator/run-scenario.js';
+import { runScenario, type RunStation, type ScenarioResult } from './sim/run-scenario.js';
 import { benchConfigInput } from '../../simulator/bench-config.js';
-import { findScenario, scenarios } from '../../simulator/scenarios.js';
+import { findScenario, scenarios } from './sim/scenarios.js';
 import { simFaults, type SimFault } from '../../simulator/world.js';
-import { boardGpioConfig, boardRootEnv, boardStationFactory, runInBoardNamespace } from './sim-board.js';
+import { boardGpioConfig, boardRootEnv, boardStationFactory, runInBoardNamespace } from './sim/board-station.js';
 
 interface SimOptions {
   scenario: string;

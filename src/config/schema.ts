@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { controlSchema, limitsSchema, simulatorSchema, stationSchema } from './control-schema.js';
+import { controlSchema, limitsSchema } from '../control/config.js';
+import { simulatorSchema, stationSchema } from './station-schema.js';
 import { ocppSchema } from '../ocpp/config.js';
 import { journalConfigSchema } from '../journal/config.js';
 import { gpioConfigSchema } from '../../hal/gpio/config.js';
@@ -49,5 +50,4 @@ export function isTimeZone(name: string): boolean {
 }
 
 export type StationConfig = z.infer<typeof configSchema>;
-export type ControlConfig = StationConfig['control'];
-export type LimitsConfig = StationConfig['limits'];
+export type { ControlConfig, LimitsConfig } from '../control/config.js';

@@ -4,7 +4,7 @@ import type { MeterSample } from '../../hal/meter.js';
 import type { InputsSnapshot } from '../../hal/inputs.js';
 import type { PilotReading } from '../../hal/pilot.js';
 import type { Clock, TimerHandle } from '../clock.js';
-import type { ControlConfig, LimitsConfig } from '../config/schema.js';
+import type { ControlConfig, LimitsConfig } from './config.js';
 import type { Logger } from '../logger.js';
 import { initialChargerState, type ChargePointStatus, type ChargerAction, type ChargerState, type StopReason } from './charger-fsm.js';
 import { ChargerRunner } from './charger-runner.js';

@@ -1,5 +1,5 @@
 import type { PilotOutput, PilotState } from '../../hal/pilot.js';
-import { dutyForCurrent } from './power-limit.js';
+import { dutyForCurrent } from '../../hal/pilot-duty.js';
 
 /** OCPP 1.6 ChargePointStatus: the charger layer's states. */
 export type ChargePointStatus =

@@ -1,5 +1,5 @@
 import type { InputsSnapshot } from '../../hal/inputs.js';
-import type { ControlConfig } from '../config/schema.js';
+import type { ControlConfig } from './config.js';
 import type { FaultRegistry } from './fault-registry.js';
 import type { PilotEvent } from './pilot-layer.js';
 

@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '../clock.js';
-import type { ControlConfig, LimitsConfig } from '../config/schema.js';
+import type { ControlConfig, LimitsConfig } from './config.js';
 import { offeredCurrent, type OfferedCurrent } from './power-limit.js';
 
 export interface OfferGovernorDeps {

@@ -1,3 +1,5 @@
+import { MAX_OFFER_A, MIN_OFFER_A } from '../../hal/pilot-duty.js';
+
 /**
  * Power-level limiting: the current offered to the EV is the smallest of every limit, and the reason is kept so the
  * operator and the driver can see why ("limited by: cable 20 A").
@@ -25,10 +27,6 @@ export interface OfferedCurrent {
   readonly reason: string;
 }
 
-/** IEC 61851-1 minimum offer; below it the EVSE suspends instead of sending a smaller duty. */
-export const MIN_OFFER_A = 6;
-/** IEC 61851-1 maximum for the PWM encoding. */
-export const MAX_OFFER_A = 80;
 
 /** The offered current and the limit that set it. Ties name the first in this order: hardware, cable, configured, external, temperature. */
 export function offeredCurrent(inputs: LimitInputs): OfferedCurrent {
@@ -55,24 +53,4 @@ export function offeredCurrent(inputs: LimitInputs): OfferedCurrent {
 
 function formatAmps(a: number): string {
   return `${Number.isInteger(a) ? a.toFixed(0) : a.toFixed(1)} A`;
-}
-
-/**
- * PWM duty cycle in percent for an offered current, per IEC 61851-1:
- * 6–51 A: duty = I / 0.6; 51–80 A: duty = I / 2.5 + 64. Throws below 6 A or above 80 A (no valid duty exists: the
- * caller must suspend instead). The duty is rounded down to 0.1 %, never offering more than the limit.
- */
-export function dutyForCurrent(amps: number): number {
-  if (!(amps >= MIN_OFFER_A) || amps > MAX_OFFER_A) {
-    throw new RangeError(`no valid PWM duty for ${amps} A (IEC range is ${MIN_OFFER_A}–${MAX_OFFER_A} A)`);
-  }
-  const duty = amps <= 51 ? amps / 0.6 : amps / 2.5 + 64;
-  return Math.floor(duty * 10 + 1e-9) / 10;
-}
-
-/** The current an EV reads from a duty cycle (the inverse of {@link dutyForCurrent}); 0 outside the IEC ranges. */
-export function currentForDuty(dutyPercent: number): number {
-  if (dutyPercent >= 10 && dutyPercent <= 85) return dutyPercent * 0.6;
-  if (dutyPercent > 85 && dutyPercent <= 96) return (dutyPercent - 64) * 2.5;
-  return 0;
 }

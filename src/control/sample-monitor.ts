@@ -1,6 +1,6 @@
 import type { MeterSample } from '../../hal/meter.js';
 import type { Clock } from '../clock.js';
-import type { ControlConfig } from '../config/schema.js';
+import type { ControlConfig } from './config.js';
 import type { FaultRegistry } from './fault-registry.js';
 
 /** What the monitor needs to know about the charger when a sample arrives. */

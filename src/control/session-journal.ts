@@ -1,6 +1,6 @@
 import type { MeterSample } from '../../hal/meter.js';
 import type { Clock } from '../clock.js';
-import type { ControlConfig } from '../config/schema.js';
+import type { ControlConfig } from './config.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ChargePointStatus, StopReason } from './charger-fsm.js';

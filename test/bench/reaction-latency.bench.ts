@@ -27,7 +27,7 @@ import { buildStatusApp } from '../../src/web/app.js';
 import { startStatusServer } from '../../src/web/server.js';
 import { localStatusData } from '../../src/web/status-data.js';
 import type { SessionRecorder } from '../../src/session/recorder.js';
-import { createSimStation } from '../../simulator/sim-station.js';
+import { createSimStation } from '../../src/commands/sim/sim-station.js';
 import { pollStatusPage } from './status-page-clients.js';
 
 type Kind = 'C→B' | 'unplug' | 'E';

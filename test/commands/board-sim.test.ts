@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { scenarios, type RunSummary } from '../../simulator/scenarios.js';
+import { scenarios, type RunSummary } from '../../src/commands/sim/scenarios.js';
 import { requireNamespace } from '../daemon/support/namespace.js';
 import { testGpioConfig } from '../hal/gpio/support/config.js';
 import { requireTool } from '../support/tools.js';

@@ -10,7 +10,7 @@ import {
   type ChargerTiming,
 } from '../../src/control/charger-fsm.js';
 import { allFaults, faultDefinition } from '../../src/control/faults.js';
-import { controlSchema } from '../../src/config/control-schema.js';
+import { controlSchema } from '../../src/control/config.js';
 
 /**
  * Transition table of the station hardware beyond the pilot: OCPP ConnectionTimeOut (d), state D and ventilation (f),

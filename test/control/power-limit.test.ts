@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { currentForDuty, dutyForCurrent, offeredCurrent } from '../../src/control/power-limit.js';
+import { currentForDuty, dutyForCurrent } from '../../hal/pilot-duty.js';
+import { offeredCurrent } from '../../src/control/power-limit.js';
 
 const limits = { hardwareMaxA: 32, cableMaxA: 32, configuredMaxA: 32, externalA: null, temperatureA: null };
 

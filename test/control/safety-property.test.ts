@@ -3,10 +3,10 @@ import fc from 'fast-check';
 import sinon from 'sinon';
 import { systemClock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config/load.js';
-import { currentForDuty } from '../../src/control/power-limit.js';
+import { currentForDuty } from '../../hal/pilot-duty.js';
 import { silentLogger } from '../../src/logger.js';
 import { MemoryRecorder } from '../../src/session/memory-recorder.js';
-import { createSimStation } from '../../simulator/sim-station.js';
+import { createSimStation } from '../../src/commands/sim/sim-station.js';
 import { simFaults, type SimFault } from '../../simulator/world.js';
 
 type Command =

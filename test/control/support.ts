@@ -4,7 +4,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/logger.js';
 import { MemoryRecorder } from '../../src/session/memory-recorder.js';
 import type { ControllerEvent } from '../../src/control/charger-controller.js';
-import { createSimStation, type SimStation } from '../../simulator/sim-station.js';
+import { createSimStation, type SimStation } from '../../src/commands/sim/sim-station.js';
 
 export interface Bench {
   readonly sim: SimStation;

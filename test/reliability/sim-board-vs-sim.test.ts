@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { scenarios } from '../../simulator/scenarios.js';
+import { scenarios } from '../../src/commands/sim/scenarios.js';
 import { requireNamespace } from '../daemon/support/namespace.js';
 
 /**

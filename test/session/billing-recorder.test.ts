@@ -10,7 +10,7 @@ import { silentLogger } from '../../src/logger.js';
 import { MemoryRecorder } from '../../src/session/memory-recorder.js';
 import { BillingRecorder } from '../../src/session/billing-recorder.js';
 import { TariffHolder } from '../../src/billing/tariff-holder.js';
-import { createSimStation } from '../../simulator/sim-station.js';
+import { createSimStation } from '../../src/commands/sim/sim-station.js';
 import { benchConfigInput } from '../../simulator/bench-config.js';
 
 /** 0.40 EUR/kWh all day, 1 EUR flat, no tax: easy to check by hand. */

@@ -6,7 +6,7 @@ import { silentLogger } from '../../src/logger.js';
 import { MemoryRecorder } from '../../src/session/memory-recorder.js';
 import type { FaultName } from '../../src/control/faults.js';
 import type { SlaveFault } from '../../simulator/modbus/rtu-slave.js';
-import { createSimStation } from '../../simulator/sim-station.js';
+import { createSimStation } from '../../src/commands/sim/sim-station.js';
 
 /**
  * Each fault of the Modbus meter simulator, seen through the real driver by the whole station: the driver's counter

@@ -4,8 +4,8 @@ import { systemClock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/logger.js';
 import { MemoryRecorder } from '../../src/session/memory-recorder.js';
-import { runScenario, type ScenarioResult } from '../../simulator/run-scenario.js';
-import { scenarios, findScenario } from '../../simulator/scenarios.js';
+import { runScenario, type ScenarioResult } from '../../src/commands/sim/run-scenario.js';
+import { scenarios, findScenario } from '../../src/commands/sim/scenarios.js';
 
 /** Runs a scenario to its end on sinon's fake clock, advancing time in big steps. */
 async function runOnFakeTime(name: string, meterPath: 'modbus' | 'direct' = 'modbus'): Promise<{ result: ScenarioResult; recorder: MemoryRecorder }> {

@@ -10,7 +10,7 @@ import { openStatusPage, startStatusServer } from '../../src/web/server.js';
 import { localStatusData } from '../../src/web/status-data.js';
 import type { StationStatusView } from '../../src/web/status-view.js';
 import { benchConfigInput } from '../../simulator/bench-config.js';
-import { createSimStation, type SimStation } from '../../simulator/sim-station.js';
+import { createSimStation, type SimStation } from '../../src/commands/sim/sim-station.js';
 import { MemoryJournalReader } from '../billing/memory-reader.js';
 
 const T0 = Date.parse('2026-11-21T21:30:00Z');

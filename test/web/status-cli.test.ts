@@ -8,7 +8,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/logger.js';
 import { startStatusServer, type StatusServer } from '../../src/web/server.js';
 import { benchConfigInput } from '../../simulator/bench-config.js';
-import { createSimStation, type SimStation } from '../../simulator/sim-station.js';
+import { createSimStation, type SimStation } from '../../src/commands/sim/sim-station.js';
 
 /** Runs `evse ARGS` in this process; returns the exit code and what it printed. */
 async function evse(args: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -11,7 +11,7 @@ import { silentLogger } from '../../src/logger.js';
 import { startStatusServer, type StatusServer } from '../../src/web/server.js';
 import type { StationStatusView } from '../../src/web/status-view.js';
 import { benchConfigInput } from '../../simulator/bench-config.js';
-import { createSimStation, type SimStation } from '../../simulator/sim-station.js';
+import { createSimStation, type SimStation } from '../../src/commands/sim/sim-station.js';
 import { launchChromium } from '../support/browser.js';
 
 /** The little of the DOM the predicates below use (the project compiles without the DOM library). */

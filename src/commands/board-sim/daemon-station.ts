@@ -1,5 +1,5 @@
 import type { BenchCsms } from '../../../simulator/csms/bench-csms.js';
-import type { ScenarioStation, SummarySource } from '../../../simulator/scenarios.js';
+import type { ScenarioStation, SummarySource } from '../sim/scenarios.js';
 import type { ChargePointStatus, SessionPhase } from '../../control/charger-fsm.js';
 import type { ControllerEvent } from '../../control/charger-controller.js';
 import type { FaultName } from '../../control/faults.js';

@@ -4,24 +4,24 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
-import { gpioConfigSchema, type GpioConfig } from '../../hal/gpio/config.js';
-import { createGpioHardware } from '../../hal/gpio/hardware.js';
-import type { MeterSample } from '../../hal/meter.js';
-import { systemClock } from '../clock.js';
-import type { StationConfig } from '../config/schema.js';
-import { ExitCode } from '../errors.js';
-import { startModuleWorker } from '../module-worker.js';
-import { startStation } from '../station.js';
-import { benchGpioConfigInput } from '../../simulator/bench-gpio-config.js';
-import { boardNamespaceArgv, namespaceUnavailable } from '../../simulator/board/namespace.js';
-import type { BoardFault } from '../../simulator/board/virtual-board.js';
-import { SharedMeterWindow } from '../../simulator/board/shared-meter.js';
-import type { BoardCommand, BoardReport, BoardState, BoardWorkerData } from '../../simulator/board/worker-protocol.js';
-import { BoardScenarioWorld, type BoardWorldTarget } from '../../simulator/board/world.js';
-import type { EvProfile } from '../../simulator/ev.js';
-import { createVirtualModbusMeter } from '../../simulator/modbus/virtual-meter.js';
-import type { RunStation, StationFactory } from '../../simulator/run-scenario.js';
-import { virtualMeterOptions, type SimStationOptions } from '../../simulator/sim-station.js';
+import { gpioConfigSchema, type GpioConfig } from '../../../hal/gpio/config.js';
+import { createGpioHardware } from '../../../hal/gpio/hardware.js';
+import type { MeterSample } from '../../../hal/meter.js';
+import { systemClock } from '../../clock.js';
+import type { StationConfig } from '../../config/schema.js';
+import { ExitCode } from '../../errors.js';
+import { startModuleWorker } from '../../module-worker.js';
+import { startStation } from '../../station.js';
+import { benchGpioConfigInput } from '../../../simulator/bench-gpio-config.js';
+import { boardNamespaceArgv, namespaceUnavailable } from '../../../simulator/board/namespace.js';
+import type { BoardFault } from '../../../simulator/board/virtual-board.js';
+import { SharedMeterWindow } from '../../../simulator/board/shared-meter.js';
+import type { BoardCommand, BoardReport, BoardState, BoardWorkerData } from '../../../simulator/board/worker-protocol.js';
+import { BoardScenarioWorld, type BoardWorldTarget } from '../../../simulator/board/world.js';
+import type { EvProfile } from '../../../simulator/ev.js';
+import { createVirtualModbusMeter } from '../../../simulator/modbus/virtual-meter.js';
+import type { RunStation, StationFactory } from './run-scenario.js';
+import { virtualMeterOptions, type SimStationOptions } from './sim-station.js';
 
 /**
  * Set by `evse sim --board` for its re-executed self inside the private mount namespace: the board's tree root (its
@@ -123,7 +123,7 @@ export class BoardProxy implements BoardWorldTarget {
   static async start(init: Omit<BoardWorkerData, 'meter'>): Promise<BoardProxy> {
     const data: BoardWorkerData = { ...init, meter: new SharedMeterWindow().buffer };
     const extension = extname(fileURLToPath(import.meta.url));
-    const url = new URL(`../../simulator/board/board-worker${extension}`, import.meta.url);
+    const url = new URL(`../../../simulator/board/board-worker${extension}`, import.meta.url);
     const worker = startModuleWorker(url, data);
     return new Promise<BoardProxy>((resolve, reject) => {
       const onError = (err: Error): void => reject(new Error(`virtual board worker failed: ${err.message}`));

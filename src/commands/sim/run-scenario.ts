@@ -1,12 +1,12 @@
-import type { EnergyMeter } from '../hal/meter.js';
-import type { Clock } from '../src/clock.js';
-import type { StationConfig } from '../src/config/schema.js';
-import type { ChargePointStatus } from '../src/control/charger-fsm.js';
-import type { ControllerEvent } from '../src/control/charger-controller.js';
-import type { JournalReader } from '../src/journal/ports.js';
-import type { Logger } from '../src/logger.js';
-import type { SessionRecorder } from '../src/session/recorder.js';
-import type { Authorizer, Station } from '../src/station.js';
+import type { EnergyMeter } from '../../../hal/meter.js';
+import type { Clock } from '../../clock.js';
+import type { StationConfig } from '../../config/schema.js';
+import type { ChargePointStatus } from '../../control/charger-fsm.js';
+import type { ControllerEvent } from '../../control/charger-controller.js';
+import type { JournalReader } from '../../journal/ports.js';
+import type { Logger } from '../../logger.js';
+import type { SessionRecorder } from '../../session/recorder.js';
+import type { Authorizer, Station } from '../../station.js';
 import { collectSummary, type RunSummary, type Scenario, type ScenarioContext, type ScenarioWorld } from './scenarios.js';
 import { createSimStation, type SimStationOptions } from './sim-station.js';
 

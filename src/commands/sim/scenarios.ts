@@ -1,23 +1,11 @@
-import type { Clock } from '../src/clock.js';
-import type { ChargePointStatus, SessionPhase, StopReason } from '../src/control/charger-fsm.js';
-import type { ControllerEvent } from '../src/control/charger-controller.js';
-import type { FaultName } from '../src/control/faults.js';
-import type { EvProfile } from './ev.js';
-import type { SimFault } from './world.js';
+import type { Clock } from '../../clock.js';
+import type { ChargePointStatus, SessionPhase, StopReason } from '../../control/charger-fsm.js';
+import type { ControllerEvent } from '../../control/charger-controller.js';
+import type { FaultName } from '../../control/faults.js';
+import type { EvProfile } from '../../../simulator/ev.js';
+import type { ScenarioWorld } from '../../../simulator/scenario-world.js';
 
-/**
- * The surroundings a scenario plays: the EV and the faults it can inject. `SimWorld` (the fast simulator) and the
- * virtual board's world implement it, so every scenario runs on both.
- */
-export interface ScenarioWorld {
-  readonly ev: { readonly socPercent: number; readonly full: boolean };
-  /** A new car arrives (not yet plugged). */
-  replaceEv(profile: EvProfile): void;
-  plug(): void;
-  unplug(): void;
-  /** Switches an injected fault; a world that cannot play one throws naming it. */
-  inject(fault: SimFault, active?: boolean): void;
-}
+export type { ScenarioWorld };
 
 /** The station as a scenario drives it: what the in-process station gives, and what a daemon in another process can. */
 export interface ScenarioStation {

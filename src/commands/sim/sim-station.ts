@@ -1,14 +1,14 @@
-import type { EnergyMeter } from '../hal/meter.js';
-import type { Clock } from '../src/clock.js';
-import type { StationConfig } from '../src/config/schema.js';
-import type { JournalReader } from '../src/journal/ports.js';
-import type { Logger } from '../src/logger.js';
-import type { SessionRecorder } from '../src/session/recorder.js';
-import { startStation, type Authorizer, type Station } from '../src/station.js';
-import type { ModbusSlaveControl } from './modbus/rtu-slave.js';
-import { createVirtualModbusMeter, type VirtualModbusMeterOptions } from './modbus/virtual-meter.js';
-import { DirectSimMeter } from './sim-meter.js';
-import { SimWorld } from './world.js';
+import type { EnergyMeter } from '../../../hal/meter.js';
+import type { Clock } from '../../clock.js';
+import type { StationConfig } from '../../config/schema.js';
+import type { JournalReader } from '../../journal/ports.js';
+import type { Logger } from '../../logger.js';
+import type { SessionRecorder } from '../../session/recorder.js';
+import { startStation, type Authorizer, type Station } from '../../station.js';
+import type { ModbusSlaveControl } from '../../../simulator/modbus/rtu-slave.js';
+import { createVirtualModbusMeter, type VirtualModbusMeterOptions } from '../../../simulator/modbus/virtual-meter.js';
+import { DirectSimMeter } from '../../../simulator/sim-meter.js';
+import { SimWorld } from '../../../simulator/world.js';
 
 export interface SimStationOptions {
   readonly config: StationConfig;
