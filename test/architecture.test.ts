@@ -10,65 +10,94 @@ function sources(dir: string): string[] {
   });
 }
 
-/** What each file imports at run time or for types, as repository paths or package names. */
-function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  const specs = [...text.matchAll(/^\s*(?:import|export)[^'"]*?from\s+'([^']+)'/gm)].map((m) => m[1]!);
+/**
+ * Every module a file refers to: static imports and re-exports (type-only ones too), dynamic `import('…')`, and module
+ * URLs (`new URL('./x.js', import.meta.url)`, how workers are started). Relative ones as repository paths ending in .ts.
+ */
+export function importsOf(file: string, text = readFileSync(file, 'utf8')): string[] {
+  const specs = [
+    ...text.matchAll(/^\s*(?:import|export)\b[^'"]*?\bfrom\s+['"]([^'"]+)['"]/gm),
+    ...text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm),
+    ...text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g),
+    ...text.matchAll(/\bnew URL\(\s*['"`](\.{1,2}\/[^'"`$]+)/g),
+  ].map((m) => m[1] ?? '');
   return specs.map((s) => (s.startsWith('.') ? relative(process.cwd(), resolve(file, '..', s)).replace(/\.js$/, '.ts') : s));
 }
 
+/** `file → import` for every import of the files under `dir` that `forbidden` matches. */
+function crossings(dir: string, forbidden: (spec: string) => boolean): string[] {
+  return sources(dir).flatMap((f) => importsOf(f).filter(forbidden).map((i) => `${f} → ${i}`));
+}
+
+/** The leaves every module may use: time, logging, the one error class, starting a worker thread. */
+const leaves = new Set(['src/clock.ts', 'src/logger.ts', 'src/errors.ts', 'src/worker-launcher.ts']);
+const isSrc = (i: string): boolean => i.startsWith('src/');
+const under = (...dirs: string[]) => (i: string): boolean => dirs.some((d) => i.startsWith(`${d}/`) || i === `${d}.ts`);
+
 /**
- * DESIGN.md's layering: data flows hardware → control → session → journal → uplink. The safety path must not depend on
- * the journal, the network or the web; hal/ holds contracts and drivers without charging logic.
+ * Every "never" of DESIGN.md's layout, without exceptions: a deliberate crossing needs a change to DESIGN.md first.
+ * Data flows hal → control → session → journal → uplink; the web page reads; the composition root wires it all.
  */
-describe('architecture (DESIGN.md layering)', () => {
-  it('src/control imports only hal contracts and the leaf modules (clock, logger, errors, config types)', () => {
-    const allowed = /^(hal\/|src\/control\/|src\/clock\.ts|src\/logger\.ts|src\/errors\.ts|src\/config\/schema\.ts)/;
-    const bad = sources('src/control').flatMap((f) =>
-      importsOf(f)
-        .filter((i) => i.includes('/') || i.startsWith('src'))
-        .filter((i) => !allowed.test(i) && !i.startsWith('node:'))
-        .map((i) => `${f} → ${i}`),
-    );
-    assert.deepEqual(bad, []);
-    const forbidden = sources('src/control').filter((f) => /better-sqlite3|ocpp-rpc|from 'ws'/.test(readFileSync(f, 'utf8')));
-    assert.deepEqual(forbidden, []);
+describe('architecture (DESIGN.md layout, no exceptions)', () => {
+  it('sees every kind of import (static, type-only, re-export, dynamic, worker URL)', () => {
+    const text = [
+      "import { a } from './static.js';",
+      "import type { B } from '../types.js';",
+      "export type { C } from './reexport.js';",
+      "const m = await import('./dynamic.js');",
+      "const w = new URL('./worker.js', import.meta.url);",
+      "import 'side-effect';",
+    ].join('\n');
+    assert.deepEqual(importsOf('src/x/file.ts', text).sort(), [
+      'side-effect',
+      'src/types.ts',
+      'src/x/dynamic.ts',
+      'src/x/reexport.ts',
+      'src/x/static.ts',
+      'src/x/worker.ts',
+    ]);
   });
 
-  it('hal/ imports nothing of src/ but the leaf modules clock and errors', () => {
-    const bad = sources('hal').flatMap((f) =>
-      importsOf(f)
-        .filter((i) => i.startsWith('src/') && i !== 'src/clock.ts' && i !== 'src/errors.ts')
-        .map((i) => `${f} → ${i}`),
-    );
-    assert.deepEqual(bad, []);
+  it('hal/ imports nothing of src/ (its leaf is hal/base)', () => {
+    assert.deepEqual(crossings('hal', isSrc), []);
   });
 
-  it('src/journal imports nothing above it (no control logic, no uplink)', () => {
-    const bad = sources('src/journal').flatMap((f) =>
-      importsOf(f)
-        .filter((i) => /^src\/(ocpp|control|station|billing|web|commands)/.test(i))
-        .filter((i) => i !== 'src/control/charger-fsm.ts' && i !== 'src/control/session-port.ts')
-        .map((i) => `${f} → ${i}`),
+  it('src/control imports only hal/, its own files and the leaves: not its config from src/config, not journal, ocpp, billing, web', () => {
+    assert.deepEqual(
+      crossings('src/control', (i) => isSrc(i) && !i.startsWith('src/control/') && !leaves.has(i)),
+      [],
     );
-    assert.deepEqual(bad, []);
+    const libraries = sources('src/control').filter((f) => /better-sqlite3|ocpp-rpc|from 'ws'|fastify/.test(readFileSync(f, 'utf8')));
+    assert.deepEqual(libraries, []);
   });
 
-  it('simulator/ implements hal contracts and never reaches into the uplink or the journal', () => {
-    const bad = sources('simulator').flatMap((f) =>
-      importsOf(f)
-        .filter((i) => /^src\/(ocpp|journal)\//.test(i) && !f.startsWith('simulator/csms/'))
-        .filter((i) => !/ports\.ts$/.test(i))
-        .map((i) => `${f} → ${i}`),
-    );
-    assert.deepEqual(bad, []);
+  it('src/journal imports neither the uplink nor the control core', () => {
+    assert.deepEqual(crossings('src/journal', under('src/ocpp', 'src/control')), []);
   });
 
-  it('src/web is read-side: nothing under it imports it, and it reaches no database or socket library itself', () => {
-    const below = ['hal', 'src/control', 'src/session', 'src/journal', 'src/ocpp', 'src/billing', 'simulator'];
-    const bad = below.flatMap((dir) => sources(dir).flatMap((f) => importsOf(f).filter((i) => i.startsWith('src/web/')).map((i) => `${f} → ${i}`)));
-    assert.deepEqual(bad, []);
-    const direct = sources('src/web').filter((f) => /better-sqlite3|ocpp-rpc|from 'ws'/.test(readFileSync(f, 'utf8')));
-    assert.deepEqual(direct, []);
+  it('simulator/ imports nothing of src/: it is hardware and protocol peers only', () => {
+    assert.deepEqual(crossings('simulator', isSrc), []);
+  });
+
+  it('src/web reads: only the read side (billing, the journal reader port, sessions, control types), its config and the leaves', () => {
+    const readSide = under('src/web', 'src/billing', 'src/session', 'src/control');
+    const allowed = (i: string): boolean => readSide(i) || i === 'src/journal/ports.ts' || i === 'src/config/schema.ts' || leaves.has(i);
+    assert.deepEqual(crossings('src/web', (i) => isSrc(i) && !allowed(i)), []);
+    const libraries = sources('src/web').filter((f) => /better-sqlite3|ocpp-rpc|from 'ws'/.test(readFileSync(f, 'utf8')));
+    assert.deepEqual(libraries, []);
+  });
+
+  it('nothing below the composition root reaches up: not the wiring, the commands or the web page', () => {
+    // src/config is not below: it assembles every module's section (the web page's too) and loads the file.
+    const below = ['hal', 'simulator', 'src/control', 'src/session', 'src/journal', 'src/ocpp', 'src/billing', 'src/daemon'];
+    assert.deepEqual(
+      below.flatMap((d) => crossings(d, under('src/wiring', 'src/commands', 'src/web', 'src/cli'))),
+      [],
+    );
+  });
+
+  it('the composition lives in one folder: src/ root holds only the cli and the leaves', () => {
+    const atRoot = readdirSync('src').filter((f) => f.endsWith('.ts')).map((f) => `src/${f}`);
+    assert.deepEqual(atRoot.filter((f) => f !== 'src/cli.ts' && !leaves.has(f)), []);
   });
 });

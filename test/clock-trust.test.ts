@@ -7,7 +7,7 @@ import { parseConfig } from '../src/config/load.js';
 import { openJournal, type Journal } from '../src/journal/journal.js';
 import { silentLogger } from '../src/logger.js';
 import type { OcppClient } from '../src/ocpp/client.js';
-import { createUplink } from '../src/uplink.js';
+import { createUplink } from '../src/wiring/uplink.js';
 import { createBenchCsms, type BenchCsms } from '../simulator/csms/bench-csms.js';
 import { createSimStation, type SimStation } from '../src/commands/sim/sim-station.js';
 

@@ -8,7 +8,7 @@ import { systemClock } from '../src/clock.js';
 import { parseConfig } from '../src/config/load.js';
 import { openJournal, type Journal } from '../src/journal/journal.js';
 import type { OcppClient } from '../src/ocpp/client.js';
-import { createUplink, uplinkAuthorizer, uplinkDefaultPrice } from '../src/uplink.js';
+import { createUplink, uplinkAuthorizer, uplinkDefaultPrice } from '../src/wiring/uplink.js';
 import { buildStatusView } from '../src/web/status-view.js';
 import { benchConfigInput } from '../simulator/bench-config.js';
 import { createBenchCsms, type BenchCsms } from '../simulator/csms/bench-csms.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfigFile } from '../config/load.js';
-import { requireHardwareConfig, runStation } from '../daemon/run-station.js';
+import { requireHardwareConfig, runStation } from '../wiring/run-station.js';
 import { createLogger } from '../logger.js';
 
 /**

@@ -11,7 +11,7 @@ import { openJournal, type Journal } from '../journal/journal.js';
 import { createLogger } from '../logger.js';
 import type { OcppClient } from '../ocpp/client.js';
 import { describeDrain, waitForOutboxDrain } from '../ocpp/drain.js';
-import { createUplink, uplinkAuthorizer, uplinkDefaultPrice } from '../uplink.js';
+import { createUplink, uplinkAuthorizer, uplinkDefaultPrice } from '../wiring/uplink.js';
 import { openStatusPage, type StatusServer } from '../web/server.js';
 import { createBenchCsms, type BenchCsms } from '../../simulator/csms/bench-csms.js';
 import { runScenario, type RunStation, type ScenarioResult } from './sim/run-scenario.js';

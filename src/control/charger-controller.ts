@@ -19,7 +19,7 @@ import { PilotLayer, type PilotEvent } from './pilot-layer.js';
 import type { OfferedCurrent } from './power-limit.js';
 import { SampleMonitor } from './sample-monitor.js';
 import { SessionJournal } from './session-journal.js';
-import type { SessionSink } from './session-port.js';
+import type { SessionRecorder } from './session-port.js';
 
 export interface ChargerControllerDeps {
   readonly hardware: StationHardware;
@@ -28,7 +28,7 @@ export interface ChargerControllerDeps {
   readonly phases: 1 | 3;
   /** Meter sampling interval (the meter section of the config owns it). */
   readonly meterPollIntervalMs: number;
-  readonly sessions: SessionSink;
+  readonly sessions: SessionRecorder;
   readonly clock: Clock;
   /** The clock of real I/O (meter silence, the relay's closing interval); defaults to `clock`. Differs only under `--speed N`. */
   readonly ioClock?: Clock;
@@ -322,7 +322,7 @@ export class ChargerController {
   }
 
   /** Waits for journal writes in flight (sessions starting and stopping, samples, events). */
-  async settle(): Promise<void> {
+  async drainJournalWrites(): Promise<void> {
     await this.journal.drain();
   }
 

@@ -7,10 +7,10 @@ import type { ChargePointStatus, StopReason } from './charger-fsm.js';
 import { ChargingCompletionDetector } from './charging-completion.js';
 import type { FaultRegistry } from './fault-registry.js';
 import type { MeterPoller } from './meter-poller.js';
-import type { SessionEventKind, SessionSink } from './session-port.js';
+import type { SessionEventKind, SessionRecorder } from './session-port.js';
 
 export interface SessionJournalDeps {
-  readonly sessions: SessionSink;
+  readonly sessions: SessionRecorder;
   readonly meterPoller: MeterPoller;
   readonly faults: FaultRegistry;
   readonly control: ControlConfig;

@@ -12,7 +12,7 @@ export type { StopReason };
  * before the status changes. A rejected promise means the fact is NOT durable: the caller treats the journal as
  * unavailable.
  */
-export interface SessionSink {
+export interface SessionRecorder {
   /** Commits a new session and queues its StartTransaction. Resolves with the local session id. */
   startSession(start: SessionStart): Promise<number>;
   /** Commits one meter sample of an open session (and its MeterValues outbox row, if the uplink wants one). */

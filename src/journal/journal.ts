@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { MeterSample } from '../../hal/meter.js';
 import { systemClock, type Clock } from '../clock.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
-import { siblingModuleUrl, startModuleWorker } from '../module-worker.js';
+import { siblingModuleUrl, startModuleWorker } from '../worker-launcher.js';
 import type { Logger } from '../logger.js';
 import type { SessionEventRecord, SessionRecorder, SessionStart, SessionStop } from '../session/recorder.js';
 import { journalDefaults as defaults, type SynchronousLevel } from './defaults.js';
@@ -137,7 +137,7 @@ class WorkerJournal implements Journal {
   ) {
     this.retentionMs = options.retentionDays * 86_400_000;
     this.budgetBytes = Math.floor(options.diskBudgetMB * 1024 * 1024);
-    worker.on('message', (reply: WorkerReply) => this.settle(reply));
+    worker.on('message', (reply: WorkerReply) => this.answer(reply));
     worker.on('error', (err) => this.workerLost(err));
     worker.on('exit', (code) => {
       if (!this.closed) this.workerLost(new Error(`journal worker exited with code ${code}`));
@@ -150,7 +150,7 @@ class WorkerJournal implements Journal {
     return this.failed;
   }
 
-  private settle(reply: WorkerReply): void {
+  private answer(reply: WorkerReply): void {
     if (reply.type !== 'result' && reply.type !== 'error') return;
     const waiter = this.pending.get(reply.id);
     if (!waiter) return;

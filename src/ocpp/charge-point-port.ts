@@ -1,5 +1,5 @@
 /**
- * The station as the OCPP uplink sees it. `src/station.ts` implements it; the uplink never reaches into the control
+ * The station as the OCPP uplink sees it. `src/wiring/station.ts` implements it; the uplink never reaches into the control
  * core or the drivers, and the control core only ever gets plain inputs through this port (an authorization, a stop
  * request, an external current limit).
  */

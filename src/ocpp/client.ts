@@ -1,6 +1,6 @@
 /**
  * The OCPP 1.6J uplink, assembled: link, registration (boot + heartbeat), outbox sender, status and meter-value
- * reporting, inbound handlers and the authorizer. `src/station.ts` creates one with {@link createOcppClient}.
+ * reporting, inbound handlers and the authorizer. `src/wiring/station.ts` creates one with {@link createOcppClient}.
  */
 import { readFileSync } from 'node:fs';
 import type { Clock } from '../clock.js';

@@ -4,7 +4,7 @@
  * The SQLite journal (`src/journal`) implements it; `MemoryRecorder` is the in-process implementation.
  */
 export type {
-  SessionSink as SessionRecorder,
+  SessionRecorder,
   SessionStart,
   SessionStop,
   SessionEventKind,

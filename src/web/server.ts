@@ -1,6 +1,6 @@
 import type { JournalReader } from '../journal/ports.js';
 import type { Logger } from '../logger.js';
-import { siblingModuleUrl, startModuleWorker } from '../module-worker.js';
+import { siblingModuleUrl, startModuleWorker } from '../worker-launcher.js';
 import { browsableHost } from './config.js';
 import { localStatusData } from './status-data.js';
 import type { StatusSources } from './status-view.js';

@@ -10,17 +10,16 @@ import type { StationConfig } from '../config/schema.js';
 import type { ChargePointStatus, StopReason } from '../control/charger-fsm.js';
 import type { FaultSeverity } from '../control/faults.js';
 import type { LimitSource } from '../control/power-limit.js';
-import type { UplinkStatus } from '../ocpp/client.js';
-import type { Station } from '../station.js';
+import type { StationView, UplinkView } from './sources.js';
 import { driverGuidance, type Guidance } from './driver-guidance.js';
 
 /** What the status view reads; all of it is read-only use. */
 export interface StatusSources {
-  readonly station: Station;
+  readonly station: StationView;
   readonly config: StationConfig;
   readonly clock: Clock;
   /** The uplink's report, when a CSMS is configured (null while it is being set up). */
-  readonly uplinkStatus?: () => Promise<UplinkStatus | null>;
+  readonly uplinkStatus?: () => Promise<UplinkView | null>;
   /** The CSMS's DefaultPrice key (costmsg), when it set one. */
   readonly csmsDefaultPrice?: () => DefaultPrice | null;
 }
@@ -117,7 +116,7 @@ export interface StationStatusView {
     readonly source: 'csms' | 'local';
   };
   readonly faults: readonly FaultView[];
-  readonly uplink: (Omit<UplinkStatus, 'lastAnswerAtMs' | 'connectedSinceMs'> & {
+  readonly uplink: (Omit<UplinkView, 'lastAnswerAtMs' | 'connectedSinceMs'> & {
     readonly lastAnswerAt: string | null;
     readonly connectedSince: string | null;
   }) | null;
@@ -245,7 +244,7 @@ function csmsPriceText(sources: StatusSources, session: SessionView | null, idTa
 }
 
 /** The connected session (running, or stopped with the EV still plugged), with its tariff. */
-function sessionView(station: Station): { view: SessionView; tariff: CostBreakdown['tariff'] | null } | null {
+function sessionView(station: StationView): { view: SessionView; tariff: CostBreakdown['tariff'] | null } | null {
   const id = station.connectedSessionId();
   if (id === null) return null;
   const timeline = station.sessionTimeline(id);

@@ -22,7 +22,7 @@ import { openJournal, type Journal } from '../../src/journal/journal.js';
 import type { StationConfig } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/logger.js';
 import { MemoryRecorder } from '../../src/session/memory-recorder.js';
-import type { Station } from '../../src/station.js';
+import type { Station } from '../../src/wiring/station.js';
 import { buildStatusApp } from '../../src/web/app.js';
 import { startStatusServer } from '../../src/web/server.js';
 import { localStatusData } from '../../src/web/status-data.js';

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import sinon from 'sinon';
 import type { EnergyMeter, MeterSample } from '../../hal/meter.js';
 import { parseConfig } from '../../src/config/load.js';
-import { requireHardwareConfig, runStation } from '../../src/daemon/run-station.js';
+import { requireHardwareConfig, runStation } from '../../src/wiring/run-station.js';
 import { EvseError, EvseErrorCode } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
 import { FakeGpioBoard } from '../hal/gpio/support/fake-gpio.js';

@@ -113,7 +113,7 @@ describe('running cost of the station (billing recorder)', function () {
       for (let i = 0; i < 50 && sim.station.controller.snapshot().session !== 'none'; i++) await clock.tickAsync(200);
       sim.world.unplug();
       await clock.tickAsync(1000);
-      await sim.station.controller.settle();
+      await sim.station.controller.drainJournalWrites();
       const row = await journal.session(id);
       const stored = row?.cost as { totalMinor: number; final: boolean } | null;
       assert.ok(stored, 'cost stored with the session');

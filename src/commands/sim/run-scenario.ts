@@ -6,7 +6,7 @@ import type { ControllerEvent } from '../../control/charger-controller.js';
 import type { JournalReader } from '../../journal/ports.js';
 import type { Logger } from '../../logger.js';
 import type { SessionRecorder } from '../../session/recorder.js';
-import type { Authorizer, Station } from '../../station.js';
+import type { Authorizer, Station } from '../../wiring/station.js';
 import { collectSummary, type RunSummary, type Scenario, type ScenarioContext, type ScenarioWorld } from './scenarios.js';
 import { createSimStation, type SimStationOptions } from './sim-station.js';
 

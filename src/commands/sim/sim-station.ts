@@ -4,7 +4,7 @@ import type { StationConfig } from '../../config/schema.js';
 import type { JournalReader } from '../../journal/ports.js';
 import type { Logger } from '../../logger.js';
 import type { SessionRecorder } from '../../session/recorder.js';
-import { startStation, type Authorizer, type Station } from '../../station.js';
+import { startStation, type Authorizer, type Station } from '../../wiring/station.js';
 import type { ModbusSlaveControl } from '../../../simulator/modbus/rtu-slave.js';
 import { createVirtualModbusMeter, type VirtualModbusMeterOptions } from '../../../simulator/modbus/virtual-meter.js';
 import { DirectSimMeter } from '../../../simulator/sim-meter.js';

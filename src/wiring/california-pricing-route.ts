@@ -1,8 +1,8 @@
-import { costMsgVendorId, parseCostMsg } from './billing/costmsg.js';
-import type { Clock } from './clock.js';
-import type { JournalReader, OutboxStore } from './journal/ports.js';
-import type { Logger } from './logger.js';
-import type { DataTransferRoute } from './ocpp/data-transfer.js';
+import { costMsgVendorId, parseCostMsg } from '../billing/costmsg.js';
+import type { Clock } from '../clock.js';
+import type { JournalReader, OutboxStore } from '../journal/ports.js';
+import type { Logger } from '../logger.js';
+import type { DataTransferRoute } from '../ocpp/data-transfer.js';
 import type { Station } from './station.js';
 
 /** How far back a FinalCost may refer to a session. */
@@ -13,7 +13,7 @@ const FINAL_COST_LOOKBACK_MS = 7 * 24 * 3600 * 1000;
  * FinalCost become the figure the driver sees for that transaction (a difference from the local computation is
  * logged); SetUserPrice is display text for an id token, shown once that card is at the station. A malformed message is Rejected and changes nothing.
  */
-export function costMsgRoute(station: Station, journal: JournalReader & OutboxStore, clock: Clock, log: Logger): DataTransferRoute {
+export function californiaPricingRoute(station: Station, journal: JournalReader & OutboxStore, clock: Clock, log: Logger): DataTransferRoute {
   const sessionOf = async (transactionId: number): Promise<number | null> => {
     const active = station.controller.activeSessionId();
     if (active !== null && (await journal.transactionIdFor(active)) === transactionId) return active;

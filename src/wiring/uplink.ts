@@ -1,12 +1,12 @@
 import { dirname } from 'node:path';
-import { connectorUnpluggedMessageId, costMsgVendorId, parseDefaultPrice, type DefaultPrice } from './billing/costmsg.js';
+import { connectorUnpluggedMessageId, costMsgVendorId, parseDefaultPrice, type DefaultPrice } from '../billing/costmsg.js';
 import { chargePointAdapter } from './charge-point-adapter.js';
-import { costMsgRoute } from './costmsg-route.js';
-import { StationClock, type Clock } from './clock.js';
-import type { StationConfig } from './config/schema.js';
-import type { Journal } from './journal/journal.js';
-import type { Logger } from './logger.js';
-import { createOcppClient, type OcppClient } from './ocpp/client.js';
+import { californiaPricingRoute } from './california-pricing-route.js';
+import { StationClock, type Clock } from '../clock.js';
+import type { StationConfig } from '../config/schema.js';
+import type { Journal } from '../journal/journal.js';
+import type { Logger } from '../logger.js';
+import { createOcppClient, type OcppClient } from '../ocpp/client.js';
 import type { Authorizer, Station } from './station.js';
 
 export interface UplinkDeps {
@@ -38,7 +38,7 @@ export async function createUplink(deps: UplinkDeps): Promise<OcppClient> {
     freeVend: config.control.freeVend,
     sessionSamples: (sessionId) => journal.samples(sessionId),
     diagnostics: async () => ({ alerts: await journal.alerts(), journal: journal.openReport }),
-    dataTransfer: costMsgRoute(station, journal, clock, logger.child({ module: 'costmsg' })),
+    dataTransfer: californiaPricingRoute(station, journal, clock, logger.child({ module: 'costmsg' })),
     electrical: {
       phases: config.station.phases,
       nominalVoltageV: config.station.nominalVoltageV,

@@ -1,16 +1,16 @@
-import type { StationHardware } from '../hal/index.js';
-import { systemClock, type Clock } from './clock.js';
-import type { StationConfig } from './config/schema.js';
-import { ChargerController, type ControllerEvent } from './control/charger-controller.js';
-import type { StopReason } from './control/charger-fsm.js';
-import { createLogger, type Logger } from './logger.js';
-import type { CostBreakdown } from './billing/cost.js';
-import type { CompletionEstimate, SessionTimeline } from './billing/timeline.js';
-import { TariffHolder } from './billing/tariff-holder.js';
-import type { JournalReader } from './journal/ports.js';
-import { BillingRecorder, type DisplayedCost } from './session/billing-recorder.js';
-import { MemoryRecorder } from './session/memory-recorder.js';
-import type { SessionRecorder } from './session/recorder.js';
+import type { StationHardware } from '../../hal/index.js';
+import { systemClock, type Clock } from '../clock.js';
+import type { StationConfig } from '../config/schema.js';
+import { ChargerController, type ControllerEvent } from '../control/charger-controller.js';
+import type { StopReason } from '../control/charger-fsm.js';
+import { createLogger, type Logger } from '../logger.js';
+import type { CostBreakdown } from '../billing/cost.js';
+import type { CompletionEstimate, SessionTimeline } from '../billing/timeline.js';
+import { TariffHolder } from '../billing/tariff-holder.js';
+import type { JournalReader } from '../journal/ports.js';
+import { BillingRecorder, type DisplayedCost } from '../session/billing-recorder.js';
+import { MemoryRecorder } from '../session/memory-recorder.js';
+import type { SessionRecorder } from '../session/recorder.js';
 
 /** Decides whether an id tag may charge (OCPP's Authorize, local list and cache plug in here). */
 export type Authorizer = (idTag: string) => Promise<{ readonly status: 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx' }>;
@@ -160,7 +160,7 @@ export function startStation(deps: StationDeps): Promise<Station> {
       closing ??= (async () => {
         const stopReason: StopReason = stopReasons.has(reason) ? (reason as StopReason) : 'Other';
         if (controller.snapshot().session !== 'none') controller.stop(stopReason, undefined, true);
-        await controller.settle();
+        await controller.drainJournalWrites();
         await controller.dispose();
         await Promise.allSettled([
           hardware.meter.close(),

@@ -8,13 +8,13 @@ import { openJournal, type Journal } from '../journal/journal.js';
 import type { Logger } from '../logger.js';
 import { StationClock, systemClock } from '../clock.js';
 import type { OcppClient } from '../ocpp/client.js';
-import { startStation, type Station } from '../station.js';
-import { createUplink, uplinkAuthorizer, uplinkDefaultPrice } from '../uplink.js';
+import { startStation, type Station } from './station.js';
+import { createUplink, uplinkAuthorizer, uplinkDefaultPrice } from './uplink.js';
 import { openStatusPage, type StatusServer } from '../web/server.js';
-import { installFailSafe, type FailSafeProcess } from './fail-safe.js';
-import { failSafeScriptPath, writeFailSafeScript } from './fail-safe-script.js';
-import { reloadFromConfigFile } from './reload.js';
-import { createSdNotifier, startWatchdog, watchdogIntervalMs } from './sd-notify.js';
+import { installFailSafe, type FailSafeProcess } from '../daemon/fail-safe.js';
+import { failSafeScriptPath, writeFailSafeScript } from '../daemon/fail-safe-script.js';
+import { reloadFromConfigFile } from '../daemon/reload.js';
+import { createSdNotifier, startWatchdog, watchdogIntervalMs } from '../daemon/sd-notify.js';
 
 /** Platform pieces `runStation` may be given instead of the real ones (tests). */
 export interface RunStationDeps {

@@ -1,11 +1,11 @@
-import type { MeterSample } from '../hal/meter.js';
-import type { ChargePointStatus, StopReason } from './control/charger-fsm.js';
+import type { MeterSample } from '../../hal/meter.js';
+import type { ChargePointStatus, StopReason } from '../control/charger-fsm.js';
 import type {
   ActiveSession,
   ChargePointPort,
   ConnectorStatusSnapshot,
-} from './ocpp/charge-point-port.js';
-import type { Clock } from './clock.js';
+} from '../ocpp/charge-point-port.js';
+import type { Clock } from '../clock.js';
 import type { Station } from './station.js';
 
 /** OCPP's `info` and `vendorErrorCode` are at most 50 characters. */
