@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { controlSchema, limitsSchema } from '../control/config.js';
-import { simulatorSchema, stationSchema } from './station-schema.js';
+import { simulatorSchema } from '../../simulator/config.js';
+import { stationSchema } from './station-schema.js';
 import { ocppSchema } from '../ocpp/config.js';
 import { journalConfigSchema } from '../journal/config.js';
 import { gpioConfigSchema } from '../../hal/gpio/config.js';
