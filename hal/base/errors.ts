@@ -46,3 +46,8 @@ export const ExitCode = {
   Unavailable: 69,
   Config: 78,
 } as const;
+
+/** The text of anything thrown, for a log line or a fault's detail. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

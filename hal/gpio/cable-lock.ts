@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../base/clock.js';
+import { errorMessage } from '../base/errors.js';
 import type { CableLock, CableLockResult, LockPosition } from '../cable-lock.js';
 import { Debouncer } from './debounce.js';
 import type { GpioLine } from './lines.js';
@@ -85,7 +86,7 @@ export class GpioCableLock implements CableLock {
       this.actuator.writeActive(target === 'locked');
     } catch (err) {
       if (target === 'locked') this.driveUnlockedBestEffort();
-      return Promise.resolve({ ok: false, failure: 'driver', detail: err instanceof Error ? err.message : String(err) });
+      return Promise.resolve({ ok: false, failure: 'driver', detail: errorMessage(err) });
     }
     this.commandedPosition = target;
     return new Promise<CableLockResult>((resolve) => {

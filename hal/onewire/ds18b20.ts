@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock, type Clock, type TimerHandle } from '../base/clock.js';
-import { EvseError, EvseErrorCode } from '../base/errors.js';
+import { EvseError, EvseErrorCode, errorMessage } from '../base/errors.js';
 import type { TemperatureReading, TemperatureSensor } from '../temperature.js';
 import type { Ds18b20Config } from './config.js';
 
@@ -49,7 +49,7 @@ function errnoDetail(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT') return 'device gone from the bus (ENOENT)';
   if (code === 'EACCES' || code === 'EPERM') return `permission denied (${code})`;
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 /** Reads one file of the sensor asynchronously (a conversion holds the read in the kernel for up to 750 ms). Never throws. */

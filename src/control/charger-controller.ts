@@ -5,7 +5,9 @@ import type { InputsSnapshot } from '../../hal/inputs.js';
 import type { PilotReading } from '../../hal/pilot.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { ControlConfig, LimitsConfig } from './config.js';
+import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { logSafely } from './safe-log.js';
 import { initialChargerState, type ChargePointStatus, type ChargerAction, type ChargerState, type StopReason } from './charger-fsm.js';
 import { ChargerRunner } from './charger-runner.js';
 import { FaultRegistry, type FaultEvent, type FaultSummary } from './fault-registry.js';
@@ -393,7 +395,7 @@ export class ChargerController {
     try {
       ventilation.set(on);
     } catch (err) {
-      this.faults.raise('driver-failure', `ventilation output failed: ${message(err)}`);
+      this.faults.raise('driver-failure', `ventilation output failed: ${errorMessage(err)}`);
     }
   }
 
@@ -406,12 +408,12 @@ export class ChargerController {
     }
     const work = operation === 'lock' ? lock.lock() : lock.unlock();
     void work
-      .catch((err: unknown) => ({ ok: false as const, failure: 'driver' as const, detail: message(err) }))
+      .catch((err: unknown) => ({ ok: false as const, failure: 'driver' as const, detail: errorMessage(err) }))
       .then((result) =>
         this.reacting(() => {
           if (this.disposed) return;
           if (!result.ok && operation === 'lock') this.faults.raise('cable-lock-failed', `${result.failure}: ${result.detail}`);
-          if (!result.ok && operation === 'unlock') this.safeLog({ detail: result.detail }, 'cable lock did not confirm the unlock');
+          if (!result.ok && operation === 'unlock') logSafely(this.deps.log, 'error', { detail: result.detail }, 'cable lock did not confirm the unlock');
           this.runner.dispatch({ type: 'lock-result', operation, ok: result.ok });
           if (operation === 'unlock') for (const w of [...this.unlockWaiters]) w(result.ok);
         }),
@@ -459,14 +461,14 @@ export class ChargerController {
   private effectFailed(action: ChargerAction, err: unknown): void {
     // An effect threw past its own guards (a bug): outputs safe first, then the fault that says so.
     this.forceSafe(`effect ${action.type} failed`, { mode: 'steady' });
-    this.safeLog({ err: message(err), action: action.type }, 'control action failed');
-    this.latchOneOff('driver-failure', `control action ${action.type} failed: ${message(err)}`);
+    logSafely(this.deps.log, 'error', { err: errorMessage(err), action: action.type }, 'control action failed');
+    this.latchOneOff('driver-failure', `control action ${action.type} failed: ${errorMessage(err)}`);
   }
 
   /** A listener on the control path threw: it is a bug that could hide a fault, so charging stops until a person looks. */
   private listenerFailed(err: unknown, what: string): void {
-    this.safeLog({ err: message(err), event: what }, 'a listener of the control core threw');
-    this.reacting(() => this.latchOneOff('driver-failure', `listener of ${what} threw: ${message(err)}`));
+    logSafely(this.deps.log, 'error', { err: errorMessage(err), event: what }, 'a listener of the control core threw');
+    this.reacting(() => this.latchOneOff('driver-failure', `listener of ${what} threw: ${errorMessage(err)}`));
   }
 
   /** A fault whose cause was one event (a throw), not a lasting condition: latched until a person resets it. */
@@ -475,15 +477,5 @@ export class ChargerController {
     this.faults.conditionGone(name);
   }
 
-  private safeLog(fields: Record<string, unknown>, msg: string): void {
-    try {
-      this.deps.log.error(fields, msg);
-    } catch {
-      // A logger that throws must not break the control path.
-    }
-  }
 }
 
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

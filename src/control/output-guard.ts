@@ -2,7 +2,9 @@ import type { ContactorFeedbackFault, ContactorPosition } from '../../hal/contac
 import type { StationHardware } from '../../hal/index.js';
 import type { PilotOutput } from '../../hal/pilot.js';
 import type { Clock, TimerHandle } from '../clock.js';
+import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { logSafely } from './safe-log.js';
 import { interlockAllowsClose, interlockHolds, type ChargerState } from './charger-fsm.js';
 import type { FaultRegistry } from './fault-registry.js';
 import type { PilotLayer } from './pilot-layer.js';
@@ -78,7 +80,7 @@ export class OutputGuard {
       } catch {
         /* already failing; the fault below says so */
       }
-      this.deps.faults.raise('driver-failure', `contactor open failed: ${message(err)}`);
+      this.deps.faults.raise('driver-failure', `contactor open failed: ${errorMessage(err)}`);
       return false;
     }
     this.deps.onContactor('open');
@@ -96,7 +98,7 @@ export class OutputGuard {
       return 'refused';
     }
     if (!interlockAllowsClose({ ...state, pilot: reading.state }) || this.deps.faults.summary().stopLatched) {
-      this.safeLog('warn', { pilot: reading.state }, 'close refused by interlock on fresh reading');
+      logSafely(this.deps.log, 'warn', { pilot: reading.state }, 'close refused by interlock on fresh reading');
       return 'refused';
     }
     if (reading.negativeLevel !== 'present') {
@@ -113,7 +115,7 @@ export class OutputGuard {
       contactor.close();
     } catch (err) {
       this.open();
-      this.deps.faults.raise('driver-failure', `contactor close failed: ${message(err)}`);
+      this.deps.faults.raise('driver-failure', `contactor close failed: ${errorMessage(err)}`);
       return 'refused';
     }
     this.openSinceMono = null;
@@ -136,7 +138,7 @@ export class OutputGuard {
       pilot.setOutput(output);
     } catch (err) {
       this.forceSafe('pilot write failed');
-      this.deps.faults.raise('driver-failure', `pilot output failed: ${message(err)}`);
+      this.deps.faults.raise('driver-failure', `pilot output failed: ${errorMessage(err)}`);
       return false;
     }
     return true;
@@ -153,13 +155,13 @@ export class OutputGuard {
       contactor.open();
       this.openSinceMono ??= this.deps.clock.monotonicMs();
     } catch (err) {
-      this.safeLog('error', { err: message(err), reason }, 'contactor open failed in safe state');
+      logSafely(this.deps.log, 'error', { err: errorMessage(err), reason }, 'contactor open failed in safe state');
     }
     this.deps.pilotLayer.setGenerator(output);
     try {
       pilot.setOutput(output);
     } catch (err) {
-      this.safeLog('error', { err: message(err), reason }, 'pilot output failed in safe state');
+      logSafely(this.deps.log, 'error', { err: errorMessage(err), reason }, 'pilot output failed in safe state');
     }
   }
 
@@ -180,7 +182,7 @@ export class OutputGuard {
     const holds = state.contactor === 'closed' && interlockHolds(fresh) && !this.deps.faults.summary().stopLatched;
     if (holds) return false;
     this.open();
-    this.safeLog('warn', { pilot: reading.state, wanted: state.contactor }, 'control tick opened the contactor');
+    logSafely(this.deps.log, 'warn', { pilot: reading.state, wanted: state.contactor }, 'control tick opened the contactor');
     return true;
   }
 
@@ -220,15 +222,5 @@ export class OutputGuard {
     }
   }
 
-  private safeLog(level: 'warn' | 'error', fields: Record<string, unknown>, msg: string): void {
-    try {
-      this.deps.log[level](fields, msg);
-    } catch {
-      // A logger that throws must not break the safety path.
-    }
-  }
 }
 
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

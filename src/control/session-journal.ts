@@ -1,8 +1,9 @@
 import type { MeterSample } from '../../hal/meter.js';
 import type { Clock } from '../clock.js';
 import type { ControlConfig } from './config.js';
-import { EvseError, EvseErrorCode } from '../errors.js';
+import { EvseError, EvseErrorCode, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { logSafely } from './safe-log.js';
 import type { ChargePointStatus, StopReason } from './charger-fsm.js';
 import { ChargingCompletionDetector } from './charging-completion.js';
 import type { FaultRegistry } from './fault-registry.js';
@@ -104,10 +105,10 @@ export class SessionJournal {
           this.recordEvent('authorized', { idTag }, this.authorizedAtMs ?? undefined);
         },
         (err: unknown) => {
-          this.safeLog({ err: message(err) }, 'session could not be started');
+          logSafely(this.deps.log, 'error', { err: errorMessage(err) }, 'session could not be started');
           // A meter without a reading is the meter's fault (meter-lost says so); anything else is the journal's.
           if (!(err instanceof EvseError && err.code === EvseErrorCode.DriverFailure)) {
-            this.deps.faults.raise('journal-unavailable', message(err));
+            this.deps.faults.raise('journal-unavailable', errorMessage(err));
           }
           this.deps.startFailed();
         },
@@ -143,8 +144,8 @@ export class SessionJournal {
           this.deps.stopped({ sessionId: id, reason, meterStopWh });
         },
         (err: unknown) => {
-          this.safeLog({ err: message(err), sessionId: id }, 'session stop could not be committed');
-          this.deps.faults.raise('journal-unavailable', message(err));
+          logSafely(this.deps.log, 'error', { err: errorMessage(err), sessionId: id }, 'session stop could not be committed');
+          this.deps.faults.raise('journal-unavailable', errorMessage(err));
           this.sessionId = null;
           this.deps.stopped(null);
         },
@@ -236,23 +237,13 @@ export class SessionJournal {
       promise = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     const tracked = promise.catch((err: unknown) => {
-      this.safeLog({ err: message(err), what }, 'journal write failed');
+      logSafely(this.deps.log, 'error', { err: errorMessage(err), what }, 'journal write failed');
       if (err instanceof EvseError && err.code !== EvseErrorCode.JournalUnavailable) return;
-      this.deps.faults.raise('journal-unavailable', `${what}: ${message(err)}`);
+      this.deps.faults.raise('journal-unavailable', `${what}: ${errorMessage(err)}`);
     });
     this.pending.add(tracked);
     void tracked.finally(() => this.pending.delete(tracked));
   }
 
-  private safeLog(fields: Record<string, unknown>, msg: string): void {
-    try {
-      this.deps.log.error(fields, msg);
-    } catch {
-      // A logger that throws must not leave a session half-recorded.
-    }
-  }
 }
 
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

@@ -1,6 +1,7 @@
 import type { TariffReplacement } from '../billing/tariff-holder.js';
 import { loadConfigFile } from '../config/load.js';
 import type { StationConfig } from '../config/schema.js';
+import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SdNotifier } from './sd-notify.js';
 
@@ -53,7 +54,7 @@ export function reloadFromConfigFile(deps: ReloadDeps): ReloadOutcome {
       log.error({ reason: replaced.reason }, 'tariff reload refused; the running tariff stays');
     }
   } catch (err) {
-    outcome = { applied: false, reason: err instanceof Error ? err.message : String(err) };
+    outcome = { applied: false, reason: errorMessage(err) };
     log.error({ err: outcome.reason }, 'tariff reload refused; the running tariff stays');
   }
   notifier.ready(

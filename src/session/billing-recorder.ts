@@ -9,6 +9,7 @@ import type { Tariff } from '../billing/tariff-schema.js';
 import { estimateCompletion, type CompletionEstimate, type PowerSample, type SessionTimeline } from '../billing/timeline.js';
 import type { Clock } from '../clock.js';
 import type { JournalReader } from '../journal/ports.js';
+import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SessionEventRecord, SessionRecorder, SessionStart, SessionStop } from './recorder.js';
 
@@ -78,7 +79,7 @@ export class BillingRecorder implements SessionRecorder {
         ),
       );
     } catch (err) {
-      this.log.error({ err: err instanceof Error ? err.message : String(err), sessionId: id }, 'running cost unavailable for this session');
+      this.log.error({ err: errorMessage(err), sessionId: id }, 'running cost unavailable for this session');
     }
     return id;
   }

@@ -6,9 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { boardNamespaceArgv, startBoardSerialMeter, VirtualBoard, type BoardSerialMeter } from '../../../simulator/board/index.js';
 import { createBenchCsms, type BenchCsms } from '../../../simulator/csms/bench-csms.js';
 import { describeEvent, type ScenarioResult } from '../sim/run-scenario.js';
-import { collectSummary, type Scenario, type ScenarioContext } from '../sim/scenarios.js';
+import { collectSummary, scenarioContext, type Scenario } from '../sim/scenarios.js';
 import { acceleratedClock, systemClock, type Clock } from '../../clock.js';
-import type { ChargePointStatus } from '../../control/charger-fsm.js';
 import type { StationConfig } from '../../config/schema.js';
 import { BoardScenarioWorld } from '../../../simulator/board/world.js';
 import { DaemonEvents, DaemonStation } from './daemon-station.js';
@@ -176,24 +175,20 @@ export async function runBoardSim(opts: BoardSimOptions): Promise<BoardSimResult
         await wait(100);
       }
     };
-    const ctx: ScenarioContext = {
+    const ctx = scenarioContext({
       world,
       station,
       clock,
       idTag: config.simulator.idTag,
       wait,
       waitFor,
-      waitForStatus: (status: ChargePointStatus, timeoutMs) => waitFor(() => station.controller.snapshot().status === status, `status ${status}`, timeoutMs),
-      arrive: (profile) => {
-        world.replaceEv({ ...config.simulator.ev, ...profile });
-        world.plug();
-      },
+      evProfile: config.simulator.ev,
       note: (message) => {
         summary.notes.push(message);
         out(`[${stamp()}] note: ${message}`);
       },
       stopping: () => false,
-    };
+    });
     const problems: string[] = [];
     try {
       await scenario.run(ctx);

@@ -21,7 +21,7 @@ import { BoardScenarioWorld, type BoardWorldTarget } from '../../../simulator/bo
 import type { EvProfile } from '../../../simulator/ev.js';
 import { createVirtualModbusMeter } from '../../../simulator/modbus/virtual-meter.js';
 import type { RunStation, StationFactory } from './run-scenario.js';
-import { virtualMeterOptions, type SimStationOptions } from './sim-station.js';
+import { stationRunOptions, virtualMeterOptions, type SimStationOptions } from './sim-station.js';
 
 /**
  * Set by `evse sim --board` for its re-executed self inside the private mount namespace: the board's tree root (its
@@ -277,12 +277,7 @@ export function boardStationFactory(board: BoardStationOptions): StationFactory 
         cableLock: hw.cableLock,
         ventilation: hw.ventilation,
       },
-      clock,
-      ...(opts.ioClock ? { ioClock: opts.ioClock } : {}),
-      logger: opts.logger,
-      ...(opts.recorder ? { recorder: opts.recorder } : {}),
-      ...(opts.authorizer ? { authorizer: opts.authorizer } : {}),
-      ...(opts.reader ? { reader: opts.reader } : {}),
+      ...stationRunOptions(opts),
     });
     return {
       world,

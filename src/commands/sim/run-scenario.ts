@@ -1,13 +1,12 @@
 import type { EnergyMeter } from '../../../hal/meter.js';
 import type { Clock } from '../../clock.js';
 import type { StationConfig } from '../../config/schema.js';
-import type { ChargePointStatus } from '../../control/charger-fsm.js';
 import type { ControllerEvent } from '../../control/charger-controller.js';
 import type { JournalReader } from '../../journal/ports.js';
 import type { Logger } from '../../logger.js';
 import type { SessionRecorder } from '../../session/recorder.js';
 import type { Authorizer, Station } from '../../wiring/station.js';
-import { collectSummary, type RunSummary, type Scenario, type ScenarioContext, type ScenarioWorld } from './scenarios.js';
+import { collectSummary, scenarioContext, type RunSummary, type Scenario, type ScenarioWorld } from './scenarios.js';
 import { createSimStation, type SimStationOptions } from './sim-station.js';
 
 /** A station a scenario runs on, with the world around it: the fast simulator's, or the virtual board's. */
@@ -159,25 +158,20 @@ export async function runScenario(opts: RunScenarioOptions): Promise<ScenarioRes
       await wait(100);
     }
   };
-  const ctx: ScenarioContext = {
+  const ctx = scenarioContext({
     world,
     station,
     clock,
     idTag: config.simulator.idTag,
     wait,
     waitFor,
-    waitForStatus: (status: ChargePointStatus, timeoutMs) =>
-      waitFor(() => station.controller.snapshot().status === status, `status ${status}`, timeoutMs),
-    arrive: (profile) => {
-      world.replaceEv({ ...config.simulator.ev, ...profile });
-      world.plug();
-    },
+    evProfile: config.simulator.ev,
     note: (message) => {
       summary.notes.push(message);
       out(`[${stamp()}] note: ${message}`);
     },
     stopping: () => stopRequested,
-  };
+  });
 
   await opts.onReady?.(sim);
   const problems: string[] = [];

@@ -35,6 +35,22 @@ export interface ScenarioContext {
   stopping(): boolean;
 }
 
+/** A scenario's context from its parts: waiting for a status and a new EV arriving are the same on every station. */
+export function scenarioContext(
+  parts: Omit<ScenarioContext, 'waitForStatus' | 'arrive'> & { readonly evProfile: EvProfile },
+): ScenarioContext {
+  const { evProfile, ...rest } = parts;
+  return {
+    ...rest,
+    waitForStatus: (status, timeoutMs) =>
+      parts.waitFor(() => parts.station.controller.snapshot().status === status, `status ${status}`, timeoutMs),
+    arrive: (profile) => {
+      parts.world.replaceEv({ ...evProfile, ...profile });
+      parts.world.plug();
+    },
+  };
+}
+
 export interface Scenario {
   readonly name: string;
   readonly description: string;

@@ -4,7 +4,7 @@ import type { StationConfig } from '../../config/schema.js';
 import type { JournalReader } from '../../journal/ports.js';
 import type { Logger } from '../../logger.js';
 import type { SessionRecorder } from '../../session/recorder.js';
-import { startStation, type Authorizer, type Station } from '../../wiring/station.js';
+import { startStation, type Authorizer, type Station, type StationDeps } from '../../wiring/station.js';
 import type { ModbusSlaveControl } from '../../../simulator/modbus/rtu-slave.js';
 import { createVirtualModbusMeter, type VirtualModbusMeterOptions } from '../../../simulator/modbus/virtual-meter.js';
 import { DirectSimMeter } from '../../../simulator/sim-meter.js';
@@ -60,6 +60,18 @@ export function virtualMeterOptions(meter: StationConfig['meter'], nowMs: () => 
   };
 }
 
+/** What a simulated run passes on to `startStation` besides the config and the hardware. */
+export function stationRunOptions(opts: SimStationOptions): Omit<StationDeps, 'config' | 'hardware'> {
+  return {
+    clock: opts.clock,
+    ...(opts.ioClock ? { ioClock: opts.ioClock } : {}),
+    logger: opts.logger,
+    ...(opts.recorder ? { recorder: opts.recorder } : {}),
+    ...(opts.authorizer ? { authorizer: opts.authorizer } : {}),
+    ...(opts.reader ? { reader: opts.reader } : {}),
+  };
+}
+
 /** Builds the station on simulated hardware: the same control core, drivers swapped for the simulator's. */
 export async function createSimStation(opts: SimStationOptions): Promise<SimStation> {
   const { config, clock } = opts;
@@ -93,12 +105,7 @@ export async function createSimStation(opts: SimStationOptions): Promise<SimStat
       inputs: world.inputs,
       cableLock: opts.cableLock === true ? world.cableLock : null,
     },
-    clock,
-    ...(opts.ioClock ? { ioClock: opts.ioClock } : {}),
-    logger: opts.logger,
-    ...(opts.recorder ? { recorder: opts.recorder } : {}),
-    ...(opts.authorizer ? { authorizer: opts.authorizer } : {}),
-    ...(opts.reader ? { reader: opts.reader } : {}),
+    ...stationRunOptions(opts),
   });
   return {
     world,

@@ -1,18 +1,11 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { namespaceUnavailable } from '../../../simulator/board/namespace.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** Why a private mount namespace with a bind mount over /sys/class cannot be had here, or null when it can. */
-export function namespaceUnavailable(): string | null {
-  if (process.getuid?.() !== 0) return 'needs root for a private mount namespace (unshare -m)';
-  try {
-    execFileSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs evse-probe /sys/class'], { stdio: 'pipe' });
-    return null;
-  } catch (err) {
-    return `unshare -m / mount over /sys/class not allowed here: ${(err as Error).message.split('\n')[0] ?? ''}`;
-  }
-}
+// The probe is the virtual board's (the same question: may this process mount over /sys/class?).
+export { namespaceUnavailable };
 
 /**
  * Guards a test that needs a private mount namespace (root, unshare -m). Outside CI it skips with the reason; under
