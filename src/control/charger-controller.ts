@@ -213,10 +213,18 @@ export class ChargerController {
 
   // ---- commands (plain inputs from the station, the simulator, the CLI or OCPP) ----
 
-  /** An authorized id tag (or null for free vend): starts a session once an EV is present. */
-  authorize(idTag: string | null): void {
+  /**
+   * An authorized id tag (or null for free vend): starts a session once an EV is present. Returns whether the charger
+   * took it: a session is starting for it, or it waits for the plug-in. While a session runs or stops, while the
+   * finished one's EV is still plugged in, or while the station is inoperative, it is not taken.
+   */
+  authorize(idTag: string | null): boolean {
     this.journal.authorized();
     this.runner.dispatch({ type: 'authorize', idTag });
+    const s = this.runner.snapshot();
+    const taken = s.session === 'starting' || (s.session === 'none' && s.authorization !== null && s.authorization.idTag === idTag);
+    if (!taken) this.journal.authorizationDropped();
+    return taken;
   }
 
   /** Stops the running session (or drops a pending authorization). */

@@ -38,8 +38,13 @@ export class SessionJournal {
   /** The session samples go to; null from the moment its stop is queued (nothing follows a stop in the journal). */
   private samplingSessionId: number | null = null;
   private lastSessionId: number | null = null;
-  private plugInAtMs: number | null = null;
-  private authorizedAtMs: number | null = null;
+  /**
+   * When the EV was plugged in and the session authorized, on the monotonic clock: turned into wall time only when
+   * the session starts, with the wall clock then in force, so all its times share one trust (a clock set by the CSMS
+   * between the plug-in and the start cannot leave the plug-in stamped by the old one).
+   */
+  private plugInAtMono: number | null = null;
+  private authorizedAtMono: number | null = null;
   private energyFlowSeen = false;
   private completion: ChargingCompletionDetector;
   private stopIdTag: string | undefined;
@@ -59,11 +64,16 @@ export class SessionJournal {
   }
 
   pluggedIn(): void {
-    this.plugInAtMs = this.deps.clock.nowMs();
+    this.plugInAtMono = this.deps.clock.monotonicMs();
   }
 
   authorized(): void {
-    this.authorizedAtMs = this.deps.clock.nowMs();
+    this.authorizedAtMono = this.deps.clock.monotonicMs();
+  }
+
+  /** The charger did not take the authorization just stamped. */
+  authorizationDropped(): void {
+    this.authorizedAtMono = null;
   }
 
   /** The id tag that asks for the next stop (a card tapped again). */
@@ -78,22 +88,26 @@ export class SessionJournal {
       const sample = await this.deps.meterPoller.readNow();
       if (sample === null) throw new EvseError(EvseErrorCode.DriverFailure, 'no meter reading for meterStart');
       const now = clock.nowMs();
+      const nowMono = clock.monotonicMs();
+      const wallAt = (mono: number | null): number => (mono === null ? now : Math.round(now - (nowMono - mono)));
       const start = {
         connectorId: this.deps.connectorId,
         idTag,
-        plugInAtMs: this.plugInAtMs ?? now,
-        authorizedAtMs: this.authorizedAtMs ?? now,
+        plugInAtMs: wallAt(this.plugInAtMono),
+        authorizedAtMs: wallAt(this.authorizedAtMono),
         startAtMs: now,
         meterStartWh: sample.importWh,
         // Times stamped by a clock the CSMS has not set yet are marked, to be corrected when it does.
         clockTrusted: clock.trusted?.() ?? true,
       };
+      // An authorization belongs to this session only: the next one (free vend, or a later tap) stamps its own.
+      this.authorizedAtMono = null;
       const id = await sessions.startSession(start);
-      return { id, meterStartWh: sample.importWh, startAtMs: now };
+      return { id, meterStartWh: sample.importWh, startAtMs: now, plugInAtMs: start.plugInAtMs, authorizedAtMs: start.authorizedAtMs };
     })();
     this.track(
       work.then(
-        ({ id, meterStartWh, startAtMs }) => {
+        ({ id, meterStartWh, startAtMs, plugInAtMs, authorizedAtMs }) => {
           // Committed: from here the session exists, whatever a follow-up does. Control learns it first.
           this.sessionId = id;
           this.samplingSessionId = id;
@@ -101,8 +115,8 @@ export class SessionJournal {
           this.energyFlowSeen = false;
           this.completion = this.newCompletionDetector();
           this.deps.started({ sessionId: id, idTag, meterStartWh, startAtMs });
-          this.recordEvent('plugged-in', {}, this.plugInAtMs ?? undefined);
-          this.recordEvent('authorized', { idTag }, this.authorizedAtMs ?? undefined);
+          this.recordEvent('plugged-in', {}, plugInAtMs);
+          this.recordEvent('authorized', { idTag }, authorizedAtMs);
         },
         (err: unknown) => {
           logSafely(this.deps.log, 'error', { err: errorMessage(err) }, 'session could not be started');
@@ -156,6 +170,7 @@ export class SessionJournal {
 
   /** The EV left: the stopped session gets its unplug time. */
   unplugged(): void {
+    this.plugInAtMono = null;
     const id = this.sessionId === null ? this.lastSessionId : null;
     if (id === null) return;
     this.lastSessionId = null;

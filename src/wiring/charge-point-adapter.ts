@@ -88,8 +88,7 @@ export function chargePointAdapter(station: Station, clock: Clock, onReset: (kin
     authorizeStart(idTag) {
       const s = controller.snapshot();
       if (s.session !== 'none' || s.finished || !s.operative || controller.faults.summary().stopLatched) return 'Rejected';
-      controller.authorize(idTag);
-      return 'Accepted';
+      return controller.authorize(idTag) ? 'Accepted' : 'Rejected';
     },
     stopSession(reason: StopReason) {
       const s = controller.snapshot();

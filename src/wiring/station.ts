@@ -153,8 +153,8 @@ export function startStation(deps: StationDeps): Promise<Station> {
       }
       const { status } = await authorizer(idTag);
       if (status !== 'Accepted') return 'rejected';
-      controller.authorize(idTag);
-      return 'started';
+      // Started only when the charger took it (not while the finished session's EV is still plugged in, or stopping).
+      return controller.authorize(idTag) ? 'started' : 'ignored';
     },
     shutdown(reason) {
       closing ??= (async () => {
