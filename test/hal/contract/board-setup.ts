@@ -35,6 +35,7 @@ export type BoardCommand =
   | 'reset'
   | 'plugEv'
   | 'closeS2'
+  | 'openS2For15ms'
   | 'removeDiode'
   | 'welded:on'
   | 'welded:off'

@@ -55,6 +55,8 @@ function play(board: VirtualBoard, command: BoardCommand): void {
     case 'pressEmergencyStop':
       board.pressEmergencyStop(true);
       return;
+    case 'openS2For15ms':
+      throw new Error('openS2For15ms is played with its timer in the message handler');
   }
 }
 
@@ -108,6 +110,15 @@ describe('hardware contract: GPIO drivers over the virtual board (child in a pri
       child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
       child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
       child.on('message', (msg: BoardRequest) => {
+        if (msg.command === 'openS2For15ms') {
+          // Played here on the board's own timers, so the pulse is not stretched by the channel to the child.
+          board.ev.setS2(false);
+          setTimeout(() => {
+            board.ev.setS2(true);
+            if (child.connected) child.send({ id: msg.id } satisfies BoardReply);
+          }, 15);
+          return;
+        }
         const reply: BoardReply = (() => {
           try {
             play(board, msg.command);

@@ -33,6 +33,8 @@ export interface WorldControls {
   plugEv(): Promise<void>;
   /** The EV closes S2 (state C). */
   closeS2(): Promise<void>;
+  /** The EV opens S2 for `ms` and closes it again (C → B → C), played by the world itself; resolves after. */
+  openS2For(ms: number): Promise<void>;
   /** The EV's diode is gone (missing or shorted). */
   removeDiode(): Promise<void>;
   /** The contactor welds (stays closed once closed) or never closes. */
@@ -173,6 +175,22 @@ export function describeHardwareContract(name: string, factory: HardwareFactory)
         await waitFor(() => pilot.read().state === 'C', 1000, 'state C');
         assert.ok(heard.some((h) => h.reading.state === 'C'), 'a listener heard C');
         assert.equal(pilot.read().negativeLevel, 'present');
+      });
+
+      it('a power-reducing change (C → B) is reported though it lasted less than the power-adding debounce', async () => {
+        // 15 ms: longer than a reduction's confirmation (one or two samples), shorter than the 20 ms that guards
+        // power-adding changes. A driver that debounced every change alike never reports it: the contactor would stay
+        // closed behind its filter.
+        const { pilot, world } = get();
+        await startPwmInB(53, true);
+        await world.closeS2();
+        await waitFor(() => pilot.read().state === 'C', 1000, 'state C');
+        const { heard, stop } = listen(pilot);
+        await world.openS2For(15);
+        await waitFor(() => pilot.read().state === 'C', 1000, 'state C again');
+        await observe(50);
+        stop();
+        assert.ok(heard.some((h) => h.reading.state === 'B'), `a listener heard B; heard ${heard.map((h) => h.reading.state).join(', ')}`);
       });
 
       it("setOutput({mode:'stateF'}) reads state F", async () => {

@@ -38,6 +38,17 @@ describeHardwareContract('simulator (SimWorld, real time)', async () => {
         world.pilot.refresh();
         return Promise.resolve();
       },
+      openS2For: (ms) => {
+        world.ev.s2Closed = false;
+        world.pilot.refresh();
+        return new Promise((resolve) =>
+          setTimeout(() => {
+            world.ev.s2Closed = true;
+            world.pilot.refresh();
+            resolve();
+          }, ms),
+        );
+      },
       removeDiode: () => {
         world.inject('missing-diode');
         return Promise.resolve();
