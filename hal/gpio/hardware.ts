@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { systemClock, type Clock } from '../base/clock.js';
 import { EvseError, EvseErrorCode } from '../base/errors.js';
 import type { CableLock } from '../cable-lock.js';
@@ -7,10 +9,10 @@ import { Ds18b20Sensor } from '../onewire/ds18b20.js';
 import type { ControlPilot } from '../pilot.js';
 import type { VentilationOutput } from '../ventilation.js';
 import { GpioCableLock } from './cable-lock.js';
-import type { GpioConfig } from './config.js';
+import { namedLines, type GpioConfig } from './config.js';
 import { GpioContactor } from './contactor.js';
 import { GpioStationInputs } from './inputs.js';
-import { openInput, openOutput, type GpioConstructor, type GpioLine } from './lines.js';
+import { exportLines, openInput, openOutput, type GpioConstructor, type GpioLine } from './lines.js';
 import { GpioControlPilot, type ComparatorLines } from './pilot.js';
 import { SysfsPwm } from './pwm.js';
 import { InputSampler } from './sampler.js';
@@ -70,19 +72,23 @@ export async function createGpioHardware(gpio: GpioConfig, deps: GpioHardwareDep
   let contactorDriver: GpioContactor | null = null;
   let sensor: Ds18b20Sensor | null = null;
 
+  // With the real onoff, the lines are exported here first and waited for without blocking (see exportLines); a fake
+  // Gpio class plays the kernel itself.
+  let exportedHere: Set<number> | undefined;
   const output = (pin: string, cfg: GpioConfig['contactor']['relay'], safeActive: boolean): GpioLine => {
-    const line = openOutput(Gpio, sysfsRoot, pin, cfg);
+    const line = openOutput(Gpio, sysfsRoot, pin, cfg, exportedHere);
     opened.push({ line, safeActive });
     line.writeActive(safeActive);
     return line;
   };
   const input = (pin: string, cfg: GpioConfig['contactor']['relay']): GpioLine => {
-    const line = openInput(Gpio, sysfsRoot, pin, cfg);
+    const line = openInput(Gpio, sysfsRoot, pin, cfg, exportedHere);
     opened.push({ line, safeActive: null });
     return line;
   };
 
   try {
+    if (deps.Gpio === undefined) exportedHere = await exportLines(sysfsRoot, namedLines(gpio));
     const relay = output('contactor.relay', gpio.contactor.relay, false);
     pwm = await SysfsPwm.open(sysfsRoot, gpio.pilot.pwm);
     const lockSafeLocked = gpio.cableLock?.safeState === 'locked';
@@ -201,6 +207,16 @@ export async function createGpioHardware(gpio: GpioConfig, deps: GpioHardwareDep
         // Best effort on the way out.
       }
       line.release();
+    }
+    // Lines exported up front but never opened (the failure came first) are given back too.
+    const released = new Set(opened.map(({ line }) => line.resolved.sysfsNumber));
+    for (const n of exportedHere ?? []) {
+      if (released.has(n)) continue;
+      try {
+        writeFileSync(join(sysfsRoot, 'class', 'gpio', 'unexport'), String(n));
+      } catch {
+        // Best effort on the way out.
+      }
     }
     pwm?.release();
     if (err instanceof EvseError) throw err;

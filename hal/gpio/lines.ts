@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EvseError, EvseErrorCode } from '../base/errors.js';
 import { resolveLine, type ResolvedLine } from './chip-resolver.js';
@@ -107,13 +107,86 @@ function lineDir(sysfsRoot: string, sysfsNumber: number): string {
  * Opens an output at its inactive level (the direction write sets the level atomically, no glitch).
  * Throws EvseError naming the pin and the reason (missing chip or line, busy, permission).
  */
-export function openOutput(Gpio: GpioConstructor, sysfsRoot: string, pin: string, config: GpioLineConfig): GpioLine {
-  return open(Gpio, sysfsRoot, pin, config, config.activeLow ? 'high' : 'low');
+export function openOutput(Gpio: GpioConstructor, sysfsRoot: string, pin: string, config: GpioLineConfig, exportedHere?: ReadonlySet<number>): GpioLine {
+  return open(Gpio, sysfsRoot, pin, config, config.activeLow ? 'high' : 'low', exportedHere);
 }
 
 /** Opens an input without edge interrupts: the drivers sample it. Throws EvseError naming the pin and the reason. */
-export function openInput(Gpio: GpioConstructor, sysfsRoot: string, pin: string, config: GpioLineConfig): GpioLine {
-  return open(Gpio, sysfsRoot, pin, config, 'in');
+export function openInput(Gpio: GpioConstructor, sysfsRoot: string, pin: string, config: GpioLineConfig, exportedHere?: ReadonlySet<number>): GpioLine {
+  return open(Gpio, sysfsRoot, pin, config, 'in', exportedHere);
+}
+
+/** How long an exported line's files may take to appear and become writable (the kernel, then udev's permissions). */
+const EXPORT_SETTLE_BUDGET_MS = 2000;
+
+/**
+ * Exports every line not exported yet and waits, without blocking the event loop, until its `value` and `direction`
+ * files can be opened for writing. onoff alone waits for this by spinning 10,000 times in a row: on a
+ * loaded controller, or behind a slow udev rule that sets the gpio group's permissions, the spin can end before the
+ * files are there, and the station fails to start. A fresh line is an input (high impedance): the relay's pull
+ * resistor keeps it off until onoff sets the output's direction and level in one write. Returns the sysfs numbers
+ * exported here, which are the ones to unexport on release. On an error, those already exported are unexported again.
+ */
+export async function exportLines(sysfsRoot: string, lines: ReadonlyArray<readonly [string, GpioLineConfig]>): Promise<Set<number>> {
+  const exported = new Set<number>();
+  const exportFile = join(sysfsRoot, 'class', 'gpio', 'export');
+  try {
+    // One line at a time, each waited for before the next, as onoff does: a udev rule works per line.
+    for (const [pin, config] of lines) {
+      const resolved = resolveLine(sysfsRoot, pin, config);
+      const dir = lineDir(sysfsRoot, resolved.sysfsNumber);
+      if (existsSync(dir)) continue;
+      try {
+        writeFileSync(exportFile, String(resolved.sysfsNumber));
+      } catch (err) {
+        throw new EvseError(unavailable(err) ? EvseErrorCode.PinUnavailable : EvseErrorCode.DriverFailure, `${pin}: ${describe(resolved)}: cannot export: ${reason(err)}`, {
+          cause: err,
+        });
+      }
+      exported.add(resolved.sysfsNumber);
+      const deadline = performance.now() + EXPORT_SETTLE_BUDGET_MS;
+      for (;;) {
+        const failure = writableFailure([join(dir, 'value'), join(dir, 'direction')]);
+        if (failure === null) break;
+        if (performance.now() > deadline) {
+          throw new EvseError(
+            unavailable(failure) ? EvseErrorCode.PinUnavailable : EvseErrorCode.DriverFailure,
+            `${pin}: ${describe(resolved)}: exported, but its files were not usable within ${EXPORT_SETTLE_BUDGET_MS} ms: ${reason(failure)}`,
+            { cause: failure },
+          );
+        }
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    }
+    return exported;
+  } catch (err) {
+    const unexportFile = join(sysfsRoot, 'class', 'gpio', 'unexport');
+    for (const n of exported) {
+      try {
+        writeFileSync(unexportFile, String(n));
+      } catch {
+        // Best effort on the way out.
+      }
+    }
+    throw err;
+  }
+}
+
+/** The first error opening any of `paths` for writing, or null when all open. */
+function writableFailure(paths: readonly string[]): unknown {
+  for (const path of paths) {
+    try {
+      closeSync(openSync(path, 'r+'));
+    } catch (err) {
+      return err;
+    }
+  }
+  return null;
+}
+
+function unavailable(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EBUSY' || code === 'EACCES' || code === 'EPERM';
 }
 
 function open(
@@ -122,17 +195,19 @@ function open(
   pin: string,
   config: GpioLineConfig,
   direction: 'in' | 'high' | 'low',
+  /** The lines {@link exportLines} exported (ours to unexport); without it, a line exported now was exported before. */
+  exportedHere?: ReadonlySet<number>,
 ): GpioLine {
   const resolved = resolveLine(sysfsRoot, pin, config);
-  const exportedBefore = existsSync(lineDir(sysfsRoot, resolved.sysfsNumber));
+  const exportedBefore =
+    exportedHere === undefined ? existsSync(lineDir(sysfsRoot, resolved.sysfsNumber)) : !exportedHere.has(resolved.sysfsNumber);
   let gpio: GpioPin;
   try {
     // activeLow false on purpose: clears a stale sysfs active_low left by another program (see GpioLine).
     gpio = new Gpio(resolved.sysfsNumber, direction, undefined, { activeLow: false, reconfigureDirection: true });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException | undefined)?.code;
     throw new EvseError(
-      code === 'EBUSY' || code === 'EACCES' || code === 'EPERM' ? EvseErrorCode.PinUnavailable : EvseErrorCode.DriverFailure,
+      unavailable(err) ? EvseErrorCode.PinUnavailable : EvseErrorCode.DriverFailure,
       `${pin}: ${describe(resolved)}: cannot open as ${direction === 'in' ? 'input' : 'output'}: ${reason(err)}`,
       { cause: err },
     );
