@@ -49,6 +49,8 @@ export function exitCodeFor(err: unknown): number {
         return ExitCode.Usage;
       case EvseErrorCode.StationUnreachable:
         return ExitCode.Unavailable;
+      case EvseErrorCode.StateDirLocked:
+        return ExitCode.TempFail;
       default:
         return ExitCode.Failure;
     }

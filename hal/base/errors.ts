@@ -16,6 +16,8 @@ export enum EvseErrorCode {
   // 3xx journal
   JournalUnavailable = 300,
   JournalCorrupt = 301,
+  /** Another station holds the state directory's lock (exit 75, EX_TEMPFAIL: systemd retries). */
+  StateDirLocked = 302,
   // 4xx OCPP
   OcppProtocol = 400,
   OcppNotConnected = 401,
@@ -44,6 +46,8 @@ export const ExitCode = {
   Failure: 1,
   Usage: 64,
   Unavailable: 69,
+  /** EX_TEMPFAIL: try again later (another station holds the state directory). */
+  TempFail: 75,
   Config: 78,
 } as const;
 

@@ -1,12 +1,10 @@
-import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { billingSettings, parseDateArgument } from '../billing/cli-settings.js';
 import { renderCsv, renderJson, renderTable, reportFormats, tableOf, type ReportFormat } from '../billing/render.js';
 import { energyReport, loadReportSessions, sessionsReport, utilizationReport } from '../billing/reports.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
-import { openJournal } from '../journal/journal.js';
-import { journalPath } from '../journal/open.js';
 import type { JournalReader } from '../journal/ports.js';
+import { openReadOnlyJournal } from '../journal/read-only.js';
 
 /** A journal opened for reading, and how to let go of it. */
 export interface OpenedReader {
@@ -21,14 +19,16 @@ export interface BillingCommandDeps {
   write(text: string): void;
 }
 
-/** The station's SQLite journal; refuses a folder without one instead of creating an empty journal there. */
+/**
+ * The station's SQLite journal, read-only and without the station's lock, so a report runs beside a station that
+ * charges; refuses a folder without a journal, and a journal that needs a migration (the station does that).
+ */
 export const journalDeps: BillingCommandDeps = {
-  async openReader(stateDir) {
-    if (!existsSync(journalPath(stateDir))) {
-      throw new EvseError(EvseErrorCode.JournalUnavailable, `no journal in ${stateDir} (looked for ${journalPath(stateDir)})`);
-    }
-    const journal = await openJournal({ stateDir });
-    return { reader: journal, close: () => journal.close() };
+  openReader(stateDir) {
+    return Promise.resolve().then(() => {
+      const journal = openReadOnlyJournal(stateDir);
+      return { reader: journal.reader, close: () => Promise.resolve(journal.close()) };
+    });
   },
   nowMs: () => Date.now(),
   write: (text) => {

@@ -122,7 +122,8 @@ export function registerSimCommand(program: Command): void {
       let journal: Journal | null = null;
       let initialRegisterWh: number | undefined;
       if (stateDir !== null) {
-        journal = await openJournal({ ...config.journal, stateDir, clock, logger: logger.child({ module: 'journal' }) });
+        // Takes the state directory's lock first: a second station on it exits 75 naming the holder, touching nothing.
+        journal = await openJournal({ ...config.journal, stateDir, clock, logger: logger.child({ module: 'journal' }), holder: 'evse sim' });
         initialRegisterWh = (await journal.lastMeterWh()) ?? undefined;
         if (journal.openReport.corruptMovedTo) write(`journal was corrupt; moved to ${journal.openReport.corruptMovedTo}`);
       }

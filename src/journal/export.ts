@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { EvseError, EvseErrorCode } from '../errors.js';
 import { journalPath } from './open.js';
+import { requireCurrentSchema } from './read-only.js';
 
 export const exportTables = ['sessions', 'samples', 'alerts'] as const;
 export type ExportTable = (typeof exportTables)[number];
@@ -82,8 +83,8 @@ function csvField(value: Cell): string {
 
 /**
  * Writes one table of the journal in `stateDir` as JSON (an array of objects) or CSV (a header line, then rows),
- * streaming row by row so a year of samples never sits in memory. Opens the file read-only: safe beside a running
- * station.
+ * streaming row by row so a year of samples never sits in memory. Opens the file read-only, without the station's
+ * lock and without migrating it: safe beside a running station; a journal that needs a migration is refused.
  */
 export function exportJournal(stateDir: string, table: ExportTable, format: ExportFormat, write: (chunk: string) => void): number {
   const path = journalPath(stateDir);
@@ -92,6 +93,8 @@ export function exportJournal(stateDir: string, table: ExportTable, format: Expo
   }
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
+    db.pragma('busy_timeout = 5000');
+    requireCurrentSchema(db, stateDir);
     const query = exportQueries[table];
     let count = 0;
     if (format === 'csv') write(`${query.columns.join(',')}\r\n`);

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { MeterSample } from '../../hal/meter.js';
 import { systemClock, type Clock } from '../clock.js';
@@ -19,6 +20,7 @@ import type {
   SessionRow,
 } from './ports.js';
 import type { SerializedError, WorkerApi, WorkerInit, WorkerOp, WorkerReply, WorkerRequest } from './protocol.js';
+import { lockStateDir, type StateLock } from './state-lock.js';
 import type { AlertInput, AlertRow, CleanShutdownKind, ClockCorrection, OpenReport, PruneReport, RecoveryReport } from './types.js';
 
 /** Options of {@link openJournal}; the `journal` config section fits in as is. */
@@ -34,6 +36,14 @@ export interface JournalOptions {
   readonly maxPageCount?: number;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /**
+   * The state directory's lock, when the caller took it before (the daemon does, before it touches any hardware); it
+   * stays the caller's to release. Without it, openJournal takes the lock itself (naming `holder`) and releases it on
+   * close. Either way the journal is never opened for writing, migrated or recovered without the lock.
+   */
+  readonly lock?: StateLock;
+  /** Names this process in the lock file, e.g. "evse sim" (when openJournal takes the lock itself). */
+  readonly holder?: string;
 }
 
 /** What the journal logs through (a pino child in the station); without a logger it stays silent. */
@@ -134,6 +144,7 @@ class WorkerJournal implements Journal {
     private readonly clock: Clock,
     private readonly logger: JournalLog,
     options: { retentionDays: number; diskBudgetMB: number },
+    private readonly releaseLock: () => void,
   ) {
     this.retentionMs = options.retentionDays * 86_400_000;
     this.budgetBytes = Math.floor(options.diskBudgetMB * 1024 * 1024);
@@ -329,7 +340,12 @@ class WorkerJournal implements Journal {
       await this.call('close');
     } finally {
       this.closed = true;
-      await this.worker.terminate();
+      try {
+        await this.worker.terminate();
+      } finally {
+        // Only once the connection is gone may the next station open the file.
+        this.releaseLock();
+      }
     }
   }
 }
@@ -338,8 +354,28 @@ class WorkerJournal implements Journal {
  * Opens the journal of `options.stateDir` in a worker thread: integrity check (a damaged file is moved aside and a
  * critical alert raised in the new one), WAL, the configured `synchronous`, migrations. Rejects with
  * EvseError(JournalUnavailable) when the storage cannot be opened at all (read-only file system, I/O error).
+ * First of all it takes the state directory's exclusive lock (unless `options.lock` is given): while another process
+ * holds it, rejects with StateDirLockedError (code StateDirLocked, exit 75) before the file is touched.
  */
 export async function openJournal(options: JournalOptions): Promise<Journal> {
+  if (options.lock !== undefined && resolve(options.lock.stateDir) !== resolve(options.stateDir)) {
+    throw new EvseError(
+      EvseErrorCode.InvariantViolated,
+      `journal in ${options.stateDir} opened with the lock of another folder (${options.lock.stateDir})`,
+    );
+  }
+  // Before the worker opens the file: a second station must not migrate, recover or write anything.
+  const ownLock = options.lock === undefined ? lockStateDir(options.stateDir, options.holder ?? 'a journal writer') : null;
+  const releaseLock = (): void => ownLock?.release();
+  try {
+    return await openLockedJournal(options, releaseLock);
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
+}
+
+async function openLockedJournal(options: JournalOptions, releaseLock: () => void): Promise<Journal> {
   const clock = options.clock ?? systemClock;
   const logger: JournalLog = options.logger?.child({ module: 'journal' }) ?? silent;
   const init: WorkerInit = {
@@ -383,5 +419,5 @@ export async function openJournal(options: JournalOptions): Promise<Journal> {
   return new WorkerJournal(worker, report, clock, logger, {
     retentionDays: options.retentionDays ?? defaults.retentionDays,
     diskBudgetMB: options.diskBudgetMB ?? defaults.diskBudgetMB,
-  });
+  }, releaseLock);
 }

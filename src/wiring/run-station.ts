@@ -5,6 +5,7 @@ import { ModbusMeter, type ModbusMeterDeps } from '../../hal/modbus/driver.js';
 import type { StationConfig } from '../config/schema.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
 import { openJournal, type Journal } from '../journal/journal.js';
+import { lockStateDir } from '../journal/state-lock.js';
 import type { Logger } from '../logger.js';
 import { StationClock, systemClock } from '../clock.js';
 import type { OcppClient } from '../ocpp/client.js';
@@ -52,6 +53,10 @@ export function requireHardwareConfig(config: StationConfig, source: string): { 
  */
 export async function runStation(config: StationConfig, source: string, deps: RunStationDeps): Promise<void> {
   const { gpio } = requireHardwareConfig(config, source);
+  const stateDir = deps.stateDir ?? config.journal.stateDir;
+  // Before anything else (fail-safe script, GPIO, meter, journal): a second station on this directory refuses here,
+  // exit 75 naming the holder, and leaves the first one's outputs and session alone. The kernel frees it at our death.
+  const lock = lockStateDir(stateDir, 'evse run');
   const log = deps.logger;
   const env = deps.env ?? process.env;
   const notifier = await createSdNotifier(env, (err) => log.warn({ err: err.message }, 'sd_notify failed'));
@@ -99,6 +104,10 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
           () => hardware?.dispose(),
           () => meter?.close(),
           () => journal?.close(),
+          () => {
+            lock.release();
+            return undefined;
+          },
         ];
         for (const step of steps) {
           try {
@@ -120,7 +129,7 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
 
   try {
     // The fallback for a hard death (SIGKILL, OOM, watchdog), which ExecStopPost runs: before any output is driven.
-    const scriptPath = failSafeScriptPath(env, deps.stateDir ?? config.journal.stateDir);
+    const scriptPath = failSafeScriptPath(env, stateDir);
     writeFailSafeScript(gpio, scriptPath, source);
     log.info({ path: scriptPath }, 'fail-safe script written');
     hardware = await createGpioHardware(gpio, {
@@ -133,7 +142,7 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
       ? await deps.openMeter()
       : await ModbusMeter.open(meterConfig, { ...deps.meterDeps, logger: log, nowMs: () => clock.nowMs() });
     const openedMeter = meter;
-    journal = await openJournal({ ...config.journal, stateDir: deps.stateDir ?? config.journal.stateDir, clock, logger: log });
+    journal = await openJournal({ ...config.journal, stateDir, clock, logger: log, lock });
     const recovery = await journal.recover(() => openedMeter.read().then((s) => s.importWh));
     for (const s of recovery.closed) log.warn({ session: s.sessionId, reason: s.reason }, 'recovered an open session');
     const openedJournal = journal;

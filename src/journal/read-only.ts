@@ -1,0 +1,64 @@
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { EvseError, EvseErrorCode } from '../errors.js';
+import { migrations } from './migrations.js';
+import { journalPath } from './open.js';
+import type { EventRow, JournalReader, SampleRow, SessionRangeOptions, SessionRow } from './ports.js';
+import { JournalStore } from './store.js';
+
+/** A journal opened read-only beside a running station, and how to let go of it. */
+export interface ReadOnlyJournal {
+  readonly reader: JournalReader;
+  close(): void;
+}
+
+/**
+ * Refuses a file whose schema is not exactly this software's: a read-only connection cannot migrate it, and the
+ * station that owns the directory is the one to do so.
+ */
+export function requireCurrentSchema(db: Database.Database, stateDir: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version < migrations.length) {
+    throw new EvseError(
+      EvseErrorCode.JournalUnavailable,
+      `the journal in ${stateDir} has schema version ${version} and needs a migration to ${migrations.length}: start the station once (evse run, or evse sim --state-dir ${stateDir}), then try again`,
+    );
+  }
+  if (version > migrations.length) {
+    throw new EvseError(
+      EvseErrorCode.JournalUnavailable,
+      `the journal in ${stateDir} has schema version ${version}, newer than this software (${migrations.length}): use the software the station runs`,
+    );
+  }
+}
+
+/**
+ * Opens the journal of `stateDir` read-only for the read-side commands (report, receipt, export): no lock, no
+ * migration, no recovery, no write, so it runs beside a station that charges. Refuses a folder without a journal and
+ * a journal that needs a migration. Synchronous reads on the caller's thread: meant for a command's own process.
+ */
+export function openReadOnlyJournal(stateDir: string, options: { busyTimeoutMs?: number } = {}): ReadOnlyJournal {
+  const path = journalPath(stateDir);
+  if (!existsSync(path)) {
+    throw new EvseError(EvseErrorCode.JournalUnavailable, `no journal in ${stateDir} (looked for ${path})`);
+  }
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+    requireCurrentSchema(db, stateDir);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const store = new JournalStore(db);
+  const reader: JournalReader = {
+    sessions: (range: { readonly fromMs: number; readonly toMs: number }, opts: SessionRangeOptions = {}): Promise<readonly SessionRow[]> =>
+      Promise.resolve().then(() => store.sessions(range.fromMs, range.toMs, opts.overlapping === true)),
+    session: (id: number): Promise<SessionRow | null> => Promise.resolve().then(() => store.session(id)),
+    samples: (sessionId: number): Promise<readonly SampleRow[]> => Promise.resolve().then(() => store.samples(sessionId)),
+    events: (sessionId: number): Promise<readonly EventRow[]> => Promise.resolve().then(() => store.events(sessionId)),
+    saveCost: () =>
+      Promise.reject(new EvseError(EvseErrorCode.InvariantViolated, 'the journal is open read-only: only the station stores costs')),
+  };
+  return { reader, close: () => db.close() };
+}
