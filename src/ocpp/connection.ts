@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
 import { reconnectDelayMs, type BackoffOptions } from './backoff.js';
-import { RPCClient, TimeoutError, type RpcClient } from './rpc.js';
+import { RPCClient, TimeoutError, withOcpp16ErrorCode, type RpcClient } from './rpc.js';
 
 /** A handler of a CSMS-initiated call: gets validated params (strict mode), returns the .conf payload or throws an RPC error. */
 export type InboundHandler = (params: Record<string, unknown>) => Promise<Record<string, unknown>> | Record<string, unknown>;
@@ -167,6 +167,10 @@ export class OcppConnection {
       wsOpts: { minVersion: 'TLSv1.2', ...(tls ?? {}), handshakeTimeout: this.options.callTimeoutMs },
     } as ConstructorParameters<typeof RPCClient>[0]);
     this.client = client;
+    // Every frame leaves through sendRaw, the CALLERRORs ocpp-rpc writes itself for malformed input included: give
+    // them their OCPP 1.6 code there (see ocpp16ErrorCode).
+    const sendRaw = client.sendRaw.bind(client);
+    client.sendRaw = (message: string) => sendRaw(withOcpp16ErrorCode(message));
     for (const [method, handler] of this.handlers) {
       client.handle(method, ({ params }) => Promise.resolve(handler((params ?? {}) as Record<string, unknown>)));
     }

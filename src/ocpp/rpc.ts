@@ -35,3 +35,53 @@ export function rpcErrorCodeOf(err: unknown): string | null {
   if (err instanceof RPCError) return err.rpcErrorCode;
   return null;
 }
+
+/**
+ * The OCPP 1.6 spelling of a CALLERROR code. ocpp-rpc answers framework errors with the OCPP 2.0.1 codes even on
+ * `ocpp1.6`, and its errata "fix" turns the 1.6 `OccurenceConstraintViolation` into the 2.0.1 spelling; a 1.6 CSMS
+ * knows neither. RpcFrameworkError (not JSON, not an array, a type or id or action of the wrong type, a duplicate id)
+ * is a frame that is not syntactically an OCPP-J message: FormationViolation. MessageTypeNotSupported (a well-formed
+ * array of an unknown message type) has no 1.6 code: GenericError, "any other error not covered by the previous ones".
+ */
+export function ocpp16ErrorCode(code: string): string {
+  switch (code) {
+    case 'RpcFrameworkError':
+    case 'FormatViolation':
+      return 'FormationViolation';
+    case 'OccurrenceConstraintViolation':
+      return 'OccurenceConstraintViolation';
+    case 'MessageTypeNotSupported':
+      return 'GenericError';
+    default:
+      return OCPP16_ERROR_CODES.has(code) ? code : 'GenericError';
+  }
+}
+
+const OCPP16_ERROR_CODES: ReadonlySet<string> = new Set([
+  'NotImplemented',
+  'NotSupported',
+  'InternalError',
+  'ProtocolError',
+  'SecurityError',
+  'FormationViolation',
+  'PropertyConstraintViolation',
+  'OccurenceConstraintViolation',
+  'TypeConstraintViolation',
+  'GenericError',
+]);
+
+/** An outbound frame with the CALLERROR code in its 1.6 spelling (any other frame is returned as it is). */
+export function withOcpp16ErrorCode(frame: string): string {
+  if (!frame.startsWith('[4,')) return frame;
+  let message: unknown;
+  try {
+    message = JSON.parse(frame);
+  } catch {
+    return frame;
+  }
+  if (!Array.isArray(message) || typeof message[2] !== 'string') return frame;
+  const code = ocpp16ErrorCode(message[2]);
+  if (code === message[2]) return frame;
+  message[2] = code;
+  return JSON.stringify(message);
+}

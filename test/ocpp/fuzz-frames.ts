@@ -1,0 +1,147 @@
+/**
+ * Seeded generator of hostile OCPP-J frames, each with what the station must answer: a CALLERROR with a given 1.6
+ * code (and message id), or nothing at all (answers to calls nobody made, empty frames).
+ */
+
+export const OCPP16_ERROR_CODES = new Set([
+  'NotImplemented',
+  'NotSupported',
+  'InternalError',
+  'ProtocolError',
+  'SecurityError',
+  'FormationViolation',
+  'PropertyConstraintViolation',
+  'OccurenceConstraintViolation',
+  'TypeConstraintViolation',
+  'GenericError',
+]);
+
+export interface FuzzFrame {
+  readonly kind: string;
+  readonly data: string | Buffer;
+  /** null: the station must not answer. Otherwise the CALLERROR's id and, when classifiable, its code. */
+  readonly expect: null | { readonly id: string; readonly code: string | null };
+}
+
+/** mulberry32: small, fast and the same on every machine. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Calls of the CSMS whose payload breaks the 1.6 schema, with the code the validator's first error gives. */
+const SCHEMA_BREAKERS: readonly { action: string; params: unknown; code: string }[] = [
+  { action: 'Reset', params: {}, code: 'OccurenceConstraintViolation' },
+  { action: 'Reset', params: { type: 5 }, code: 'TypeConstraintViolation' },
+  { action: 'Reset', params: { type: 'Soft', extra: 1 }, code: 'PropertyConstraintViolation' },
+  { action: 'Reset', params: 'Soft', code: 'TypeConstraintViolation' },
+  { action: 'Reset', params: { type: 'Medium' }, code: 'FormationViolation' },
+  { action: 'ChangeConfiguration', params: { key: 'AuthorizationKey' }, code: 'OccurenceConstraintViolation' },
+  { action: 'ChangeConfiguration', params: { key: 'x'.repeat(51), value: '1' }, code: 'FormationViolation' },
+  { action: 'ChangeConfiguration', params: { key: 'WebSocketPingInterval', value: 1 }, code: 'TypeConstraintViolation' },
+  { action: 'ChangeAvailability', params: { connectorId: 'one', type: 'Inoperative' }, code: 'TypeConstraintViolation' },
+  { action: 'ChangeAvailability', params: { connectorId: 1, type: 'Broken' }, code: 'FormationViolation' },
+  { action: 'RemoteStartTransaction', params: { idTag: 'T'.repeat(21) }, code: 'FormationViolation' },
+  { action: 'RemoteStartTransaction', params: { connectorId: 1 }, code: 'OccurenceConstraintViolation' },
+  { action: 'RemoteStopTransaction', params: { transactionId: 1.5 }, code: 'TypeConstraintViolation' },
+  { action: 'UnlockConnector', params: null, code: 'TypeConstraintViolation' },
+  { action: 'TriggerMessage', params: { requestedMessage: 'Everything' }, code: 'FormationViolation' },
+  { action: 'GetConfiguration', params: { key: 'WebSocketPingInterval' }, code: 'TypeConstraintViolation' },
+  { action: 'ClearCache', params: { now: true }, code: 'PropertyConstraintViolation' },
+  { action: 'SetChargingProfile', params: { connectorId: 1 }, code: 'OccurenceConstraintViolation' },
+  { action: 'SendLocalList', params: { listVersion: 'x', updateType: 'Full' }, code: 'TypeConstraintViolation' },
+  { action: 'DataTransfer', params: { vendorId: 7 }, code: 'TypeConstraintViolation' },
+  { action: 'UpdateFirmware', params: { location: 'http://x', retrieveDate: 'tomorrow' }, code: 'FormationViolation' },
+];
+
+const WORDS = ['', ' ', 'null', '[', ']', '{', '}', '"', ',', '2', '3', '4', 'NaN', 'undefined', '\u0000', 'é', '\ud83d\ude00', '[2,"a"', '{"a":', '[[[[', ']]]'];
+
+function pick<T>(rnd: () => number, items: readonly T[]): T {
+  return items[Math.floor(rnd() * items.length)] as T;
+}
+
+function randomText(rnd: () => number, max: number): string {
+  let s = '';
+  const n = 1 + Math.floor(rnd() * max);
+  for (let i = 0; i < n; i++) s += rnd() < 0.5 ? pick(rnd, WORDS) : String.fromCharCode(32 + Math.floor(rnd() * 95));
+  return s;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The `n`-th frame kind cycles through every category, then a seeded choice fills the details. */
+export function fuzzFrame(rnd: () => number, n: number): FuzzFrame {
+  const id = `fz-${n}`;
+  const kinds = [
+    'notJson',
+    'notArray',
+    'typeNotNumber',
+    'unknownType',
+    'idNotString',
+    'actionNotString',
+    'unknownAction',
+    'schemaBreaking',
+    'resultForUnknownId',
+    'errorForUnknownId',
+    'hugeId',
+    'binaryCall',
+    'binaryGarbage',
+    'shortCall',
+  ] as const;
+  const kind = pick(rnd, kinds);
+  switch (kind) {
+    case 'notJson': {
+      let text = randomText(rnd, 12);
+      if (isJson(text) || text.length === 0) text = `{${text}`;
+      return { kind, data: text, expect: { id: '-1', code: 'FormationViolation' } };
+    }
+    case 'notArray':
+      return { kind, data: JSON.stringify(pick(rnd, [{}, { a: [2, id] }, 2, 'x', null, true, 3.5])), expect: { id: '-1', code: 'FormationViolation' } };
+    case 'typeNotNumber':
+      return { kind, data: JSON.stringify([pick(rnd, ['2', null, [2], {}, true]), id, 'Reset', { type: 'Soft' }]), expect: { id: '-1', code: 'FormationViolation' } };
+    case 'unknownType':
+      return { kind, data: JSON.stringify([pick(rnd, [0, 1, 5, 6, 2.5, -2, 1e9]), id, 'Reset', {}]), expect: { id: '-1', code: 'GenericError' } };
+    case 'idNotString':
+      return { kind, data: JSON.stringify([2, pick(rnd, [7, null, ['a'], { id }]), 'Reset', { type: 'Soft' }]), expect: { id: '-1', code: 'FormationViolation' } };
+    case 'actionNotString':
+      return { kind, data: JSON.stringify([2, id, pick(rnd, [7, null, ['Reset'], { a: 1 }]), {}]), expect: { id, code: 'FormationViolation' } };
+    case 'unknownAction':
+      return { kind, data: JSON.stringify([2, id, pick(rnd, ['FooBar', 'reset', 'Heartbeat', 'BootNotification', '', '__proto__', 'constructor', 'A'.repeat(300)]), {}]), expect: { id, code: 'NotImplemented' } };
+    case 'schemaBreaking': {
+      const b = pick(rnd, SCHEMA_BREAKERS);
+      return { kind: `schemaBreaking:${b.action}`, data: JSON.stringify([2, id, b.action, b.params]), expect: { id, code: b.code } };
+    }
+    case 'resultForUnknownId':
+      return { kind, data: JSON.stringify([3, pick(rnd, [id, '', 'x'.repeat(5000)]), pick(rnd, [{}, { status: 'Accepted' }, null, 'x'])]), expect: null };
+    case 'errorForUnknownId':
+      return { kind, data: JSON.stringify([4, id, pick(rnd, ['GenericError', 'Nonsense', 7]), 'x', {}]), expect: null };
+    case 'hugeId': {
+      const huge = 'H'.repeat(1000 + Math.floor(rnd() * 200_000));
+      return { kind, data: JSON.stringify([2, huge, 'FooBar', {}]), expect: { id: huge, code: 'NotImplemented' } };
+    }
+    case 'binaryCall':
+      return { kind, data: Buffer.from(JSON.stringify([2, id, 'FooBar', {}])), expect: { id, code: 'NotImplemented' } };
+    case 'binaryGarbage': {
+      const bytes = Buffer.alloc(1 + Math.floor(rnd() * 64));
+      for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(rnd() * 256);
+      bytes[0] = 0xff; // never valid UTF-8 JSON
+      return { kind, data: bytes, expect: { id: '-1', code: 'FormationViolation' } };
+    }
+    case 'shortCall':
+      // A CALL without its action: the array is not a CALL.
+      return { kind, data: JSON.stringify([2, id]), expect: { id, code: 'FormationViolation' } };
+  }
+}
