@@ -210,9 +210,10 @@ function lockHeld(s: ChargerState): boolean {
 
 /**
  * The safety interlock of DESIGN.md invariant 1, as a predicate over the state: a closed contactor may stay closed only
- * while it holds. `offering` covers "current limit at least 6 A"; the one exception is the bounded grace after PWM was
- * removed, during which an EV is given time to stop drawing before the contactor opens under load (the diode check is
- * then `unchecked` again, which keeps a closed contactor but never closes one).
+ * while it holds. It has no current floor: a limit that drops below 6 A is not a safety condition, so it removes the
+ * PWM (`offering` needs 6 A) and the EV gets the same bounded grace as for a stop to stop drawing before the contactor
+ * opens, never under load at once (the diode check is then `unchecked` again, which keeps a closed contactor but never
+ * closes one). Safety conditions (pilot, diode, lock, faults) open at once.
  */
 export function interlockHolds(s: ChargerState): boolean {
   return (
@@ -221,14 +222,13 @@ export function interlockHolds(s: ChargerState): boolean {
     s.diode !== 'failed' &&
     (s.session === 'active' || s.session === 'stopping') &&
     s.authorization !== null &&
-    !s.stopFault &&
-    s.offeredA >= 6
+    !s.stopFault
   );
 }
 
-/** Closing needs the interlock and a diode check that passed on a settled reading of this PWM run. */
+/** Closing needs the interlock, at least 6 A offered, and a diode check that passed on a settled reading of this PWM run. */
 export function interlockAllowsClose(s: ChargerState): boolean {
-  return interlockHolds(s) && s.diode === 'ok';
+  return interlockHolds(s) && s.offeredA >= 6 && s.diode === 'ok';
 }
 
 /** Whether the station offers charging (PWM on) in this state. */

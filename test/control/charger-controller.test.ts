@@ -82,16 +82,29 @@ describe('charger controller on simulated hardware', function () {
       assert.deepEqual(b.sim.world.pilot.output(), { mode: 'pwm', dutyPercent: 33.3 });
     });
 
-    it('suspends (SuspendedEVSE, no PWM, contactor open) below 6 A and resumes above', async () => {
+    it('suspends (SuspendedEVSE, no PWM) below 6 A, opens once the EV stopped drawing, and resumes above', async () => {
       b = await bench();
       await b.charge();
       b.sim.station.controller.setExternalLimit(5);
       assert.equal(b.sim.station.controller.snapshot().status, 'SuspendedEVSE');
       assert.deepEqual(b.sim.world.pilot.output(), { mode: 'steady' });
+      assert.equal(b.sim.world.contactor.commanded(), 'closed', 'not opened under load at once');
+      await b.clock.tickAsync(1000); // the EV follows the PWM's removal and opens S2
       assert.equal(b.sim.world.contactor.commanded(), 'open');
       b.sim.station.controller.setExternalLimit(null);
       await b.clock.tickAsync(7000);
       assert.equal(b.sim.station.controller.snapshot().status, 'Charging');
+    });
+
+    it('below 6 A with an EV that keeps drawing: the contactor opens when the grace runs out', async () => {
+      b = await bench();
+      await b.charge();
+      b.sim.world.inject('ev-ignores-pwm');
+      b.sim.station.controller.setExternalLimit(0);
+      await b.clock.tickAsync(2500);
+      assert.equal(b.sim.world.contactor.commanded(), 'closed', 'within the grace');
+      await b.clock.tickAsync(1000);
+      assert.equal(b.sim.world.contactor.commanded(), 'open', 'grace over (pwmRemovedForceOpenS 3 s)');
     });
 
     it('derates on high temperature, stops on over-temperature, resumes when cool', async () => {

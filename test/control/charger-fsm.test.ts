@@ -207,15 +207,33 @@ const rows: Row[] = [
     },
   },
   {
-    name: 'limit below 6 A: no valid duty, the contactor opens at once (invariant 1), SuspendedEVSE',
+    name: 'limit below 6 A: no valid duty, so PWM off and the EV gets the stop grace; not opened under load at once',
     from: charging,
     input: { type: 'offer', amps: 4 },
     to: 'SuspendedEVSE',
     actions: [
-      { type: 'contactor', position: 'open' },
       { type: 'pilot', output: { mode: 'steady' } },
+      { type: 'start-timer', name: 'force-open', ms: 3000 },
       { type: 'status', status: 'SuspendedEVSE' },
     ],
+    check: (s) => assert.equal(s.contactor, 'closed'),
+  },
+  {
+    name: 'after a limit below 6 A the EV stops asking (C → B): open',
+    from: { ...charging, status: 'SuspendedEVSE', offeredA: 4, output: { mode: 'steady' }, diode: 'unchecked', forceOpenArmed: true },
+    input: { type: 'pilot', state: 'B' },
+    to: 'SuspendedEVSE',
+    actions: [
+      { type: 'contactor', position: 'open' },
+      { type: 'cancel-timer', name: 'force-open' },
+    ],
+  },
+  {
+    name: 'after a limit below 6 A the EV keeps drawing: open when the grace runs out',
+    from: { ...charging, status: 'SuspendedEVSE', offeredA: 4, output: { mode: 'steady' }, diode: 'unchecked', forceOpenArmed: true },
+    input: { type: 'timer', name: 'force-open' },
+    to: 'SuspendedEVSE',
+    actions: [{ type: 'contactor', position: 'open' }],
   },
   {
     name: 'the EV keeps drawing after a stop removed PWM: force open when the timer fires',
