@@ -1,7 +1,7 @@
 import type { Clock, TimerHandle } from '../hal/base/clock.js';
 
 // The clock contract and the process clock live in hal's leaf (hal/ imports nothing of src/); re-exported here for src/.
-export { acceleratedClock, systemClock, type Clock, type TimerHandle } from '../hal/base/clock.js';
+export { acceleratedClock, MAX_TIMER_DELAY_MS, systemClock, type Clock, type TimerHandle } from '../hal/base/clock.js';
 
 /** Wall time before this cannot be right (a controller without a real-time clock boots near 1970). */
 export const EARLIEST_PLAUSIBLE_MS = Date.UTC(2026, 0, 1);

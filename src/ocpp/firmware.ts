@@ -32,6 +32,15 @@ function wait(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => clock.setTimeout(resolve, Math.max(0, ms)));
 }
 
+/**
+ * Waits until the clock's wall time reaches `atMs`, at once for a date in the past. The clock's timers honour any delay
+ * (a date years ahead is one timer); the wall clock is read again on waking, so a correction by the CSMS that set it
+ * back meanwhile does not start the job early.
+ */
+async function waitForDate(clock: Clock, atMs: number): Promise<void> {
+  for (let left = atMs - clock.nowMs(); left > 0; left = atMs - clock.nowMs()) await wait(clock, left);
+}
+
 export class FirmwareManager {
   private firmwareStatus: FirmwareStatus = 'Idle';
   private diagnosticsStatus: DiagnosticsStatus = 'Idle';
@@ -80,7 +89,7 @@ export class FirmwareManager {
   private async firmwareJob(req: { location: string; retrieveDate: string; retries?: number; retryInterval?: number }): Promise<void> {
     const { clock, logger, stateDir } = this.options;
     const retrieveAt = Date.parse(req.retrieveDate);
-    if (Number.isFinite(retrieveAt)) await wait(clock, retrieveAt - clock.nowMs());
+    if (Number.isFinite(retrieveAt)) await waitForDate(clock, retrieveAt);
     if (stateDir === null) {
       logger.warn('UpdateFirmware: no ocpp.stateDir configured');
       await this.setFirmware('DownloadFailed');

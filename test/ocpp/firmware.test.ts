@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { Rig, waitUntil } from './support/harness.js';
+import { JumpingClock } from '../support/jumping-clock.js';
+import { Rig, sleep, waitUntil } from './support/harness.js';
 
 describe('firmware management on loopback', function () {
   this.timeout(20_000);
@@ -90,5 +91,40 @@ describe('firmware management on loopback', function () {
     assert.ok(Array.isArray(bundle['configuration']));
     assert.ok(!JSON.stringify(bundle).includes('AuthorizationKey'));
     assert.deepEqual(await rig.csms.controls.call('CP1', 'GetDiagnostics', { location: 'ftp://example/upload' }), {});
+  });
+
+  describe('a retrieveDate far ahead (issue 17: beyond the 2^31−1 ms a host timer takes) is kept to the minute', () => {
+    const MINUTE = 60_000;
+    const DAY = 24 * 3600_000;
+    let clock: JumpingClock;
+    afterEach(() => clock.close());
+
+    for (const [label, aheadMs] of [['25 days', 25 * DAY], ['1 year', 365 * DAY], ['10 years', 3652 * DAY]] as const) {
+      it(`${label} ahead: not at once, not a minute early, within a minute after`, async () => {
+        clock = new JumpingClock();
+        rig = await Rig.create({ config: { stateDir: join(dir, 'state') }, client: { clock } });
+        await rig.waitRegistered();
+        const date = clock.nowMs() + aheadMs;
+        assert.deepEqual(await rig.csms.controls.call('CP1', 'UpdateFirmware', { location: `${base}/fw/none.bin`, retrieveDate: new Date(date).toISOString() }), {});
+        await sleep(100);
+        assert.deepEqual(statuses('FirmwareStatusNotification'), [], 'not at once');
+        clock.jump(date - MINUTE - clock.nowMs());
+        await sleep(100);
+        assert.deepEqual(statuses('FirmwareStatusNotification'), [], 'not a minute early');
+        clock.jump(2 * MINUTE);
+        await waitUntil(() => statuses('FirmwareStatusNotification').includes('Downloading'), 3000, 'Downloading');
+        assert.ok(clock.nowMs() - date <= 2 * MINUTE);
+        assert.equal(firmwareRequests, 0, 'the other file was not asked for');
+        assert.deepEqual(clock.overflowed, [], 'no host timer was asked for more than 2^31−1 ms');
+      });
+    }
+
+    it('a retrieveDate in the past starts at once', async () => {
+      clock = new JumpingClock();
+      rig = await Rig.create({ config: { stateDir: join(dir, 'state') }, client: { clock } });
+      await rig.waitRegistered();
+      await rig.csms.controls.call('CP1', 'UpdateFirmware', { location: `${base}/fw/none.bin`, retrieveDate: new Date(clock.nowMs() - DAY).toISOString() });
+      await waitUntil(() => statuses('FirmwareStatusNotification').includes('Downloading'), 1000, 'Downloading');
+    });
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { RESERVATIONS_NAMESPACE } from '../../src/ocpp/reservations.js';
-import { Rig, waitUntil } from './support/harness.js';
+import { JumpingClock } from '../support/jumping-clock.js';
+import { Rig, sleep, waitUntil } from './support/harness.js';
 
 describe('reservations on loopback', function () {
   this.timeout(20_000);
@@ -58,4 +59,39 @@ describe('reservations on loopback', function () {
     await rig.reboot();
     assert.equal(rig.client.reservations.held()?.reservationId, 4);
   });
+});
+
+describe('a ReserveNow expiryDate far ahead (issue 17: beyond the 2^31−1 ms a host timer takes) is kept to the minute', function () {
+  this.timeout(20_000);
+  const MINUTE = 60_000;
+  const DAY = 24 * 3600_000;
+  let rig: Rig;
+  let clock: JumpingClock;
+  beforeEach(async () => {
+    clock = new JumpingClock();
+    rig = await Rig.create({ client: { clock } });
+    await rig.waitRegistered();
+  });
+  afterEach(async () => {
+    await rig.close();
+    clock.close();
+  });
+
+  for (const [label, aheadMs] of [['25 days', 25 * DAY], ['1 year', 365 * DAY], ['10 years', 3652 * DAY]] as const) {
+    it(`${label} ahead: held until a minute before, expired within a minute after`, async () => {
+      const date = clock.nowMs() + aheadMs;
+      const reply = await rig.csms.controls.call('CP1', 'ReserveNow', { connectorId: 1, expiryDate: new Date(date).toISOString(), idTag: 'OWNER', reservationId: 7 });
+      assert.deepEqual(reply, { status: 'Accepted' });
+      await sleep(150); // several ticks of the reservation check
+      assert.equal(rig.client.reservations.held()?.reservationId, 7, 'not expired at once');
+      clock.jump(date - MINUTE - clock.nowMs());
+      await sleep(150);
+      assert.equal(rig.client.reservations.held()?.reservationId, 7, 'not a minute early');
+      assert.equal(rig.station.connectorStatus(1).status, 'Reserved');
+      clock.jump(2 * MINUTE);
+      await waitUntil(() => rig.client.reservations.held() === null, 2000, 'expiry');
+      assert.equal(rig.station.connectorStatus(1).status, 'Available');
+      assert.deepEqual(clock.overflowed, [], 'no host timer was asked for more than 2^31−1 ms');
+    });
+  }
 });

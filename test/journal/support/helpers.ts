@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MeterSample } from '../../../hal/meter.js';
-import type { Clock } from '../../../src/clock.js';
+import { systemClock, type Clock } from '../../../src/clock.js';
 import { openStore } from '../../../src/journal/open.js';
 import type { JournalStore } from '../../../src/journal/store.js';
 import type { SessionStart } from '../../../src/session/recorder.js';
@@ -19,10 +19,11 @@ export function manualClock(startMs = Date.UTC(2026, 0, 15, 8, 0, 0)): Clock & {
   return {
     nowMs: () => now,
     monotonicMs: () => now - startMs,
-    setTimeout: (fn, ms) => setTimeout(fn, ms),
-    clearTimeout: (h) => clearTimeout(h),
-    setInterval: (fn, ms) => setInterval(fn, ms),
-    clearInterval: (h) => clearInterval(h),
+    // Timers are the process clock's (which honour any delay); only wall time is hand-driven.
+    setTimeout: (fn, ms) => systemClock.setTimeout(fn, ms),
+    clearTimeout: (h) => systemClock.clearTimeout(h),
+    setInterval: (fn, ms) => systemClock.setInterval(fn, ms),
+    clearInterval: (h) => systemClock.clearInterval(h),
     advance(ms) {
       now += ms;
     },
