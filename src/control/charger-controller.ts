@@ -364,6 +364,9 @@ export class ChargerController {
   }
 
   private onPilotReading(reading: PilotReading): void {
+    // Read against what the generator really drives: the fail-safe exit path writes state F to the driver directly,
+    // and the F that then reads back is our own, not a pilot fault to report to the CSMS on the way out.
+    this.pilotLayer.setGenerator(this.deps.hardware.pilot.output());
     this.pilotLayer.feed(reading);
     this.guard.pilotReadingChanged();
   }

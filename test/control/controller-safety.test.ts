@@ -63,6 +63,18 @@ describe('control core safety path', function () {
     });
   });
 
+  describe('the exit path', () => {
+    it('state F written to the driver by the fail-safe (not through the controller) is not a pilot fault', async () => {
+      b = await bench();
+      await b.charge();
+      // What the daemon's fail-safe does first on a signal: the GPIO hardware's own safe state, behind the controller.
+      b.sim.world.contactor.open();
+      b.sim.world.pilot.setOutput({ mode: 'stateF' });
+      await b.clock.tickAsync(500);
+      assert.ok(!faultsRaised(b.events).includes('pilot-fault'), faultsRaised(b.events).join(', '));
+    });
+  });
+
   describe('diode check on settled readings (b)', () => {
     it('charges although the detector reads nothing before the PWM has run for its settle time', async () => {
       b = await bench();
