@@ -3,7 +3,7 @@ import { EvseError, EvseErrorCode } from '../errors.js';
 import { minorUnitsOf } from './currencies.js';
 import { decimalToMicros, divideRoundHalfUp } from './decimal.js';
 import { RegisterCurve, type RegisterReading } from './register-curve.js';
-import { dayNames, minuteOfDay, tariffTimeZone, type Tariff } from './tariff-schema.js';
+import { closeWithoutUnplugAfterMs, dayNames, minuteOfDay, tariffTimeZone, type Tariff } from './tariff-schema.js';
 import { buildTimeline, type SessionTimeline, type TimelineEvent, type TimelineSession } from './timeline.js';
 import { WallClockSplitter, type WallClassification, type WallTime } from './wall-clock.js';
 
@@ -52,10 +52,20 @@ export interface CostBreakdown {
   readonly version: 1;
   /** The tariff used, so the bill can be recomputed from the journal alone. */
   readonly tariff: Tariff;
+  /** The zone of the tariff's bands: used only to choose the price band of each instant. */
   readonly timeZone: string;
+  /**
+   * The station's zone: every date and time shown for the session (receipt, reports, page, CSV) is in it. Absent in
+   * breakdowns stored before it was recorded (then `timeZone` stands in).
+   */
+  readonly stationTimeZone?: string;
   readonly currency: string;
   readonly minorUnits: number;
-  /** True once the session has stopped. */
+  /**
+   * True once nothing can change the bill any more: the session stopped and its EV was unplugged, or it stopped
+   * `closeWithoutUnplugAfterMinutes` ago without a journaled unplug. A stopped session whose idle time may still grow
+   * is not final.
+   */
   readonly final: boolean;
   readonly computedAtMs: number;
   readonly energyWh: number;
@@ -68,6 +78,11 @@ export interface CostBreakdown {
     readonly pricePerMinute: string;
     readonly amountMinor: number;
   };
+  /**
+   * Stop-class fault pauses (the station held the power back): excluded from charging and idle time. Absent in
+   * breakdowns stored before pauses were recorded.
+   */
+  readonly pauses?: readonly BilledPause[];
   readonly flatFeeMinor: number;
   /** Raises the net to minPrice or lowers it to maxPrice. */
   readonly cap: { readonly applied: 'min' | 'max' | null; readonly adjustmentMinor: number };
@@ -80,6 +95,35 @@ export interface CostBreakdown {
   readonly readingAnomalies: number;
 }
 
+/** A fault pause as the breakdown keeps it. */
+export interface BilledPause {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly ms: number;
+  readonly faults: readonly string[];
+}
+
+/**
+ * The timeline facts as billed: an unplug journaled later than `closeWithoutUnplugAfterMinutes` after the stop comes
+ * after the bill closed without one, and does not reopen it (no idle after the stop, as for a missing unplug).
+ */
+export function billedFacts<S extends TimelineSession>(
+  tariff: Tariff,
+  session: S,
+  events: readonly TimelineEvent[],
+): { session: S; events: readonly TimelineEvent[] } {
+  const stopAtMs = session.stopAtMs ?? events.find((e) => e.kind === 'stopped')?.atMs ?? null;
+  const unplugAtMs = session.unplugAtMs ?? events.find((e) => e.kind === 'unplugged')?.atMs ?? null;
+  if (stopAtMs === null || unplugAtMs === null || unplugAtMs <= stopAtMs + closeWithoutUnplugAfterMs(tariff)) return { session, events };
+  return { session: { ...session, unplugAtMs: null }, events: events.filter((e) => e.kind !== 'unplugged') };
+}
+
+/** Whether a bill can still change at `nowMs` (see {@link CostBreakdown.final}). */
+export function isBillClosed(tariff: Tariff, timeline: SessionTimeline, nowMs: number): boolean {
+  if (timeline.stoppedAtMs === null) return false;
+  return timeline.unpluggedAtMs !== null || nowMs >= timeline.stoppedAtMs + closeWithoutUnplugAfterMs(tariff);
+}
+
 /**
  * Computes a session's cost at `nowMs` (final when the session has stopped, running otherwise). Energy is split at
  * band boundaries in the tariff's time zone (`tariff.timeZone`, else `stationTimeZone`), using the register
@@ -87,7 +131,8 @@ export interface CostBreakdown {
  */
 export function computeCost(tariff: Tariff, session: CostSession, nowMs: number, stationTimeZone = 'UTC'): CostBreakdown {
   const curve = registerCurveOf(session);
-  const timeline = buildTimeline(session, session.events, nowMs);
+  const billed = billedFacts(tariff, session, session.events);
+  const timeline = buildTimeline(billed.session, billed.events, nowMs);
   return costFromParts(tariff, stationTimeZone, curve, timeline, nowMs);
 }
 
@@ -180,9 +225,10 @@ export function costFromParts(
     version: 1,
     tariff,
     timeZone,
+    stationTimeZone,
     currency: tariff.currency,
     minorUnits,
-    final: timeline.stoppedAtMs !== null,
+    final: isBillClosed(tariff, timeline, nowMs),
     computedAtMs: nowMs,
     energyWh: energy.reduce((sum, s) => sum + s.wh, 0),
     energy,
@@ -194,6 +240,7 @@ export function costFromParts(
       pricePerMinute: tariff.idleFeePerMinute,
       amountMinor: at(segmentCount + 1),
     },
+    pauses: timeline.pauses.map((p) => ({ fromMs: p.fromMs, toMs: p.toMs, ms: p.toMs - p.fromMs, faults: p.faults })),
     flatFeeMinor: at(segmentCount + 2),
     cap: { applied: capApplied, adjustmentMinor: at(capIndex) },
     netMinor,

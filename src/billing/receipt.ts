@@ -2,6 +2,7 @@ import type { EventRow, JournalReader, SampleRow, SessionRow } from '../journal/
 import type { StopReason } from '../session/recorder.js';
 import { computeCost, costSessionFromJournal, type CostBreakdown } from './cost.js';
 import { formatMinor } from './decimal.js';
+import { stationZoneOfSession, storedFinalBreakdown } from './stored-cost.js';
 import { tariffSchema, type Tariff } from './tariff-schema.js';
 import { buildTimeline } from './timeline.js';
 import { formatWallTime } from './wall-clock.js';
@@ -20,6 +21,28 @@ export interface ReceiptLine {
   readonly amount: string;
 }
 
+/**
+ * Where a receipt's amounts come from. `stored`: the final breakdown stored with the session when its bill closed,
+ * printed as it is (tariff, zones, lines, total), whatever config the printer has. `recomputed`: no final breakdown
+ * was stored (the session runs, its bill is still open, or it predates stored breakdowns), so the journal was priced
+ * again now, with the tariff and station zone stored with the session where there are any, else the config's.
+ */
+export interface ReceiptBasis {
+  readonly source: 'stored' | 'recomputed';
+  /** When the amounts were computed (the stored breakdown's time, or now). */
+  readonly computedAtMs: number;
+  readonly tariffFrom: 'session' | 'config';
+  readonly zoneFrom: 'session' | 'config';
+}
+
+/** A stop-class fault pause on a receipt: not billed as charging or idle time. */
+export interface ReceiptPause {
+  readonly faults: readonly string[];
+  readonly from: ReceiptTime;
+  readonly to: ReceiptTime;
+  readonly ms: number;
+}
+
 /** A session's receipt (JSON form). Built only from the journal, so it can be reissued at any time. */
 export interface Receipt {
   readonly version: 1;
@@ -29,7 +52,11 @@ export interface Receipt {
   readonly csmsTransactionId: number | null;
   /** Only the last four characters are shown. */
   readonly idTag: string | null;
+  /** The station's zone: every date and time on the receipt is shown in it (src/billing/README.md, "one zone"). */
   readonly timeZone: string;
+  /** The zone of the tariff's bands, which only chose each instant's price band. */
+  readonly tariffTimeZone: string;
+  readonly basis: ReceiptBasis;
   readonly times: {
     readonly pluggedIn: ReceiptTime | null;
     readonly authorized: ReceiptTime | null;
@@ -40,7 +67,9 @@ export interface Receipt {
   readonly stopReason: StopReason | null;
   /** False when the times were stamped before the clock was set from the CSMS or NTP. */
   readonly clockTrusted: boolean;
-  readonly durations: { readonly connectedMs: number; readonly chargingMs: number; readonly idleMs: number };
+  /** Charging and idle as billed (fault pauses excluded), the pauses' sum. */
+  readonly durations: { readonly connectedMs: number; readonly chargingMs: number; readonly idleMs: number; readonly pausedMs: number };
+  readonly pauses: readonly ReceiptPause[];
   readonly meter: { readonly startWh: number; readonly stopWh: number | null; readonly energyWh: number };
   readonly currency: string;
   readonly lines: readonly ReceiptLine[];
@@ -93,22 +122,45 @@ export async function receiptFromJournal(reader: JournalReader, sessionId: numbe
   return buildReceipt(session, samples, events, options);
 }
 
-/** Builds a session's receipt from its journal rows, recomputing the cost under the tariff it was billed with. */
+/**
+ * Builds a session's receipt from its journal rows. A session whose final breakdown is stored is printed from it
+ * (what was billed); otherwise the cost is recomputed in the station zone and with the tariff stored with the
+ * session (from `options` only when the journal has none). `basis` says which happened.
+ */
 export function buildReceipt(
   session: SessionRow,
   samples: readonly SampleRow[],
   events: readonly EventRow[],
   options: ReceiptOptions,
 ): Receipt {
-  const tariff = tariffOfSession(session, options.tariff);
-  const cost = computeCost(tariff, costSessionFromJournal(session, samples, events), options.nowMs, options.stationTimeZone);
+  const stored = storedFinalBreakdown(session);
+  let cost: CostBreakdown;
+  let basis: ReceiptBasis;
+  let zone: string;
+  if (stored !== null) {
+    cost = stored;
+    zone = stored.stationTimeZone ?? stored.timeZone;
+    basis = { source: 'stored', computedAtMs: stored.computedAtMs, tariffFrom: 'session', zoneFrom: 'session' };
+  } else {
+    const tariff = tariffOfSession(session, options.tariff);
+    const zoneOfSession = stationZoneOfSession(session, options.stationTimeZone);
+    zone = zoneOfSession.zone;
+    cost = computeCost(tariff, costSessionFromJournal(session, samples, events), options.nowMs, zone);
+    basis = {
+      source: 'recomputed',
+      computedAtMs: options.nowMs,
+      tariffFrom: tariff === options.tariff ? 'config' : 'session',
+      zoneFrom: zoneOfSession.stored ? 'session' : 'config',
+    };
+  }
   const timeline = buildTimeline(session, events, options.nowMs);
-  const zone = cost.timeZone;
   const time = (ms: number | null): ReceiptTime | null =>
     ms === null ? null : { utc: new Date(ms).toISOString(), local: formatWallTime(zone, ms) };
+  const at = (ms: number): ReceiptTime => ({ utc: new Date(ms).toISOString(), local: formatWallTime(zone, ms) });
   const money = (minor: number): string => formatMinor(minor, cost.minorUnits);
   const ownSamples = samples.filter((s) => s.sessionId === null || s.sessionId === session.id).sort((a, b) => a.atMs - b.atMs);
   const lastSample = ownSamples[ownSamples.length - 1];
+  const pauses = (cost.pauses ?? []).map((p) => ({ faults: p.faults, from: at(p.fromMs), to: at(p.toMs), ms: p.ms }));
 
   return {
     version: 1,
@@ -118,16 +170,24 @@ export function buildReceipt(
     csmsTransactionId: session.csmsTransactionId,
     idTag: maskIdTag(session.idTag),
     timeZone: zone,
+    tariffTimeZone: cost.timeZone,
+    basis,
     times: {
       pluggedIn: time(timeline.pluggedInAtMs),
       authorized: time(timeline.authorizedAtMs),
-      started: time(session.startAtMs) ?? { utc: '', local: '' },
+      started: at(session.startAtMs),
       stopped: time(session.stopAtMs),
       unplugged: time(timeline.unpluggedAtMs),
     },
     stopReason: session.stopReason,
     clockTrusted: session.clockTrusted,
-    durations: { connectedMs: timeline.connectedMs, chargingMs: timeline.chargingMs, idleMs: timeline.idleMs },
+    durations: {
+      connectedMs: timeline.connectedMs,
+      chargingMs: cost.time.chargingMs,
+      idleMs: cost.idle.idleMs,
+      pausedMs: pauses.reduce((sum, p) => sum + p.ms, 0),
+    },
+    pauses,
     meter: { startWh: session.meterStartWh, stopWh: session.meterStopWh, energyWh: cost.energyWh },
     currency: cost.currency,
     lines: receiptLines(cost, zone).map((line) => ({ ...line, amount: money(line.amountMinor) })),
@@ -136,7 +196,7 @@ export function buildReceipt(
     total: money(cost.totalMinor),
     totalMinor: cost.totalMinor,
     final: cost.final,
-    tariff,
+    tariff: cost.tariff,
     rounding: cost.rounding,
     signedMeterRecord: lastSample?.signedRecord ?? null,
     cost,
@@ -155,14 +215,14 @@ function receiptLines(cost: CostBreakdown, zone: string): Omit<ReceiptLine, 'amo
   if (cost.time.pricePerHour !== '0' || cost.time.amountMinor !== 0) {
     lines.push({
       label: 'Charging time',
-      detail: `${formatDuration(cost.time.chargingMs)} × ${cost.time.pricePerHour}/h`,
+      detail: `${formatDuration(cost.time.chargingMs)} × ${cost.time.pricePerHour}/h${pausedNote(cost)}`,
       amountMinor: cost.time.amountMinor,
     });
   }
   if (cost.idle.pricePerMinute !== '0' || cost.idle.amountMinor !== 0) {
     lines.push({
       label: 'Idle fee',
-      detail: `${formatDuration(cost.idle.billableMs)} after ${formatDuration(cost.idle.graceMs)} grace × ${cost.idle.pricePerMinute}/min`,
+      detail: `${formatDuration(cost.idle.billableMs)} after ${formatDuration(cost.idle.graceMs)} grace × ${cost.idle.pricePerMinute}/min${pausedNote(cost)}`,
       amountMinor: cost.idle.amountMinor,
     });
   }
@@ -175,6 +235,12 @@ function receiptLines(cost: CostBreakdown, zone: string): Omit<ReceiptLine, 'amo
     });
   }
   return lines;
+}
+
+/** ", fault pauses of 2 min 30 s not billed" when the session had any. */
+function pausedNote(cost: CostBreakdown): string {
+  const pausedMs = (cost.pauses ?? []).reduce((sum, p) => sum + p.ms, 0);
+  return pausedMs > 0 ? ` (${formatDuration(pausedMs)} paused, not billed)` : '';
 }
 
 /** The receipt as readable text (UTF-8, fixed-width friendly). */
@@ -198,12 +264,24 @@ export function renderReceiptText(receipt: Receipt): string {
   row(
     'Durations',
     `connected ${formatDuration(receipt.durations.connectedMs)}, charging ${formatDuration(receipt.durations.chargingMs)}, ` +
-      `idle ${formatDuration(receipt.durations.idleMs)}`,
+      `idle ${formatDuration(receipt.durations.idleMs)}` +
+      (receipt.durations.pausedMs > 0 ? `, paused ${formatDuration(receipt.durations.pausedMs)}` : ''),
   );
+  for (const pause of receipt.pauses) {
+    row(
+      'Paused',
+      `${pause.from.local}–${pause.to.local.slice(11, 19)} ${formatDuration(pause.ms)} (${pause.faults.join(', ')}): not billed`,
+    );
+  }
   row('Meter start', `${receipt.meter.startWh} Wh`);
   row('Meter stop', receipt.meter.stopWh === null ? '(running)' : `${receipt.meter.stopWh} Wh`);
   row('Energy', `${formatKwh(receipt.meter.energyWh)} kWh`);
-  row('Tariff', `${receipt.tariff.id} (${receipt.currency}, ${receipt.timeZone}, prices net of ${receipt.tariff.taxRatePercent} % tax)`);
+  row(
+    'Tariff',
+    `${receipt.tariff.id} (${receipt.currency}, bands in ${receipt.tariffTimeZone}, prices net of ${receipt.tariff.taxRatePercent} % tax)`,
+  );
+  row('Times', `in ${receipt.timeZone}, the station's zone`);
+  row('Amounts', describeBasis(receipt.basis));
   out.push('');
   const amountWidth = Math.max(...[receipt.total, receipt.net, ...receipt.lines.map((l) => l.amount)].map((a) => a.length));
   const line = (label: string, detail: string, amount: string): void => {
@@ -222,13 +300,29 @@ export function renderReceiptText(receipt: Receipt): string {
   return `${out.join('\n')}\n`;
 }
 
-/** "1 h 05 min", "12 min", "45 s". */
+/** Says where the amounts come from, in words. */
+function describeBasis(basis: ReceiptBasis): string {
+  const at = new Date(basis.computedAtMs).toISOString();
+  if (basis.source === 'stored') return `as billed: the final breakdown stored with the session (computed ${at})`;
+  return (
+    `recomputed from the journal at ${at} (no final breakdown stored), ` +
+    `tariff ${basis.tariffFrom === 'session' ? 'stored with the session' : 'of the current config'}, ` +
+    `zone ${basis.zoneFrom === 'session' ? 'stored with the session' : 'of the current config'}`
+  );
+}
+
+/**
+ * "1 h 05 min 03 s", "9 min 47 s", "12 min", "45 s". To the second, half-up, as the amounts are computed (exact to
+ * the millisecond, rounded once half-up): a line never shows whole minutes for a time it billed with its seconds.
+ */
 export function formatDuration(ms: number): string {
   const totalSeconds = Math.round(ms / 1000);
   if (totalSeconds < 60) return `${totalSeconds} s`;
+  const seconds = totalSeconds % 60;
+  const secondsText = seconds === 0 ? '' : ` ${String(seconds).padStart(2, '0')} s`;
   const totalMinutes = Math.floor(totalSeconds / 60);
-  if (totalMinutes < 60) return `${totalMinutes} min`;
-  return `${Math.floor(totalMinutes / 60)} h ${String(totalMinutes % 60).padStart(2, '0')} min`;
+  if (totalMinutes < 60) return `${totalMinutes} min${secondsText}`;
+  return `${Math.floor(totalMinutes / 60)} h ${String(totalMinutes % 60).padStart(2, '0')} min${secondsText}`;
 }
 
 /** Whole Wh as kWh with three decimals, without floats: 28001 → "28.001". */

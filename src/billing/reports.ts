@@ -1,8 +1,9 @@
 import type { EventRow, JournalReader, SampleRow, SessionRangeOptions, SessionRow } from '../journal/ports.js';
 import type { StopReason } from '../session/recorder.js';
-import { costFromParts, costSessionFromJournal, registerCurveOf, type CostBreakdown } from './cost.js';
+import { computeCost, costSessionFromJournal, registerCurveOf, type CostBreakdown } from './cost.js';
 import { formatMinor } from './decimal.js';
 import { maskIdTag, tariffOfSession } from './receipt.js';
+import { stationZoneOfSession, storedFinalBreakdown } from './stored-cost.js';
 import type { RegisterCurve } from './register-curve.js';
 import type { Tariff } from './tariff-schema.js';
 import { buildTimeline, type Interval, type SessionTimeline } from './timeline.js';
@@ -12,7 +13,10 @@ import { formatWallTime, splitByWallClock, wallTimeAt } from './wall-clock.js';
 export interface ReportSession {
   readonly session: SessionRow;
   readonly timeline: SessionTimeline;
+  /** The stored final breakdown (what was billed) when there is one, else recomputed (see {@link reportSession}). */
   readonly cost: CostBreakdown;
+  /** The station zone stored with the session (its dates are shown and bucketed in it), or null when none was. */
+  readonly stationTimeZone: string | null;
   /** The import register over the session (meter start, samples, meter stop): the energy of any part of it. */
   readonly register: RegisterCurve;
 }
@@ -32,17 +36,24 @@ export interface ReportRange {
   readonly toMs: number;
 }
 
-/** Prepares one session from its journal rows. */
+/**
+ * Prepares one session from its journal rows. Its cost is the final breakdown stored with it when there is one (a
+ * report shows what was billed, as the receipt does); otherwise it is recomputed with the tariff and station zone
+ * stored with the session, falling back to the context's.
+ */
 export function reportSession(
   session: SessionRow,
   samples: readonly SampleRow[],
   events: readonly EventRow[],
   context: ReportContext,
 ): ReportSession {
-  const register = registerCurveOf(costSessionFromJournal(session, samples, events));
+  const costSession = costSessionFromJournal(session, samples, events);
+  const register = registerCurveOf(costSession);
   const timeline = buildTimeline(session, events, context.nowMs);
-  const cost = costFromParts(tariffOfSession(session, context.tariff), context.timeZone, register, timeline, context.nowMs);
-  return { session, timeline, cost, register };
+  const zone = stationZoneOfSession(session, context.timeZone);
+  const cost =
+    storedFinalBreakdown(session) ?? computeCost(tariffOfSession(session, context.tariff), costSession, context.nowMs, zone.zone);
+  return { session, timeline, cost, register, stationTimeZone: zone.stored ? zone.zone : null };
 }
 
 /**
@@ -86,20 +97,24 @@ export interface SessionReportRow {
   readonly clockTrusted: boolean;
 }
 
-/** The sessions report: one row per session that started in the range (whole sessions, not clipped), oldest first. */
+/**
+ * The sessions report: one row per session that started in the range (whole sessions, not clipped), oldest first.
+ * Times are on the station's wall clock: the zone stored with each session, `timeZone` for sessions without one.
+ * Charging and idle minutes are the billed ones (fault pauses excluded).
+ */
 export function sessionsReport(sessions: readonly ReportSession[], timeZone: string): SessionReportRow[] {
   return [...sessions]
     .sort((a, b) => a.session.startAtMs - b.session.startAtMs)
-    .map(({ session, timeline, cost }) => ({
+    .map(({ session, timeline, cost, stationTimeZone }) => ({
       id: session.id,
       connectorId: session.connectorId,
       idTag: maskIdTag(session.idTag),
-      start: formatWallTime(timeZone, session.startAtMs),
-      stop: session.stopAtMs === null ? null : formatWallTime(timeZone, session.stopAtMs),
+      start: formatWallTime(stationTimeZone ?? timeZone, session.startAtMs),
+      stop: session.stopAtMs === null ? null : formatWallTime(stationTimeZone ?? timeZone, session.stopAtMs),
       stopReason: session.stopReason,
       connectedMinutes: minutes(timeline.connectedMs),
-      chargingMinutes: minutes(timeline.chargingMs),
-      idleMinutes: minutes(timeline.idleMs),
+      chargingMinutes: minutes(cost.time.chargingMs),
+      idleMinutes: minutes(cost.idle.idleMs),
       energyWh: cost.energyWh,
       currency: cost.currency,
       totalMinor: cost.totalMinor,
@@ -134,9 +149,9 @@ export interface EnergyPeriodRow {
  */
 export function energyReport(sessions: readonly ReportSession[], timeZone: string, periods: readonly ReportPeriod[] = reportPeriods): EnergyPeriodRow[] {
   const rows = new Map<string, EnergyPeriodRow & { minorUnits: number }>();
-  for (const { session, cost } of sessions) {
+  for (const { session, cost, stationTimeZone } of sessions) {
     for (const period of periods) {
-      const key = periodKey(period, timeZone, session.startAtMs);
+      const key = periodKey(period, stationTimeZone ?? timeZone, session.startAtMs);
       const mapKey = `${period} ${key} ${cost.currency}`;
       const row = rows.get(mapKey) ?? {
         period,

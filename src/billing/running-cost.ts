@@ -1,4 +1,4 @@
-import { bandClassifier, costFromParts, type CostBreakdown } from './cost.js';
+import { bandClassifier, billedFacts, costFromParts, type CostBreakdown } from './cost.js';
 import { RegisterCurve } from './register-curve.js';
 import { tariffTimeZone, type Tariff } from './tariff-schema.js';
 import { buildTimeline, type SessionTimeline, type TimelineEvent, type TimelineSession } from './timeline.js';
@@ -58,7 +58,8 @@ export class RunningCostTracker {
 
   /** The cost at `nowMs`. */
   cost(nowMs: number): CostBreakdown {
-    const timeline = buildTimeline(this.session, this.events, nowMs);
+    const billed = billedFacts(this.tariff, this.session, this.events);
+    const timeline = buildTimeline(billed.session, billed.events, nowMs);
     return costFromParts(this.tariff, this.stationTimeZone, this.curve, timeline, nowMs, this.bandSplitter);
   }
 }

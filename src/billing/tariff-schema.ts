@@ -85,6 +85,11 @@ export const tariffSchema = z
     maxPrice: decimalSchema.nullable().default(null),
     /** Added on the net price, e.g. "19" for 19 % VAT. */
     taxRatePercent: decimalSchema.default('0'),
+    /**
+     * A stopped session's bill closes at the unplug; when no unplug is journaled (a power cut, a pilot that never
+     * showed state A), it closes this long after the stop, without idle time after the stop. Default 1440 (a day).
+     */
+    closeWithoutUnplugAfterMinutes: z.number().int().min(0).max(10_080).optional(),
   })
   .strict()
   .superRefine((tariff, ctx) => {
@@ -174,7 +179,14 @@ export function parseTariff(input: unknown, source = 'tariff'): Tariff {
   return result.data;
 }
 
-/** The time zone the bands of `tariff` follow. */
+/** How long after the stop a session without a journaled unplug keeps its bill open (see the tariff field). */
+export function closeWithoutUnplugAfterMs(tariff: Tariff): number {
+  return (tariff.closeWithoutUnplugAfterMinutes ?? DEFAULT_CLOSE_WITHOUT_UNPLUG_MINUTES) * 60_000;
+}
+
+const DEFAULT_CLOSE_WITHOUT_UNPLUG_MINUTES = 1440;
+
+/** The time zone the bands of `tariff` follow (only for choosing the band: dates and times shown use the station's). */
 export function tariffTimeZone(tariff: Tariff, stationTimeZone: string): string {
   return tariff.timeZone ?? stationTimeZone;
 }

@@ -1,5 +1,8 @@
 import type { EventRow, SessionRow } from '../journal/ports.js';
 import type { SessionEventKind, StopReason } from '../session/recorder.js';
+import { faultPauses, withoutPauses, type FaultPause } from './fault-pauses.js';
+
+export type { FaultPause };
 
 /** The session facts the timeline needs (a SessionRow has them all). Times are epoch ms UTC. */
 export interface TimelineSession {
@@ -17,6 +20,8 @@ export interface TimelineSession {
 export interface TimelineEvent {
   readonly kind: SessionEventKind;
   readonly atMs: number;
+  /** `fault-raised` / `fault-cleared` name their fault here (`{ fault: 'meter-lost' }`). */
+  readonly detail?: Readonly<Record<string, string | number | boolean | null>> | null;
 }
 
 /** A half-open stretch of time [fromMs, toMs). */
@@ -39,13 +44,19 @@ export interface SessionTimeline {
   readonly end: { readonly atMs: number | null; readonly clockTrusted: boolean };
   /** The connector is occupied over [pluggedInAtMs, occupiedUntilMs). */
   readonly occupiedUntilMs: number;
-  /** Energy flowing (or assumed to flow when no flow events were journaled). */
+  /** Energy flowing (or assumed to flow when no flow events were journaled), fault pauses cut out. */
   readonly charging: readonly Interval[];
-  /** Connected while the EV no longer draws: after charging completed, and after the stop until the unplug. */
+  /**
+   * Connected while the EV no longer draws: after charging completed, and after the stop until the unplug; fault
+   * pauses cut out.
+   */
   readonly idle: readonly Interval[];
+  /** The station held the power back for a stop-class fault while the session ran: neither charging nor idle. */
+  readonly pauses: readonly FaultPause[];
   readonly connectedMs: number;
   readonly chargingMs: number;
   readonly idleMs: number;
+  readonly pausedMs: number;
 }
 
 const flowKinds: ReadonlySet<SessionEventKind> = new Set(['energy-flow-started', 'resumed', 'charging-completed', 'suspended-evse']);
@@ -57,7 +68,8 @@ const flowKinds: ReadonlySet<SessionEventKind> = new Set(['energy-flow-started',
  * idle runs from `charging-completed` (until energy flows again) and from the stop until the unplug. When a stopped
  * session has no recorded unplug, its occupancy ends at the stop (idle after the stop counts once the unplug is
  * journaled); an open session's occupancy runs to `nowMs`. A session with no flow events at all is taken to have
- * charged from its start to its stop.
+ * charged from its start to its stop. A stop-class fault pauses the session from its `fault-raised` to its
+ * `fault-cleared` (or the stop): that stretch is cut out of both charging and idle time (see fault-pauses.ts).
  */
 export function buildTimeline(session: TimelineSession, events: readonly TimelineEvent[], nowMs: number): SessionTimeline {
   const sorted = [...events].sort((a, b) => a.atMs - b.atMs);
@@ -120,6 +132,10 @@ export function buildTimeline(session: TimelineSession, events: readonly Timelin
     close(occupiedUntilMs);
   }
 
+  // A pause belongs to the running session only: after the stop the EV merely occupies the connector.
+  const pauses = faultPauses(sorted, session.startAtMs, chargingEndsAtMs);
+  const chargingOutsidePauses = withoutPauses(charging, pauses);
+  const idleOutsidePauses = withoutPauses(idle, pauses);
   const total = (intervals: readonly Interval[]): number => intervals.reduce((sum, i) => sum + (i.toMs - i.fromMs), 0);
   return {
     pluggedInAtMs,
@@ -131,11 +147,13 @@ export function buildTimeline(session: TimelineSession, events: readonly Timelin
     unpluggedAtMs,
     end: { atMs: stoppedAtMs, clockTrusted: session.clockTrusted ?? true },
     occupiedUntilMs,
-    charging,
-    idle,
+    charging: chargingOutsidePauses,
+    idle: idleOutsidePauses,
+    pauses,
     connectedMs: occupiedUntilMs - pluggedInAtMs,
-    chargingMs: total(charging),
-    idleMs: total(idle),
+    chargingMs: total(chargingOutsidePauses),
+    idleMs: total(idleOutsidePauses),
+    pausedMs: total(pauses),
   };
 }
 

@@ -5,9 +5,9 @@ import type { CostBreakdown } from '../billing/cost.js';
 import { RunningCostTracker } from '../billing/running-cost.js';
 import { storeSessionCost } from '../billing/session-cost.js';
 import type { TariffHolder } from '../billing/tariff-holder.js';
-import type { Tariff } from '../billing/tariff-schema.js';
+import { closeWithoutUnplugAfterMs, type Tariff } from '../billing/tariff-schema.js';
 import { estimateCompletion, type CompletionEstimate, type PowerSample, type SessionTimeline } from '../billing/timeline.js';
-import type { Clock } from '../clock.js';
+import type { Clock, TimerHandle } from '../clock.js';
 import type { JournalReader } from '../journal/ports.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -42,6 +42,8 @@ export class BillingRecorder implements SessionRecorder {
   private readonly startTariffs = new Map<number, Tariff>();
   private readonly csmsCosts = new Map<number, { cost: number; priceText?: string }>();
   private readonly unplugListeners = new Set<(sessionId: number, atMs: number) => void>();
+  /** Stopped sessions waiting for their unplug: their bill closes without one when the timer fires. */
+  private readonly closeTimers = new Map<number, TimerHandle>();
   /** The last minutes of each running session, for the completion estimate. */
   private readonly recent = new Map<number, { meterStartWh: number; samples: PowerSample[] }>();
 
@@ -81,6 +83,9 @@ export class BillingRecorder implements SessionRecorder {
     } catch (err) {
       this.log.error({ err: errorMessage(err), sessionId: id }, 'running cost unavailable for this session');
     }
+    // The opening breakdown records the tariff and the station zone the session is billed in, so that a receipt
+    // printed before its bill closes (or after a crash) is priced as this station priced it, whatever config prints it.
+    await this.store(id, start.startAtMs);
     return id;
   }
 
@@ -96,7 +101,8 @@ export class BillingRecorder implements SessionRecorder {
 
   async recordEvent(sessionId: number, event: SessionEventRecord): Promise<void> {
     await this.inner.recordEvent(sessionId, event);
-    this.trackers.get(sessionId)?.addEvent({ kind: event.kind, atMs: event.atMs });
+    // The detail names the fault of fault-raised/-cleared: a stop-class fault pauses time-based billing.
+    this.trackers.get(sessionId)?.addEvent({ kind: event.kind, atMs: event.atMs, ...(event.detail ? { detail: event.detail } : {}) });
   }
 
   async stopSession(sessionId: number, stop: SessionStop): Promise<void> {
@@ -105,6 +111,23 @@ export class BillingRecorder implements SessionRecorder {
     const tracker = this.trackers.get(sessionId);
     tracker?.stop(stop.stopAtMs, stop.meterStopWh);
     await this.settle(sessionId, stop.stopAtMs);
+    // The bill stays open for idle time until the unplug; without one it closes after the tariff's time.
+    const tariff = this.startTariffs.get(sessionId) ?? this.tariffs.current();
+    const closeAtMs = stop.stopAtMs + closeWithoutUnplugAfterMs(tariff);
+    const timer = this.clock.setTimeout(() => {
+      this.closeTimers.delete(sessionId);
+      void this.settle(sessionId, Math.max(closeAtMs, this.clock.nowMs())).then(() => {
+        this.trackers.delete(sessionId);
+        this.startTariffs.delete(sessionId);
+      });
+    }, Math.max(0, closeAtMs - this.clock.nowMs()));
+    this.closeTimers.set(sessionId, timer);
+  }
+
+  /** Stops the timers that close bills without an unplug (the station is shutting down; boot recovery closes them). */
+  dispose(): void {
+    for (const timer of this.closeTimers.values()) this.clock.clearTimeout(timer);
+    this.closeTimers.clear();
   }
 
   /** Called once a session's unplug is durable (the uplink reports it to the CSMS when asked to). */
@@ -115,6 +138,9 @@ export class BillingRecorder implements SessionRecorder {
 
   async recordUnplug(sessionId: number, atMs: number): Promise<void> {
     await this.inner.recordUnplug(sessionId, atMs);
+    const timer = this.closeTimers.get(sessionId);
+    if (timer !== undefined) this.clock.clearTimeout(timer);
+    this.closeTimers.delete(sessionId);
     for (const listener of this.unplugListeners) listener(sessionId, atMs);
     this.trackers.get(sessionId)?.unplug(atMs);
     await this.settle(sessionId, atMs);
@@ -178,18 +204,25 @@ export class BillingRecorder implements SessionRecorder {
   private async settle(sessionId: number, atMs: number): Promise<void> {
     const tracker = this.trackers.get(sessionId);
     let cost = tracker?.cost(atMs) ?? null;
-    if (this.reader) {
-      try {
-        const tariff = this.startTariffs.get(sessionId) ?? this.tariffs.current();
-        const stored = await storeSessionCost(this.reader, sessionId, tariff, this.timeZone, atMs);
-        if (cost && stored.totalMinor !== cost.totalMinor) {
-          this.log.warn({ sessionId, running: cost.totalMinor, journal: stored.totalMinor }, 'running cost differs from the journal');
-        }
-        cost = stored;
-      } catch (err) {
-        this.log.error({ sessionId, err: (err as Error).message }, 'could not store the session cost');
+    const stored = await this.store(sessionId, atMs);
+    if (stored !== null) {
+      if (cost && stored.totalMinor !== cost.totalMinor) {
+        this.log.warn({ sessionId, running: cost.totalMinor, journal: stored.totalMinor }, 'running cost differs from the journal');
       }
+      cost = stored;
     }
     if (cost) this.finals.set(sessionId, cost);
+  }
+
+  /** Stores the session's breakdown at `atMs` from the journal (when it can be read back); logs a failure. */
+  private async store(sessionId: number, atMs: number): Promise<CostBreakdown | null> {
+    if (!this.reader) return null;
+    try {
+      const tariff = this.startTariffs.get(sessionId) ?? this.tariffs.current();
+      return await storeSessionCost(this.reader, sessionId, tariff, this.timeZone, atMs);
+    } catch (err) {
+      this.log.error({ sessionId, err: errorMessage(err) }, 'could not store the session cost');
+      return null;
+    }
   }
 }

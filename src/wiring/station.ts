@@ -162,6 +162,7 @@ export function startStation(deps: StationDeps): Promise<Station> {
         if (controller.snapshot().session !== 'none') controller.stop(stopReason, undefined, true);
         await controller.drainJournalWrites();
         await controller.dispose();
+        billing.dispose();
         await Promise.allSettled([
           hardware.meter.close(),
           hardware.pilot.close(),
