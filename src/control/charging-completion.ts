@@ -27,8 +27,13 @@ export interface CompletionEvent {
  * time), so until it draws again SuspendedEV then counts like a low current (after the hold), not as a completion.
  */
 export class ChargingCompletionDetector {
-  /** Mirrors the billing timeline: charging, idle after a completion, or suspended by the station. */
-  private phase: 'charging' | 'completed' | 'suspended' = 'charging';
+  /**
+   * Mirrors the billing timeline: charging, idle after a completion, suspended by the station, or paused by a
+   * stop-class fault (neither charging nor completed: the timeline cuts the pause out and goes on as before it).
+   */
+  private phase: 'charging' | 'completed' | 'suspended' | 'paused' = 'charging';
+  /** The phase a fault pause interrupted, taken up again when power returns. */
+  private beforePause: 'charging' | 'completed' | 'suspended' = 'charging';
   private lowSinceMs: number | null = null;
   /** True from a pause of the station's until the EV draws again. */
   private afterStationPause = false;
@@ -50,13 +55,16 @@ export class ChargingCompletionDetector {
     return currentsA.some((a) => a >= this.currentThresholdA);
   }
 
-  /** True between a `charging-completed` and the next `resumed` (or {@link suspendedByStation}). */
+  /** True between a `charging-completed` and the next `resumed` (or {@link suspendedByStation}); false in a fault pause. */
   isCompleted(): boolean {
     return this.phase === 'completed';
   }
 
   /** Feeds one sample (in time order); returns the event to journal, if this sample decides one. */
   observe(input: CompletionInput): CompletionEvent | null {
+    // Power is offered again after a fault pause: the session goes on from where the pause found it. No sample arrives
+    // during a meter-lost pause, so the first one after it must not read as "the EV stopped drawing".
+    if (this.phase === 'paused') this.phase = this.beforePause;
     if (!input.suspendedEv && this.isDrawing(input.currentsA)) {
       this.lowSinceMs = null;
       this.afterStationPause = false;
@@ -81,6 +89,18 @@ export class ChargingCompletionDetector {
   interrupt(): void {
     this.lowSinceMs = null;
     this.afterStationPause = true;
+  }
+
+  /**
+   * A stop-class fault holds the power back (the station is Faulted) while the session goes on: a pause, neither
+   * charging nor completed. The timeline excludes it (fault-raised … fault-cleared); when power returns the session
+   * continues in the phase the pause found it in, the EV getting the hold time to draw again, so no
+   * `charging-completed` / `resumed` pair is made up for the pause.
+   */
+  pausedByFault(): void {
+    if (this.phase !== 'paused') this.beforePause = this.phase;
+    this.phase = 'paused';
+    this.interrupt();
   }
 
   /**

@@ -195,6 +195,9 @@ export class SessionJournal {
       // quiet after the suspension is idle only after the hold. Before any energy flowed, energy-flow-started marks it.
       if (this.energyFlowSeen) this.completion.suspendedByStation();
     }
+    // A stop-class fault pauses the session: the detector must not read the pause (no samples at all while the meter
+    // is lost) as the EV having stopped drawing.
+    if (status === 'Faulted') this.completion.pausedByFault();
   }
 
   recordEvent(kind: SessionEventKind, detail?: Readonly<Record<string, string | number | boolean | null>>, atMs?: number): void {

@@ -77,7 +77,12 @@ describe('billing over the real SQLite journal', function () {
     try {
       const [session] = await journal.sessions({ fromMs: t0 - 1, toMs: t0 + 1 });
       assert.ok(session);
-      const cost = computeCost(parseTariff(tariff), costSessionFromJournal(session, await journal.samples(session.id), await journal.events(session.id)), t0 + 9 * 60 * MINUTE);
+      const cost = computeCost(
+        parseTariff(tariff),
+        costSessionFromJournal(session, await journal.samples(session.id), await journal.events(session.id)),
+        t0 + 9 * 60 * MINUTE,
+        'Europe/Berlin', // the station's zone, stored with the breakdown as the station does
+      );
       // Day 23:00–24:00 CET (1 h), night 00:00 CET → 06:00 CEST (5 real hours: 02:00 is skipped), day to 08:00 CEST (2 h).
       const night = cost.energy.filter((s) => s.band === 'night').reduce((a, s) => a + s.wh, 0);
       const day = cost.energy.filter((s) => s.band === 'day').reduce((a, s) => a + s.wh, 0);

@@ -30,9 +30,12 @@ describe('billing/receipt', () => {
     assert.equal(receipt.csmsTransactionId, 7003);
     assert.deepEqual(receipt.meter, { startWh: session.meterStartWh, stopWh: session.meterStopWh, energyWh: 22_000 });
     assert.equal(receipt.times.started.utc, '2026-06-01T05:00:00.000Z');
-    assert.equal(receipt.times.started.local, '2026-06-01 07:00:00 +02:00');
-    assert.equal(receipt.times.stopped?.local, '2026-06-01 09:20:00 +02:00');
-    assert.equal(receipt.times.pluggedIn?.local, '2026-06-01 06:58:00 +02:00');
+    // One zone per station: times on the station's wall clock (UTC here); the tariff's zone only chose the bands.
+    assert.equal(receipt.timeZone, 'UTC');
+    assert.equal(receipt.tariffTimeZone, BERLIN);
+    assert.equal(receipt.times.started.local, '2026-06-01 05:00:00 +00:00');
+    assert.equal(receipt.times.stopped?.local, '2026-06-01 07:20:00 +00:00');
+    assert.equal(receipt.times.pluggedIn?.local, '2026-06-01 04:58:00 +00:00');
     assert.equal(receipt.stopReason, 'Local');
     assert.equal(receipt.signedMeterRecord, samples[samples.length - 1]?.signedRecord);
     assert.ok(receipt.signedMeterRecord?.startsWith('OCMF|'));
@@ -59,10 +62,12 @@ describe('billing/receipt', () => {
       'Charging receipt — session 3',
       'EVSE-1, connector 1',
       '****1234',
-      'Started       2026-06-01 07:00:00 +02:00',
-      'Stopped       2026-06-01 09:20:00 +02:00 (Local)',
+      'Started       2026-06-01 05:00:00 +00:00',
+      'Stopped       2026-06-01 07:20:00 +00:00 (Local)',
       'Energy        22.000 kWh',
-      '11.000 kWh × 0.29/kWh',
+      '11.000 kWh × 0.29/kWh, 2026-06-01 05:00–06:00',
+      'bands in Europe/Berlin',
+      'Times         in UTC, the station\'s zone',
       'TOTAL',
       '12.41 EUR',
       'OCMF|',
