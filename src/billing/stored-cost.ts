@@ -54,7 +54,7 @@ const storedBreakdownSchema = z.object({
 export function storedBreakdown(session: SessionRow): CostBreakdown | null {
   if (session.cost === null || session.cost === undefined) return null;
   const parsed = storedBreakdownSchema.safeParse(session.cost);
-  return parsed.success ? (parsed.data as CostBreakdown) : null;
+  return parsed.success ? parsed.data : null;
 }
 
 /** The stored breakdown when it is final: the bill as it was closed, never to be recomputed. */
