@@ -77,6 +77,17 @@ const sessionArb: fc.Arbitrary<GeneratedSession> = fc
       maxLength: 30,
     }),
     completedAtStep: fc.option(fc.nat()),
+    resumedAfterMs: fc.option(fc.integer({ min: 1, max: 30 * MINUTE })),
+    // Faults raised and cleared (or not) during the session; high-temperature is a derate fault, not a pause.
+    faults: fc.array(
+      fc.record({
+        name: fc.constantFrom('meter-lost', 'soft-overcurrent', 'over-voltage', 'high-temperature'),
+        atPermille: fc.integer({ min: 0, max: 1100 }),
+        durationMs: fc.integer({ min: 1, max: 90 * MINUTE }),
+        cleared: fc.boolean(),
+      }),
+      { maxLength: 4 },
+    ),
   })
   .map((r) => {
     let atMs = r.startAtMs;
@@ -89,8 +100,18 @@ const sessionArb: fc.Arbitrary<GeneratedSession> = fc
     const events: TimelineEvent[] = [{ kind: 'energy-flow-started', atMs: r.startAtMs }];
     if (r.completedAtStep !== null) {
       const completedAt = samples[r.completedAtStep % samples.length];
-      if (completedAt !== undefined) events.push({ kind: 'charging-completed', atMs: completedAt.atMs - 500 });
+      if (completedAt !== undefined) {
+        events.push({ kind: 'charging-completed', atMs: completedAt.atMs - 500 });
+        if (r.resumedAfterMs !== null) events.push({ kind: 'resumed', atMs: completedAt.atMs - 500 + r.resumedAfterMs });
+      }
     }
+    const spanMs = atMs - r.startAtMs;
+    for (const fault of r.faults) {
+      const raisedAt = r.startAtMs + Math.floor((spanMs * fault.atPermille) / 1000);
+      events.push({ kind: 'fault-raised', atMs: raisedAt, detail: { fault: fault.name } });
+      if (fault.cleared) events.push({ kind: 'fault-cleared', atMs: raisedAt + fault.durationMs, detail: { fault: fault.name } });
+    }
+    events.sort((a, b) => a.atMs - b.atMs);
     return { startAtMs: r.startAtMs, meterStartWh: r.meterStartWh, samples, events };
   });
 
@@ -124,16 +145,55 @@ function micros(decimal: string): bigint {
   return BigInt(whole) * 1_000_000n + BigInt(fraction.padEnd(6, '0'));
 }
 
+/** Stop-class faults of the generator (written out here, not taken from the engine): they pause the session. */
+const pausingFaults = new Set(['meter-lost', 'soft-overcurrent', 'over-voltage']);
+
+/**
+ * Charging and idle time written out independently of the timeline engine, from the README's rules: the session is cut
+ * at every event, and each piece is classified by the state at its start. Charging: the last flow event says energy
+ * flows, before the stop, and no stop-class fault is active. Idle: after a charging-completed (until energy flows
+ * again) with no fault active, or after the stop until the unplug. A fault is active from its raise to its clear.
+ */
+function independentDurations(session: CostSession): { chargingMs: number; idleMs: number } {
+  const stopAtMs = session.stopAtMs ?? 0;
+  const endMs = session.unplugAtMs ?? stopAtMs;
+  const cuts = [...new Set([session.startAtMs, stopAtMs, endMs, ...session.events.map((e) => e.atMs)])]
+    .filter((t) => t >= session.startAtMs && t <= endMs)
+    .sort((a, b) => a - b);
+  let chargingMs = 0;
+  let idleMs = 0;
+  for (let i = 0; i + 1 < cuts.length; i += 1) {
+    const from = cuts[i] ?? 0;
+    const length = (cuts[i + 1] ?? 0) - from;
+    const before = session.events.filter((e) => e.atMs <= from);
+    if (from >= stopAtMs) {
+      idleMs += length;
+      continue;
+    }
+    // A fault is active when its latest raise/clear so far is a raise (raising an active fault again changes nothing).
+    const paused = [...pausingFaults].some(
+      (name) => before.filter((e) => (e.kind === 'fault-raised' || e.kind === 'fault-cleared') && e.detail?.['fault'] === name).pop()?.kind === 'fault-raised',
+    );
+    if (paused) continue;
+    const lastFlow = before.filter((e) => ['energy-flow-started', 'resumed', 'charging-completed', 'suspended-evse'].includes(e.kind)).pop();
+    if (lastFlow?.kind === 'energy-flow-started' || lastFlow?.kind === 'resumed') chargingMs += length;
+    else if (lastFlow?.kind === 'charging-completed') idleMs += length;
+  }
+  return { chargingMs, idleMs };
+}
+
 /**
  * The total written out independently of the engine: the exact net over a common denominator, capped, taxed, and
- * rounded half-up to minor units once.
+ * rounded half-up to minor units once. Charging and idle time come from {@link independentDurations}.
  */
-function independentTotalMinor(tariff: Tariff, cost: CostBreakdown): number {
+function independentTotalMinor(tariff: Tariff, cost: CostBreakdown, session: CostSession): number {
+  const durations = independentDurations(session);
+  const billableIdleMs = Math.max(0, durations.idleMs - tariff.idleGraceMinutes * MINUTE);
   const denominator = 1_000_000n * 3_600_000n; // µ-units × ms per hour
   let net = 0n;
   for (const segment of cost.energy) net += micros(segment.pricePerKwh) * BigInt(segment.wh) * 3_600n;
-  net += micros(tariff.pricePerChargingHour) * BigInt(cost.time.chargingMs);
-  net += micros(tariff.idleFeePerMinute) * BigInt(cost.idle.billableMs) * 60n;
+  net += micros(tariff.pricePerChargingHour) * BigInt(durations.chargingMs);
+  net += micros(tariff.idleFeePerMinute) * BigInt(billableIdleMs) * 60n;
   net += micros(tariff.flatFee) * 3_600_000n;
   const min = micros(tariff.minPrice) * 3_600_000n;
   if (net < min) net = min;
@@ -150,7 +210,10 @@ describe('billing/cost properties', () => {
         const session = finalSession(generated);
         const cost = computeCost(tariff, session, (session.unplugAtMs ?? 0) + MINUTE, 'UTC');
         assert.equal(lineSum(cost), cost.totalMinor);
-        assert.equal(cost.totalMinor, independentTotalMinor(tariff, cost), 'rounded once from the exact total');
+        const independent = independentDurations(session);
+        assert.equal(cost.time.chargingMs, independent.chargingMs, 'charging time excludes fault pauses');
+        assert.equal(cost.idle.idleMs, independent.idleMs, 'idle time excludes fault pauses');
+        assert.equal(cost.totalMinor, independentTotalMinor(tariff, cost, session), 'rounded once from the exact total');
         assert.equal(cost.netMinor + cost.taxMinor, cost.totalMinor);
         assert.equal(cost.energyWh, (session.meterStopWh ?? 0) - (session.meterStartWh ?? 0));
         for (const [i, segment] of cost.energy.entries()) {
