@@ -48,6 +48,8 @@ export class SessionJournal {
   private energyFlowSeen = false;
   private completion: ChargingCompletionDetector;
   private stopIdTag: string | undefined;
+  /** When the pilot showed the EV leaving while its session's stop was still to be committed (an EV-side stop). */
+  private unplugSeenAtMs: number | null = null;
   private readonly pending = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: SessionJournalDeps) {
@@ -65,6 +67,7 @@ export class SessionJournal {
 
   pluggedIn(): void {
     this.plugInAtMono = this.deps.clock.monotonicMs();
+    this.unplugSeenAtMs = null;
   }
 
   authorized(): void {
@@ -171,10 +174,17 @@ export class SessionJournal {
   /** The EV left: the stopped session gets its unplug time. */
   unplugged(): void {
     this.plugInAtMono = null;
-    const id = this.sessionId === null ? this.lastSessionId : null;
+    if (this.sessionId !== null) {
+      // The EV left a running or stopping session: its stop is committed first, and the runner calls this again then.
+      // The unplug is stamped now, when the pilot saw it, not when that commit came back (idle time is billed up to it).
+      this.unplugSeenAtMs ??= this.deps.clock.nowMs();
+      return;
+    }
+    const id = this.lastSessionId;
+    const at = this.unplugSeenAtMs ?? this.deps.clock.nowMs();
+    this.unplugSeenAtMs = null;
     if (id === null) return;
     this.lastSessionId = null;
-    const at = this.deps.clock.nowMs();
     this.track(() => this.deps.sessions.recordEvent(id, { kind: 'unplugged', atMs: at }), 'event');
     this.track(() => this.deps.sessions.recordUnplug(id, at), 'unplug');
   }
