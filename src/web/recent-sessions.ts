@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatMoney } from '../billing/decimal.js';
 import { maskIdTag } from '../billing/receipt.js';
+import { stationZoneOfSession } from '../billing/stored-cost.js';
 import { formatWallTime } from '../billing/wall-clock.js';
 import type { StopReason } from '../control/charger-fsm.js';
 import type { JournalReader, SessionRow } from '../journal/ports.js';
@@ -29,7 +30,8 @@ function recentSession(row: SessionRow, timeZone: string): RecentSession {
     id: row.id,
     idTag: maskIdTag(row.idTag),
     start: new Date(row.startAtMs).toISOString(),
-    startLocal: formatWallTime(timeZone, row.startAtMs),
+    // The station's zone as stored with the session (its receipt prints in it too), else the config's.
+    startLocal: formatWallTime(stationZoneOfSession(row, timeZone).zone, row.startAtMs),
     stop: row.stopAtMs === null ? null : new Date(row.stopAtMs).toISOString(),
     stopReason: row.stopReason,
     energyWh: row.meterStopWh === null ? null : row.meterStopWh - row.meterStartWh,

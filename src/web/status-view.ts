@@ -61,6 +61,8 @@ export interface SessionView {
   readonly connectedMs: number;
   readonly chargingMs: number;
   readonly idleMs: number;
+  /** Stop-class fault pauses so far: neither charging nor idle, and not billed. */
+  readonly pausedMs: number;
   readonly cost: CostView | null;
   /** When the idle fee starts (or started) to run, if this tariff has one and charging has completed. */
   readonly idleFeeFrom: string | null;
@@ -276,6 +278,7 @@ function sessionView(station: StationView): { view: SessionView; tariff: CostBre
       connectedMs: Math.max(0, Math.round(timeline.connectedMs)),
       chargingMs: Math.max(0, Math.round(timeline.chargingMs)),
       idleMs: Math.max(0, Math.round(timeline.idleMs)),
+      pausedMs: Math.max(0, Math.round(timeline.pausedMs)),
       cost:
         cost && shown
           ? {
