@@ -29,7 +29,7 @@ describe('running cost of the station (billing recorder)', function () {
   });
   afterEach(() => clock.restore());
 
-  it('rises with the energy while charging, never falls, and is final at the stop', async () => {
+  it('rises with the energy while charging, never falls, and is final at the unplug (not at the stop)', async () => {
     const recorder = new MemoryRecorder();
     const sim = await createSimStation({
       config: parseConfig({ tariff }),
@@ -54,6 +54,10 @@ describe('running cost of the station (billing recorder)', function () {
     await clock.tickAsync(5000);
     const session = recorder.sessions[0]!;
     const energyWh = session.stop!.meterStopWh - session.start.meterStartWh;
+    const stopped = sim.station.sessionCost(id);
+    assert.equal(stopped?.final, false, 'issue 19: idle time may still grow until the unplug');
+    sim.world.unplug();
+    await clock.tickAsync(5000);
     const final = sim.station.sessionCost(id);
     assert.equal(final?.final, true);
     assert.equal(final?.energyWh, energyWh);
