@@ -42,6 +42,8 @@ export class BillingRecorder implements SessionRecorder {
   private readonly startTariffs = new Map<number, Tariff>();
   private readonly csmsCosts = new Map<number, { cost: number; priceText?: string }>();
   private readonly unplugListeners = new Set<(sessionId: number, atMs: number) => void>();
+  /** The opening breakdown being stored, per session, until the first later store has waited for it. */
+  private readonly openings = new Map<number, Promise<void>>();
   /** Stopped sessions waiting for their unplug: their bill closes without one when the timer fires. */
   private readonly closeTimers = new Map<number, TimerHandle>();
   /** The last minutes of each running session, for the completion estimate. */
@@ -85,7 +87,8 @@ export class BillingRecorder implements SessionRecorder {
     }
     // The opening breakdown records the tariff and the station zone the session is billed in, so that a receipt
     // printed before its bill closes (or after a crash) is priced as this station priced it, whatever config prints it.
-    await this.store(id, start.startAtMs);
+    // Not awaited (the contactor waits for the start only); later stores wait for it, so it never lands after them.
+    this.openings.set(id, this.store(id, start.startAtMs).then(() => undefined));
     return id;
   }
 
@@ -204,6 +207,8 @@ export class BillingRecorder implements SessionRecorder {
   private async settle(sessionId: number, atMs: number): Promise<void> {
     const tracker = this.trackers.get(sessionId);
     let cost = tracker?.cost(atMs) ?? null;
+    await this.openings.get(sessionId);
+    this.openings.delete(sessionId);
     const stored = await this.store(sessionId, atMs);
     if (stored !== null) {
       if (cost && stored.totalMinor !== cost.totalMinor) {
