@@ -71,7 +71,7 @@ describe('billing: a session prints the same under any config (real SQLite journ
   const deps: BillingCommandDeps = { ...journalDeps, nowMs: () => t0 + 3 * 60 * MINUTE };
 
   /** Charges 60 min at 11 kW as the Berlin station bills it, stops; unplugs after `unplugAfterMin` unless null. */
-  async function billSession(unplugAfterMin: number | null): Promise<number> {
+  async function billSession(unplugAfterMin: number | null, closeByTimer = false): Promise<number> {
     const journal = await openJournal({ stateDir: dir });
     const clock = new TestClock();
     try {
@@ -81,6 +81,18 @@ describe('billing: a session prints the same under any config (real SQLite journ
       for (let m = 1; m < 60; m += 1) await billing.recordSample(id, sample(10_000 + Math.round((11_000 * m) / 60), t0 + m * MINUTE));
       clock.now = t0 + 60 * MINUTE;
       await billing.stopSession(id, { stopAtMs: clock.now, meterStopWh: 21_000, reason: 'Local' });
+      if (closeByTimer) {
+        // No unplug journaled: the bill closes when the tariff's closeWithoutUnplugAfterMinutes (default a day) ran out.
+        const [timer] = clock.timers;
+        assert.ok(timer, 'a close timer is set at the stop');
+        assert.equal(timer.ms, 1440 * MINUTE);
+        clock.now += timer.ms;
+        timer.fn();
+        for (let i = 0; i < 100 && !(await isFinal(journal, id)); i++) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        assert.equal(await isFinal(journal, id), true, 'closed by the timer');
+      }
       if (unplugAfterMin !== null) {
         clock.now += unplugAfterMin * MINUTE;
         await billing.recordUnplug(id, clock.now);
@@ -90,6 +102,11 @@ describe('billing: a session prints the same under any config (real SQLite journ
     } finally {
       await journal.close();
     }
+  }
+
+  async function isFinal(journal: { session(id: number): Promise<{ cost: unknown } | null> }, id: number): Promise<boolean> {
+    const cost = (await journal.session(id))?.cost as { final?: boolean } | null | undefined;
+    return cost?.final === true;
   }
 
   before(() => {
@@ -154,5 +171,14 @@ describe('billing: a session prints the same under any config (real SQLite journ
     assert.deepEqual(json.map((r) => [r.currency, r.basis.source, r.timeZone]), Array(3).fill(['EUR', 'recomputed', 'Europe/Berlin']));
     assert.match(texts[0] ?? '', /recomputed from the journal .*tariff stored with the session, zone stored with the session/);
     assert.match(texts[0] ?? '', /RUNNING, not final|not final/);
+  });
+
+  it('a bill without an unplug closes after closeWithoutUnplugAfterMinutes, without idle after the stop; a late unplug does not reopen it', async () => {
+    const id = await billSession(25 * 60, true);
+    const { texts, json } = await printEverywhere(id);
+    assert.equal(texts[2], texts[0]);
+    // As the closed bill above less its 15 billable idle minutes (no unplug when it closed): 5.04 net, 6.00 gross.
+    assert.deepEqual(json.map((r) => [r.total, r.basis.source]), Array(3).fill(['6.00', 'stored']));
+    assert.match(texts[0] ?? '', /Unplugged +2026-06-03 08:30:00 \+02:00/);
   });
 });
