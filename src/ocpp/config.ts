@@ -39,6 +39,8 @@ export const ocppSchema = z
     stateDir: z.string().min(1).nullable().default(null),
     /** Installer run after a firmware download, as argv (no shell); the file path is appended. Null: Installed once downloaded. */
     firmwareInstallCommand: z.array(z.string().min(1)).min(1).nullable().default(null),
+    /** Largest firmware image accepted, bytes: a larger Content-Length is refused, a longer body aborted (1 KiB … 16 GiB). */
+    firmwareMaxBytes: z.number().int().min(1024).max(16 * 1024 ** 3).default(256 * 1024 ** 2),
     /** The idTag reported in StartTransaction for free-vend sessions (no card was presented). */
     freeVendIdTag: z.string().min(1).max(20).default('FREEVEND'),
     /** Seeds for OCPP configuration keys on first start (the stored value wins afterwards). */
