@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -25,6 +25,8 @@ export type DownloadFailure =
   | 'stalled'
   /** Connection refused, reset, closed early, TLS failure … */
   | 'network'
+  /** The image would leave less free space than the journal's reserve on the file system they share. */
+  | 'no-space'
   /** The firmware folder or file could not be created, written, synced or renamed (disk full, I/O error). */
   | 'storage';
 
@@ -49,6 +51,11 @@ export interface DownloadOptions {
   /** The firmware folder (created when missing); nothing else of the state directory is ever written. */
   readonly folder: string;
   readonly maxBytes: number;
+  /**
+   * Free space the download must leave on the folder's file system: the journal lives there too, and a disk filled
+   * by an image would stop it from recording sessions. Checked against Content-Length first, then every few MiB.
+   */
+  readonly minFreeBytes: number;
   /** Abort when no byte arrived for this long (the headers, then each chunk of the body). */
   readonly stallTimeoutMs: number;
   readonly clock: Clock;
@@ -66,6 +73,9 @@ export interface DownloadedFirmware {
   readonly path: string;
   readonly bytes: number;
 }
+
+/** How often (bytes written) the free space is measured again while a download streams. */
+const FREE_SPACE_CHECK_BYTES = 4 * 1024 * 1024;
 
 /** Creates the file exclusively ('wx': never through an existing file or symlink), owner-only. */
 const defaultSink = (path: string): Writable => createWriteStream(path, { flags: 'wx', mode: 0o600 });
@@ -96,7 +106,7 @@ function parseLocation(location: string): URL {
   try {
     url = new URL(location);
   } catch (err) {
-    throw new FirmwareDownloadError('unsupported-location', `not a URL: ${JSON.stringify(location.slice(0, 200))}`, { cause: err });
+    throw new FirmwareDownloadError('unsupported-location', 'the location is not a URL', { cause: err }); // not echoed: it may hold a token
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new FirmwareDownloadError('unsupported-location', `${url.protocol} locations are not supported (http: and https: are)`);
@@ -120,7 +130,7 @@ async function prepareFolder(folder: string, inUse: ReadonlySet<string>): Promis
 }
 
 async function streamToFile(url: URL, temp: string, options: DownloadOptions): Promise<number> {
-  const { clock, maxBytes, stallTimeoutMs } = options;
+  const { clock, maxBytes, stallTimeoutMs, folder, minFreeBytes } = options;
   const abort = new AbortController();
   let timer: TimerHandle | null = null;
   const rearm = (): void => {
@@ -131,18 +141,25 @@ async function streamToFile(url: URL, temp: string, options: DownloadOptions): P
   let bytes = 0;
   rearm();
   try {
-    const response = await fetch(url, { signal: abort.signal, redirect: 'follow' });
+    // The image as published (a signature over it must still hold), and a Content-Length that counts its bytes.
+    const response = await fetch(url, { signal: abort.signal, redirect: 'follow', headers: { 'accept-encoding': 'identity' } });
     if (!response.ok || response.body === null) throw new FirmwareDownloadError('http-status', `HTTP ${response.status}`);
     const declared = declaredLength(response.headers);
     if (declared !== null && declared > maxBytes) {
       throw new FirmwareDownloadError('too-large', `Content-Length ${declared} is above the limit of ${maxBytes} bytes`);
     }
+    await ensureRoom(folder, declared ?? 0, minFreeBytes);
     const sink = (options.createSink ?? defaultSink)(temp);
     sink.once('error', (err) => (sinkError = err));
+    let nextRoomCheck = FREE_SPACE_CHECK_BYTES;
     const limit = async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
       for await (const chunk of source) {
         bytes += chunk.length;
         if (bytes > maxBytes) throw new FirmwareDownloadError('too-large', `more than the limit of ${maxBytes} bytes`);
+        if (bytes >= nextRoomCheck) {
+          nextRoomCheck = bytes + FREE_SPACE_CHECK_BYTES;
+          await ensureRoom(folder, declared === null ? 0 : declared - bytes, minFreeBytes);
+        }
         rearm();
         yield chunk;
       }
@@ -158,6 +175,15 @@ async function streamToFile(url: URL, temp: string, options: DownloadOptions): P
   } finally {
     if (timer !== null) clock.clearTimeout(timer);
     abort.abort(); // closes the connection when we stopped reading (limit, disk error); nothing once it completed
+  }
+}
+
+/** Rejects (no-space) unless `more` bytes still fit on the folder's file system with `reserve` bytes left free. */
+async function ensureRoom(folder: string, more: number, reserve: number): Promise<void> {
+  const fs = await storage('measure the free space', () => statfs(folder));
+  const available = fs.bavail * fs.bsize;
+  if (available - more < reserve) {
+    throw new FirmwareDownloadError('no-space', `${available} bytes free; the image needs ${more} more and ${reserve} must stay free for the journal`);
   }
 }
 

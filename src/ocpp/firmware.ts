@@ -19,6 +19,9 @@ export type DiagnosticsStatus = 'Idle' | 'Uploaded' | 'UploadFailed' | 'Uploadin
 /** The folder of the state directory that holds firmware downloads, apart from the journal and its lock. */
 export const FIRMWARE_FOLDER = 'firmware';
 
+/** Free space a firmware download leaves on the journal's file system (its sessions must still fit). */
+const DEFAULT_MIN_FREE_BYTES = 64 * 1024 * 1024;
+
 /** A download with no byte for this long is given up (then retried per UpdateFirmware's retries). */
 const DEFAULT_STALL_TIMEOUT_MS = 60_000;
 
@@ -27,6 +30,7 @@ export interface FirmwareOptions {
   /** Largest image accepted (`ocpp.firmwareMaxBytes`): a larger Content-Length is refused, a longer body aborted. */
   readonly maxBytes: number;
   readonly stallTimeoutMs?: number;
+  readonly minFreeBytes?: number;
   readonly installCommand: readonly string[] | null;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -115,6 +119,7 @@ export class FirmwareManager {
           location: req.location,
           folder: join(stateDir, FIRMWARE_FOLDER),
           maxBytes: this.options.maxBytes,
+          minFreeBytes: this.options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES,
           stallTimeoutMs: this.options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
           clock,
           inUse: this.inUse,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -37,7 +38,7 @@ describe('firmware download: streamed, bounded, atomic (a real HTTP server on lo
   });
 
   const download = (path: string, overrides: Partial<DownloadOptions> = {}): ReturnType<typeof downloadFirmware> =>
-    downloadFirmware({ location: `${server.base}${path}`, folder, maxBytes: 256 * MiB, stallTimeoutMs: 5000, clock: systemClock, inUse: new Set(), ...overrides });
+    downloadFirmware({ location: `${server.base}${path}`, folder, maxBytes: 256 * MiB, minFreeBytes: 64 * MiB, stallTimeoutMs: 5000, clock: systemClock, inUse: new Set(), ...overrides });
 
   const folderFiles = (): string[] => (existsSync(folder) ? readdirSync(folder).sort() : []);
 
@@ -241,11 +242,37 @@ describe('firmware download: streamed, bounded, atomic (a real HTTP server on lo
     assert.deepEqual(folderFiles(), []);
   });
 
+  it('never fills the disk the journal shares: refused by Content-Length, or aborted midway without one, no file left', async () => {
+    const sent: SentBody[] = [];
+    server.route('/declared.bin', async (_req, res) => {
+      res.writeHead(200, { 'content-length': String(64 * MiB) });
+      sent.push(await streamBody(res, 64 * MiB));
+    });
+    server.route('/undeclared.bin', async (_req, res) => {
+      res.writeHead(200);
+      sent.push(await streamBody(res, 64 * MiB));
+    });
+    mkdirSync(folder, { recursive: true });
+    // The file system has 16 MiB more than the reserve: a 64 MiB image does not fit (margins are wide because other
+    // programs write to the same disk meanwhile).
+    const free = await statfs(folder);
+    const reserve = free.bavail * free.bsize - 16 * MiB;
+    const refused = await failsWith(download('/declared.bin', { minFreeBytes: reserve }), 'no-space');
+    assert.equal(refused.retryable, true, 'space may be freed before the next attempt');
+    await failsWith(download('/undeclared.bin', { minFreeBytes: reserve }), 'no-space');
+    await waitUntil(() => sent.length === 2, 5000, 'the server saw both connections close');
+    assert.equal(sent[0]?.clientClosedEarly, true);
+    assert.ok((sent[0]?.bytes ?? Infinity) < 16 * MiB, `refused before the body: ${sent[0]?.bytes} bytes sent`);
+    assert.equal(sent[1]?.clientClosedEarly, true);
+    assert.ok((sent[1]?.bytes ?? Infinity) < 48 * MiB, `aborted midway: ${sent[1]?.bytes} bytes sent`);
+    assert.deepEqual(folderFiles(), []);
+  });
+
   it('HTTP errors are retryable; a location that is not http(s) is refused without a retry', async () => {
     const notFound = await failsWith(download('/nothing-here.bin'), 'http-status');
     assert.equal(notFound.retryable, true);
     for (const location of ['ftp://127.0.0.1/fw.bin', 'file:///work/journal.db', 'not a url']) {
-      const err = await failsWith(downloadFirmware({ location, folder, maxBytes: MiB, stallTimeoutMs: 1000, clock: systemClock, inUse: new Set() }), 'unsupported-location');
+      const err = await failsWith(downloadFirmware({ location, folder, maxBytes: MiB, minFreeBytes: 0, stallTimeoutMs: 1000, clock: systemClock, inUse: new Set() }), 'unsupported-location');
       assert.equal(err.retryable, false);
     }
     assert.deepEqual(folderFiles(), []);
