@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -266,6 +266,19 @@ describe('firmware download: streamed, bounded, atomic (a real HTTP server on lo
     assert.equal(sent[1]?.clientClosedEarly, true);
     assert.ok((sent[1]?.bytes ?? Infinity) < 48 * MiB, `aborted midway: ${sent[1]?.bytes} bytes sent`);
     assert.deepEqual(folderFiles(), []);
+  });
+
+  it('a firmware folder that is a symlink (to the state directory, say) is refused: nothing written through it', async () => {
+    server.route('/fw.bin', async (_req, res) => {
+      res.writeHead(200);
+      await streamBody(res, 1000);
+    });
+    writeFileSync(join(stateDir, 'journal.db'), 'THE JOURNAL');
+    symlinkSync(stateDir, folder);
+    await failsWith(download('/fw.bin'), 'storage');
+    assert.deepEqual(readdirSync(stateDir).sort(), ['firmware', 'journal.db']);
+    assert.equal(readFileSync(join(stateDir, 'journal.db'), 'utf8'), 'THE JOURNAL');
+    assert.deepEqual(server.requests, [], 'refused before asking for the image');
   });
 
   it('HTTP errors are retryable; a location that is not http(s) is refused without a retry', async () => {
