@@ -232,6 +232,7 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
   const firmware = new FirmwareManager({
     stateDir: config.stateDir,
     installCommand: config.firmwareInstallCommand,
+    maxBytes: config.firmwareMaxBytes,
     clock,
     logger: log,
     identity,

@@ -35,10 +35,15 @@ export const ocppSchema = z
     reconnectMaxS: z.number().min(0.1).max(3600).default(60),
     /** How long to wait for a CSMS answer before treating the call as failed (and the link as suspect). */
     callTimeoutS: z.number().min(1).max(600).default(30),
-    /** Where firmware downloads go (UpdateFirmware); null refuses firmware updates (reported DownloadFailed). */
+    /**
+     * Directory whose own `firmware/` folder takes firmware downloads (UpdateFirmware). Null: the station uses the
+     * journal's directory; an OCPP client without one refuses updates (reported DownloadFailed).
+     */
     stateDir: z.string().min(1).nullable().default(null),
     /** Installer run after a firmware download, as argv (no shell); the file path is appended. Null: Installed once downloaded. */
     firmwareInstallCommand: z.array(z.string().min(1)).min(1).nullable().default(null),
+    /** Largest firmware image accepted, bytes: a larger Content-Length is refused, a longer body aborted (1 KiB … 16 GiB). */
+    firmwareMaxBytes: z.number().int().min(1024).max(16 * 1024 ** 3).default(256 * 1024 ** 2),
     /** The idTag reported in StartTransaction for free-vend sessions (no card was presented). */
     freeVendIdTag: z.string().min(1).max(20).default('FREEVEND'),
     /** Seeds for OCPP configuration keys on first start (the stored value wins afterwards). */

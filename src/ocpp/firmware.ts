@@ -1,23 +1,36 @@
 /**
- * Firmware management: UpdateFirmware (download to the state directory at the retrieve date with retries, then the
- * configured install command) and GetDiagnostics (a gzipped JSON bundle POSTed to an http(s) location), each with its
+ * Firmware management: UpdateFirmware (at the retrieve date, a streamed download with retries into the state
+ * directory's own `firmware/` folder, then the configured install command) and GetDiagnostics (a gzipped JSON bundle POSTed to an http(s) location), each with its
  * status notifications. What the install command does is the installer's choice.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
+import { downloadFirmware, FirmwareDownloadError } from './firmware-download.js';
 
 const run = promisify(execFile);
 
 export type FirmwareStatus = 'Downloaded' | 'DownloadFailed' | 'Downloading' | 'Idle' | 'InstallationFailed' | 'Installing' | 'Installed';
 export type DiagnosticsStatus = 'Idle' | 'Uploaded' | 'UploadFailed' | 'Uploading';
 
+/** The folder of the state directory that holds firmware downloads, apart from the journal and its lock. */
+export const FIRMWARE_FOLDER = 'firmware';
+
+/** Free space a firmware download leaves on the journal's file system (its sessions must still fit). */
+const DEFAULT_MIN_FREE_BYTES = 64 * 1024 * 1024;
+
+/** A download with no byte for this long is given up (then retried per UpdateFirmware's retries). */
+const DEFAULT_STALL_TIMEOUT_MS = 60_000;
+
 export interface FirmwareOptions {
   readonly stateDir: string | null;
+  /** Largest image accepted (`ocpp.firmwareMaxBytes`): a larger Content-Length is refused, a longer body aborted. */
+  readonly maxBytes: number;
+  readonly stallTimeoutMs?: number;
+  readonly minFreeBytes?: number;
   readonly installCommand: readonly string[] | null;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -45,6 +58,8 @@ export class FirmwareManager {
   private firmwareStatus: FirmwareStatus = 'Idle';
   private diagnosticsStatus: DiagnosticsStatus = 'Idle';
   private busy: Promise<void> | null = null;
+  /** Files of the firmware folder that a download or install of this process still uses (not swept). */
+  private readonly inUse = new Set<string>();
 
   constructor(private readonly options: FirmwareOptions) {}
 
@@ -100,16 +115,21 @@ export class FirmwareManager {
     for (let attempt = 1; attempt <= attempts && file === null; attempt += 1) {
       await this.setFirmware('Downloading');
       try {
-        const response = await fetch(req.location);
-        if (!response.ok) throw new Error(`HTTP ${response.status}`);
-        const body = Buffer.from(await response.arrayBuffer());
-        await mkdir(stateDir, { recursive: true });
-        const name = decodeURIComponent(new URL(req.location).pathname.split('/').pop() || 'firmware.bin').replace(/[^A-Za-z0-9._-]/g, '_');
-        file = join(stateDir, name);
-        await writeFile(file, body);
+        const downloaded = await downloadFirmware({
+          location: req.location,
+          folder: join(stateDir, FIRMWARE_FOLDER),
+          maxBytes: this.options.maxBytes,
+          minFreeBytes: this.options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES,
+          stallTimeoutMs: this.options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
+          clock,
+          inUse: this.inUse,
+        });
+        file = downloaded.path;
+        logger.info({ file, bytes: downloaded.bytes }, 'firmware downloaded');
       } catch (err) {
-        file = null;
-        logger.warn({ attempt, error: (err as Error).message }, 'firmware download failed');
+        const failure = err instanceof FirmwareDownloadError ? err : null;
+        logger.warn({ attempt, failure: failure?.failure, error: (err as Error).message }, 'firmware download failed');
+        if (failure !== null && !failure.retryable) break;
         if (attempt < attempts) await wait(clock, (req.retryInterval ?? 30) * 1000);
       }
     }
@@ -117,6 +137,15 @@ export class FirmwareManager {
       await this.setFirmware('DownloadFailed');
       return;
     }
+    this.inUse.add(file);
+    try {
+      await this.install(file);
+    } finally {
+      this.inUse.delete(file);
+    }
+  }
+
+  private async install(file: string): Promise<void> {
     await this.setFirmware('Downloaded');
     await this.setFirmware('Installing');
     const command = this.options.installCommand;
@@ -125,7 +154,7 @@ export class FirmwareManager {
       try {
         await run(program as string, [...args, file], { timeout: 10 * 60_000 });
       } catch (err) {
-        logger.error({ error: (err as Error).message }, 'firmware install command failed');
+        this.options.logger.error({ error: (err as Error).message }, 'firmware install command failed');
         await this.setFirmware('InstallationFailed');
         return;
       }

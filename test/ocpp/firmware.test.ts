@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,7 +64,11 @@ describe('firmware management on loopback', function () {
     assert.deepEqual(conf, {});
     await waitUntil(() => statuses('FirmwareStatusNotification').includes('Installed'), 5000, 'Installed');
     assert.deepEqual(statuses('FirmwareStatusNotification'), ['Downloading', 'Downloading', 'Downloaded', 'Installing', 'Installed']);
-    assert.equal(readFileSync(join(dir, 'state', 'station-1.2.3.bin'), 'utf8'), 'FIRMWARE-IMAGE');
+    const kept = readdirSync(join(dir, 'state', 'firmware'));
+    assert.equal(kept.length, 1, `one image in the firmware folder, got ${kept.join(', ')}`);
+    assert.match(kept[0] ?? '', /^download-[0-9a-f]{16}-station-1\.2\.3\.bin$/);
+    assert.equal(readFileSync(join(dir, 'state', 'firmware', kept[0] ?? ''), 'utf8'), 'FIRMWARE-IMAGE');
+    assert.deepEqual(readdirSync(join(dir, 'state')), ['firmware'], 'nothing beside the firmware folder');
     assert.equal(readFileSync(join(dir, 'installed.bin'), 'utf8'), 'FIRMWARE-IMAGE');
   });
 
