@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { EvseError, EvseErrorCode } from '../errors.js';
 import { journalPath } from './open.js';
-import { requireCurrentSchema } from './read-only.js';
+import { requireReadableSchema } from './read-only.js';
 
 export const exportTables = ['sessions', 'samples', 'alerts'] as const;
 export type ExportTable = (typeof exportTables)[number];
@@ -94,7 +94,7 @@ export function exportJournal(stateDir: string, table: ExportTable, format: Expo
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
-    requireCurrentSchema(db, stateDir);
+    requireReadableSchema(db, path);
     const query = exportQueries[table];
     let count = 0;
     if (format === 'csv') write(`${query.columns.join(',')}\r\n`);

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SynchronousLevel } from './defaults.js';
-import { migrate } from './migrations.js';
+import { migrate, refuseNewerSchema, schemaVersionOf } from './migrations.js';
 import { sqliteCodeOf } from './sqlite-errors.js';
 import { JournalStore } from './store.js';
 import type { OpenReport } from './types.js';
@@ -47,6 +47,25 @@ export function integrityProblem(path: string): string | null {
   }
 }
 
+/**
+ * The schema version of an existing file, read on a read-only connection before anything else touches it (integrity
+ * check, moving aside, connection settings, migrations); null when SQLite cannot read it as a database (the integrity
+ * check then decides what it is).
+ */
+export function probeSchemaVersion(path: string): number | null {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    return schemaVersionOf(db);
+  } catch (err) {
+    const code = sqliteCodeOf(err);
+    if (code !== null && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')) return null;
+    throw err;
+  } finally {
+    db?.close();
+  }
+}
+
 /** File-name-safe UTC stamp, e.g. 2026-11-21T19-31-01-000Z. */
 function fileStamp(ms: number): string {
   return new Date(ms).toISOString().replace(/[:.]/g, '-');
@@ -78,8 +97,9 @@ export function configureConnection(
 }
 
 /**
- * Opens (creating when needed) the journal of a state directory: integrity check of an existing file, a damaged one
- * moved aside with a critical alert in the new journal naming where it went, connection settings, migrations.
+ * Opens (creating when needed) the journal of a state directory: a file from newer software refused (EvseError
+ * JournalTooNew) before anything touches it, integrity check of an existing file, a damaged one moved aside with a
+ * critical alert in the new journal naming where it went, connection settings, migrations.
  */
 export function openStore(options: StoreOpenOptions): { store: JournalStore; report: OpenReport } {
   mkdirSync(options.stateDir, { recursive: true });
@@ -87,13 +107,16 @@ export function openStore(options: StoreOpenOptions): { store: JournalStore; rep
   let corruptMovedTo: string | null = null;
   let problem: string | null = null;
   if (existsSync(path)) {
+    // A file from newer software is refused as it is: not checked, not moved aside, not configured, not migrated.
+    const version = probeSchemaVersion(path);
+    if (version !== null) refuseNewerSchema(version, path);
     problem = integrityProblem(path);
     if (problem !== null) corruptMovedTo = moveAside(path, options.nowMs);
   }
   const db = new Database(path);
   try {
     configureConnection(db, options);
-    const schemaVersion = migrate(db);
+    const schemaVersion = migrate(db, path);
     const store = new JournalStore(db, options.commitDelayMs);
     if (corruptMovedTo !== null) {
       store.raiseAlert(

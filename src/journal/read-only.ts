@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { EvseError, EvseErrorCode } from '../errors.js';
-import { migrations } from './migrations.js';
+import { oldestReadableSchemaVersion, refuseNewerSchema, schemaVersionOf } from './migrations.js';
 import { journalPath } from './open.js';
 import type { EventRow, JournalReader, SampleRow, SessionRangeOptions, SessionRow } from './ports.js';
 import { JournalStore } from './store.js';
@@ -13,23 +14,20 @@ export interface ReadOnlyJournal {
 }
 
 /**
- * Refuses a file whose schema is not exactly this software's: a read-only connection cannot migrate it, and the
- * station that owns the directory is the one to do so.
+ * Refuses a file this software cannot read as it is. A read-only connection never migrates: a file from newer software
+ * is refused naming both versions (JournalTooNew), and one older than the read side understands (a file before its
+ * first migration) is refused saying who migrates it. Every version in between is read as it is.
  */
-export function requireCurrentSchema(db: Database.Database, stateDir: string): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version < migrations.length) {
+export function requireReadableSchema(db: Database.Database, path: string): number {
+  const version = schemaVersionOf(db);
+  refuseNewerSchema(version, path);
+  if (version < oldestReadableSchemaVersion) {
     throw new EvseError(
       EvseErrorCode.JournalUnavailable,
-      `the journal in ${stateDir} has schema version ${version} and needs a migration to ${migrations.length}: start the station once (evse run, or evse sim --state-dir ${stateDir}), then try again`,
+      `journal ${path} is schema version ${version}, older than this evse reads without migrating (${oldestReadableSchemaVersion}); only the station migrates it: start it once (evse run, or evse sim --state-dir ${dirname(path)}), then try again`,
     );
   }
-  if (version > migrations.length) {
-    throw new EvseError(
-      EvseErrorCode.JournalUnavailable,
-      `the journal in ${stateDir} has schema version ${version}, newer than this software (${migrations.length}): use the software the station runs`,
-    );
-  }
+  return version;
 }
 
 /**
@@ -45,7 +43,7 @@ export function openReadOnlyJournal(stateDir: string, options: { busyTimeoutMs?:
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
     db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
-    requireCurrentSchema(db, stateDir);
+    requireReadableSchema(db, path);
   } catch (err) {
     db.close();
     throw err;
