@@ -10,6 +10,8 @@ import { JournalStore } from './store.js';
 /** A journal opened read-only beside a running station, and how to let go of it. */
 export interface ReadOnlyJournal {
   readonly reader: JournalReader;
+  /** Whether SQLite opened the connection read-only (always, unless this module is broken). */
+  readonly readonly: boolean;
   close(): void;
 }
 
@@ -31,23 +33,33 @@ export function requireReadableSchema(db: Database.Database, path: string): numb
 }
 
 /**
- * Opens the journal of `stateDir` read-only for the read-side commands (report, receipt, export): no lock, no
- * migration, no recovery, no write, so it runs beside a station that charges. Refuses a folder without a journal and
- * a journal that needs a migration. Synchronous reads on the caller's thread: meant for a command's own process.
+ * The journal file of `stateDir` on a read-only SQLite connection, for the read-side commands (report, receipt,
+ * export): no lock, no migration, no recovery, no write, so it runs beside a station that charges. Refuses a folder
+ * without a journal (JournalUnavailable) and a file this software cannot read as it is (see requireReadableSchema).
  */
-export function openReadOnlyJournal(stateDir: string, options: { busyTimeoutMs?: number } = {}): ReadOnlyJournal {
+export function openReadOnlyDatabase(stateDir: string, options: { busyTimeoutMs?: number } = {}): Database.Database {
   const path = journalPath(stateDir);
   if (!existsSync(path)) {
     throw new EvseError(EvseErrorCode.JournalUnavailable, `no journal in ${stateDir} (looked for ${path})`);
   }
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
+    // Waits for a commit of the station in progress instead of failing at once.
     db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
     requireReadableSchema(db, path);
   } catch (err) {
     db.close();
     throw err;
   }
+  return db;
+}
+
+/**
+ * Opens the journal of `stateDir` read-only for the report and receipt commands (see openReadOnlyDatabase).
+ * Synchronous reads on the caller's thread: meant for a command's own process.
+ */
+export function openReadOnlyJournal(stateDir: string, options: { busyTimeoutMs?: number } = {}): ReadOnlyJournal {
+  const db = openReadOnlyDatabase(stateDir, options);
   const store = new JournalStore(db);
   const reader: JournalReader = {
     sessions: (range: { readonly fromMs: number; readonly toMs: number }, opts: SessionRangeOptions = {}): Promise<readonly SessionRow[]> =>
@@ -58,5 +70,5 @@ export function openReadOnlyJournal(stateDir: string, options: { busyTimeoutMs?:
     saveCost: () =>
       Promise.reject(new EvseError(EvseErrorCode.InvariantViolated, 'the journal is open read-only: only the station stores costs')),
   };
-  return { reader, close: () => db.close() };
+  return { reader, readonly: db.readonly, close: () => db.close() };
 }
