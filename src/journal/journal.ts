@@ -119,7 +119,7 @@ function rebuildError(error: SerializedError): EvseError {
   }
 }
 
-/** Read-only operations: their success says nothing about whether commits work again. */
+/** Operations whose success says nothing about whether commits work again (reads, and prune steps). */
 const readOps: ReadonlySet<WorkerOp> = new Set<WorkerOp>([
   'head',
   'transactionIdFor',
@@ -134,6 +134,8 @@ const readOps: ReadonlySet<WorkerOp> = new Set<WorkerOp>([
   'alerts',
   'openSessionCount',
   'pruneStart',
+  // A prune step may only look (a window with nothing old enough): not a proof that commits work again.
+  'pruneStep',
 ]);
 
 interface Pending {
