@@ -60,6 +60,19 @@ describe('journal retention and disk budget', function () {
     assert.equal(store.depth(), 4, 'Start, 2 × MeterValues, Stop still queued');
   });
 
+  it('steps past undelivered data at the front and through many windows: every delivered old row goes', function () {
+    // Dead letters: never delivered, so never pruned, and out of the way of the later sessions' delivery.
+    const undelivered = session(t0, 2500, false);
+    for (let m = store.head(); m && m.sessionId === undelivered; m = store.head()) store.markDead(m.seq, 'refused');
+    const delivered = [1, 2, 3].map((i) => session(t0 + i * day, 1500, true));
+    const recent = session(t0 + 300 * day, 30, true);
+    const report = prune(store, t0 + 310 * day, 100 * day, 1024 * 1024 * 1024);
+    assert.equal(report.samples, 4500);
+    assert.deepEqual(delivered.map((id) => store.samples(id).length), [0, 0, 0]);
+    assert.equal(store.samples(undelivered).length, 2500);
+    assert.equal(store.samples(recent).length, 30);
+  });
+
   it('keeps the samples of the open session', function () {
     const id = store.startSession(sessionStart(t0, 0), t0);
     store.recordSample(id, sampleAt(1, t0 + 1000));
