@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SynchronousLevel } from './defaults.js';
 import { migrate, refuseNewerSchema, schemaVersionOf } from './migrations.js';
@@ -47,12 +47,30 @@ export function integrityProblem(path: string): string | null {
   }
 }
 
+/** The first 16 bytes of every SQLite database file. */
+const sqliteMagic = Buffer.from('SQLite format 3\0', 'latin1');
+
 /**
- * The schema version of an existing file, read on a read-only connection before anything else touches it (integrity
- * check, moving aside, connection settings, migrations); null when SQLite cannot read it as a database (the integrity
- * check then decides what it is).
+ * The schema version (`PRAGMA user_version`) of an existing file, read before anything else touches it (integrity
+ * check, moving aside, connection settings, migrations); null when it is not readable as a database (the integrity
+ * check then decides what it is). Without a -wal file the main file is the whole database, and the version is read
+ * from its header (4 bytes, big-endian, at offset 60) without opening SQLite at all, so not even a -wal or -shm file
+ * is created beside a file that is then refused. With one, a read-only connection reads what the log holds.
  */
 export function probeSchemaVersion(path: string): number | null {
+  if (!existsSync(`${path}-wal`)) {
+    const header = Buffer.alloc(100);
+    const fd = openSync(path, 'r');
+    let length: number;
+    try {
+      length = readSync(fd, header, 0, header.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+    if (length === 0) return 0; // an empty file is a new database to SQLite
+    if (length < header.length || !header.subarray(0, sqliteMagic.length).equals(sqliteMagic)) return null;
+    return header.readInt32BE(60);
+  }
   let db: Database.Database | undefined;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EvseError, EvseErrorCode } from '../errors.js';
 import { oldestReadableSchemaVersion, refuseNewerSchema, schemaVersionOf } from './migrations.js';
-import { journalPath } from './open.js';
+import { journalPath, probeSchemaVersion } from './open.js';
 import type { EventRow, JournalReader, SampleRow, SessionRangeOptions, SessionRow } from './ports.js';
 import { JournalStore } from './store.js';
 
@@ -42,6 +42,9 @@ export function openReadOnlyDatabase(stateDir: string, options: { busyTimeoutMs?
   if (!existsSync(path)) {
     throw new EvseError(EvseErrorCode.JournalUnavailable, `no journal in ${stateDir} (looked for ${path})`);
   }
+  // A file from newer software is refused before a connection creates anything beside it.
+  const probed = probeSchemaVersion(path);
+  if (probed !== null) refuseNewerSchema(probed, path);
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
     // Waits for a commit of the station in progress instead of failing at once.

@@ -63,10 +63,10 @@ describe('a journal file from a newer evse (issue 12, bad input)', function () {
   afterEach(function () {
     // Whatever refused it, the file is exactly as the newer evse left it: not migrated, not moved aside, not rewritten.
     assert.equal(digest(path), before, 'journal.db was changed');
+    assert.deepEqual(readdirSync(state.dir).filter((f) => f.startsWith('journal.db')), ['journal.db'], 'nothing moved aside, nothing created beside it');
     const db = new Database(path, { readonly: true });
     assert.equal(db.pragma('user_version', { simple: true }), newer);
     db.close();
-    assert.deepEqual(readdirSync(state.dir).filter((f) => f.includes('corrupt')), [], 'nothing moved aside');
     state.cleanup();
   });
 
@@ -98,6 +98,33 @@ describe('a journal file from a newer evse (issue 12, bad input)', function () {
         run.stderr.includes(`is schema version ${newer}, this evse knows up to ${knownSchemaVersion()}; refusing to downgrade it`),
         run.stderr,
       );
+    }
+  });
+});
+
+describe('a newer schema version still in the -wal file (the newer evse died before a checkpoint)', function () {
+  it('is read through the log and refused; the header of the main file alone would say the old version', function () {
+    const state = tempStateDir();
+    try {
+      const { store } = openStore({ stateDir: state.dir, synchronous: 'FULL', busyTimeoutMs: 1000, commitDelayMs: 0, nowMs: Date.now() });
+      store.close();
+      const path = journalPath(state.dir);
+      // The newer evse: its migration committed to the WAL, no checkpoint, and the connection never closed (a crash).
+      const writer = new Database(path);
+      writer.pragma('wal_autocheckpoint = 0');
+      writer.pragma(`user_version = ${newer}`);
+      try {
+        assert.equal(readFileSync(path).readInt32BE(60), knownSchemaVersion(), 'the main file still says the old version');
+        assert.throws(
+          () => openStore({ stateDir: state.dir, synchronous: 'FULL', busyTimeoutMs: 1000, commitDelayMs: 0, nowMs: Date.now() }),
+          isTooNew(path),
+        );
+        assert.throws(() => openReadOnlyJournal(state.dir), isTooNew(path));
+      } finally {
+        writer.close();
+      }
+    } finally {
+      state.cleanup();
     }
   });
 });
