@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ExitCode } from '../../src/errors.js';
@@ -40,6 +40,7 @@ describe('evse run on a journal from a newer evse', function () {
     assert.equal(gpioFiles(sysfs).value(pins.relay), '1', 'relay inactive');
     assert.equal(sysfs.pwm('duty_cycle'), '0', 'pilot in F');
     assert.equal(createHash('sha256').update(readFileSync(path)).digest('hex'), before, 'journal.db unchanged');
+    assert.deepEqual(readdirSync(stateDir).filter((f) => f.startsWith('journal.db')), ['journal.db'], 'nothing moved aside or created beside it');
     const db = new Database(path, { readonly: true });
     assert.equal(db.pragma('user_version', { simple: true }), newer);
     db.close();
