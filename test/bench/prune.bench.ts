@@ -97,9 +97,18 @@ const run: Bench = async (options: BenchOptions): Promise<Figure[]> => {
         { bench, name: 'commit latency p99, idle', value: a.p99, unit: 'ms' },
         { bench, name: 'commit latency max, idle', value: a.max, unit: 'ms' },
         { bench, name: 'commit latency p50, during prune', value: b.p50, unit: 'ms', note: `${b.count} commits` },
-        // One prune step plus one commit: well under what the station's 1 s metering and a session start tolerate.
+        // A commit waits for at most one prune step (a few ms to tens of ms here): p99 well under the 1 s metering period.
         { bench, name: 'commit latency p99, during prune', value: b.p99, unit: 'ms', target: { kind: 'max', value: 100 } },
-        { bench, name: 'commit latency max, during prune', value: b.max, unit: 'ms', target: { kind: 'max', value: 250 } },
+        // The worst case also takes in a WAL checkpoint or a disk hiccup (the idle max shows those): under half the
+        // metering period, so samples never queue up. A prune in one request held a commit for the whole prune.
+        {
+          bench,
+          name: 'commit latency max, during prune',
+          value: b.max,
+          unit: 'ms',
+          target: { kind: 'max', value: 500 },
+          note: 'one transaction for the whole prune would be the prune duration',
+        },
         { bench, name: 'commits served during the prune', value: b.count, unit: 'commits', target: { kind: 'min', value: 10 } },
         { bench, name: 'prune duration', value: pruneMs, unit: 'ms', note },
         { bench, name: 'rows pruned', value: report.samples + report.events + report.outbox, unit: 'rows' },
