@@ -51,6 +51,8 @@ export function exitCodeFor(err: unknown): number {
         return ExitCode.Unavailable;
       case EvseErrorCode.StateDirLocked:
         return ExitCode.TempFail;
+      case EvseErrorCode.JournalTooNew:
+        return ExitCode.DataErr;
       default:
         return ExitCode.Failure;
     }

@@ -18,6 +18,8 @@ export enum EvseErrorCode {
   JournalCorrupt = 301,
   /** Another station holds the state directory's lock (exit 75, EX_TEMPFAIL: systemd retries). */
   StateDirLocked = 302,
+  /** The journal file was written by newer software (a higher schema version): refused, never downgraded (exit 65). */
+  JournalTooNew = 303,
   // 4xx OCPP
   OcppProtocol = 400,
   OcppNotConnected = 401,
@@ -45,7 +47,14 @@ export const ExitCode = {
   Ok: 0,
   Failure: 1,
   Usage: 64,
+  /** EX_DATAERR: the input data is not ours to use (a journal from a newer version: refused, left as it is). */
+  DataErr: 65,
   Unavailable: 69,
+  /**
+   * EX_SOFTWARE: an internal part of the program failed for good (the journal worker thread died); the process exits
+   * after the safe state so that systemd starts a fresh one.
+   */
+  Software: 70,
   /** EX_TEMPFAIL: try again later (another station holds the state directory). */
   TempFail: 75,
   Config: 78,

@@ -1,9 +1,8 @@
 import { Option, type Command } from 'commander';
-import { billingSettings } from '../billing/cli-settings.js';
 import { receiptFromJournal, renderReceiptText } from '../billing/receipt.js';
 import { renderJson } from '../billing/render.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
-import { journalDeps, type BillingCommandDeps } from './report.js';
+import { configHelp, journalDeps, readSideSettings, stateDirHelp, type BillingCommandDeps } from './report.js';
 
 interface ReceiptOptions {
   readonly stateDir?: string;
@@ -17,8 +16,8 @@ export function registerReceiptCommand(program: Command, deps: BillingCommandDep
     .command('receipt')
     .description('print the receipt of one session, recomputed from the journal')
     .argument('<session>', 'local session id')
-    .option('--state-dir <dir>', 'folder that holds journal.db (default: journal.stateDir of the config)')
-    .option('--config <file>', 'station config for the tariff and time zone')
+    .option('--state-dir <dir>', stateDirHelp)
+    .option('--config <file>', configHelp)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (sessionArg: string, opts: ReceiptOptions) => {
       deps.write(await runReceipt(sessionArg, opts, deps));
@@ -31,8 +30,8 @@ export async function runReceipt(sessionArg: string, opts: ReceiptOptions, deps:
     throw new EvseError(EvseErrorCode.InvalidArgument, `session must be a whole number (got ${JSON.stringify(sessionArg)})`);
   }
   const sessionId = Number(sessionArg);
-  const settings = billingSettings(opts.config);
-  const opened = await deps.openReader(opts.stateDir ?? settings.stateDir);
+  const { settings, stateDir } = readSideSettings(opts, deps);
+  const opened = await deps.openReader(stateDir);
   try {
     const receipt = await receiptFromJournal(opened.reader, sessionId, {
       tariff: settings.tariff,

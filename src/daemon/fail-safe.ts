@@ -31,6 +31,16 @@ export interface FailSafeOptions {
   readonly log?: (line: string) => void;
 }
 
+/**
+ * What installFailSafe returns: called, it removes the handlers. `fail` leaves as a crash does (safe state first, the
+ * bounded graceful shutdown, exit) with `exitCode`, for a part of the station that failed for good, so that systemd
+ * starts a fresh process (Restart=always).
+ */
+export interface FailSafeHandle {
+  (): void;
+  fail(reason: string, exitCode: number): void;
+}
+
 /** The signals that end the process. SIGHUP is not one of them: it means reload (ExecReload=kill -HUP). */
 const EXIT_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
@@ -38,7 +48,8 @@ const EXIT_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
  * Makes every way out of the process go through the safe state first: SIGTERM, SIGINT, an uncaught exception
  * and an unhandled rejection each call `target.enterSafeState` synchronously, before anything else, then a graceful
  * `shutdown` bounded by `shutdownTimeoutMs`, then exit: 0 after a signal and a clean shutdown, 1 after a crash, a
- * failed or overlong shutdown, or a second signal (which exits at once, after the safe state again). On 'exit' the
+ * failed or overlong shutdown, or a second signal (which exits at once, after the safe state again); after
+ * `handle.fail(reason, code)`, that code in every case. On 'exit' the
  * safe state is entered once more, synchronously, as the last resort.
  *
  * SIGHUP is handled here too, from the first moment, so Node's default action for it (terminate) never applies: it
@@ -49,7 +60,7 @@ export function installFailSafe(
   target: FailSafeTarget,
   proc: FailSafeProcess = process,
   options: FailSafeOptions = {},
-): () => void {
+): FailSafeHandle {
   const timeoutMs = options.shutdownTimeoutMs ?? 5000;
   const log = options.log ?? ((line: string) => process.stderr.write(`evse: ${line}\n`));
   let shuttingDown = false;
@@ -62,11 +73,13 @@ export function installFailSafe(
     }
   };
 
-  const leave = (reason: string, crashed: boolean): void => {
+  /** `failure`: the exit code of a crash (any way out then exits with it); null for a signal (0 after a clean stop). */
+  const leave = (reason: string, failure: number | null): void => {
+    const failed = failure ?? ExitCode.Failure;
     safe(reason);
     if (shuttingDown) {
       log(`${reason} during shutdown: exiting now`);
-      proc.exit(ExitCode.Failure);
+      proc.exit(failed);
       return;
     }
     shuttingDown = true;
@@ -77,7 +90,7 @@ export function installFailSafe(
       finished = true;
       log(`shutdown did not finish within ${timeoutMs} ms: exiting`);
       safe('shutdown timeout');
-      proc.exit(ExitCode.Failure);
+      proc.exit(failed);
     }, timeoutMs);
     let shutdown: Promise<void>;
     try {
@@ -90,7 +103,7 @@ export function installFailSafe(
         if (finished) return;
         finished = true;
         clearTimeout(timer);
-        proc.exit(crashed ? ExitCode.Failure : ExitCode.Ok);
+        proc.exit(failure ?? ExitCode.Ok);
       },
       (err: unknown) => {
         if (finished) return;
@@ -98,7 +111,7 @@ export function installFailSafe(
         clearTimeout(timer);
         log(`shutdown failed: ${describe(err)}`);
         safe('shutdown failed');
-        proc.exit(ExitCode.Failure);
+        proc.exit(failed);
       },
     );
   };
@@ -121,16 +134,17 @@ export function installFailSafe(
   };
 
   const handlers: Array<[string, (arg: unknown) => void]> = [
-    ...EXIT_SIGNALS.map((signal): [string, () => void] => [signal, () => leave(`received ${signal}`, false)]),
+    ...EXIT_SIGNALS.map((signal): [string, () => void] => [signal, () => leave(`received ${signal}`, null)]),
     ['SIGHUP', reload],
-    ['uncaughtException', (err: unknown) => leave(`uncaught exception: ${describe(err, true)}`, true)],
-    ['unhandledRejection', (reason: unknown) => leave(`unhandled rejection: ${describe(reason, true)}`, true)],
+    ['uncaughtException', (err: unknown) => leave(`uncaught exception: ${describe(err, true)}`, ExitCode.Failure)],
+    ['unhandledRejection', (reason: unknown) => leave(`unhandled rejection: ${describe(reason, true)}`, ExitCode.Failure)],
     ['exit', () => safe('process exit')],
   ];
   for (const [event, handler] of handlers) proc.on(event, handler);
-  return () => {
+  const uninstall = (): void => {
     for (const [event, handler] of handlers) proc.removeListener(event, handler);
   };
+  return Object.assign(uninstall, { fail: (reason: string, exitCode: number) => leave(reason, exitCode) });
 }
 
 function describe(err: unknown, withStack = false): string {

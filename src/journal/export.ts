@@ -1,8 +1,7 @@
-import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { EvseError, EvseErrorCode } from '../errors.js';
 import { journalPath } from './open.js';
-import { requireCurrentSchema } from './read-only.js';
+import { openReadOnlyDatabase } from './read-only.js';
 
 export const exportTables = ['sessions', 'samples', 'alerts'] as const;
 export type ExportTable = (typeof exportTables)[number];
@@ -18,7 +17,7 @@ function isoOrNull(ms: number | null): string | null {
 /** Columns and the query of each exported table; times as UTC ISO-8601, energy in whole Wh. */
 const exportQueries: Record<ExportTable, { sql: string; columns: readonly string[]; row: (r: Record<string, unknown>) => Cell[] }> = {
   sessions: {
-    sql: 'SELECT * FROM sessions ORDER BY id',
+    sql: 'SELECT * FROM sessions WHERE start_at >= ? AND start_at < ? ORDER BY id',
     columns: [
       'id', 'connectorId', 'idTag', 'plugInAt', 'authorizedAt', 'startAt', 'stopAt', 'unplugAt', 'meterStartWh',
       'meterStopWh', 'energyWh', 'stopReason', 'stopIdTag', 'reservationId', 'csmsTransactionId', 'idTagStatus',
@@ -47,7 +46,7 @@ const exportQueries: Record<ExportTable, { sql: string; columns: readonly string
     ],
   },
   samples: {
-    sql: 'SELECT * FROM samples ORDER BY id',
+    sql: 'SELECT * FROM samples WHERE at >= ? AND at < ? ORDER BY id',
     columns: ['sessionId', 'at', 'importWh', 'powerW', 'currentsA', 'voltagesV', 'frequencyHz', 'signedRecord'],
     row: (r) => [
       r['session_id'] as number | null,
@@ -61,7 +60,7 @@ const exportQueries: Record<ExportTable, { sql: string; columns: readonly string
     ],
   },
   alerts: {
-    sql: 'SELECT * FROM alerts ORDER BY id',
+    sql: 'SELECT * FROM alerts WHERE at >= ? AND at < ? ORDER BY id',
     columns: ['id', 'at', 'severity', 'code', 'message', 'detail'],
     row: (r) => [
       r['id'] as number,
@@ -81,25 +80,39 @@ function csvField(value: Cell): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** Which rows go: sessions that started, samples taken and alerts raised in [fromMs, toMs). */
+export interface ExportRange {
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+/** Every row, whatever its time. */
+export const wholeJournal: ExportRange = { fromMs: Number.MIN_SAFE_INTEGER, toMs: Number.MAX_SAFE_INTEGER };
+
 /**
  * Writes one table of the journal in `stateDir` as JSON (an array of objects) or CSV (a header line, then rows),
  * streaming row by row so a year of samples never sits in memory. Opens the file read-only, without the station's
- * lock and without migrating it: safe beside a running station; a journal that needs a migration is refused.
+ * lock and without migrating it: safe beside a running station; a journal this software cannot read as it is (from
+ * newer software, or before its first migration) is refused.
  */
-export function exportJournal(stateDir: string, table: ExportTable, format: ExportFormat, write: (chunk: string) => void): number {
+export function exportJournal(
+  stateDir: string,
+  table: ExportTable,
+  format: ExportFormat,
+  write: (chunk: string) => void,
+  range: ExportRange = wholeJournal,
+): number {
   const path = journalPath(stateDir);
   if (!existsSync(path)) {
     throw new EvseError(EvseErrorCode.InvalidArgument, `no journal at ${path} (check --state-dir)`);
   }
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+  const db = openReadOnlyDatabase(stateDir);
   try {
-    db.pragma('busy_timeout = 5000');
-    requireCurrentSchema(db, stateDir);
     const query = exportQueries[table];
     let count = 0;
     if (format === 'csv') write(`${query.columns.join(',')}\r\n`);
     else write('[');
-    for (const record of db.prepare(query.sql).iterate() as IterableIterator<Record<string, unknown>>) {
+    for (const record of db.prepare(query.sql).iterate(range.fromMs, range.toMs) as IterableIterator<Record<string, unknown>>) {
       const cells = query.row(record);
       if (format === 'csv') {
         write(`${cells.map(csvField).join(',')}\r\n`);

@@ -20,6 +20,7 @@ import type {
   SessionRow,
 } from './ports.js';
 import type { SerializedError, WorkerApi, WorkerInit, WorkerOp, WorkerReply, WorkerRequest } from './protocol.js';
+import { pruneReport } from './prune.js';
 import { lockStateDir, type StateLock } from './state-lock.js';
 import type { AlertInput, AlertRow, CleanShutdownKind, ClockCorrection, OpenReport, PruneReport, RecoveryReport } from './types.js';
 
@@ -53,6 +54,9 @@ const silent: JournalLog = { info: () => undefined, warn: () => undefined, error
 /** Called when the storage fails (disk full, I/O error, read-only, corrupt, worker died). */
 export type UnavailableListener = (err: EvseError) => void;
 
+/** Called once when the journal worker thread died: no request will ever be answered again. */
+export type WorkerLostListener = (err: EvseError) => void;
+
 /**
  * The transaction journal as the station sees it. Every write resolves only after its own transaction committed in
  * the journal worker; a rejection means the fact is not durable.
@@ -82,12 +86,20 @@ export interface Journal extends SessionRecorder, OutboxStore, KeyValueStore, Jo
   correctClock(offsetMs: number, sinceMs: number): Promise<ClockCorrection>;
   /** Subscribes to storage failures; returns the unsubscribe function. */
   onUnavailable(listener: UnavailableListener): () => void;
+  /**
+   * Subscribes to the death of the journal worker (after onUnavailable's listeners ran). Unlike a storage failure it
+   * does not heal: the station enters the safe state and exits for systemd to restart it.
+   */
+  onWorkerLost(listener: WorkerLostListener): () => void;
   raiseAlert(alert: AlertInput): Promise<number>;
   /** Every alert, oldest first (ones the failed storage could not take yet come last, with id 0). */
   alerts(): Promise<readonly AlertRow[]>;
   /** The highest import register the journal knows, or null when it is empty (meter plausibility at boot). */
   lastMeterWh(): Promise<number | null>;
-  /** Retention and disk budget; undelivered data is never pruned. Call at boot and then e.g. daily. */
+  /**
+   * Retention and disk budget; undelivered data is never pruned. Call at boot and then e.g. daily. Runs in short
+   * steps, each its own worker request, so commits are served in between; a call while one runs joins it.
+   */
   prune(): Promise<PruneReport>;
   /** Finishes queued requests, closes the database and ends the worker. */
   close(): Promise<void>;
@@ -107,7 +119,7 @@ function rebuildError(error: SerializedError): EvseError {
   }
 }
 
-/** Read-only operations: their success says nothing about whether commits work again. */
+/** Operations whose success says nothing about whether commits work again (reads, and prune steps). */
 const readOps: ReadonlySet<WorkerOp> = new Set<WorkerOp>([
   'head',
   'transactionIdFor',
@@ -121,6 +133,9 @@ const readOps: ReadonlySet<WorkerOp> = new Set<WorkerOp>([
   'lastMeterWh',
   'alerts',
   'openSessionCount',
+  'pruneStart',
+  // A prune step may only look (a window with nothing old enough): not a proof that commits work again.
+  'pruneStep',
 ]);
 
 interface Pending {
@@ -133,8 +148,11 @@ class WorkerJournal implements Journal {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<UnavailableListener>();
+  private readonly lostListeners = new Set<WorkerLostListener>();
   private failed = false;
   private closed = false;
+  private lost = false;
+  private pruning: Promise<PruneReport> | null = null;
   private readonly retentionMs: number;
   private readonly budgetBytes: number;
 
@@ -195,11 +213,21 @@ class WorkerJournal implements Journal {
   }
 
   private workerLost(cause: Error): void {
+    // 'error' and then 'exit' both arrive for one death: tell it once.
+    if (this.lost) return;
+    this.lost = true;
     const err = new EvseError(EvseErrorCode.JournalUnavailable, `journal worker lost: ${cause.message}`, { cause });
     this.closed = true;
     this.markUnavailable(err);
     for (const waiter of this.pending.values()) waiter.reject(err);
     this.pending.clear();
+    for (const listener of this.lostListeners) {
+      try {
+        listener(err);
+      } catch (listenerErr) {
+        this.logger.error({ err: String(listenerErr) }, 'journal worker-lost listener threw');
+      }
+    }
   }
 
   private call<K extends WorkerOp>(op: K, ...args: Parameters<WorkerApi[K]>): Promise<ReturnType<WorkerApi[K]>> {
@@ -322,6 +350,10 @@ class WorkerJournal implements Journal {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+  onWorkerLost(listener: WorkerLostListener): () => void {
+    this.lostListeners.add(listener);
+    return () => this.lostListeners.delete(listener);
+  }
   raiseAlert(alert: AlertInput): Promise<number> {
     return this.call('raiseAlert', alert, this.clock.nowMs());
   }
@@ -332,10 +364,26 @@ class WorkerJournal implements Journal {
     return this.call('lastMeterWh');
   }
   prune(): Promise<PruneReport> {
-    return this.call('prune', this.clock.nowMs(), this.retentionMs, this.budgetBytes);
+    this.pruning ??= this.pruneInSteps().finally(() => {
+      this.pruning = null;
+    });
+    return this.pruning;
+  }
+  /**
+   * Each step is its own request, posted only once the one before has answered: whatever the station posted meanwhile
+   * (a session start, a sample) is queued ahead of the next step and served first.
+   */
+  private async pruneInSteps(): Promise<PruneReport> {
+    let cursor = await this.call('pruneStart', this.clock.nowMs(), this.retentionMs, this.budgetBytes);
+    while (cursor.phase !== 'done') cursor = await this.call('pruneStep', cursor);
+    return pruneReport(cursor);
   }
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed) {
+      // The worker died (its connection went with its thread): nothing left to close but the lock.
+      if (this.lost) this.releaseLock();
+      return;
+    }
     try {
       await this.call('close');
     } finally {

@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { EvseError, EvseErrorCode } from '../errors.js';
 
 /**
  * Schema migrations, keyed by `PRAGMA user_version`: migration i brings the file from version i to i + 1.
@@ -86,12 +87,44 @@ export const migrations: readonly string[] = [
   `,
 ];
 
-/** Brings `db` to the latest schema, each step in its own transaction together with its `user_version`. */
-export function migrate(db: BetterSqlite3.Database): number {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > migrations.length) {
-    throw new Error(`journal schema version ${current} is newer than this software (${migrations.length})`);
+/** The schema version this software writes: the number of migrations it knows. */
+export function knownSchemaVersion(): number {
+  return migrations.length;
+}
+
+/**
+ * The oldest schema the read-side commands (report, receipt, journal export) read as it is, without migrating it:
+ * every version from here up to {@link knownSchemaVersion} has the sessions, samples, session_events and alerts they
+ * read. Raise it when a migration changes one of those tables; version 0 is a file before its first migration.
+ */
+export const oldestReadableSchemaVersion = 1;
+
+/** The `PRAGMA user_version` of an open connection: the journal's schema version. */
+export function schemaVersionOf(db: BetterSqlite3.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Refuses a journal written by newer software, naming both versions: this software does not know its tables, and
+ * migrations only go up, so it is never downgraded or written to. `path` names the file for the operator.
+ */
+export function refuseNewerSchema(version: number, path: string): void {
+  const known = knownSchemaVersion();
+  if (version > known) {
+    throw new EvseError(
+      EvseErrorCode.JournalTooNew,
+      `journal ${path} is schema version ${version}, this evse knows up to ${known}; refusing to downgrade it (install the evse version that wrote it, or a newer one)`,
+    );
   }
+}
+
+/**
+ * Brings `db` to the latest schema, each step in its own transaction together with its `user_version`. A file from
+ * newer software is refused before anything is written (EvseError JournalTooNew).
+ */
+export function migrate(db: BetterSqlite3.Database, path = db.name): number {
+  const current = schemaVersionOf(db);
+  refuseNewerSchema(current, path);
   for (let version = current; version < migrations.length; version++) {
     const sql = migrations[version] as string;
     db.transaction(() => {

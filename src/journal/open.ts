@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SynchronousLevel } from './defaults.js';
-import { migrate } from './migrations.js';
+import { migrate, refuseNewerSchema, schemaVersionOf } from './migrations.js';
 import { sqliteCodeOf } from './sqlite-errors.js';
 import { JournalStore } from './store.js';
 import type { OpenReport } from './types.js';
@@ -47,6 +47,43 @@ export function integrityProblem(path: string): string | null {
   }
 }
 
+/** The first 16 bytes of every SQLite database file. */
+const sqliteMagic = Buffer.from('SQLite format 3\0', 'latin1');
+
+/**
+ * The schema version (`PRAGMA user_version`) of an existing file, read before anything else touches it (integrity
+ * check, moving aside, connection settings, migrations); null when it is not readable as a database (the integrity
+ * check then decides what it is). Without a -wal file the main file is the whole database, and the version is read
+ * from its header (4 bytes, big-endian, at offset 60) without opening SQLite at all, so not even a -wal or -shm file
+ * is created beside a file that is then refused. With one, a read-only connection reads what the log holds.
+ */
+export function probeSchemaVersion(path: string): number | null {
+  if (!existsSync(`${path}-wal`)) {
+    const header = Buffer.alloc(100);
+    const fd = openSync(path, 'r');
+    let length: number;
+    try {
+      length = readSync(fd, header, 0, header.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+    if (length === 0) return 0; // an empty file is a new database to SQLite
+    if (length < header.length || !header.subarray(0, sqliteMagic.length).equals(sqliteMagic)) return null;
+    return header.readInt32BE(60);
+  }
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    return schemaVersionOf(db);
+  } catch (err) {
+    const code = sqliteCodeOf(err);
+    if (code !== null && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')) return null;
+    throw err;
+  } finally {
+    db?.close();
+  }
+}
+
 /** File-name-safe UTC stamp, e.g. 2026-11-21T19-31-01-000Z. */
 function fileStamp(ms: number): string {
   return new Date(ms).toISOString().replace(/[:.]/g, '-');
@@ -78,8 +115,9 @@ export function configureConnection(
 }
 
 /**
- * Opens (creating when needed) the journal of a state directory: integrity check of an existing file, a damaged one
- * moved aside with a critical alert in the new journal naming where it went, connection settings, migrations.
+ * Opens (creating when needed) the journal of a state directory: a file from newer software refused (EvseError
+ * JournalTooNew) before anything touches it, integrity check of an existing file, a damaged one moved aside with a
+ * critical alert in the new journal naming where it went, connection settings, migrations.
  */
 export function openStore(options: StoreOpenOptions): { store: JournalStore; report: OpenReport } {
   mkdirSync(options.stateDir, { recursive: true });
@@ -87,13 +125,16 @@ export function openStore(options: StoreOpenOptions): { store: JournalStore; rep
   let corruptMovedTo: string | null = null;
   let problem: string | null = null;
   if (existsSync(path)) {
+    // A file from newer software is refused as it is: not checked, not moved aside, not configured, not migrated.
+    const version = probeSchemaVersion(path);
+    if (version !== null) refuseNewerSchema(version, path);
     problem = integrityProblem(path);
     if (problem !== null) corruptMovedTo = moveAside(path, options.nowMs);
   }
   const db = new Database(path);
   try {
     configureConnection(db, options);
-    const schemaVersion = migrate(db);
+    const schemaVersion = migrate(db, path);
     const store = new JournalStore(db, options.commitDelayMs);
     if (corruptMovedTo !== null) {
       store.raiseAlert(

@@ -6,7 +6,8 @@ import type { MeterSample } from '../../hal/meter.js';
 import type { SessionEventRecord, SessionStart, SessionStop } from '../session/recorder.js';
 import type { StoreOpenOptions } from './open.js';
 import type { DeliveryAnswer, EventRow, OutboxKind, OutboxMessage, SampleRow, SessionRow } from './ports.js';
-import type { AlertInput, AlertRow, CleanShutdownKind, ClockCorrection, OpenReport, PruneReport, RecoveryReport } from './types.js';
+import type { PruneCursor } from './prune.js';
+import type { AlertInput, AlertRow, CleanShutdownKind, ClockCorrection, OpenReport, RecoveryReport } from './types.js';
 
 /** What the worker can do; each write is one committed transaction before it answers. */
 export interface WorkerApi {
@@ -39,7 +40,10 @@ export interface WorkerApi {
   readonly noteCleanShutdown: (kind: CleanShutdownKind, nowMs: number) => void;
   readonly openSessionCount: () => number;
   readonly recover: (meterReadingWh: number | null, nowMs: number) => RecoveryReport;
-  readonly prune: (nowMs: number, retentionMs: number, budgetBytes: number) => PruneReport;
+  /** The first cursor of a prune (live size before); the prune then goes one `pruneStep` request at a time. */
+  readonly pruneStart: (nowMs: number, retentionMs: number, budgetBytes: number) => PruneCursor;
+  /** One short transaction of a prune, so requests posted meanwhile are served between two steps. */
+  readonly pruneStep: (cursor: PruneCursor) => PruneCursor;
   readonly close: () => void;
 }
 

@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { EvseError } from '../errors.js';
 import { openStore } from './open.js';
 import type { SerializedError, WorkerApi, WorkerInit, WorkerReply, WorkerRequest } from './protocol.js';
-import { prune } from './prune.js';
+import { pruneStep, startPrune } from './prune.js';
 import { openSessionCount, recoverOpenSessions } from './recovery.js';
 import { isStorageFailure, sqliteCodeOf } from './sqlite-errors.js';
 import type { JournalStore } from './store.js';
@@ -50,7 +50,8 @@ function apiFor(store: JournalStore): WorkerApi {
     noteCleanShutdown: (kind, nowMs) => store.noteCleanShutdown(kind, nowMs),
     openSessionCount: () => openSessionCount(store),
     recover: (reading, nowMs) => recoverOpenSessions(store, reading, nowMs),
-    prune: (nowMs, retentionMs, budgetBytes) => prune(store, nowMs, retentionMs, budgetBytes),
+    pruneStart: (nowMs, retentionMs, budgetBytes) => startPrune(store, nowMs, retentionMs, budgetBytes),
+    pruneStep: (cursor) => pruneStep(store, cursor),
     close: () => store.close(),
   };
 }

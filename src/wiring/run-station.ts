@@ -3,7 +3,7 @@ import { createGpioHardware, type GpioHardware } from '../../hal/gpio/hardware.j
 import type { GpioConstructor } from '../../hal/gpio/lines.js';
 import { ModbusMeter, type ModbusMeterDeps } from '../../hal/modbus/driver.js';
 import type { StationConfig } from '../config/schema.js';
-import { EvseError, EvseErrorCode } from '../errors.js';
+import { EvseError, EvseErrorCode, ExitCode } from '../errors.js';
 import { openJournal, type Journal } from '../journal/journal.js';
 import { lockStateDir } from '../journal/state-lock.js';
 import type { Logger } from '../logger.js';
@@ -122,7 +122,7 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
       return shutdownPromise;
     },
   };
-  const uninstall = installFailSafe(target, deps.proc ?? process, {
+  const failSafe = installFailSafe(target, deps.proc ?? process, {
     shutdownTimeoutMs: deps.shutdownTimeoutMs ?? 5000,
     log: (line) => log.warn(line),
   });
@@ -143,6 +143,16 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
       : await ModbusMeter.open(meterConfig, { ...deps.meterDeps, logger: log, nowMs: () => clock.nowMs() });
     const openedMeter = meter;
     journal = await openJournal({ ...config.journal, stateDir, clock, logger: log, lock });
+    // A storage failure may heal (the next commit that works clears it); a dead journal worker does not: nothing is
+    // journaled again, so no session may go on. Safe state, then exit 70 (EX_SOFTWARE) for systemd to restart us.
+    journal.onWorkerLost((err) => {
+      log.error({ err: err.message }, 'journal worker died: entering the safe state and exiting for a restart');
+      try {
+        station?.controller.raiseFault('journal-unavailable', err.message);
+      } finally {
+        failSafe.fail(err.message, ExitCode.Software);
+      }
+    });
     const recovery = await journal.recover(() => openedMeter.read().then((s) => s.importWh));
     for (const s of recovery.closed) log.warn({ session: s.sessionId, reason: s.reason }, 'recovered an open session');
     const openedJournal = journal;
@@ -226,7 +236,7 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
   } catch (err) {
     target.enterSafeState('startup failed');
     await target.shutdown('startup failed');
-    uninstall();
+    failSafe();
     throw err;
   }
   await stopped;

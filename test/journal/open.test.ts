@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
+import { EvseError, EvseErrorCode } from '../../src/errors.js';
 import { migrate, migrations } from '../../src/journal/migrations.js';
 import { journalPath, openStore } from '../../src/journal/open.js';
 import { tempStateDir } from './support/helpers.js';
@@ -38,7 +39,14 @@ describe('journal file settings and migrations', function () {
     const db = new Database(journalPath(`${state.dir}/nested/state`));
     assert.equal(migrate(db), migrations.length, 'a second run changes nothing');
     db.pragma(`user_version = ${migrations.length + 1}`);
-    assert.throws(() => migrate(db), new RegExp(`schema version ${migrations.length + 1} is newer than this software \\(${migrations.length}\\)`));
+    assert.throws(
+      () => migrate(db),
+      (err: unknown) =>
+        err instanceof EvseError &&
+        err.code === EvseErrorCode.JournalTooNew &&
+        err.message.includes(`is schema version ${migrations.length + 1}, this evse knows up to ${migrations.length}; refusing to downgrade it`),
+    );
+    assert.equal(db.pragma('user_version', { simple: true }), migrations.length + 1, 'left as it was');
     db.close();
   });
 });

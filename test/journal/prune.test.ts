@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { prune, liveBytes } from '../../src/journal/prune.js';
 import type { JournalStore } from '../../src/journal/store.js';
-import { openTestStore, sampleAt, sessionStart, tempStateDir } from './support/helpers.js';
+import { openJournal } from '../../src/journal/journal.js';
+import { manualClock, openTestStore, sampleAt, sessionStart, tempStateDir } from './support/helpers.js';
+import { fillSettledJournal } from './support/old-journal.js';
 
 const day = 86_400_000;
 const t0 = Date.UTC(2026, 0, 1);
@@ -58,6 +60,19 @@ describe('journal retention and disk budget', function () {
     assert.equal(store.depth(), 4, 'Start, 2 × MeterValues, Stop still queued');
   });
 
+  it('steps past undelivered data at the front and through many windows: every delivered old row goes', function () {
+    // Dead letters: never delivered, so never pruned, and out of the way of the later sessions' delivery.
+    const undelivered = session(t0, 2500, false);
+    for (let m = store.head(); m && m.sessionId === undelivered; m = store.head()) store.markDead(m.seq, 'refused');
+    const delivered = [1, 2, 3].map((i) => session(t0 + i * day, 1500, true));
+    const recent = session(t0 + 300 * day, 30, true);
+    const report = prune(store, t0 + 310 * day, 100 * day, 1024 * 1024 * 1024);
+    assert.equal(report.samples, 4500);
+    assert.deepEqual(delivered.map((id) => store.samples(id).length), [0, 0, 0]);
+    assert.equal(store.samples(undelivered).length, 2500);
+    assert.equal(store.samples(recent).length, 30);
+  });
+
   it('keeps the samples of the open session', function () {
     const id = store.startSession(sessionStart(t0, 0), t0);
     store.recordSample(id, sampleAt(1, t0 + 1000));
@@ -83,5 +98,65 @@ describe('journal retention and disk budget', function () {
     assert.equal(squeezed.overBudget, true);
     assert.equal(store.samples(undelivered).length, 400, 'undelivered data survives even an impossible budget');
     assert.equal(store.depth(), 42);
+  });
+});
+
+describe('journal pruning in steps through the worker (issue 12 g)', function () {
+  this.timeout(120_000);
+  let state: ReturnType<typeof tempStateDir>;
+  beforeEach(function () {
+    state = tempStateDir();
+  });
+  afterEach(function () {
+    state.cleanup();
+  });
+
+  it('serves session starts and sample commits issued during a long prune before the prune ends, and prunes it all', async function () {
+    // 1500 sessions of 60 samples, a year and more past retention: 90,000 samples, 3,000 events, 4,500 outbox rows.
+    const filled = fillSettledJournal(state.dir, { sessions: 1500, samplesPerSession: 60, fromMs: t0, spacingMs: 3_600_000 });
+    const clock = manualClock(t0 + 800 * day);
+    const journal = await openJournal({ stateDir: state.dir, synchronous: 'NORMAL', retentionDays: 30, clock });
+    try {
+      const order: string[] = [];
+      let pruneEnded = false;
+      const pruning = journal.prune().then((report) => {
+        pruneEnded = true;
+        order.push('prune ended');
+        return report;
+      });
+      // The station goes on while the prune runs: a new session and its samples, one commit after the other.
+      const sessionId = await journal.startSession(sessionStart(t0 + 800 * day, 1_000_000));
+      order.push('session started');
+      let wh = 1_000_000;
+      while (!pruneEnded) {
+        wh += 1;
+        await journal.recordSample(sessionId, sampleAt(wh, t0 + 800 * day + wh));
+        if (!pruneEnded) order.push('sample committed');
+      }
+      const report = await pruning;
+      assert.equal(order[0], 'session started', `the session start waited for the whole prune: ${order.slice(0, 3).join(', ')}`);
+      const during = order.filter((o) => o === 'sample committed').length;
+      assert.ok(during >= 5, `only ${during} sample commits were served while the prune ran`);
+      assert.deepEqual([report.samples, report.events, report.outbox, report.overBudget], [filled.samples, filled.events, filled.outbox, false]);
+      assert.ok(report.bytesAfter < report.bytesBefore, `${report.bytesAfter} >= ${report.bytesBefore}`);
+      assert.equal((await journal.samples(sessionId)).length, wh - 1_000_000, 'every sample committed during the prune is kept');
+      assert.equal((await journal.sessions({ fromMs: 0, toMs: t0 + 900 * day })).length, 1501, 'billing records are kept');
+    } finally {
+      await journal.close();
+    }
+  });
+
+  it('a second prune() while one runs joins it instead of running twice', async function () {
+    fillSettledJournal(state.dir, { sessions: 200, samplesPerSession: 20, fromMs: t0, spacingMs: 3_600_000 });
+    const journal = await openJournal({ stateDir: state.dir, synchronous: 'NORMAL', retentionDays: 30, clock: manualClock(t0 + 400 * day) });
+    try {
+      const [a, b] = await Promise.all([journal.prune(), journal.prune()]);
+      assert.equal(a, b);
+      assert.equal(a.samples, 4000);
+      const again = await journal.prune();
+      assert.equal(again.samples, 0);
+    } finally {
+      await journal.close();
+    }
   });
 });
