@@ -50,6 +50,8 @@ export class OcppConnection {
   private password: string | null;
   private pingIntervalMs: number;
   private lastAnswerAt: number | null = null;
+  /** Monotonic time (performance.now) of the last frame from the CSMS on the current socket. */
+  private lastInboundMono = Number.NEGATIVE_INFINITY;
   private connectedSince: number | null = null;
 
   constructor(private readonly options: ConnectionOptions) {
@@ -125,7 +127,9 @@ export class OcppConnection {
   /**
    * Sends a call. Rejects at once with EvseError(OcppNotConnected) when the link is not open (nothing is queued
    * here: the outbox is the queue). A CALLERROR rejects with ocpp-rpc's RPCError; a timeout rejects with its
-   * TimeoutError and replaces the socket, since a CSMS that does not answer is treated as a dead link.
+   * TimeoutError. The socket is replaced only when the CSMS sent nothing at all while the call waited: that link is
+   * dead (or the CSMS hung). A CSMS that keeps sending frames but leaves this call unanswered, or answers it in a
+   * frame that cannot be read, is alive: the call fails (the outbox retries it) and the link stays (issue 17).
    */
   async call<T = Record<string, unknown>>(method: string, params: Record<string, unknown>, timeoutMs?: number): Promise<T> {
     const client = this.client;
@@ -135,9 +139,15 @@ export class OcppConnection {
       this.lastAnswerAt = this.options.clock.nowMs();
       return result as T;
     } catch (err) {
-      if (err instanceof TimeoutError && client === this.client) this.dropLink(`${method} got no answer`);
+      if (err instanceof TimeoutError && client === this.client && !this.heardWithinMs(timeoutMs ?? this.options.callTimeoutMs))
+        this.dropLink(`${method} got no answer`);
       throw err;
     }
+  }
+
+  /** True when a frame from the CSMS arrived in the last `ms` (ocpp-rpc's timers run on real time: so does this). */
+  private heardWithinMs(ms: number): boolean {
+    return performance.now() - this.lastInboundMono < ms;
   }
 
   /** Abandons the current socket (dead link) and reconnects after the back-off. */
@@ -162,11 +172,16 @@ export class OcppConnection {
       reconnect: false,
       callTimeoutMs: this.options.callTimeoutMs,
       pingIntervalMs: this.pingIntervalMs,
+      // Every frame from the CSMS proves the link alive, not only a pong. Without this a pong queued behind a backlog
+      // of frames (a CSMS that floods the station faster than it answers) arrives after the next ping is due, and
+      // ocpp-rpc terminates a live socket as a "ping timeout" (issue 17: the link closed after 50–100 big frames).
+      deferPingsOnActivity: true,
       respondWithDetailedErrors: false,
       ...(this.password ? { password: this.password } : {}),
       wsOpts: { minVersion: 'TLSv1.2', ...(tls ?? {}), handshakeTimeout: this.options.callTimeoutMs },
     } as ConstructorParameters<typeof RPCClient>[0]);
     this.client = client;
+    this.lastInboundMono = Number.NEGATIVE_INFINITY;
     // Every frame leaves through sendRaw, the CALLERRORs ocpp-rpc writes itself for malformed input included: give
     // them their OCPP 1.6 code there (see ocpp16ErrorCode).
     const sendRaw = client.sendRaw.bind(client);
@@ -175,7 +190,9 @@ export class OcppConnection {
       client.handle(method, ({ params }) => Promise.resolve(handler((params ?? {}) as Record<string, unknown>)));
     }
     client.on('message', (event: { outbound: boolean }) => {
-      if (!event.outbound && client === this.client) this.lastAnswerAt = this.options.clock.nowMs();
+      if (event.outbound || client !== this.client) return;
+      this.lastAnswerAt = this.options.clock.nowMs();
+      this.lastInboundMono = performance.now();
     });
     client.on('strictValidationFailure', (event: { method: string; outbound: boolean; isCall: boolean; error: Error }) => {
       this.options.logger.warn({ method: event.method, outbound: event.outbound, isCall: event.isCall, error: event.error.message }, 'OCPP schema violation');

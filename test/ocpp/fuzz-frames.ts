@@ -145,3 +145,47 @@ export function fuzzFrame(rnd: () => number, n: number): FuzzFrame {
       return { kind, data: JSON.stringify([2, id]), expect: { id, code: 'FormationViolation' } };
   }
 }
+
+/**
+ * Named case "pong behind a backlog" (issue 17, deliverable 6): `count` calls of an unknown action, each with a
+ * message id of `idBytes` characters, sent back to back. Every one is answered NotImplemented with the same huge id,
+ * so the station needs well over a second to read and answer them; the pong to its websocket ping waits behind them
+ * in the TCP stream. Before the fix ocpp-rpc counted only pongs as liveness and terminated this live socket after
+ * about 100 frames (its pending calls failed with "Client going away"), then the station reconnected.
+ */
+export function backlogFrames(count: number, idBytes: number): FuzzFrame[] {
+  const frames: FuzzFrame[] = [];
+  for (let n = 0; n < count; n++) {
+    const id = `backlog-${n}-${'B'.repeat(idBytes)}`;
+    frames.push({ kind: 'backlog', data: JSON.stringify([2, id, 'FooBar', {}]), expect: { id, code: 'NotImplemented' } });
+  }
+  return frames;
+}
+
+/**
+ * Calls whose valid form acts on the station (a reset, a reconnect with a new key or ping interval, a triggered
+ * message, a session start or stop, a firmware download, availability, a charging limit) broken against the 1.6
+ * schema. Valid forms of these are not fuzzed: a Reset or a new AuthorizationKey legitimately restart the link. The
+ * broken forms must get a CALLERROR and change nothing.
+ */
+export const ACTING_CALL_BREAKERS: readonly { readonly action: string; readonly params: unknown }[] = [
+  { action: 'Reset', params: { type: 'Hard', now: true } },
+  { action: 'Reset', params: { type: 'hard' } },
+  { action: 'Reset', params: [{ type: 'Hard' }] },
+  { action: 'ChangeConfiguration', params: { key: 'AuthorizationKey', value: 1234567890123456 } },
+  { action: 'ChangeConfiguration', params: { key: 'AuthorizationKey', value: 'k'.repeat(501) } },
+  { action: 'ChangeConfiguration', params: { key: 'WebSocketPingInterval', value: 0 } },
+  { action: 'ChangeConfiguration', params: { key: 'HeartbeatInterval' } },
+  { action: 'ChangeConfiguration', params: { key: 'SecurityProfile', value: '2', extra: '' } },
+  { action: 'TriggerMessage', params: { requestedMessage: 'BootNotification', connectorId: '0' } },
+  { action: 'TriggerMessage', params: { requestedMessage: 'heartbeat' } },
+  { action: 'RemoteStartTransaction', params: { idTag: 'TAG', connectorId: '1' } },
+  { action: 'RemoteStopTransaction', params: {} },
+  { action: 'ChangeAvailability', params: { connectorId: 0, type: 'inoperative' } },
+  { action: 'UnlockConnector', params: { connectorId: '1' } },
+  { action: 'UpdateFirmware', params: { location: 7, retrieveDate: '2030-01-01T00:00:00Z' } },
+  { action: 'SetChargingProfile', params: { connectorId: 1, csChargingProfiles: { chargingProfileId: 1 } } },
+  { action: 'ClearCache', params: { all: true } },
+  { action: 'SendLocalList', params: { listVersion: 2, updateType: 'Everything' } },
+  { action: 'ReserveNow', params: { connectorId: 1, expiryDate: 'soon', idTag: 'TAG', reservationId: 1 } },
+];

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { sleep, waitUntil } from './support/harness.js';
+import { ACTING_CALL_BREAKERS, backlogFrames, OCPP16_ERROR_CODES } from './fuzz-frames.js';
+import { startHostileRig, type HostileRig } from './fuzz-rig.js';
+
+/** Named cases of the OCPP fuzz (issue 17, deliverable 6): what once closed the link, and what must not act. */
+describe('OCPP fuzz, named cases: no CSMS input closes the link', function () {
+  this.timeout(90_000);
+  let rig: HostileRig | null = null;
+
+  afterEach(async () => {
+    await rig?.stop();
+    rig = null;
+  });
+
+  it('pong behind a backlog: 250 calls with 200 kB ids sent at once, pings every second — all answered, the socket stays', async () => {
+    const r = (rig = await startHostileRig({ callTimeoutS: 30, pingIntervalS: 1 }));
+    const frames = backlogFrames(250, 200_000);
+    const startedAt = Date.now();
+    for (const f of frames) r.peer.sendText(f.data as string);
+    await r.peer.waitFor(() => r.answers.length >= frames.length || r.peer.ended, 60_000, 'the answers to the backlog');
+    const tookMs = Date.now() - startedAt;
+    // The case only means something when reading the backlog outlasts a ping interval (it did on every run here).
+    assert.ok(tookMs > 1000 || r.peer.ended, `the backlog was read in ${tookMs} ms: too fast to delay a pong`);
+    assert.equal(r.peer.ended, false, `the station dropped the socket after ${r.answers.length} answers (${r.closes.join(', ')})`);
+    assert.deepEqual(r.closes, []);
+    assert.equal(r.csms.peers.length, 1, 'no reconnect');
+    for (const [i, f] of frames.entries()) {
+      const answer = r.answers[i];
+      assert.ok(answer && answer[0] === 4 && answer[1] === f.expect?.id && answer[2] === 'NotImplemented', `answer ${i}`);
+    }
+    // A second later (the next ping and pong done) the link is still the same socket.
+    await sleep(1500);
+    assert.equal(r.client.connection.isOpen(), true);
+    assert.equal(r.csms.peers.length, 1);
+  });
+
+  it('a station call left unanswered while the CSMS keeps sending frames fails, the link stays; a silent CSMS is still a dead link', async () => {
+    const r = (rig = await startHostileRig({ callTimeoutS: 1, pingIntervalS: 0 }));
+    r.answerStationCalls = false;
+    const heartbeat = r.client.registration.sendHeartbeat();
+    // Malformed frames (each answered with a CALLERROR) all through the call's timeout and beyond.
+    for (let i = 0; i < 16; i++) {
+      r.peer.sendText(`{not json ${i}`);
+      await sleep(100);
+    }
+    assert.equal(await heartbeat, false, 'the Heartbeat failed (no answer)');
+    assert.equal(r.closes.length, 0, `the link stayed (closed: ${r.closes.join(', ')})`);
+    assert.equal(r.csms.peers.length, 1);
+    assert.equal(r.client.connection.isOpen(), true);
+    assert.ok(r.answers.filter((a) => a[0] === 4 && a[2] === 'FormationViolation').length >= 16);
+    // The same unanswered call from a CSMS that sends nothing: that link is dead and is replaced.
+    const again = r.client.registration.sendHeartbeat();
+    assert.equal(await again, false);
+    await waitUntil(() => r.csms.peers.length === 2, 5000, 'a new socket after the silent timeout');
+    assert.ok(r.closes.some((reason) => reason.includes('Heartbeat got no answer')), r.closes.join(', '));
+  });
+
+  it('schema-breaking forms of calls that act (Reset, AuthorizationKey, ping interval, TriggerMessage …) get a CALLERROR and do nothing', async () => {
+    const r = (rig = await startHostileRig({ callTimeoutS: 5, pingIntervalS: 0 }));
+    const configuration = JSON.stringify(r.client.keys.getConfiguration());
+    const callsBefore = r.stationCalls.length;
+    for (const [i, b] of ACTING_CALL_BREAKERS.entries()) r.peer.sendText(JSON.stringify([2, `brk-${i}`, b.action, b.params]));
+    await waitUntil(() => r.answers.length >= ACTING_CALL_BREAKERS.length, 5000, 'every answer');
+    await sleep(300); // longer than the follow-ups of a Reset or a TriggerMessage (20 ms after the answer)
+    for (const [i, b] of ACTING_CALL_BREAKERS.entries()) {
+      const answer = r.answers.find((a) => a[1] === `brk-${i}`);
+      assert.ok(answer, `${b.action} ${JSON.stringify(b.params)} answered`);
+      assert.equal(answer[0], 4, `${b.action} ${JSON.stringify(b.params)}: a CALLERROR, got ${JSON.stringify(answer)}`);
+      assert.ok(OCPP16_ERROR_CODES.has(answer[2] as string), `${String(answer[2])} is a 1.6 code`);
+    }
+    assert.deepEqual(r.station.requests, [], 'the charge point was not asked to act');
+    assert.equal(JSON.stringify(r.client.keys.getConfiguration()), configuration, 'configuration unchanged');
+    assert.deepEqual(r.stationCalls.slice(callsBefore), [], 'no triggered message');
+    assert.deepEqual(r.closes, []);
+    assert.equal(r.csms.peers.length, 1);
+    // The valid forms do act (which is why the fuzz never sends them): a Hard Reset and a triggered Heartbeat.
+    r.peer.sendText(JSON.stringify([2, 'ok-reset', 'Reset', { type: 'Hard' }]));
+    r.peer.sendText(JSON.stringify([2, 'ok-trigger', 'TriggerMessage', { requestedMessage: 'Heartbeat' }]));
+    await waitUntil(() => r.station.requests.some((q) => q.what === 'reset') && r.stationCalls.slice(callsBefore).some((c) => c[2] === 'Heartbeat'), 5000, 'the valid calls acting');
+  });
+});
