@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
 import { reconnectDelayMs, type BackoffOptions } from './backoff.js';
-import { RPCClient, TimeoutError, withOcpp16ErrorCode, type RpcClient } from './rpc.js';
+import { refuseNonUtf8Frames, RPCClient, TimeoutError, withOcpp16ErrorCode, type RpcClient } from './rpc.js';
 
 /** A handler of a CSMS-initiated call: gets validated params (strict mode), returns the .conf payload or throws an RPC error. */
 export type InboundHandler = (params: Record<string, unknown>) => Promise<Record<string, unknown>> | Record<string, unknown>;
@@ -178,7 +178,9 @@ export class OcppConnection {
       deferPingsOnActivity: true,
       respondWithDetailedErrors: false,
       ...(this.password ? { password: this.password } : {}),
-      wsOpts: { minVersion: 'TLSv1.2', ...(tls ?? {}), handshakeTimeout: this.options.callTimeoutMs },
+      // A text frame that is not UTF-8 is malformed input, answered like any other (refuseNonUtf8Frames), not a reason
+      // for ws to fail the connection with 1007 (issue 17).
+      wsOpts: { minVersion: 'TLSv1.2', ...(tls ?? {}), handshakeTimeout: this.options.callTimeoutMs, skipUTF8Validation: true },
     } as ConstructorParameters<typeof RPCClient>[0]);
     this.client = client;
     this.lastInboundMono = Number.NEGATIVE_INFINITY;
@@ -186,6 +188,7 @@ export class OcppConnection {
     // them their OCPP 1.6 code there (see ocpp16ErrorCode).
     const sendRaw = client.sendRaw.bind(client);
     client.sendRaw = (message: string) => sendRaw(withOcpp16ErrorCode(message));
+    refuseNonUtf8Frames(client);
     for (const [method, handler] of this.handlers) {
       client.handle(method, ({ params }) => Promise.resolve(handler((params ?? {}) as Record<string, unknown>)));
     }

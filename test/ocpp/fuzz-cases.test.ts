@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { sleep, waitUntil } from './support/harness.js';
-import { ACTING_CALL_BREAKERS, backlogFrames, OCPP16_ERROR_CODES } from './fuzz-frames.js';
+import { ACTING_CALL_BREAKERS, backlogFrames, notUtf8Call, OCPP16_ERROR_CODES } from './fuzz-frames.js';
 import { startHostileRig, type HostileRig } from './fuzz-rig.js';
 
 /** Named cases of the OCPP fuzz (issue 17, deliverable 6): what once closed the link, and what must not act. */
@@ -78,5 +78,26 @@ describe('OCPP fuzz, named cases: no CSMS input closes the link', function () {
     r.peer.sendText(JSON.stringify([2, 'ok-reset', 'Reset', { type: 'Hard' }]));
     r.peer.sendText(JSON.stringify([2, 'ok-trigger', 'TriggerMessage', { requestedMessage: 'Heartbeat' }]));
     await waitUntil(() => r.station.requests.some((q) => q.what === 'reset') && r.stationCalls.slice(callsBefore).some((c) => c[2] === 'Heartbeat'), 5000, 'the valid calls acting');
+  });
+
+  it('text frames that are not UTF-8 get FormationViolation: the socket stays (ws closed it with 1007) and a call with one bad byte does not act', async () => {
+    const r = (rig = await startHostileRig({ callTimeoutS: 5, pingIntervalS: 0 }));
+    const configuration = JSON.stringify(r.client.keys.getConfiguration());
+    r.peer.sendFrame(1, Buffer.from([0xff, 0xfe, 0xfd]));
+    r.peer.sendFrame(1, Buffer.from([0x5b, 0x32, 0x2c, 0xed, 0xa0, 0x80, 0x5d])); // [2,<UTF-16 surrogate as UTF-8>]
+    for (const action of ['RemoteStartTransaction', 'Reset', 'ChangeConfiguration'] as const) r.peer.sendFrame(1, notUtf8Call(`bad-${action}`, action));
+    // A binary frame is read the same way: not UTF-8, not a message.
+    r.peer.sendFrame(2, notUtf8Call('bad-binary', 'RemoteStartTransaction'));
+    await waitUntil(() => r.answers.length >= 6 || r.peer.ended, 5000, 'six answers');
+    await sleep(300);
+    assert.equal(r.peer.ended, false, `the station closed the socket (code ${r.peer.closeCode ?? 'none'})`);
+    assert.deepEqual(r.answers, Array.from({ length: 6 }, () => [4, '-1', 'FormationViolation', 'Message must be a JSON structure', {}]));
+    assert.deepEqual(r.station.requests, [], 'no remote start, no reset');
+    assert.equal(JSON.stringify(r.client.keys.getConfiguration()), configuration);
+    assert.equal(r.closes.length, 0);
+    assert.equal(r.csms.peers.length, 1);
+    // The same call in valid UTF-8 does act: the check is on the bytes, not on the action.
+    r.peer.sendText('[2,"good","RemoteStartTransaction",{"idTag":"T1"}]');
+    await waitUntil(() => r.station.requests.some((q) => q.what === 'authorizeStart'), 5000, 'the valid remote start');
   });
 });

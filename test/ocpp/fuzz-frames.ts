@@ -19,6 +19,8 @@ export const OCPP16_ERROR_CODES = new Set([
 export interface FuzzFrame {
   readonly kind: string;
   readonly data: string | Buffer;
+  /** Websocket opcode for Buffer data: 2 (binary, the default) or 1 (a text frame with exactly these bytes). */
+  readonly opcode?: 1 | 2;
   /** null: the station must not answer. Otherwise the CALLERROR's id and, when classifiable, its code. */
   readonly expect: null | { readonly id: string; readonly code: string | null };
 }
@@ -82,6 +84,16 @@ function isJson(text: string): boolean {
   }
 }
 
+/** The bytes of a valid acting call with one invalid UTF-8 byte inside a string (idTag "T\xff", type "So\xffft" …). */
+export function notUtf8Call(id: string, action: 'RemoteStartTransaction' | 'Reset' | 'ChangeConfiguration'): Buffer {
+  const [head, tail] = {
+    RemoteStartTransaction: ['{"idTag":"T', '"}'],
+    Reset: ['{"type":"Hard', '"}'],
+    ChangeConfiguration: ['{"key":"HeartbeatInterval","value":"6', '0"}'],
+  }[action];
+  return Buffer.concat([Buffer.from(`[2,${JSON.stringify(id)},"${action}",${head}`), Buffer.from([0xff]), Buffer.from(`${tail}]`)]);
+}
+
 /** The `n`-th frame kind cycles through every category, then a seeded choice fills the details. */
 export function fuzzFrame(rnd: () => number, n: number): FuzzFrame {
   const id = `fz-${n}`;
@@ -100,6 +112,8 @@ export function fuzzFrame(rnd: () => number, n: number): FuzzFrame {
     'binaryCall',
     'binaryGarbage',
     'shortCall',
+    'textNotUtf8',
+    'callNotUtf8',
   ] as const;
   const kind = pick(rnd, kinds);
   switch (kind) {
@@ -143,6 +157,14 @@ export function fuzzFrame(rnd: () => number, n: number): FuzzFrame {
     case 'shortCall':
       // A CALL without its action: the array is not a CALL.
       return { kind, data: JSON.stringify([2, id]), expect: { id, code: 'FormationViolation' } };
+    case 'textNotUtf8': {
+      // A text frame whose bytes are not UTF-8: ws failed the whole connection on it (close 1007) before the fix.
+      const bytes = Buffer.from(randomText(rnd, 8), 'utf8');
+      return { kind, data: Buffer.concat([bytes, Buffer.from([pick(rnd, [0xff, 0xc0, 0xed, 0x80])]), bytes]), opcode: 1, expect: { id: '-1', code: 'FormationViolation' } };
+    }
+    case 'callNotUtf8':
+      // A call that would act, with one string not UTF-8: decoded with a replacement character it would be valid.
+      return { kind, data: notUtf8Call(id, pick(rnd, ['RemoteStartTransaction', 'Reset', 'ChangeConfiguration'])), opcode: 1, expect: { id: '-1', code: 'FormationViolation' } };
   }
 }
 

@@ -168,10 +168,10 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         const frame: FuzzFrame = fuzzFrame(rnd, n);
         byKind[frame.kind] = (byKind[frame.kind] ?? 0) + 1;
         frames++;
-        lastFrames.push(`${n} ${frame.kind}: ${(typeof frame.data === 'string' ? frame.data : `<binary ${frame.data.length} B>`).slice(0, 80)}`);
+        lastFrames.push(`${n} ${frame.kind}: ${(typeof frame.data === 'string' ? frame.data : `<${frame.opcode === 1 ? 'text' : 'binary'} ${frame.data.length} B: ${frame.data.toString('hex', 0, 24)}>`).slice(0, 80)}`);
         if (lastFrames.length > 10) lastFrames.shift();
         if (typeof frame.data === 'string') peer.sendText(frame.data);
-        else peer.sendBinary(frame.data);
+        else peer.sendFrame(frame.opcode ?? 2, frame.data);
         if (frame.expect) {
           expected.add(frame.expect.id, frame.expect.code);
           kinds.set(frame.expect.id, `${n} (${frame.kind})`);
