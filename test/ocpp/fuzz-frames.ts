@@ -21,8 +21,11 @@ export interface FuzzFrame {
   readonly data: string | Buffer;
   /** Websocket opcode for Buffer data: 2 (binary, the default) or 1 (a text frame with exactly these bytes). */
   readonly opcode?: 1 | 2;
-  /** null: the station must not answer. Otherwise the CALLERROR's id and, when classifiable, its code. */
-  readonly expect: null | { readonly id: string; readonly code: string | null };
+  /**
+   * null: the station must not answer. Otherwise the answer's id and, for a CALLERROR, its code when classifiable;
+   * `result: true` for a valid, harmless call that must get a CALLRESULT.
+   */
+  readonly expect: null | { readonly id: string; readonly code: string | null; readonly result?: true };
 }
 
 /** mulberry32: small, fast and the same on every machine. */
@@ -84,6 +87,38 @@ function isJson(text: string): boolean {
   }
 }
 
+function int(rnd: () => number, max: number): number {
+  return Math.floor(rnd() * (max + 1));
+}
+
+/**
+ * A call valid against the 1.6 schema, with hostile values, whose answer changes nothing on an idle station: the fuzz
+ * sends no valid call that acts (a Reset or a new AuthorizationKey legitimately restart the link; see
+ * ACTING_CALL_BREAKERS for their broken forms). Each must get a CALLRESULT, never an InternalError.
+ */
+function harmlessValidCall(rnd: () => number): { action: string; params: Record<string, unknown> } {
+  switch (int(rnd, 8)) {
+    case 0:
+      return { action: 'GetConfiguration', params: pick(rnd, [{}, { key: [] }, { key: ['HeartbeatInterval', 'AuthorizationKey', 'NoSuchKey', ''] }, { key: Array.from({ length: 200 }, (_, i) => `K${i}`) }]) };
+    case 1:
+      return { action: 'GetLocalListVersion', params: {} };
+    case 2:
+      return { action: 'GetCompositeSchedule', params: { connectorId: int(rnd, 3), duration: pick(rnd, [0, 1, 86_400, 2_147_483_647, int(rnd, 1e9)]), ...(rnd() < 0.5 ? { chargingRateUnit: pick(rnd, ['A', 'W']) } : {}) } };
+    case 3:
+      return { action: 'DataTransfer', params: { vendorId: pick(rnd, ['', 'x', 'com.unknown', 'V'.repeat(255)]), ...(rnd() < 0.5 ? { messageId: 'm', data: randomText(rnd, 20) } : {}) } };
+    case 4:
+      return { action: 'ClearChargingProfile', params: pick(rnd, [{ id: int(rnd, 1e9) }, { connectorId: 1, chargingProfilePurpose: 'TxProfile', stackLevel: int(rnd, 100) }]) };
+    case 5:
+      return { action: 'CancelReservation', params: { reservationId: pick(rnd, [0, -1, int(rnd, 2_147_483_647)]) } };
+    case 6:
+      return { action: 'ChangeConfiguration', params: { key: pick(rnd, ['NoSuchKey', 'x', 'HEARTBEATINTERVAL', '__proto__']), value: randomText(rnd, 10).slice(0, 500) } };
+    case 7:
+      return { action: 'RemoteStopTransaction', params: { transactionId: pick(rnd, [0, -1, int(rnd, 2_147_483_647)]) } };
+    default:
+      return { action: 'TriggerMessage', params: { requestedMessage: 'MeterValues', connectorId: pick(rnd, [0, 2, 99]) } };
+  }
+}
+
 /** The bytes of a valid acting call with one invalid UTF-8 byte inside a string (idTag "T\xff", type "So\xffft" …). */
 export function notUtf8Call(id: string, action: 'RemoteStartTransaction' | 'Reset' | 'ChangeConfiguration'): Buffer {
   const [head, tail] = {
@@ -114,6 +149,7 @@ export function fuzzFrame(rnd: () => number, n: number): FuzzFrame {
     'shortCall',
     'textNotUtf8',
     'callNotUtf8',
+    'harmlessValid',
   ] as const;
   const kind = pick(rnd, kinds);
   switch (kind) {
@@ -161,6 +197,10 @@ export function fuzzFrame(rnd: () => number, n: number): FuzzFrame {
       // A text frame whose bytes are not UTF-8: ws failed the whole connection on it (close 1007) before the fix.
       const bytes = Buffer.from(randomText(rnd, 8), 'utf8');
       return { kind, data: Buffer.concat([bytes, Buffer.from([pick(rnd, [0xff, 0xc0, 0xed, 0x80])]), bytes]), opcode: 1, expect: { id: '-1', code: 'FormationViolation' } };
+    }
+    case 'harmlessValid': {
+      const call = harmlessValidCall(rnd);
+      return { kind: `harmlessValid:${call.action}`, data: JSON.stringify([2, id, call.action, call.params]), expect: { id, code: null, result: true } };
     }
     case 'callNotUtf8':
       // A call that would act, with one string not UTF-8: decoded with a replacement character it would be valid.

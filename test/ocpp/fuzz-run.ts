@@ -72,32 +72,33 @@ async function snapshot(client: OcppClient, station: FakeStation): Promise<Snaps
   return { status: await client.status(), requests: station.requests.length, configuration: JSON.stringify(client.keys.getConfiguration()) };
 }
 
-/** What the station must send for a burst of frames: one CALLERROR per expected id (ids may repeat: '-1'). */
-class Expected {
-  private readonly pending = new Map<string, (string | null)[]>();
+/** What the station must send for a burst of frames: one answer per expected id (ids may repeat: '-1'). */
+interface Due {
+  readonly code: string | null;
+  readonly result: boolean;
+}
 
-  add(id: string, code: string | null): void {
+class Expected {
+  private readonly pending = new Map<string, Due[]>();
+
+  add(id: string, due: Due): void {
     const list = this.pending.get(id) ?? [];
-    list.push(code);
+    list.push(due);
     this.pending.set(id, list);
   }
 
   /** Takes the expectation an answer with `id` meets; undefined when none was due. */
-  take(id: string): { code: string | null } | undefined {
+  take(id: string): Due | undefined {
     const list = this.pending.get(id);
     if (!list || list.length === 0) return undefined;
-    const code = list.shift() ?? null;
+    const due = list.shift();
     if (list.length === 0) this.pending.delete(id);
-    return { code };
+    return due;
   }
 
   get size(): number {
     return this.pending.size;
   }
-}
-
-function shortId(id: unknown): string {
-  return typeof id === 'string' && id.length > 40 ? `${id.slice(0, 20)}…(${id.length})` : String(id);
 }
 
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
@@ -173,7 +174,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         if (typeof frame.data === 'string') peer.sendText(frame.data);
         else peer.sendFrame(frame.opcode ?? 2, frame.data);
         if (frame.expect) {
-          expected.add(frame.expect.id, frame.expect.code);
+          expected.add(frame.expect.id, { code: frame.expect.code, result: frame.expect.result === true });
           kinds.set(frame.expect.id, `${n} (${frame.kind})`);
         } else answerless = true;
         if (options.pauseEvery && n % options.pauseEvery === 0) await sleep(1 + Math.floor(rnd() * 30));
@@ -183,15 +184,17 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       if (answerless) {
         const probeId = `probe-${n - 1}`;
         peer.sendText(JSON.stringify([2, probeId, 'NoSuchAction', {}]));
-        expected.add(probeId, 'NotImplemented');
+        expected.add(probeId, { code: 'NotImplemented', result: false });
         kinds.set(probeId, `the probe after ${label}`);
       }
       const check = (a: unknown[]): void => {
         const [type, id, code] = a;
         const what = typeof id === 'string' ? (kinds.get(id) ?? label) : label;
         const due = typeof id === 'string' ? expected.take(id) : undefined;
-        if (type !== 4) failures.push(`${what}: answered with a non-CALLERROR ${JSON.stringify(a).slice(0, 200)}`);
-        else if (!due) failures.push(`${label}: extra CALLERROR for id ${shortId(id)}`);
+        if (!due) failures.push(`${label}: extra answer ${JSON.stringify(a).slice(0, 200)}`);
+        else if (due.result) {
+          if (type !== 3 || typeof a[2] !== 'object' || a[2] === null) failures.push(`${what}: a valid call answered with ${JSON.stringify(a).slice(0, 200)}`);
+        } else if (type !== 4) failures.push(`${what}: answered with a non-CALLERROR ${JSON.stringify(a).slice(0, 200)}`);
         else if (typeof code !== 'string' || !OCPP16_ERROR_CODES.has(code)) failures.push(`${what}: CALLERROR code ${String(code)} is not an OCPP 1.6 code`);
         else if (due.code !== null && code !== due.code) failures.push(`${what}: CALLERROR ${code}, expected ${due.code}`);
       };

@@ -13,7 +13,7 @@ describe('OCPP fuzz: a hostile CSMS over a real websocket', function () {
     { name: 'in bursts of 50 frames that do not wait for the answers', options: { seed: seed + 1, frames, burst: 50 } },
   ];
   for (const { name, options } of runs) {
-    it(`${name}: 1.6 CALLERRORs only; the link, the queue and the state stay (no close, no reconnect)`, async () => {
+    it(`${name}: malformed frames get a 1.6 CALLERROR, harmless valid calls a CALLRESULT, nothing else; the link, the queue and the state stay (no close, no reconnect)`, async () => {
       const report = await runFuzz(options);
       assert.deepEqual(report.failures, []);
       assert.equal(report.frames, frames);

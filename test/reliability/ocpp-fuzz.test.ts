@@ -11,7 +11,7 @@ describe('OCPP fuzz, long: 10,000 hostile frames over a real websocket', functio
     { name: 'seed 3, bursts of 200', options: { seed: 3, frames: 10_000, burst: 200 } },
   ];
   for (const { name, options } of runs) {
-    it(`${name}: every malformed CALL gets a 1.6 CALLERROR, nothing else; no close, no reconnect, state unchanged`, async () => {
+    it(`${name}: malformed CALLs get a 1.6 CALLERROR, harmless valid calls a CALLRESULT, nothing else; no close, no reconnect, state unchanged`, async () => {
       const report = await runFuzz(options);
       assert.deepEqual(report.failures, []);
       assert.equal(report.frames, 10_000);
