@@ -177,6 +177,9 @@ export class OcppConnection {
       // ocpp-rpc terminates a live socket as a "ping timeout" (issue 17: the link closed after 50–100 big frames).
       deferPingsOnActivity: true,
       respondWithDetailedErrors: false,
+      // Never close the socket after N malformed messages (ocpp-rpc closes with 1002 past this count): each one gets
+      // its CALLERROR and the link stays (issue 17). Infinity is ocpp-rpc 2.2's default; stated so it stays.
+      maxBadMessages: Number.POSITIVE_INFINITY,
       ...(this.password ? { password: this.password } : {}),
       // A text frame that is not UTF-8 is malformed input, answered like any other (refuseNonUtf8Frames), not a reason
       // for ws to fail the connection with 1007 (issue 17).

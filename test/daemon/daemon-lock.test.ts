@@ -122,6 +122,16 @@ describe('two evse run daemons on one state directory (real processes on the vir
     assert.equal(b.contactsClosed(), true);
     assert.equal(b.pwm()?.dutyNs, dutyBefore, 'the pilot duty untouched');
     assert.equal(logLines(first.stdout(), 'recovered an open session').length, 0);
+    // A report beside the charging daemon: read-only, no lock, the daemon undisturbed.
+    const report = collect(
+      spawn(process.execPath, ['--import', 'tsx', cli, 'report', 'sessions', '--state-dir', stateDir, '--from', '2000-01-01', '--to', '2099-01-01', '--format', 'json'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    assert.equal(await report.exited, 0, report.stderr());
+    assert.ok((JSON.parse(report.stdout()) as unknown[]).length >= 1, report.stdout());
+    assert.ok(alive(first.child) && b.contactsClosed(), 'the report did not disturb the charging daemon');
+    assert.deepEqual(coilChanges, []);
     stopWatching();
 
     // 4. SIGKILL the first: the kernel frees the lock; a new daemon starts at once and closes the killed session.
