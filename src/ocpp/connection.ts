@@ -2,7 +2,14 @@
  * The websocket link to the CSMS. One ocpp-rpc RPCClient per connection attempt (subprotocol ocpp1.6, strict mode,
  * ocpp-rpc's own reconnect off): this module retries every attempt, the first included, with exponential back-off and
  * jitter, forever, so a station that boots while the CSMS is unreachable still comes online. `isOpen()` is true only
- * while a socket is open; a missed websocket pong or a call that times out replaces the socket.
+ * while a socket is open; a socket is replaced only when the CSMS is silent: a ping unanswered within the interval
+ * with no frame from it meanwhile, or a call that times out while it sent nothing.
+ *
+ * No OCPP input closes the link (issue 17): a malformed frame, one that is not UTF-8, any number of them, a flood
+ * that delays the pongs, an unanswered or unreadable answer to our call, each gets its CALLERROR or fails that call
+ * alone. What still ends a socket is below OCPP: a frame that breaks RFC 6455 itself (reserved bits, unknown opcode,
+ * a masked or fragmented control frame: ws must fail the connection, 1002), one above ws's maxPayload (100 MiB,
+ * 1009), a close frame from the CSMS, and valid calls that ask for it (Reset, a new AuthorizationKey).
  */
 import type { Logger } from '../logger.js';
 import type { Clock, TimerHandle } from '../clock.js';
