@@ -99,7 +99,8 @@ const NOT_UTF8 = Buffer.from('(frame is not UTF-8)');
  * inbound frames.
  */
 export function refuseNonUtf8Frames(client: RpcClient): void {
-  const inner = client as unknown as { _onMessage: (data: Buffer) => void };
+  const inner = client as unknown as { _onMessage?: (data: Buffer) => void };
+  if (typeof inner._onMessage !== 'function') throw new Error('ocpp-rpc has no _onMessage: check refuseNonUtf8Frames against this version');
   const onMessage = inner._onMessage.bind(client);
   inner._onMessage = (data: Buffer) => onMessage(Buffer.isBuffer(data) && !isUtf8(data) ? NOT_UTF8 : data);
 }
