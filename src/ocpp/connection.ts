@@ -2,13 +2,20 @@
  * The websocket link to the CSMS. One ocpp-rpc RPCClient per connection attempt (subprotocol ocpp1.6, strict mode,
  * ocpp-rpc's own reconnect off): this module retries every attempt, the first included, with exponential back-off and
  * jitter, forever, so a station that boots while the CSMS is unreachable still comes online. `isOpen()` is true only
- * while a socket is open; a missed websocket pong or a call that times out replaces the socket.
+ * while a socket is open; a socket is replaced only when the CSMS is silent: a ping unanswered within the interval
+ * with no frame from it meanwhile, or a call that times out while it sent nothing.
+ *
+ * No OCPP input closes the link (issue 17): a malformed frame, one that is not UTF-8, any number of them, a flood
+ * that delays the pongs, an unanswered or unreadable answer to our call, each gets its CALLERROR or fails that call
+ * alone. What still ends a socket is below OCPP: a frame that breaks RFC 6455 itself (reserved bits, unknown opcode,
+ * a masked or fragmented control frame: ws must fail the connection, 1002), one above ws's maxPayload (100 MiB,
+ * 1009), a close frame from the CSMS, and valid calls that ask for it (Reset, a new AuthorizationKey).
  */
 import type { Logger } from '../logger.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
 import { reconnectDelayMs, type BackoffOptions } from './backoff.js';
-import { RPCClient, TimeoutError, withOcpp16ErrorCode, type RpcClient } from './rpc.js';
+import { refuseNonUtf8Frames, RPCClient, TimeoutError, withOcpp16ErrorCode, type RpcClient } from './rpc.js';
 
 /** A handler of a CSMS-initiated call: gets validated params (strict mode), returns the .conf payload or throws an RPC error. */
 export type InboundHandler = (params: Record<string, unknown>) => Promise<Record<string, unknown>> | Record<string, unknown>;
@@ -50,6 +57,8 @@ export class OcppConnection {
   private password: string | null;
   private pingIntervalMs: number;
   private lastAnswerAt: number | null = null;
+  /** Monotonic time (performance.now) of the last frame from the CSMS on the current socket. */
+  private lastInboundMono = Number.NEGATIVE_INFINITY;
   private connectedSince: number | null = null;
 
   constructor(private readonly options: ConnectionOptions) {
@@ -125,7 +134,9 @@ export class OcppConnection {
   /**
    * Sends a call. Rejects at once with EvseError(OcppNotConnected) when the link is not open (nothing is queued
    * here: the outbox is the queue). A CALLERROR rejects with ocpp-rpc's RPCError; a timeout rejects with its
-   * TimeoutError and replaces the socket, since a CSMS that does not answer is treated as a dead link.
+   * TimeoutError. The socket is replaced only when the CSMS sent nothing at all while the call waited: that link is
+   * dead (or the CSMS hung). A CSMS that keeps sending frames but leaves this call unanswered, or answers it in a
+   * frame that cannot be read, is alive: the call fails (the outbox retries it) and the link stays (issue 17).
    */
   async call<T = Record<string, unknown>>(method: string, params: Record<string, unknown>, timeoutMs?: number): Promise<T> {
     const client = this.client;
@@ -135,9 +146,15 @@ export class OcppConnection {
       this.lastAnswerAt = this.options.clock.nowMs();
       return result as T;
     } catch (err) {
-      if (err instanceof TimeoutError && client === this.client) this.dropLink(`${method} got no answer`);
+      if (err instanceof TimeoutError && client === this.client && !this.heardWithinMs(timeoutMs ?? this.options.callTimeoutMs))
+        this.dropLink(`${method} got no answer`);
       throw err;
     }
+  }
+
+  /** True when a frame from the CSMS arrived in the last `ms` (ocpp-rpc's timers run on real time: so does this). */
+  private heardWithinMs(ms: number): boolean {
+    return performance.now() - this.lastInboundMono < ms;
   }
 
   /** Abandons the current socket (dead link) and reconnects after the back-off. */
@@ -162,20 +179,33 @@ export class OcppConnection {
       reconnect: false,
       callTimeoutMs: this.options.callTimeoutMs,
       pingIntervalMs: this.pingIntervalMs,
+      // Every frame from the CSMS proves the link alive, not only a pong. Without this a pong queued behind a backlog
+      // of frames (a CSMS that floods the station faster than it answers) arrives after the next ping is due, and
+      // ocpp-rpc terminates a live socket as a "ping timeout" (issue 17: the link closed after 50–100 big frames).
+      deferPingsOnActivity: true,
       respondWithDetailedErrors: false,
+      // Never close the socket after N malformed messages (ocpp-rpc closes with 1002 past this count): each one gets
+      // its CALLERROR and the link stays (issue 17). Infinity is ocpp-rpc 2.2's default; stated so it stays.
+      maxBadMessages: Number.POSITIVE_INFINITY,
       ...(this.password ? { password: this.password } : {}),
-      wsOpts: { minVersion: 'TLSv1.2', ...(tls ?? {}), handshakeTimeout: this.options.callTimeoutMs },
+      // A text frame that is not UTF-8 is malformed input, answered like any other (refuseNonUtf8Frames), not a reason
+      // for ws to fail the connection with 1007 (issue 17).
+      wsOpts: { minVersion: 'TLSv1.2', ...(tls ?? {}), handshakeTimeout: this.options.callTimeoutMs, skipUTF8Validation: true },
     } as ConstructorParameters<typeof RPCClient>[0]);
     this.client = client;
+    this.lastInboundMono = Number.NEGATIVE_INFINITY;
     // Every frame leaves through sendRaw, the CALLERRORs ocpp-rpc writes itself for malformed input included: give
     // them their OCPP 1.6 code there (see ocpp16ErrorCode).
     const sendRaw = client.sendRaw.bind(client);
     client.sendRaw = (message: string) => sendRaw(withOcpp16ErrorCode(message));
+    refuseNonUtf8Frames(client);
     for (const [method, handler] of this.handlers) {
       client.handle(method, ({ params }) => Promise.resolve(handler((params ?? {}) as Record<string, unknown>)));
     }
     client.on('message', (event: { outbound: boolean }) => {
-      if (!event.outbound && client === this.client) this.lastAnswerAt = this.options.clock.nowMs();
+      if (event.outbound || client !== this.client) return;
+      this.lastAnswerAt = this.options.clock.nowMs();
+      this.lastInboundMono = performance.now();
     });
     client.on('strictValidationFailure', (event: { method: string; outbound: boolean; isCall: boolean; error: Error }) => {
       this.options.logger.warn({ method: event.method, outbound: event.outbound, isCall: event.isCall, error: event.error.message }, 'OCPP schema violation');

@@ -2,6 +2,7 @@
  * The one place that loads ocpp-rpc. It is a CommonJS package whose error classes are not visible to Node's ESM
  * named-export detection, so everything is taken from the default export and re-exported with its types.
  */
+import { isUtf8 } from 'node:buffer';
 import ocppRpc from 'ocpp-rpc';
 import type { RPCClient as RpcClientClass, RPCServer as RpcServerClass } from 'ocpp-rpc';
 
@@ -84,4 +85,22 @@ export function withOcpp16ErrorCode(frame: string): string {
   if (code === message[2]) return frame;
   message[2] = code;
   return JSON.stringify(message);
+}
+
+/** What ocpp-rpc is given instead of a frame that is not UTF-8: not JSON, so it answers FormationViolation (id "-1"). */
+const NOT_UTF8 = Buffer.from('(frame is not UTF-8)');
+
+/**
+ * Makes a frame that is not valid UTF-8 a malformed message like any other. The client's websocket runs with
+ * `skipUTF8Validation` (ws would otherwise fail the whole connection, close 1007, on one bad text frame); this check
+ * takes its place per frame, text or binary. Such a frame is never decoded with replacement characters, which could
+ * turn a corrupted call into a valid one (an idTag "T\uFFFD"): ocpp-rpc gets a stand-in that is not JSON and answers
+ * it like any frame it cannot read. Reaches into ocpp-rpc's per-instance `_onMessage` (2.2.x), the one entry point of
+ * inbound frames.
+ */
+export function refuseNonUtf8Frames(client: RpcClient): void {
+  const inner = client as unknown as { _onMessage?: (data: Buffer) => void };
+  if (typeof inner._onMessage !== 'function') throw new Error('ocpp-rpc has no _onMessage: check refuseNonUtf8Frames against this version');
+  const onMessage = inner._onMessage.bind(client);
+  inner._onMessage = (data: Buffer) => onMessage(Buffer.isBuffer(data) && !isUtf8(data) ? NOT_UTF8 : data);
 }

@@ -23,6 +23,10 @@ export class RawPeer {
   /** Close frame code the station sent, or null; `ended` once the TCP stream is gone. */
   closeCode: number | null = null;
   ended = false;
+  /** Delay of the pong to each ping of the station (a CSMS under load answers late); 0: at once. */
+  pongDelayMs = 0;
+  /** Pings the station sent. */
+  pings = 0;
   private buffer = Buffer.alloc(0);
   private readonly waiters = new Set<() => void>();
 
@@ -117,7 +121,11 @@ export class RawPeer {
       if (masked) for (let i = 0; i < len; i++) payload[i] = (payload[i] ?? 0) ^ (b[maskAt + (i % 4)] ?? 0);
       this.buffer = b.subarray(offset + len);
       const opcode = b0 & 0x0f;
-      if (opcode === 9) this.sendFrame(10, payload);
+      if (opcode === 9) {
+        this.pings += 1;
+        if (this.pongDelayMs > 0) setTimeout(() => this.sendFrame(10, payload), this.pongDelayMs);
+        else this.sendFrame(10, payload);
+      }
       else if (opcode === 8) {
         this.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
         this.sendFrame(8, payload.subarray(0, 2));

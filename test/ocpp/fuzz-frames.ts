@@ -19,8 +19,13 @@ export const OCPP16_ERROR_CODES = new Set([
 export interface FuzzFrame {
   readonly kind: string;
   readonly data: string | Buffer;
-  /** null: the station must not answer. Otherwise the CALLERROR's id and, when classifiable, its code. */
-  readonly expect: null | { readonly id: string; readonly code: string | null };
+  /** Websocket opcode for Buffer data: 2 (binary, the default) or 1 (a text frame with exactly these bytes). */
+  readonly opcode?: 1 | 2;
+  /**
+   * null: the station must not answer. Otherwise the answer's id and, for a CALLERROR, its code when classifiable;
+   * `result: true` for a valid, harmless call that must get a CALLRESULT.
+   */
+  readonly expect: null | { readonly id: string; readonly code: string | null; readonly result?: true };
 }
 
 /** mulberry32: small, fast and the same on every machine. */
@@ -82,6 +87,48 @@ function isJson(text: string): boolean {
   }
 }
 
+function int(rnd: () => number, max: number): number {
+  return Math.floor(rnd() * (max + 1));
+}
+
+/**
+ * A call valid against the 1.6 schema, with hostile values, whose answer changes nothing on an idle station: the fuzz
+ * sends no valid call that acts (a Reset or a new AuthorizationKey legitimately restart the link; see
+ * ACTING_CALL_BREAKERS for their broken forms). Each must get a CALLRESULT, never an InternalError.
+ */
+function harmlessValidCall(rnd: () => number): { action: string; params: Record<string, unknown> } {
+  switch (int(rnd, 8)) {
+    case 0:
+      return { action: 'GetConfiguration', params: pick(rnd, [{}, { key: [] }, { key: ['HeartbeatInterval', 'AuthorizationKey', 'NoSuchKey', ''] }, { key: Array.from({ length: 200 }, (_, i) => `K${i}`) }]) };
+    case 1:
+      return { action: 'GetLocalListVersion', params: {} };
+    case 2:
+      return { action: 'GetCompositeSchedule', params: { connectorId: int(rnd, 3), duration: pick(rnd, [0, 1, 86_400, 2_147_483_647, int(rnd, 1e9)]), ...(rnd() < 0.5 ? { chargingRateUnit: pick(rnd, ['A', 'W']) } : {}) } };
+    case 3:
+      return { action: 'DataTransfer', params: { vendorId: pick(rnd, ['', 'x', 'com.unknown', 'V'.repeat(255)]), ...(rnd() < 0.5 ? { messageId: 'm', data: randomText(rnd, 20) } : {}) } };
+    case 4:
+      return { action: 'ClearChargingProfile', params: pick(rnd, [{ id: int(rnd, 1e9) }, { connectorId: 1, chargingProfilePurpose: 'TxProfile', stackLevel: int(rnd, 100) }]) };
+    case 5:
+      return { action: 'CancelReservation', params: { reservationId: pick(rnd, [0, -1, int(rnd, 2_147_483_647)]) } };
+    case 6:
+      return { action: 'ChangeConfiguration', params: { key: pick(rnd, ['NoSuchKey', 'x', 'HEARTBEATINTERVAL', '__proto__']), value: randomText(rnd, 10).slice(0, 500) } };
+    case 7:
+      return { action: 'RemoteStopTransaction', params: { transactionId: pick(rnd, [0, -1, int(rnd, 2_147_483_647)]) } };
+    default:
+      return { action: 'TriggerMessage', params: { requestedMessage: 'MeterValues', connectorId: pick(rnd, [0, 2, 99]) } };
+  }
+}
+
+/** The bytes of a valid acting call with one invalid UTF-8 byte inside a string (idTag "T\xff", type "So\xffft" …). */
+export function notUtf8Call(id: string, action: 'RemoteStartTransaction' | 'Reset' | 'ChangeConfiguration'): Buffer {
+  const [head, tail] = {
+    RemoteStartTransaction: ['{"idTag":"T', '"}'],
+    Reset: ['{"type":"Hard', '"}'],
+    ChangeConfiguration: ['{"key":"HeartbeatInterval","value":"6', '0"}'],
+  }[action];
+  return Buffer.concat([Buffer.from(`[2,${JSON.stringify(id)},"${action}",${head}`), Buffer.from([0xff]), Buffer.from(`${tail}]`)]);
+}
+
 /** The `n`-th frame kind cycles through every category, then a seeded choice fills the details. */
 export function fuzzFrame(rnd: () => number, n: number): FuzzFrame {
   const id = `fz-${n}`;
@@ -100,6 +147,9 @@ export function fuzzFrame(rnd: () => number, n: number): FuzzFrame {
     'binaryCall',
     'binaryGarbage',
     'shortCall',
+    'textNotUtf8',
+    'callNotUtf8',
+    'harmlessValid',
   ] as const;
   const kind = pick(rnd, kinds);
   switch (kind) {
@@ -143,5 +193,61 @@ export function fuzzFrame(rnd: () => number, n: number): FuzzFrame {
     case 'shortCall':
       // A CALL without its action: the array is not a CALL.
       return { kind, data: JSON.stringify([2, id]), expect: { id, code: 'FormationViolation' } };
+    case 'textNotUtf8': {
+      // A text frame whose bytes are not UTF-8: ws failed the whole connection on it (close 1007) before the fix.
+      const bytes = Buffer.from(randomText(rnd, 8), 'utf8');
+      return { kind, data: Buffer.concat([bytes, Buffer.from([pick(rnd, [0xff, 0xc0, 0xed, 0x80])]), bytes]), opcode: 1, expect: { id: '-1', code: 'FormationViolation' } };
+    }
+    case 'harmlessValid': {
+      const call = harmlessValidCall(rnd);
+      return { kind: `harmlessValid:${call.action}`, data: JSON.stringify([2, id, call.action, call.params]), expect: { id, code: null, result: true } };
+    }
+    case 'callNotUtf8':
+      // A call that would act, with one string not UTF-8: decoded with a replacement character it would be valid.
+      return { kind, data: notUtf8Call(id, pick(rnd, ['RemoteStartTransaction', 'Reset', 'ChangeConfiguration'])), opcode: 1, expect: { id: '-1', code: 'FormationViolation' } };
   }
 }
+
+/**
+ * Named case "pong behind a backlog" (issue 17, deliverable 6): `count` calls of an unknown action, each with a
+ * message id of `idBytes` characters, sent back to back. Every one is answered NotImplemented with the same huge id,
+ * so the station needs well over a second to read and answer them; the pong to its websocket ping waits behind them
+ * in the TCP stream. Before the fix ocpp-rpc counted only pongs as liveness and terminated this live socket after
+ * about 100 frames (its pending calls failed with "Client going away"), then the station reconnected.
+ */
+export function backlogFrames(count: number, idBytes: number): FuzzFrame[] {
+  const frames: FuzzFrame[] = [];
+  for (let n = 0; n < count; n++) {
+    const id = `backlog-${n}-${'B'.repeat(idBytes)}`;
+    frames.push({ kind: 'backlog', data: JSON.stringify([2, id, 'FooBar', {}]), expect: { id, code: 'NotImplemented' } });
+  }
+  return frames;
+}
+
+/**
+ * Calls whose valid form acts on the station (a reset, a reconnect with a new key or ping interval, a triggered
+ * message, a session start or stop, a firmware download, availability, a charging limit) broken against the 1.6
+ * schema. Valid forms of these are not fuzzed: a Reset or a new AuthorizationKey legitimately restart the link. The
+ * broken forms must get a CALLERROR and change nothing.
+ */
+export const ACTING_CALL_BREAKERS: readonly { readonly action: string; readonly params: unknown }[] = [
+  { action: 'Reset', params: { type: 'Hard', now: true } },
+  { action: 'Reset', params: { type: 'hard' } },
+  { action: 'Reset', params: [{ type: 'Hard' }] },
+  { action: 'ChangeConfiguration', params: { key: 'AuthorizationKey', value: 1234567890123456 } },
+  { action: 'ChangeConfiguration', params: { key: 'AuthorizationKey', value: 'k'.repeat(501) } },
+  { action: 'ChangeConfiguration', params: { key: 'WebSocketPingInterval', value: 0 } },
+  { action: 'ChangeConfiguration', params: { key: 'HeartbeatInterval' } },
+  { action: 'ChangeConfiguration', params: { key: 'SecurityProfile', value: '2', extra: '' } },
+  { action: 'TriggerMessage', params: { requestedMessage: 'BootNotification', connectorId: '0' } },
+  { action: 'TriggerMessage', params: { requestedMessage: 'heartbeat' } },
+  { action: 'RemoteStartTransaction', params: { idTag: 'TAG', connectorId: '1' } },
+  { action: 'RemoteStopTransaction', params: {} },
+  { action: 'ChangeAvailability', params: { connectorId: 0, type: 'inoperative' } },
+  { action: 'UnlockConnector', params: { connectorId: '1' } },
+  { action: 'UpdateFirmware', params: { location: 7, retrieveDate: '2030-01-01T00:00:00Z' } },
+  { action: 'SetChargingProfile', params: { connectorId: 1, csChargingProfiles: { chargingProfileId: 1 } } },
+  { action: 'ClearCache', params: { all: true } },
+  { action: 'SendLocalList', params: { listVersion: 2, updateType: 'Everything' } },
+  { action: 'ReserveNow', params: { connectorId: 1, expiryDate: 'soon', idTag: 'TAG', reservationId: 1 } },
+];
