@@ -9,7 +9,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { MeterSample } from '../../hal/meter.js';
 import type { SessionEventRecord, SessionStart, SessionStop } from '../session/recorder.js';
-import type { DeliveryAnswer, EventRow, OutboxKind, OutboxMessage, SampleRow, SessionRow } from './ports.js';
+import type { DeadLetterOutcome, DeliveryAnswer, EventRow, OutboxKind, OutboxLane, OutboxMessage, SampleRow, SessionRow } from './ports.js';
 import { AlertRecords } from './store/alerts.js';
 import { ClockRecords } from './store/clock.js';
 import { StoreDb } from './store/db.js';
@@ -91,8 +91,8 @@ export class JournalStore {
   }
 
   // ---- outbox (OutboxStore) ----
-  head(): OutboxMessage | null {
-    return this.outboxRecords.head();
+  head(lane?: OutboxLane): OutboxMessage | null {
+    return this.outboxRecords.head(lane);
   }
   markDelivered(seq: number, answer: DeliveryAnswer, nowMs: number): void {
     this.outboxRecords.markDelivered(seq, answer, nowMs);
@@ -100,8 +100,11 @@ export class JournalStore {
   markFailed(seq: number, error: string, nextAttemptAtMs: number): void {
     this.outboxRecords.markFailed(seq, error, nextAttemptAtMs);
   }
-  markDead(seq: number, error: string): void {
-    this.outboxRecords.markDead(seq, error);
+  markDead(seq: number, error: string): DeadLetterOutcome {
+    return this.outboxRecords.markDead(seq, error);
+  }
+  drop(seq: number, reason: string): void {
+    this.outboxRecords.drop(seq, reason);
   }
   transactionIdFor(sessionId: number): number | null {
     return this.outboxRecords.transactionIdFor(sessionId);

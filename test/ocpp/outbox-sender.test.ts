@@ -99,26 +99,29 @@ describe('outbox sender (fake timers)', () => {
     });
   });
 
-  it('retries a CALLERROR after RetryInterval × attempts, then dead-letters it with an alert, and moves on', async () => {
+  it('retries a CALLERROR after RetryInterval × attempts, then dead-letters it with an alert; the optional lane never waited', async () => {
     store.append('StartTransaction', 1, { connectorId: 1, idTag: 'A', meterStart: 0, timestamp: 't0' });
     store.append('StatusNotification', null, { connectorId: 1, errorCode: 'NoError', status: 'Available' });
+    store.append('StartTransaction', 2, { connectorId: 1, idTag: 'B', meterStart: 0, timestamp: 't1' });
     const refuse = () => createRPCError('InternalError', 'db down');
     link.script.set('StartTransaction', [refuse(), refuse(), refuse()]);
     sender.start();
     await clock.tickAsync(10);
-    assert.equal(link.sent.length, 1);
+    const starts = () => link.sent.filter((s) => s.method === 'StartTransaction').length;
+    assert.equal(starts(), 1);
+    assert.deepEqual(link.sent.filter((s) => s.method === 'StatusNotification').length, 1, 'the status left at once, beside the refused Start');
     await clock.tickAsync(59_000);
-    assert.equal(link.sent.length, 1, 'not before 60 s');
+    assert.equal(starts(), 1, 'not before 60 s');
     await clock.tickAsync(1_100);
-    assert.equal(link.sent.length, 2, 'second attempt after 60 s × 1');
+    assert.equal(starts(), 2, 'second attempt after 60 s × 1');
     await clock.tickAsync(119_000);
-    assert.equal(link.sent.length, 2, 'third attempt not before 60 s × 2');
+    assert.equal(starts(), 2, 'third attempt not before 60 s × 2');
     await clock.tickAsync(1_100);
-    assert.equal(link.sent.length, 4, 'third attempt, dead, then the next message');
+    assert.equal(starts(), 4, 'third attempt, dead, then the next session’s Start');
     assert.equal(dead.length, 1);
     assert.match(dead[0]?.error ?? '', /InternalError/);
     assert.deepEqual(store.deadLetters().map((d) => d.kind), ['StartTransaction']);
-    assert.equal(link.sent[3]?.method, 'StatusNotification');
+    assert.equal(link.sent.filter((s) => s.method === 'StartTransaction')[3]?.params['idTag'], 'B');
   });
 
   it('does not count network failures as attempts and never drops a message while offline', async () => {

@@ -1,5 +1,5 @@
 /** The outbox (OutboxStore): messages for the CSMS, in seq order, delivered once and never lost. */
-import type { DeliveryAnswer, OutboxKind, OutboxMessage } from '../ports.js';
+import { optionalKinds, transactionLaneSql, type DeadLetterOutcome, type DeliveryAnswer, type OutboxKind, type OutboxLane, type OutboxMessage } from '../ports.js';
 import { toOutboxMessage, type OutboxRecord } from '../rows.js';
 import type { StoreDb } from './db.js';
 import { invalid } from './values.js';
@@ -15,7 +15,10 @@ const outboxKinds: ReadonlySet<string> = new Set([
   'DataTransfer',
 ]);
 
-/** Appends one message inside the caller's transaction; returns its seq. */
+/**
+ * Appends one message inside the caller's transaction; returns its seq. A message of a session whose
+ * StartTransaction is a dead letter is stored dead at once: without the CSMS transactionId it could never leave.
+ */
 export function insertOutbox(
   s: StoreDb,
   kind: OutboxKind,
@@ -23,17 +26,41 @@ export function insertOutbox(
   payload: Readonly<Record<string, unknown>>,
   nowMs: number,
 ): number {
+  const deadStart =
+    sessionId === null || kind === 'StartTransaction'
+      ? undefined
+      : (s.sql(`SELECT seq FROM outbox WHERE session_id = ? AND kind = 'StartTransaction' AND state = 'dead' LIMIT 1`).get(sessionId) as
+          | { seq: number }
+          | undefined);
   const info = s
-    .sql(`INSERT INTO outbox (kind, session_id, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)`)
-    .run(kind, sessionId, JSON.stringify(payload), nowMs, nowMs);
+    .sql(
+      `INSERT INTO outbox (kind, session_id, payload, created_at, next_attempt_at, state, last_error) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      kind,
+      sessionId,
+      JSON.stringify(payload),
+      nowMs,
+      nowMs,
+      deadStart ? 'dead' : 'pending',
+      deadStart ? followerError(deadStart.seq) : null,
+    );
   return Number(info.lastInsertRowid);
+}
+
+function followerError(startSeq: number): string {
+  return `its session's StartTransaction #${startSeq} is a dead letter (no CSMS transactionId)`;
 }
 
 export class OutboxRecords {
   constructor(private readonly s: StoreDb) {}
 
-  head(): OutboxMessage | null {
-    const row = this.s.sql(`SELECT * FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT 1`).get() as OutboxRecord | undefined;
+  /** The oldest pending message of `lane` (of either lane without one). */
+  head(lane?: OutboxLane): OutboxMessage | null {
+    const filter = lane === undefined ? '' : lane === 'transaction' ? `AND ${transactionLaneSql}` : `AND NOT ${transactionLaneSql}`;
+    const row = this.s.sql(`SELECT * FROM outbox WHERE state = 'pending' ${filter} ORDER BY seq LIMIT 1`).get() as
+      | OutboxRecord
+      | undefined;
     return row ? toOutboxMessage(row) : null;
   }
 
@@ -74,11 +101,35 @@ export class OutboxRecords {
     });
   }
 
-  markDead(seq: number, error: string): void {
-    this.s.tx(() => {
+  /**
+   * Dead-letters `seq`. A StartTransaction takes every pending message of its session with it in the same
+   * transaction (they could never get the CSMS transactionId); their seqs are returned.
+   */
+  markDead(seq: number, error: string): DeadLetterOutcome {
+    return this.s.tx(() => {
       const row = this.outboxRow(seq);
       if (row.state !== 'pending') throw invalid(`outbox message ${seq} is ${row.state}, not pending`);
-      this.s.sql(`UPDATE outbox SET state = 'dead', last_error = ? WHERE seq = ?`).run(error, seq);
+      this.s.sql(`UPDATE outbox SET attempts = attempts + 1, state = 'dead', last_error = ? WHERE seq = ?`).run(error, seq);
+      if (row.kind !== 'StartTransaction' || row.session_id === null) return { followers: [] };
+      const followers = (
+        this.s.sql(`SELECT seq FROM outbox WHERE session_id = ? AND state = 'pending' ORDER BY seq`).all(row.session_id) as {
+          seq: number;
+        }[]
+      ).map((r) => r.seq);
+      this.s
+        .sql(`UPDATE outbox SET state = 'dead', last_error = ? WHERE session_id = ? AND state = 'pending'`)
+        .run(followerError(seq), row.session_id);
+      return { followers };
+    });
+  }
+
+  /** Removes a pending optional message the CSMS does not implement (never a Start, Stop or MeterValues). */
+  drop(seq: number, reason: string): void {
+    this.s.tx(() => {
+      const row = this.outboxRow(seq);
+      if (!optionalKinds.has(row.kind as OutboxKind)) throw invalid(`outbox message ${seq} is a ${row.kind}: only optional messages may be dropped (${reason})`);
+      if (row.state !== 'pending') throw invalid(`outbox message ${seq} is ${row.state}, not pending`);
+      this.s.sql('DELETE FROM outbox WHERE seq = ?').run(seq);
     });
   }
 
