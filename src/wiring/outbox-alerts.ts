@@ -4,6 +4,7 @@
  * alert log is append-only, so a recovery is a second, informational alert rather than a cleared one.
  */
 import type { Journal } from '../journal/journal.js';
+import type { AlertInput } from '../journal/types.js';
 import type { Logger } from '../logger.js';
 import type { DeadLetter, StoreFailure, StoreRecovery } from '../ocpp/outbox-sender.js';
 
@@ -23,9 +24,26 @@ export function deadLetterMessage(dead: DeadLetter): string {
   return `${message.kind} #${message.seq} was given up after the configured attempts: ${error}`;
 }
 
+/** Alerts held while the journal cannot take them (a journal failure of the outbox is the usual reason). */
+const maxUnwritten = 100;
+
 export function outboxAlerts(journal: Pick<Journal, 'raiseAlert'>, logger: Logger): OutboxAlerts {
-  const raise = (what: string, alert: Parameters<Journal['raiseAlert']>[0]): void => {
-    journal.raiseAlert(alert).catch((err: unknown) => logger.error({ err: (err as Error).message }, `could not journal the ${what} alert`));
+  // An alert the journal refused is kept and written, in order, with the next one (a failure's alert then lands
+  // together with its recovery's); one write at a time, so none is written twice.
+  const unwritten: AlertInput[] = [];
+  let writing: Promise<void> = Promise.resolve();
+  const flush = async (): Promise<void> => {
+    for (let next = unwritten[0]; next; next = unwritten[0]) {
+      await journal.raiseAlert(next);
+      unwritten.shift();
+    }
+  };
+  const raise = (what: string, alert: AlertInput): void => {
+    unwritten.push(alert);
+    if (unwritten.length > maxUnwritten) unwritten.shift();
+    writing = writing.then(flush).catch((err: unknown) => {
+      logger.error({ err: (err as Error).message, held: unwritten.length }, `could not journal the ${what} alert yet; kept for the next one`);
+    });
   };
   return {
     onDeadLetter: (dead) =>
