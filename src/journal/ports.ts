@@ -21,13 +21,15 @@ export type OutboxKind =
  */
 export type OutboxLane = 'transaction' | 'optional';
 
-/** The lane of a message (the SQL twin is {@link transactionLaneSql}; keep both in step). */
+/** The lane of a message (the SQL twins are {@link transactionLaneSql} and {@link optionalLaneSql}; keep all in step). */
 export function outboxLaneOf(kind: OutboxKind, sessionId: number | null): OutboxLane {
   return kind === 'StartTransaction' || kind === 'StopTransaction' || sessionId !== null ? 'transaction' : 'optional';
 }
 
 /** True for an outbox row (columns `kind`, `session_id`) of the transaction lane. */
 export const transactionLaneSql = `(kind IN ('StartTransaction', 'StopTransaction') OR session_id IS NOT NULL)`;
+/** Its complement, spelled so SQLite seeks `outbox_session (session_id IS NULL, state)` instead of scanning the backlog. */
+export const optionalLaneSql = `kind NOT IN ('StartTransaction', 'StopTransaction') AND session_id IS NULL`;
 
 /**
  * Kinds that a CSMS may legitimately not implement (the security whitepaper, vendor DataTransfer, and a status the

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { EvseErrorCode, type EvseError } from '../../src/errors.js';
+import { optionalLaneSql } from '../../src/journal/ports.js';
 import { openJournal, type Journal } from '../../src/journal/journal.js';
 import type { JournalStore } from '../../src/journal/store.js';
 import { manualClock, openTestStore, sampleAt, sessionStart, tempStateDir } from './support/helpers.js';
@@ -201,5 +202,29 @@ describe('journal outbox FIFO (property, store level)', function () {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('journal outbox lanes (store level)', function () {
+  it("the optional lane's head is found through an index on session_id, not by scanning the transaction backlog", function () {
+    const state = tempStateDir();
+    const store = openTestStore(state.dir);
+    try {
+      const plan = store.db
+        .prepare(`EXPLAIN QUERY PLAN SELECT * FROM outbox WHERE state = 'pending' AND ${optionalLaneSql} ORDER BY seq LIMIT 1`)
+        .all() as { detail: string }[];
+      assert.ok(plan.some((p) => p.detail.includes('USING INDEX outbox_session (session_id=?')), JSON.stringify(plan));
+      const id = store.startSession(sessionStart(1_000_000, 0), 1_000_000);
+      store.enqueue('MeterValues', id, { wh: 1 }, 1_000_000);
+      const status = store.enqueue('StatusNotification', null, { status: 'Charging' }, 1_000_000);
+      const mv = store.enqueue('MeterValues', null, { wh: 2 }, 1_000_000);
+      assert.equal(store.head('optional')?.seq, status);
+      store.drop(status, 'NotImplemented');
+      assert.equal(store.head('optional')?.seq, mv, 'MeterValues of no session are optional too');
+      assert.throws(() => store.drop(mv, 'NotImplemented'), /only optional messages may be dropped/);
+    } finally {
+      store.close();
+      state.cleanup();
+    }
   });
 });

@@ -1,5 +1,5 @@
 /** The outbox (OutboxStore): messages for the CSMS, in seq order, delivered once and never lost. */
-import { optionalKinds, transactionLaneSql, type DeadLetterOutcome, type DeliveryAnswer, type OutboxKind, type OutboxLane, type OutboxMessage } from '../ports.js';
+import { optionalKinds, optionalLaneSql, transactionLaneSql, type DeadLetterOutcome, type DeliveryAnswer, type OutboxKind, type OutboxLane, type OutboxMessage } from '../ports.js';
 import { toOutboxMessage, type OutboxRecord } from '../rows.js';
 import type { StoreDb } from './db.js';
 import { invalid } from './values.js';
@@ -57,7 +57,7 @@ export class OutboxRecords {
 
   /** The oldest pending message of `lane` (of either lane without one). */
   head(lane?: OutboxLane): OutboxMessage | null {
-    const filter = lane === undefined ? '' : lane === 'transaction' ? `AND ${transactionLaneSql}` : `AND NOT ${transactionLaneSql}`;
+    const filter = lane === undefined ? '' : lane === 'transaction' ? `AND ${transactionLaneSql}` : `AND ${optionalLaneSql}`;
     const row = this.s.sql(`SELECT * FROM outbox WHERE state = 'pending' ${filter} ORDER BY seq LIMIT 1`).get() as
       | OutboxRecord
       | undefined;
