@@ -204,7 +204,8 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
     },
   });
   const kick = (): void => sender.kick();
-  const securityEvents = new SecurityEvents({ outbox, logger: log, nowMs: () => clock.nowMs(), onEnqueued: kick });
+  const unsupported = (kind: Parameters<CsmsSupport['isUnsupported']>[0]): boolean => csmsSupport.isUnsupported(kind);
+  const securityEvents = new SecurityEvents({ outbox, logger: log, nowMs: () => clock.nowMs(), onEnqueued: kick, unsupported });
   const statusReporter = new StatusReporter({
     port,
     outbox,
@@ -212,6 +213,7 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
     logger: log,
     minimumStatusDurationS: () => keys.int('MinimumStatusDuration'),
     onEnqueued: kick,
+    unsupported,
   });
   const electrical = options.electrical ?? { phases: 3, nominalVoltageV: 230, maxCurrentA: 32 };
   const meterValues = new MeterValueScheduler({
