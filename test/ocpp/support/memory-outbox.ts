@@ -25,8 +25,11 @@ export class MemoryOutboxStore implements OutboxStore {
   private readonly transactionIds = new Map<number, number>();
   private nextSeq = 1;
   private readonly deadStarts = new Map<number, number>();
-  /** No pending row before this index (keeps head() cheap over a long history). */
-  private firstPending = 0;
+  /** Each lane's rows in seq order, and the index before which none is pending (keeps head() cheap over a long history). */
+  private readonly lanes: Record<OutboxLane, { rows: Row[]; firstPending: number }> = {
+    transaction: { rows: [], firstPending: 0 },
+    optional: { rows: [], firstPending: 0 },
+  };
   now: () => number = () => Date.now();
 
   /** What the journal does when the session layer commits a start/stop/sample. */
@@ -46,6 +49,7 @@ export class MemoryOutboxStore implements OutboxStore {
       answer: null,
     };
     this.rows.push(row);
+    this.lanes[outboxLaneOf(kind, sessionId)].rows.push(row);
     this.bySeq.set(seq, row);
     if (row.state === 'pending') this.pending += 1;
     return seq;
@@ -55,12 +59,18 @@ export class MemoryOutboxStore implements OutboxStore {
     return Promise.resolve(this.append(kind, sessionId, payload));
   }
 
+  private laneHead(lane: OutboxLane): Row | undefined {
+    const l = this.lanes[lane];
+    while (l.firstPending < l.rows.length && l.rows[l.firstPending]?.state !== 'pending') l.firstPending += 1;
+    return l.rows[l.firstPending];
+  }
+
   head(lane?: OutboxLane): Promise<OutboxMessage | null> {
-    while (this.firstPending < this.rows.length && this.rows[this.firstPending]?.state !== 'pending') this.firstPending += 1;
     let row: Row | undefined;
-    for (let i = this.firstPending; i < this.rows.length && !row; i += 1) {
-      const r = this.rows[i];
-      if (r?.state === 'pending' && (lane === undefined || outboxLaneOf(r.kind, r.sessionId) === lane)) row = r;
+    if (lane !== undefined) row = this.laneHead(lane);
+    else {
+      const [t, o] = [this.laneHead('transaction'), this.laneHead('optional')];
+      row = t && o ? (t.seq < o.seq ? t : o) : (t ?? o);
     }
     if (!row) return Promise.resolve(null);
     const { seq, kind, sessionId, payload, createdAtMs, attempts, nextAttemptAtMs } = row;
