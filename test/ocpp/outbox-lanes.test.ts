@@ -91,6 +91,28 @@ describe('outbox lanes: optional messages never block transaction messages (real
     assert.deepEqual(await rig.outboxAlerts(), []);
   });
 
+  it("a session's DataTransfer answered NotImplemented (transaction lane): dropped and remembered, the next session not held", async () => {
+    rig = await JournalRig.create({ config: slowRetries });
+    rig.csms.controls.respondWith('DataTransfer', () => {
+      throw createRPCError('NotImplemented', 'no vendor extensions here');
+    });
+    await rig.waitRegistered();
+    const unplug = { vendorId: 'org.openchargealliance.costmsg', messageId: 'ConnectorUnplugged' };
+    const a = await rig.startSession('TAG-DT1', 10);
+    await rig.stopSession(a, 20);
+    await rig.journal.enqueue('DataTransfer', a, { ...unplug, timestamp: new Date().toISOString() });
+    const b = await rig.startSession('TAG-DT2', 20);
+    await rig.stopSession(b, 30);
+    await rig.journal.enqueue('DataTransfer', b, { ...unplug, timestamp: new Date().toISOString() });
+    rig.client.outboxChanged();
+    await rig.waitDrained(5000);
+    assert.equal(answeredCalls(rig.csms.messages, 'StopTransaction').length, 2);
+    assert.equal(rig.csms.callsOf('DataTransfer').length, 1, 'the second one was not sent');
+    assert.deepEqual(rig.outboxRows().filter((r) => r.kind === 'DataTransfer'), []);
+    assert.equal(rig.dead.length, 0);
+    assert.deepEqual(await rig.outboxAlerts(), []);
+  });
+
   it('an optional message refused with a transient error retries in its own lane; transaction messages pass it at once', async () => {
     rig = await JournalRig.create({ config: slowRetries });
     await rig.waitRegistered();
