@@ -8,11 +8,13 @@ import type { Logger } from '../logger.js';
 import type { SessionEventRecord, SessionRecorder, SessionStart, SessionStop } from '../session/recorder.js';
 import { journalDefaults as defaults, type SynchronousLevel } from './defaults.js';
 import type {
+  DeadLetterOutcome,
   DeliveryAnswer,
   EventRow,
   JournalReader,
   KeyValueStore,
   OutboxKind,
+  OutboxLane,
   OutboxMessage,
   OutboxStore,
   SampleRow,
@@ -267,8 +269,8 @@ class WorkerJournal implements Journal {
   }
 
   // OutboxStore
-  head(): Promise<OutboxMessage | null> {
-    return this.call('head');
+  head(lane?: OutboxLane): Promise<OutboxMessage | null> {
+    return lane === undefined ? this.call('head') : this.call('head', lane);
   }
   markDelivered(seq: number, answer: DeliveryAnswer): Promise<void> {
     return this.call('markDelivered', seq, answer, this.clock.nowMs());
@@ -276,8 +278,11 @@ class WorkerJournal implements Journal {
   markFailed(seq: number, error: string, nextAttemptAtMs: number): Promise<void> {
     return this.call('markFailed', seq, error, nextAttemptAtMs);
   }
-  markDead(seq: number, error: string): Promise<void> {
+  markDead(seq: number, error: string): Promise<DeadLetterOutcome> {
     return this.call('markDead', seq, error);
+  }
+  drop(seq: number, reason: string): Promise<void> {
+    return this.call('drop', seq, reason);
   }
   transactionIdFor(sessionId: number): Promise<number | null> {
     return this.call('transactionIdFor', sessionId);

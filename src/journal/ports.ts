@@ -13,6 +13,40 @@ export type OutboxKind =
   /** A vendor message about a session (costmsg ConnectorUnplugged): its `data` gets the transactionId at send time. */
   | 'DataTransfer';
 
+/**
+ * The two lanes of the outbox. Transaction messages (StartTransaction, StopTransaction, and anything of a session:
+ * its MeterValues, its DataTransfer) need strict order and leave one by one in seq order. Optional messages
+ * (StatusNotification, SecurityEventNotification, DataTransfer and MeterValues of no session) have their own lane
+ * with its own retries, so a refused optional message never holds a transaction message behind it.
+ */
+export type OutboxLane = 'transaction' | 'optional';
+
+/** The lane of a message (the SQL twins are {@link transactionLaneSql} and {@link optionalLaneSql}; keep all in step). */
+export function outboxLaneOf(kind: OutboxKind, sessionId: number | null): OutboxLane {
+  return kind === 'StartTransaction' || kind === 'StopTransaction' || sessionId !== null ? 'transaction' : 'optional';
+}
+
+/** True for an outbox row (columns `kind`, `session_id`) of the transaction lane. */
+export const transactionLaneSql = `(kind IN ('StartTransaction', 'StopTransaction') OR session_id IS NOT NULL)`;
+/** Its complement, spelled so SQLite seeks `outbox_session (session_id IS NULL, state)` instead of scanning the backlog. */
+export const optionalLaneSql = `kind NOT IN ('StartTransaction', 'StopTransaction') AND session_id IS NULL`;
+
+/**
+ * Kinds that a CSMS may legitimately not implement (the security whitepaper, vendor DataTransfer, and a status the
+ * CSMS does not track): a NotImplemented or NotSupported answer drops them quietly instead of dead-lettering them.
+ */
+export const optionalKinds: ReadonlySet<OutboxKind> = new Set<OutboxKind>(['StatusNotification', 'SecurityEventNotification', 'DataTransfer']);
+
+/** What {@link OutboxStore.markDead} set aside. */
+export interface DeadLetterOutcome {
+  /**
+   * Seqs of the session's later messages that followed a dead-lettered StartTransaction into the dead letters in the
+   * same transaction (its MeterValues, StopTransaction, DataTransfer): without the CSMS transactionId they could never
+   * be delivered. Empty for any other message. Messages of that session queued later are stored dead at once.
+   */
+  readonly followers: readonly number[];
+}
+
 /** One queued message. */
 export interface OutboxMessage {
   /** Strictly increasing; delivery order. */
@@ -44,14 +78,25 @@ export interface DeliveryAnswer {
 
 /** The outbox as the uplink sees it. All methods resolve once durable. */
 export interface OutboxStore {
-  /** The oldest undelivered, non-dead message (regardless of its nextAttemptAtMs), or null when empty. */
-  head(): Promise<OutboxMessage | null>;
+  /**
+   * The oldest undelivered, non-dead message (regardless of its nextAttemptAtMs) of `lane`, or of either lane when
+   * none is given; null when empty.
+   */
+  head(lane?: OutboxLane): Promise<OutboxMessage | null>;
   /** Marks `seq` delivered and stores the answer (for StartTransaction: the session's transactionId) atomically. */
   markDelivered(seq: number, answer: DeliveryAnswer): Promise<void>;
   /** Counts a failed attempt and sets when to try again. */
   markFailed(seq: number, error: string, nextAttemptAtMs: number): Promise<void>;
-  /** Gives up on `seq` after TransactionMessageAttempts: kept as a dead letter (never deleted) with the last error. */
-  markDead(seq: number, error: string): Promise<void>;
+  /**
+   * Gives up on `seq` after TransactionMessageAttempts: kept as a dead letter (never deleted) with the last error. A
+   * StartTransaction takes its session's later messages with it (see {@link DeadLetterOutcome}).
+   */
+  markDead(seq: number, error: string): Promise<DeadLetterOutcome>;
+  /**
+   * Removes a pending optional message (see {@link optionalKinds}) that the CSMS said it does not implement: neither
+   * delivered nor a dead letter, just not for this CSMS. Refused for any other kind.
+   */
+  drop(seq: number, reason: string): Promise<void>;
   /** The CSMS transactionId of a local session, once StartTransaction.conf gave it. */
   transactionIdFor(sessionId: number): Promise<number | null>;
   /** Undelivered, non-dead messages. */

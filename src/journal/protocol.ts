@@ -5,9 +5,9 @@
 import type { MeterSample } from '../../hal/meter.js';
 import type { SessionEventRecord, SessionStart, SessionStop } from '../session/recorder.js';
 import type { StoreOpenOptions } from './open.js';
-import type { DeliveryAnswer, EventRow, OutboxKind, OutboxMessage, SampleRow, SessionRow } from './ports.js';
+import type { DeadLetterOutcome, DeliveryAnswer, EventRow, OutboxKind, OutboxLane, OutboxMessage, SampleRow, SessionRow } from './ports.js';
 import type { PruneCursor } from './prune.js';
-import type { AlertInput, AlertRow, CleanShutdownKind, ClockCorrection, OpenReport, RecoveryReport } from './types.js';
+import type { AlertInput, AlertRow, CleanShutdownKind, ClockCorrection, OpenReport, PruneReport, RecoveryReport } from './types.js';
 
 /** What the worker can do; each write is one committed transaction before it answers. */
 export interface WorkerApi {
@@ -17,10 +17,11 @@ export interface WorkerApi {
   readonly stopSession: (sessionId: number, stop: SessionStop, nowMs: number) => void;
   readonly recordUnplug: (sessionId: number, atMs: number) => void;
   readonly correctClock: (offsetMs: number, sinceMs: number) => ClockCorrection;
-  readonly head: () => OutboxMessage | null;
+  readonly head: (lane?: OutboxLane) => OutboxMessage | null;
   readonly markDelivered: (seq: number, answer: DeliveryAnswer, nowMs: number) => void;
   readonly markFailed: (seq: number, error: string, nextAttemptAtMs: number) => void;
-  readonly markDead: (seq: number, error: string) => void;
+  readonly markDead: (seq: number, error: string) => DeadLetterOutcome;
+  readonly drop: (seq: number, reason: string) => void;
   readonly transactionIdFor: (sessionId: number) => number | null;
   readonly depth: () => number;
   readonly enqueue: (kind: OutboxKind, sessionId: number | null, payload: Readonly<Record<string, unknown>>, nowMs: number) => number;

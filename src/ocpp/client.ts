@@ -15,7 +15,8 @@ import { forwardStationKeys } from './station-keys.js';
 import { OcppConnection } from './connection.js';
 import { inboundHandlers } from './inbound.js';
 import { MeterValueScheduler } from './meter-values.js';
-import { OutboxSender, type DeadLetter } from './outbox-sender.js';
+import { CsmsSupport } from './csms-support.js';
+import { OutboxSender, type DeadLetter, type StoreFailure, type StoreRecovery, type StoreRetry } from './outbox-sender.js';
 import { Registration, type BootIdentity, type RegistrationStatus } from './registration.js';
 import type { DataTransferRoute } from './data-transfer.js';
 import { FirmwareManager } from './firmware.js';
@@ -49,6 +50,12 @@ export interface OcppClientOptions {
   readonly onCsmsTime?: (csmsNowMs: number) => void;
   /** A transaction message given up on after TransactionMessageAttempts: raise an alert. */
   readonly onDeadLetter?: (dead: DeadLetter) => void;
+  /** The journal failed the outbox (once per outage): raise an alert; delivery retries with back-off. */
+  readonly onOutboxStoreError?: (failure: StoreFailure) => void;
+  /** The journal serves the outbox again after such an outage. */
+  readonly onOutboxStoreRecovered?: (recovery: StoreRecovery) => void;
+  /** Back-off of the outbox after a journal failure (default 1 s doubling to 60 s; tests shorten it). */
+  readonly outboxStoreRetry?: StoreRetry;
   /** Jitter source (tests pin it). */
   readonly random?: () => number;
   /** Outbox idle poll, ms (default 1000). */
@@ -149,15 +156,21 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
 
   let deadLetters = 0;
   let maxEnergyWatch: { sessionId: number; limitWh: number } | null = null;
+  // What this CSMS said it does not implement, kept in the journal: another URL or identity starts afresh.
+  const csmsSupport = await CsmsSupport.load(kv, `${config.url}/${identity}`, log);
   const sender = new OutboxSender({
     store: outbox,
+    csmsSupport,
+    ...(options.onOutboxStoreError ? { onStoreError: options.onOutboxStoreError } : {}),
+    ...(options.onOutboxStoreRecovered ? { onStoreRecovered: options.onOutboxStoreRecovered } : {}),
+    ...(options.outboxStoreRetry ? { storeRetry: options.outboxStoreRetry } : {}),
     link: connection,
     policy: { attempts: () => keys.int('TransactionMessageAttempts'), retryIntervalS: () => keys.int('TransactionMessageRetryInterval') },
     clock,
     logger: log,
     mayTransmit: () => registration.isAccepted(),
     onDeadLetter: (dead) => {
-      deadLetters += 1;
+      deadLetters += 1 + dead.followers.length;
       options.onDeadLetter?.(dead);
     },
     onStartAnswered: (sessionId, _transactionId, idTagStatus) => {
@@ -191,7 +204,8 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
     },
   });
   const kick = (): void => sender.kick();
-  const securityEvents = new SecurityEvents({ outbox, logger: log, nowMs: () => clock.nowMs(), onEnqueued: kick });
+  const unsupported = (kind: Parameters<CsmsSupport['isUnsupported']>[0]): boolean => csmsSupport.isUnsupported(kind);
+  const securityEvents = new SecurityEvents({ outbox, logger: log, nowMs: () => clock.nowMs(), onEnqueued: kick, unsupported });
   const statusReporter = new StatusReporter({
     port,
     outbox,
@@ -199,6 +213,7 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
     logger: log,
     minimumStatusDurationS: () => keys.int('MinimumStatusDuration'),
     onEnqueued: kick,
+    unsupported,
   });
   const electrical = options.electrical ?? { phases: 3, nominalVoltageV: 230, maxCurrentA: 32 };
   const meterValues = new MeterValueScheduler({

@@ -1,15 +1,25 @@
 /**
- * Delivers the journal's outbox to the CSMS: strictly in order, one call in flight, a message marked delivered only
- * after the CSMS answered. A network failure (not connected, socket lost, no answer) never counts as an attempt and
- * never drops anything: the sender waits for the link. A CALLERROR (or an answer that breaks the schema) is an attempt:
- * retried after TransactionMessageRetryInterval × attempts, and after TransactionMessageAttempts kept as a dead letter
- * with an alert. StopTransaction and MeterValues get the CSMS transactionId at send time, from the journal; a
- * placeholder never goes on the wire.
+ * Delivers the journal's outbox to the CSMS in two lanes, each with one call in flight and a message marked
+ * delivered only after the CSMS answered:
+ * - the transaction lane (StartTransaction, StopTransaction, and every message of a session) strictly in seq order;
+ * - the optional lane (StatusNotification, SecurityEventNotification, DataTransfer and MeterValues of no session) in
+ *   its own order with its own retries, so a refused optional message never holds a transaction message behind it.
+ * A network failure (not connected, socket lost, no answer) never counts as an attempt and never drops anything: the
+ * lane waits for the link. A CALLERROR (or an answer that breaks the schema) is an attempt: retried after
+ * TransactionMessageRetryInterval × attempts, and after TransactionMessageAttempts kept as a dead letter with an alert;
+ * a dead StartTransaction takes its session's later messages with it at once (one alert). An optional message the
+ * CSMS does not implement (NotImplemented / NotSupported) is dropped quietly and that kind is not sent to this CSMS
+ * again. StopTransaction, MeterValues and a session's DataTransfer get the CSMS transactionId at send time, from the
+ * journal; a placeholder never goes on the wire. A journal that fails a step is retried with back-off (see LaneRunner).
  */
-import type { Clock, TimerHandle } from '../clock.js';
+import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import type { DeliveryAnswer, OutboxMessage, OutboxStore } from '../journal/ports.js';
+import { optionalKinds, type DeliveryAnswer, type OutboxLane, type OutboxMessage, type OutboxStore } from '../journal/ports.js';
+import { CsmsSupport, meansUnsupported } from './csms-support.js';
+import { defaultStoreRetry, LaneRunner, type LaneStep, type StoreFailure, type StoreRecovery, type StoreRetry } from './outbox-lane.js';
 import { rpcErrorCodeOf } from './rpc.js';
+
+export type { StoreFailure, StoreRecovery, StoreRetry } from './outbox-lane.js';
 
 /** What the sender needs of the link. */
 export interface OutboxLink {
@@ -29,6 +39,9 @@ export interface OutboxRetryPolicy {
 export interface DeadLetter {
   readonly message: OutboxMessage;
   readonly error: string;
+  readonly lane: OutboxLane;
+  /** Seqs of the session's later messages that followed a dead StartTransaction into the dead letters. */
+  readonly followers: readonly number[];
 }
 
 export interface OutboxSenderOptions {
@@ -40,6 +53,14 @@ export interface OutboxSenderOptions {
   /** False while BootNotification is not Accepted: nothing but the boot leaves then. */
   readonly mayTransmit: () => boolean;
   readonly onDeadLetter?: (dead: DeadLetter) => void;
+  /** The journal failed a delivery step (once per outage and lane); the lane retries with back-off. */
+  readonly onStoreError?: (failure: StoreFailure) => void;
+  /** The journal serves the lane again after an outage. */
+  readonly onStoreRecovered?: (recovery: StoreRecovery) => void;
+  /** Back-off after a failed journal step (default 1 s doubling to 60 s). */
+  readonly storeRetry?: StoreRetry;
+  /** What this CSMS does not implement (default: remembered for this process only). */
+  readonly csmsSupport?: CsmsSupport;
   /** After a StartTransaction.conf: the station applies StopTransactionOnInvalidId when the status is not Accepted. */
   readonly onStartAnswered?: (sessionId: number, transactionId: number, idTagStatus: string) => void;
   /** Completes a message's params at send time beyond the transactionId (StopTransaction's transactionData). */
@@ -60,42 +81,55 @@ function dataTransferParams(params: Record<string, unknown>): Record<string, unk
   return { vendorId, ...(messageId !== undefined ? { messageId } : {}), data: JSON.stringify(fields) };
 }
 
-/** The outbox delivery loop. */
+/** One lane's state beside its loop. */
+interface LaneState {
+  readonly name: OutboxLane;
+  readonly runner: LaneRunner;
+  inFlight: OutboxMessage | null;
+  /** The CSMS answered but the journal did not take the delivery yet: committed before anything else, never resent. */
+  unrecorded: { readonly message: OutboxMessage; readonly delivery: DeliveryAnswer } | null;
+}
+
+/** The outbox delivery loops. */
 export class OutboxSender {
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
-  private timer: TimerHandle | null = null;
   private delivered = 0;
-  private inFlight: OutboxMessage | null = null;
+  private readonly lanes: readonly LaneState[];
+  private readonly support: Promise<CsmsSupport>;
 
-  constructor(private readonly options: OutboxSenderOptions) {}
-
-  /** Starts the loop (idempotent). */
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run().catch((err: unknown) => {
-      this.options.logger.error({ error: (err as Error).message }, 'outbox sender stopped on an error');
-      this.running = false;
+  constructor(private readonly options: OutboxSenderOptions) {
+    this.support = options.csmsSupport ? Promise.resolve(options.csmsSupport) : CsmsSupport.load(null, '', options.logger);
+    this.lanes = (['transaction', 'optional'] as const).map((name) => {
+      const lane: LaneState = {
+        name,
+        inFlight: null,
+        unrecorded: null,
+        runner: new LaneRunner({
+          lane: name,
+          clock: options.clock,
+          logger: options.logger,
+          storeRetry: options.storeRetry ?? defaultStoreRetry,
+          step: () => this.step(lane),
+          ...(options.onStoreError ? { onStoreError: options.onStoreError } : {}),
+          ...(options.onStoreRecovered ? { onStoreRecovered: options.onStoreRecovered } : {}),
+        }),
+      };
+      return lane;
     });
   }
 
-  /** Stops after the call in flight settles. */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.kick();
-    await this.loop;
-    this.loop = null;
+  /** Starts both lanes (idempotent). */
+  start(): void {
+    for (const lane of this.lanes) lane.runner.start();
   }
 
-  /** Wakes the loop: a message was enqueued, the link opened, or registration was accepted. */
+  /** Stops after the calls in flight settle. */
+  async stop(): Promise<void> {
+    await Promise.all(this.lanes.map((lane) => lane.runner.stop()));
+  }
+
+  /** Wakes the lanes: a message was enqueued, the link opened, or registration was accepted. */
   kick(): void {
-    const wake = this.wake;
-    this.wake = null;
-    if (this.timer) this.options.clock.clearTimeout(this.timer);
-    this.timer = null;
-    wake?.();
+    for (const lane of this.lanes) lane.runner.kick();
   }
 
   /** Messages delivered since start. */
@@ -103,47 +137,41 @@ export class OutboxSender {
     return this.delivered;
   }
 
-  /** The message being sent right now, if any. */
+  /** A message being sent (or answered but not yet journaled) right now, if any; the transaction lane's first. */
   messageInFlight(): OutboxMessage | null {
-    return this.inFlight;
-  }
-
-  private sleep(ms: number | null): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.wake = resolve;
-      if (ms !== null) {
-        this.timer = this.options.clock.setTimeout(() => {
-          this.timer = null;
-          if (this.wake === resolve) this.wake = null;
-          resolve();
-        }, Math.max(0, ms));
-      }
-    });
-  }
-
-  private async run(): Promise<void> {
-    const { store, link, clock } = this.options;
-    const idlePollMs = this.options.idlePollMs ?? 1000;
-    while (this.running) {
-      if (!link.isOpen() || !this.options.mayTransmit()) {
-        await this.sleep(idlePollMs);
-        continue;
-      }
-      const head = await store.head();
-      if (!head) {
-        await this.sleep(idlePollMs);
-        continue;
-      }
-      const waitMs = head.nextAttemptAtMs - clock.nowMs();
-      if (waitMs > 0) {
-        await this.sleep(Math.min(waitMs, idlePollMs * 60));
-        continue;
-      }
-      await this.deliver(head);
+    for (const lane of this.lanes) {
+      const message = lane.inFlight ?? lane.unrecorded?.message ?? null;
+      if (message) return message;
     }
+    return null;
   }
 
-  private async deliver(message: OutboxMessage): Promise<void> {
+  private get idlePollMs(): number {
+    return this.options.idlePollMs ?? 1000;
+  }
+
+  /** One delivery step of a lane; a rejection is a journal failure (the lane backs off). */
+  private async step(lane: LaneState): Promise<LaneStep> {
+    const { store, link, clock } = this.options;
+    if (lane.unrecorded) {
+      await this.record(lane);
+      return { waitMs: 0, usedStore: true };
+    }
+    if (!link.isOpen() || !this.options.mayTransmit()) return { waitMs: this.idlePollMs, usedStore: false };
+    const head = await store.head(lane.name);
+    if (!head) return { waitMs: this.idlePollMs, usedStore: true };
+    if (optionalKinds.has(head.kind) && (await this.support).isUnsupported(head.kind)) {
+      await store.drop(head.seq, 'the CSMS does not implement it');
+      this.options.logger.info({ seq: head.seq, kind: head.kind }, 'optional message not sent: the CSMS does not implement it');
+      return { waitMs: 0, usedStore: true };
+    }
+    const waitMs = head.nextAttemptAtMs - clock.nowMs();
+    if (waitMs > 0) return { waitMs: Math.min(waitMs, this.idlePollMs * 60), usedStore: true };
+    return { waitMs: await this.deliver(lane, head), usedStore: true };
+  }
+
+  /** Sends one message; resolves with how long the lane should wait before its next step. */
+  private async deliver(lane: LaneState, message: OutboxMessage): Promise<number> {
     const { store, link, logger } = this.options;
     let params: Record<string, unknown> = { ...message.payload };
     if (NEEDS_TRANSACTION_ID.has(message.kind) && message.sessionId !== null) {
@@ -151,46 +179,70 @@ export class OutboxSender {
       if (transactionId === null) {
         // In-order delivery means the session's StartTransaction came first; without its id it was dead-lettered
         // (or never journaled). Never invent one: count the attempt, so the message ends as a dead letter too.
-        await this.fail(message, `no CSMS transactionId for session ${message.sessionId} (its StartTransaction was not answered)`);
-        return;
+        await this.fail(lane, message, `no CSMS transactionId for session ${message.sessionId} (its StartTransaction was not answered)`);
+        return 0;
       }
       params = { ...params, transactionId };
     }
     if (message.kind === 'DataTransfer') params = dataTransferParams(params);
     if (this.options.completeParams) params = await this.options.completeParams(message, params);
-    this.inFlight = message;
-    let answer: Record<string, unknown>;
+    lane.inFlight = message;
+    let answer: unknown;
     try {
-      answer = await link.call<Record<string, unknown>>(message.kind, params);
+      answer = await link.call<unknown>(message.kind, params);
     } catch (err) {
-      this.inFlight = null;
+      lane.inFlight = null;
       const code = rpcErrorCodeOf(err);
       if (code === null) {
         // Network: the message stays at the head, untouched, until the link is back.
         logger.info({ seq: message.seq, kind: message.kind, error: (err as Error).message }, 'outbox delivery interrupted; will resend');
         // Wait for a kick (link back) or the idle poll, so a link that fails fast cannot spin this loop.
-        await this.sleep(this.options.idlePollMs ?? 1000);
-        return;
+        return this.idlePollMs;
       }
-      await this.fail(message, `${code}: ${(err as Error).message}`);
-      return;
+      if (meansUnsupported(code) && optionalKinds.has(message.kind)) {
+        await (await this.support).remember(message.kind, code);
+        await store.drop(message.seq, `${code}: ${(err as Error).message}`);
+        logger.info({ seq: message.seq, kind: message.kind, code }, 'optional message dropped: the CSMS does not implement it');
+        return 0;
+      }
+      await this.fail(lane, message, `${code}: ${(err as Error).message}`);
+      return 0;
     }
-    this.inFlight = null;
-    const delivery: DeliveryAnswer = deliveryAnswer(message, answer);
-    await store.markDelivered(message.seq, delivery);
+    lane.inFlight = null;
+    const delivery = deliveryAnswer(message, answer);
+    if (typeof delivery === 'string') {
+      // Strict mode on the link already refuses such answers; this guards any other link. Never store an invented id.
+      await this.fail(lane, message, delivery);
+      return 0;
+    }
+    lane.unrecorded = { message, delivery };
+    await this.record(lane);
+    return 0;
+  }
+
+  /** Journals the answer the CSMS gave (retried by the lane until the journal takes it; never resent meanwhile). */
+  private async record(lane: LaneState): Promise<void> {
+    const pending = lane.unrecorded;
+    if (!pending) return;
+    const { message, delivery } = pending;
+    await this.options.store.markDelivered(message.seq, delivery);
+    lane.unrecorded = null;
     this.delivered += 1;
     if (message.kind === 'StartTransaction' && message.sessionId !== null && delivery.transactionId !== undefined) {
       this.options.onStartAnswered?.(message.sessionId, delivery.transactionId, delivery.idTagStatus ?? 'Accepted');
     }
   }
 
-  private async fail(message: OutboxMessage, error: string): Promise<void> {
+  private async fail(lane: LaneState, message: OutboxMessage, error: string): Promise<void> {
     const { store, policy, clock, logger } = this.options;
     const attempts = message.attempts + 1;
     if (attempts >= policy.attempts()) {
-      await store.markDead(message.seq, error);
-      logger.error({ seq: message.seq, kind: message.kind, sessionId: message.sessionId, attempts, error }, 'outbox message dead-lettered');
-      this.options.onDeadLetter?.({ message, error });
+      const { followers } = await store.markDead(message.seq, error);
+      logger.error(
+        { seq: message.seq, kind: message.kind, sessionId: message.sessionId, attempts, error, followers },
+        'outbox message dead-lettered',
+      );
+      this.options.onDeadLetter?.({ message, error, lane: lane.name, followers });
       return;
     }
     const retryAt = clock.nowMs() + policy.retryIntervalS() * 1000 * attempts;
@@ -199,10 +251,21 @@ export class OutboxSender {
   }
 }
 
-function deliveryAnswer(message: OutboxMessage, answer: Record<string, unknown>): DeliveryAnswer {
-  const idTagInfo = answer['idTagInfo'] as { status?: unknown } | undefined;
+/** The answer to journal, or why it cannot be taken (a StartTransaction.conf without an integer transactionId). */
+function deliveryAnswer(message: OutboxMessage, answer: unknown): DeliveryAnswer | string {
+  if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) {
+    return `FormationViolation: the answer to ${message.kind} is not an object (${JSON.stringify(answer) ?? 'nothing'})`;
+  }
+  const idTagInfo = (answer as Record<string, unknown>)['idTagInfo'] as { status?: unknown } | undefined;
   const idTagStatus = typeof idTagInfo?.status === 'string' ? idTagInfo.status : undefined;
-  const transactionId = message.kind === 'StartTransaction' && typeof answer['transactionId'] === 'number' ? answer['transactionId'] : undefined;
+  let transactionId: number | undefined;
+  if (message.kind === 'StartTransaction' && message.sessionId !== null) {
+    const given: unknown = (answer as Record<string, unknown>)['transactionId'];
+    if (typeof given !== 'number' || !Number.isSafeInteger(given)) {
+      return `TypeConstraintViolation: StartTransaction.conf needs an integer transactionId (got ${JSON.stringify(given) ?? 'nothing'})`;
+    }
+    transactionId = given;
+  }
   return {
     ...(transactionId !== undefined ? { transactionId } : {}),
     ...(idTagStatus !== undefined ? { idTagStatus } : {}),

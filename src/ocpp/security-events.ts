@@ -4,7 +4,7 @@
  * still reaches the CSMS. Repeats of a connection-failure event are suppressed until the link works again, so a CSMS
  * that refuses the station for days does not fill the journal.
  */
-import type { OutboxStore } from '../journal/ports.js';
+import type { OutboxKind, OutboxStore } from '../journal/ports.js';
 import type { Logger } from '../logger.js';
 
 export type SecurityEventType =
@@ -47,7 +47,14 @@ export class SecurityEvents {
   private readonly suppressed = new Set<SecurityEventType>();
 
   constructor(
-    private readonly options: { outbox: OutboxStore; logger: Logger; nowMs: () => number; onEnqueued: () => void },
+    private readonly options: {
+      outbox: OutboxStore;
+      logger: Logger;
+      nowMs: () => number;
+      onEnqueued: () => void;
+      /** True when the CSMS said it does not implement a kind: the event is logged here only, not journaled for it. */
+      unsupported?: (kind: OutboxKind) => boolean;
+    },
   ) {}
 
   /** Journals one event (techInfo: at most 255 characters, never a secret). */
@@ -57,6 +64,7 @@ export class SecurityEvents {
       this.suppressed.add(type);
     }
     this.options.logger[ROUTINE.has(type) ? 'info' : 'warn']({ type, techInfo }, 'security event');
+    if (this.options.unsupported?.('SecurityEventNotification') === true) return;
     try {
       await this.options.outbox.enqueue('SecurityEventNotification', null, {
         type,

@@ -3,7 +3,7 @@
  * seconds (a flicker shorter than that is never reported), through the outbox so it is kept while offline.
  */
 import type { Clock, TimerHandle } from '../clock.js';
-import type { OutboxStore } from '../journal/ports.js';
+import type { OutboxKind, OutboxStore } from '../journal/ports.js';
 import type { Logger } from '../logger.js';
 import type { ChargePointPort, ConnectorStatusSnapshot } from './charge-point-port.js';
 
@@ -16,6 +16,8 @@ export interface StatusReporterOptions {
   readonly minimumStatusDurationS: () => number;
   /** Called after a notification was enqueued (wakes the outbox sender). */
   readonly onEnqueued: () => void;
+  /** True when the CSMS said it does not implement a kind: no StatusNotification is journaled for it. */
+  readonly unsupported?: (kind: OutboxKind) => boolean;
 }
 
 const CONNECTORS = [0, 1] as const;
@@ -84,6 +86,7 @@ export class StatusReporter {
 
   private async enqueue(connectorId: 0 | 1, s: ConnectorStatusSnapshot): Promise<void> {
     this.reported.set(connectorId, s);
+    if (this.options.unsupported?.('StatusNotification') === true) return;
     try {
       await this.options.outbox.enqueue('StatusNotification', null, statusNotificationPayload(connectorId, s));
       this.options.onEnqueued();

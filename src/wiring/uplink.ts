@@ -7,6 +7,7 @@ import type { StationConfig } from '../config/schema.js';
 import type { Journal } from '../journal/journal.js';
 import type { Logger } from '../logger.js';
 import { createOcppClient, type OcppClient } from '../ocpp/client.js';
+import { outboxAlerts } from './outbox-alerts.js';
 import type { Authorizer, Station } from './station.js';
 
 export interface UplinkDeps {
@@ -55,16 +56,8 @@ export async function createUplink(deps: UplinkDeps): Promise<OcppClient> {
         (err: unknown) => logger.error({ err: (err as Error).message }, 'could not correct the records of the untrusted clock'),
       );
     },
-    onDeadLetter: (dead) => {
-      journal
-        .raiseAlert({
-          severity: 'critical',
-          code: 'outbox-dead-letter',
-          message: `${dead.message.kind} #${dead.message.seq} was given up after the configured attempts: ${dead.error}`,
-          detail: { seq: dead.message.seq, kind: dead.message.kind, sessionId: dead.message.sessionId },
-        })
-        .catch((err: unknown) => logger.error({ err: (err as Error).message }, 'could not journal the dead-letter alert'));
-    },
+    // Dead letters and journal failures of the outbox become alerts in the journal.
+    ...outboxAlerts(journal, logger),
   });
   // Transaction messages leave as soon as the journal has them, not at the next idle poll.
   station.onEvent((e) => {

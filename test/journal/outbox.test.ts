@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { EvseErrorCode, type EvseError } from '../../src/errors.js';
+import { optionalLaneSql } from '../../src/journal/ports.js';
 import { openJournal, type Journal } from '../../src/journal/journal.js';
 import type { JournalStore } from '../../src/journal/store.js';
 import { manualClock, openTestStore, sampleAt, sessionStart, tempStateDir } from './support/helpers.js';
@@ -71,6 +72,48 @@ describe('journal outbox (worker)', function () {
     assert.equal((await journal.head())?.seq, next);
     await assert.rejects(journal.markDelivered(seq, { raw: {} }), /dead letter/);
     await assert.rejects(journal.markFailed(seq, 'x', 0), /dead, not pending/);
+    await drain();
+  });
+
+  it('two lanes: transaction messages in seq order, optional ones beside them; head() without a lane is the oldest of both', async function () {
+    const status = await journal.enqueue('StatusNotification', null, { connectorId: 1, status: 'Preparing', errorCode: 'NoError' });
+    const id = await journal.startSession(sessionStart(clock.nowMs(), 400));
+    const unplugged = await journal.enqueue('DataTransfer', id, { vendorId: 'v', messageId: 'ConnectorUnplugged' });
+    const vendor = await journal.enqueue('DataTransfer', null, { vendorId: 'v' });
+    assert.equal((await journal.head())?.seq, status);
+    assert.equal((await journal.head('optional'))?.seq, status);
+    const start = await journal.head('transaction');
+    assert.equal(start?.kind, 'StartTransaction');
+    await journal.markFailed(status, 'InternalError', clock.nowMs() + 60_000);
+    assert.equal((await journal.head('transaction'))?.seq, start?.seq, 'an optional message in retry holds nothing');
+    await journal.markDelivered(start?.seq ?? 0, { transactionId: 9, raw: {} });
+    assert.equal((await journal.head('transaction'))?.seq, unplugged, "a session's DataTransfer is a transaction message");
+    await journal.drop(status, 'NotImplemented');
+    assert.equal((await journal.head('optional'))?.seq, vendor);
+    await assert.rejects(journal.drop(unplugged + 1000, 'x'), /no outbox message/);
+    await journal.stopSession(id, { stopAtMs: clock.nowMs(), meterStopWh: 401, reason: 'Local' });
+    const stop = await journal.head('transaction');
+    assert.equal(stop?.seq, unplugged);
+    await drain();
+    await assert.rejects(journal.drop(stop?.seq ?? 0, 'x'), /not pending/);
+  });
+
+  it('a dead StartTransaction takes its pending messages with it in one step, and what the session queues later is stored dead', async function () {
+    const id = await journal.startSession(sessionStart(clock.nowMs(), 500));
+    const mv1 = await journal.enqueue('MeterValues', id, { wh: 501 });
+    const mv2 = await journal.enqueue('MeterValues', id, { wh: 502 });
+    const other = await journal.enqueue('StatusNotification', null, { connectorId: 1, status: 'Charging', errorCode: 'NoError' });
+    const start = await journal.head('transaction');
+    assert.equal(start?.kind, 'StartTransaction');
+    await assert.rejects(journal.drop(start?.seq ?? 0, 'x'), /only optional messages may be dropped/);
+    assert.deepEqual(await journal.markDead(start?.seq ?? 0, 'InternalError'), { followers: [mv1, mv2] });
+    assert.equal(await journal.head('transaction'), null);
+    await journal.enqueue('MeterValues', id, { wh: 503 });
+    await journal.stopSession(id, { stopAtMs: clock.nowMs(), meterStopWh: 503, reason: 'Local' });
+    assert.equal(await journal.head('transaction'), null, 'the later MeterValues and the Stop are dead letters at once');
+    assert.equal(await journal.depth(), 1);
+    assert.equal((await journal.head())?.seq, other);
+    assert.equal(await journal.transactionIdFor(id), null);
     await drain();
   });
 
@@ -159,5 +202,29 @@ describe('journal outbox FIFO (property, store level)', function () {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('journal outbox lanes (store level)', function () {
+  it("the optional lane's head is found through an index on session_id, not by scanning the transaction backlog", function () {
+    const state = tempStateDir();
+    const store = openTestStore(state.dir);
+    try {
+      const plan = store.db
+        .prepare(`EXPLAIN QUERY PLAN SELECT * FROM outbox WHERE state = 'pending' AND ${optionalLaneSql} ORDER BY seq LIMIT 1`)
+        .all() as { detail: string }[];
+      assert.ok(plan.some((p) => p.detail.includes('USING INDEX outbox_session (session_id=?')), JSON.stringify(plan));
+      const id = store.startSession(sessionStart(1_000_000, 0), 1_000_000);
+      store.enqueue('MeterValues', id, { wh: 1 }, 1_000_000);
+      const status = store.enqueue('StatusNotification', null, { status: 'Charging' }, 1_000_000);
+      const mv = store.enqueue('MeterValues', null, { wh: 2 }, 1_000_000);
+      assert.equal(store.head('optional')?.seq, status);
+      store.drop(status, 'NotImplemented');
+      assert.equal(store.head('optional')?.seq, mv, 'MeterValues of no session are optional too');
+      assert.throws(() => store.drop(mv, 'NotImplemented'), /only optional messages may be dropped/);
+    } finally {
+      store.close();
+      state.cleanup();
+    }
   });
 });

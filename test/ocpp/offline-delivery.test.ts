@@ -151,8 +151,8 @@ describe('offline-safe delivery on loopback (bench CSMS)', function () {
     await runSession(rig, 'TAG-D', 100);
     const next = await runSession(rig, 'TAG-N', 200);
     await rig.waitDrained();
-    assert.deepEqual(rig.dead.map((d) => d.message.kind), ['StartTransaction', 'StopTransaction']);
-    assert.equal(rig.outbox.deadLetters().length, 2);
+    assert.deepEqual(rig.dead.map((d) => d.message.kind), ['StartTransaction'], 'one dead letter report for the session');
+    assert.deepEqual(rig.outbox.deadLetters().map((d) => d.kind), ['StartTransaction', 'StopTransaction'], 'the Stop followed its Start');
     assertLedger(rig.csms.messages, [next]);
   });
 

@@ -99,26 +99,29 @@ describe('outbox sender (fake timers)', () => {
     });
   });
 
-  it('retries a CALLERROR after RetryInterval × attempts, then dead-letters it with an alert, and moves on', async () => {
+  it('retries a CALLERROR after RetryInterval × attempts, then dead-letters it with an alert; the optional lane never waited', async () => {
     store.append('StartTransaction', 1, { connectorId: 1, idTag: 'A', meterStart: 0, timestamp: 't0' });
     store.append('StatusNotification', null, { connectorId: 1, errorCode: 'NoError', status: 'Available' });
+    store.append('StartTransaction', 2, { connectorId: 1, idTag: 'B', meterStart: 0, timestamp: 't1' });
     const refuse = () => createRPCError('InternalError', 'db down');
     link.script.set('StartTransaction', [refuse(), refuse(), refuse()]);
     sender.start();
     await clock.tickAsync(10);
-    assert.equal(link.sent.length, 1);
+    const starts = () => link.sent.filter((s) => s.method === 'StartTransaction').length;
+    assert.equal(starts(), 1);
+    assert.deepEqual(link.sent.filter((s) => s.method === 'StatusNotification').length, 1, 'the status left at once, beside the refused Start');
     await clock.tickAsync(59_000);
-    assert.equal(link.sent.length, 1, 'not before 60 s');
+    assert.equal(starts(), 1, 'not before 60 s');
     await clock.tickAsync(1_100);
-    assert.equal(link.sent.length, 2, 'second attempt after 60 s × 1');
+    assert.equal(starts(), 2, 'second attempt after 60 s × 1');
     await clock.tickAsync(119_000);
-    assert.equal(link.sent.length, 2, 'third attempt not before 60 s × 2');
+    assert.equal(starts(), 2, 'third attempt not before 60 s × 2');
     await clock.tickAsync(1_100);
-    assert.equal(link.sent.length, 4, 'third attempt, dead, then the next message');
+    assert.equal(starts(), 4, 'third attempt, dead, then the next session’s Start');
     assert.equal(dead.length, 1);
     assert.match(dead[0]?.error ?? '', /InternalError/);
     assert.deepEqual(store.deadLetters().map((d) => d.kind), ['StartTransaction']);
-    assert.equal(link.sent[3]?.method, 'StatusNotification');
+    assert.equal(link.sent.filter((s) => s.method === 'StartTransaction')[3]?.params['idTag'], 'B');
   });
 
   it('does not count network failures as attempts and never drops a message while offline', async () => {
@@ -146,6 +149,53 @@ describe('outbox sender (fake timers)', () => {
     assert.equal(link.sent.length, 0);
     assert.equal(dead.length, 1);
     assert.match(dead[0]?.error ?? '', /no CSMS transactionId for session 7/);
+  });
+
+  it('a journal that rejects head() is retried with bounded exponential back-off, reported once, and delivery goes on', async () => {
+    const failing = new (class extends MemoryOutboxStore {
+      rejections = 4;
+      override head(lane?: Parameters<MemoryOutboxStore['head']>[0]) {
+        if (this.rejections > 0) {
+          this.rejections -= 1;
+          return Promise.reject(new EvseError(EvseErrorCode.JournalUnavailable, 'journal unavailable (SQLITE_IOERR)'));
+        }
+        return super.head(lane);
+      }
+    })();
+    const failures: string[] = [];
+    const recoveries: number[] = [];
+    const resilient = new OutboxSender({
+      store: failing,
+      link,
+      policy: { attempts: () => 3, retryIntervalS: () => 1 },
+      clock: systemClock,
+      logger: silentLogger(),
+      mayTransmit: () => true,
+      storeRetry: { initialMs: 1000, maxMs: 4000 },
+      onStoreError: (f) => failures.push(`${f.lane}:${f.retryInMs}`),
+      onStoreRecovered: (r) => recoveries.push(r.failures),
+      idlePollMs: 1000,
+    });
+    failing.append('StartTransaction', 1, { connectorId: 1, idTag: 'A', meterStart: 0, timestamp: 't0' });
+    resilient.start();
+    await clock.tickAsync(10);
+    // Each lane's head() is rejected twice: at t = 0, and after 1 s of back-off; the next try comes 2 s later.
+    assert.deepEqual(failures.sort(), ['optional:1000', 'transaction:1000'], 'one report per lane and outage');
+    assert.equal(failing.rejections, 2);
+    resilient.kick(); // a kick does not cut a back-off short
+    await clock.tickAsync(100);
+    assert.equal(failing.rejections, 2);
+    await clock.tickAsync(1000);
+    assert.equal(failing.rejections, 0);
+    await clock.tickAsync(1000);
+    assert.equal(link.sent.length, 0, 'the second back-off is 2 s');
+    await clock.tickAsync(1000);
+    assert.deepEqual(link.sent.map((s) => s.method), ['StartTransaction'], 'delivery went on');
+    assert.deepEqual(recoveries, [2, 2], 'each lane reports its recovery');
+    assert.equal(failures.length, 2);
+    const stopping = resilient.stop();
+    await clock.tickAsync(2000);
+    await stopping;
   });
 
   it('waits while the station is not registered (BootNotification pending)', async () => {

@@ -1,0 +1,166 @@
+/** The outbox (OutboxStore): messages for the CSMS, in seq order, delivered once and never lost. */
+import { optionalKinds, optionalLaneSql, transactionLaneSql, type DeadLetterOutcome, type DeliveryAnswer, type OutboxKind, type OutboxLane, type OutboxMessage } from '../ports.js';
+import { toOutboxMessage, type OutboxRecord } from '../rows.js';
+import type { StoreDb } from './db.js';
+import { invalid } from './values.js';
+
+/** Kinds only the journal itself queues, so each session has exactly one Start and one Stop. */
+const journalOwnedKinds: ReadonlySet<OutboxKind> = new Set(['StartTransaction', 'StopTransaction']);
+const outboxKinds: ReadonlySet<string> = new Set([
+  'StartTransaction',
+  'StopTransaction',
+  'MeterValues',
+  'StatusNotification',
+  'SecurityEventNotification',
+  'DataTransfer',
+]);
+
+/**
+ * Appends one message inside the caller's transaction; returns its seq. A message of a session whose
+ * StartTransaction is a dead letter is stored dead at once: without the CSMS transactionId it could never leave.
+ */
+export function insertOutbox(
+  s: StoreDb,
+  kind: OutboxKind,
+  sessionId: number | null,
+  payload: Readonly<Record<string, unknown>>,
+  nowMs: number,
+): number {
+  const deadStart =
+    sessionId === null || kind === 'StartTransaction'
+      ? undefined
+      : (s.sql(`SELECT seq FROM outbox WHERE session_id = ? AND kind = 'StartTransaction' AND state = 'dead' LIMIT 1`).get(sessionId) as
+          | { seq: number }
+          | undefined);
+  const info = s
+    .sql(
+      `INSERT INTO outbox (kind, session_id, payload, created_at, next_attempt_at, state, last_error) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      kind,
+      sessionId,
+      JSON.stringify(payload),
+      nowMs,
+      nowMs,
+      deadStart ? 'dead' : 'pending',
+      deadStart ? followerError(deadStart.seq) : null,
+    );
+  return Number(info.lastInsertRowid);
+}
+
+function followerError(startSeq: number): string {
+  return `its session's StartTransaction #${startSeq} is a dead letter (no CSMS transactionId)`;
+}
+
+export class OutboxRecords {
+  constructor(private readonly s: StoreDb) {}
+
+  /** The oldest pending message of `lane` (of either lane without one). */
+  head(lane?: OutboxLane): OutboxMessage | null {
+    const filter = lane === undefined ? '' : lane === 'transaction' ? `AND ${transactionLaneSql}` : `AND ${optionalLaneSql}`;
+    const row = this.s.sql(`SELECT * FROM outbox WHERE state = 'pending' ${filter} ORDER BY seq LIMIT 1`).get() as
+      | OutboxRecord
+      | undefined;
+    return row ? toOutboxMessage(row) : null;
+  }
+
+  private outboxRow(seq: number): OutboxRecord {
+    const row = this.s.sql('SELECT * FROM outbox WHERE seq = ?').get(seq) as OutboxRecord | undefined;
+    if (!row) throw invalid(`no outbox message ${seq}`);
+    return row;
+  }
+
+  markDelivered(seq: number, answer: DeliveryAnswer, nowMs: number): void {
+    this.s.tx(() => {
+      const row = this.outboxRow(seq);
+      // A retry after a crash between the CSMS answer and this commit may mark the same message twice.
+      if (row.state === 'delivered') return;
+      if (row.state === 'dead') throw invalid(`outbox message ${seq} is a dead letter`);
+      if (row.kind === 'StartTransaction' && row.session_id !== null) {
+        const transactionId = answer.transactionId;
+        if (typeof transactionId !== 'number' || !Number.isSafeInteger(transactionId)) {
+          throw invalid(`StartTransaction ${seq} needs an integer transactionId (got ${JSON.stringify(transactionId)})`);
+        }
+        this.s
+          .sql('UPDATE sessions SET csms_transaction_id = ?, id_tag_status = ? WHERE id = ?')
+          .run(transactionId, answer.idTagStatus ?? null, row.session_id);
+      }
+      this.s
+        .sql(`UPDATE outbox SET state = 'delivered', answer = ?, delivered_at = ? WHERE seq = ?`)
+        .run(JSON.stringify(answer), nowMs, seq);
+    });
+  }
+
+  markFailed(seq: number, error: string, nextAttemptAtMs: number): void {
+    this.s.tx(() => {
+      const row = this.outboxRow(seq);
+      if (row.state !== 'pending') throw invalid(`outbox message ${seq} is ${row.state}, not pending`);
+      this.s
+        .sql('UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE seq = ?')
+        .run(error, Math.round(nextAttemptAtMs), seq);
+    });
+  }
+
+  /**
+   * Dead-letters `seq`. A StartTransaction takes every pending message of its session with it in the same
+   * transaction (they could never get the CSMS transactionId); their seqs are returned.
+   */
+  markDead(seq: number, error: string): DeadLetterOutcome {
+    return this.s.tx(() => {
+      const row = this.outboxRow(seq);
+      if (row.state !== 'pending') throw invalid(`outbox message ${seq} is ${row.state}, not pending`);
+      this.s.sql(`UPDATE outbox SET attempts = attempts + 1, state = 'dead', last_error = ? WHERE seq = ?`).run(error, seq);
+      if (row.kind !== 'StartTransaction' || row.session_id === null) return { followers: [] };
+      const followers = (
+        this.s.sql(`SELECT seq FROM outbox WHERE session_id = ? AND state = 'pending' ORDER BY seq`).all(row.session_id) as {
+          seq: number;
+        }[]
+      ).map((r) => r.seq);
+      this.s
+        .sql(`UPDATE outbox SET state = 'dead', last_error = ? WHERE session_id = ? AND state = 'pending'`)
+        .run(followerError(seq), row.session_id);
+      return { followers };
+    });
+  }
+
+  /** Removes a pending optional message the CSMS does not implement (never a Start, Stop or MeterValues). */
+  drop(seq: number, reason: string): void {
+    this.s.tx(() => {
+      const row = this.outboxRow(seq);
+      if (!optionalKinds.has(row.kind as OutboxKind)) throw invalid(`outbox message ${seq} is a ${row.kind}: only optional messages may be dropped (${reason})`);
+      if (row.state !== 'pending') throw invalid(`outbox message ${seq} is ${row.state}, not pending`);
+      this.s.sql('DELETE FROM outbox WHERE seq = ?').run(seq);
+    });
+  }
+
+  transactionIdFor(sessionId: number): number | null {
+    const row = this.s.sql('SELECT csms_transaction_id AS id FROM sessions WHERE id = ?').get(sessionId) as
+      | { id: number | null }
+      | undefined;
+    return row?.id ?? null;
+  }
+
+  depth(): number {
+    return (this.s.sql(`SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'`).get() as { n: number }).n;
+  }
+
+  enqueue(kind: OutboxKind, sessionId: number | null, payload: Readonly<Record<string, unknown>>, nowMs: number): number {
+    if (!outboxKinds.has(kind)) throw invalid(`unknown outbox kind ${JSON.stringify(kind)}`);
+    if (journalOwnedKinds.has(kind)) {
+      throw invalid(`${kind} is queued by startSession/stopSession, not enqueue()`);
+    }
+    return this.s.tx(() => {
+      if (sessionId !== null) {
+        const session = this.s.sql('SELECT stop_at FROM sessions WHERE id = ?').get(sessionId) as
+          | { stop_at: number | null }
+          | undefined;
+        if (!session) throw invalid(`no session ${sessionId}`);
+        // Keeps Start, MeterValues…, Stop in order: nothing of a session may follow its StopTransaction.
+        if (kind === 'MeterValues' && session.stop_at !== null) {
+          throw invalid(`session ${sessionId} is already stopped; its MeterValues would follow StopTransaction`);
+        }
+      }
+      return insertOutbox(this.s, kind, sessionId, payload, nowMs);
+    });
+  }
+}
