@@ -7,7 +7,7 @@ import type { SessionEventRecord, SessionStart, SessionStop } from '../session/r
 import type { StoreOpenOptions } from './open.js';
 import type { DeadLetterOutcome, DeliveryAnswer, EventRow, OutboxKind, OutboxLane, OutboxMessage, SampleRow, SessionRow } from './ports.js';
 import type { PruneCursor } from './prune.js';
-import type { AlertInput, AlertRow, CleanShutdownKind, ClockCorrection, OpenReport, PruneReport, RecoveryReport } from './types.js';
+import type { AlertInput, AlertRow, CleanShutdownKind, ClockCorrection, OpenReport, RecoveryReport } from './types.js';
 
 /** What the worker can do; each write is one committed transaction before it answers. */
 export interface WorkerApi {
