@@ -36,6 +36,7 @@ export async function createUplink(deps: UplinkDeps): Promise<OcppClient> {
     clock,
     logger,
     freeVend: config.control.freeVend,
+    sessionIdTag: async (sessionId) => (await journal.session(sessionId))?.idTag ?? null,
     sessionSamples: (sessionId) => journal.samples(sessionId),
     diagnostics: async () => ({ alerts: await journal.alerts(), journal: journal.openReport }),
     dataTransfer: californiaPricingRoute(station, journal, clock, logger.child({ module: 'costmsg' })),
