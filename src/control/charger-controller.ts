@@ -348,6 +348,8 @@ export class ChargerController {
     this.governor.dispose();
     this.pilotLayer.dispose();
     this.faults.dispose();
+    // A stop still waiting for its retry is left to the journal's boot recovery (the row stays open, nothing lost).
+    this.journal.dispose();
     await this.meterPoller.stop();
     await this.journal.drain();
   }
