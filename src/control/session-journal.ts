@@ -37,6 +37,14 @@ export const STOP_COMMIT_RETRY_MAX_MS = 30_000;
 /** How long a stop may keep failing with errors that do not name the storage before journal-unavailable is raised. */
 export const STOP_COMMIT_PATIENCE_MS = 30_000;
 
+/** A session as the station reports it while it is open. */
+export interface RunningSession {
+  readonly sessionId: number;
+  readonly idTag: string | null;
+  readonly meterStartWh: number;
+  readonly startAtMs: number;
+}
+
 interface PendingStop {
   readonly sessionId: number;
   failures: number;
@@ -55,6 +63,8 @@ interface PendingStop {
  */
 export class SessionJournal {
   private sessionId: number | null = null;
+  /** The committed session's start facts, while it is open (until its stop commits). */
+  private current: RunningSession | null = null;
   /** The session samples go to; null from the moment its stop is queued (nothing follows a stop in the journal). */
   private samplingSessionId: number | null = null;
   private lastSessionId: number | null = null;
@@ -79,6 +89,11 @@ export class SessionJournal {
 
   activeSessionId(): number | null {
     return this.sessionId;
+  }
+
+  /** The open session's start facts (from its committed start until its stop commits), or null. */
+  activeSession(): RunningSession | null {
+    return this.current;
   }
 
   /** The running session, else the one that stopped while its EV is still plugged in (until the unplug). */
@@ -133,6 +148,7 @@ export class SessionJournal {
         ({ id, meterStartWh, startAtMs, plugInAtMs, authorizedAtMs }) => {
           // Committed: from here the session exists, whatever a follow-up does. Control learns it first.
           this.sessionId = id;
+          this.current = { sessionId: id, idTag, meterStartWh, startAtMs };
           this.samplingSessionId = id;
           this.lastSessionId = id;
           this.energyFlowSeen = false;
@@ -207,6 +223,7 @@ export class SessionJournal {
     if (pending.failures > 0) logSafely(this.deps.log, 'info', { sessionId: id, failures: pending.failures }, 'session stop committed after retries');
     this.stopping = null;
     this.sessionId = null;
+    this.current = null;
     this.deps.stopped({ sessionId: id, reason: stop.reason, meterStopWh: stop.meterStopWh });
   }
 
@@ -218,6 +235,7 @@ export class SessionJournal {
       faults.raise('journal-unavailable', errorMessage(err));
       this.stopping = null;
       this.sessionId = null;
+      this.current = null;
       this.deps.stopped(null);
       return;
     }
