@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseCostMsg } from '../src/billing/costmsg.js';
 
 /**
  * The rule of the project (README, common rules): code decides on error codes (EvseError codes, result codes such as
@@ -129,6 +130,15 @@ describe('no decision on message text (src/**)', () => {
       'return { ok: false, reason: `${messageId}: ${issue?.message ?? "invalid"}` };',
     ];
     for (const line of allowed) assert.deepEqual(textDecisions(line), [], line);
+  });
+
+  it('a costmsg refusal says why by its code: an unknown messageId (whatever its data) is not a malformed message', () => {
+    const unknown = parseCostMsg('Tip', '{not json');
+    assert.equal(unknown.ok ? null : unknown.code, 'unknown-message-id');
+    const malformed = parseCostMsg('FinalCost', '{not json');
+    assert.equal(malformed.ok ? null : malformed.code, 'malformed');
+    const invalid = parseCostMsg('RunningCost', { transactionId: 'x' });
+    assert.equal(invalid.ok ? null : invalid.code, 'malformed');
   });
 
   it('src/** decides on codes, not on the text of errors or reasons', () => {
