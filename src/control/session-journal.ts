@@ -185,7 +185,8 @@ export class SessionJournal {
     this.stopIdTag = undefined;
     this.stopping = { sessionId: id, failures: 0, firstFailureMono: null, eventRecorded: false, faultRaised: false, timer: null };
     const facts = (async (): Promise<SessionStop> => {
-      const sample = await this.deps.meterPoller.readNow();
+      // A failed read must not leave the stop pending for ever: the last good sample stands in (as the poller does).
+      const sample = await this.deps.meterPoller.readNow().catch(() => this.deps.meterPoller.latest());
       // This reading is the last of the session; later ones would follow the stop.
       this.samplingSessionId = null;
       return { stopAtMs: this.deps.clock.nowMs(), meterStopWh: sample?.importWh ?? 0, reason, ...(stopIdTag ? { stopIdTag } : {}) };
@@ -259,11 +260,6 @@ export class SessionJournal {
       pending.timer = null;
       this.track(this.commitStop(stop), 'stop');
     }, delayMs);
-  }
-
-  /** Whether a stop is waiting to be committed (the session stays open for control meanwhile). */
-  stopPending(): boolean {
-    return this.stopping !== null;
   }
 
   /** Cancels a scheduled retry of the stop (shutdown): the journal's boot recovery closes the open row. */
