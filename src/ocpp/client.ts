@@ -153,7 +153,9 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
   await reservations.load();
   const authorizer = new Authorizer({ link: connection, keys, store: kv, clock, logger: log, freeVend: options.freeVend ?? false, reservations });
 
-  await authorizer.applyCacheSetting();
+  // AuthorizationCacheEnabled=false left a cache on disk (set while the station was off): emptied now. Not fatal: the
+  // cache is not read while disabled.
+  await authorizer.applyCacheSetting().catch((err: unknown) => log.warn({ error: (err as Error).message }, 'could not clear the authorization cache'));
   let deadLetters = 0;
   let maxEnergyWatch: { sessionId: number; limitWh: number } | null = null;
   const startAnswers = new StartAnswers();
