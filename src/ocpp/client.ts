@@ -22,7 +22,7 @@ import { FirmwareManager } from './firmware.js';
 import { Reservations } from './reservations.js';
 import { SecurityEvents, securityEventOfConnectFailure } from './security-events.js';
 import { SmartCharging } from './smart-charging/smart-charging.js';
-import { StartAnswers } from './start-answers.js';
+import { TransactionAnswers } from './transaction-answers.js';
 import { StatusReporter } from './status-reporter.js';
 import { transactionData } from './transaction-data.js';
 
@@ -158,11 +158,14 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
   await authorizer.applyCacheSetting().catch((err: unknown) => log.warn({ error: (err as Error).message }, 'could not clear the authorization cache'));
   let deadLetters = 0;
   let maxEnergyWatch: { sessionId: number; limitWh: number } | null = null;
-  const startAnswers = new StartAnswers();
+  // A StopTransaction.conf's idTagInfo is about the card that stopped (the idTag of that request, from the journal).
+  const transactionAnswers = new TransactionAnswers((idTag, info) => {
+    authorizer.remember(idTag, info).catch((err: unknown) => log.warn({ error: (err as Error).message }, 'could not update the authorization cache'));
+  });
   // A StartTransaction.conf may answer a backlog session long over: the cache learns about that session's tag, with
   // the whole idTagInfo of that answer (never the running session's tag with an older session's status).
   const rememberStartAnswer = async (sessionId: number, transactionId: number, idTagStatus: string): Promise<void> => {
-    const info = startAnswers.take(transactionId) ?? asIdTagInfo({ status: idTagStatus });
+    const info = transactionAnswers.take(transactionId) ?? asIdTagInfo({ status: idTagStatus });
     if (info === null) return;
     const active = port.activeSession();
     const idTag = options.sessionIdTag
@@ -174,7 +177,7 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
   };
   const sender = new OutboxSender({
     store: outbox,
-    link: startAnswers.wrap(connection),
+    link: transactionAnswers.wrap(connection),
     policy: { attempts: () => keys.int('TransactionMessageAttempts'), retryIntervalS: () => keys.int('TransactionMessageRetryInterval') },
     clock,
     logger: log,

@@ -108,6 +108,34 @@ describe('authorization cache', function () {
       assert.deepEqual(await journal.get(AUTH_CACHE_NAMESPACE, 'CARD-A'), aInfo);
     });
 
+    it("a StopTransaction.conf updates the card that stopped (the idTag of that request) with its whole idTagInfo", async () => {
+      const now = Date.now();
+      const a = await journal.startSession(sessionStart(now - 3_600_000, 1_000, 'CARD-A'));
+      await journal.stopSession(a, { stopAtMs: now - 1_800_000, meterStopWh: 4_000, reason: 'Local', stopIdTag: 'CARD-A' });
+      csms.controls.respondWith('StartTransaction', () => ({ transactionId: 900, idTagInfo: { status: 'Accepted' } }));
+      const stopInfo = { status: 'Expired', expiryDate: '2026-01-01T00:00:00.000Z', parentIdTag: 'FLEET-A' };
+      csms.controls.respondWith('StopTransaction', () => ({ idTagInfo: stopInfo }));
+      client = await createOcppClient({
+        config: fastConfig(csms.url),
+        station: STATION,
+        port: new RunningSession(new MemoryOutboxStore()),
+        outbox: journal,
+        kv: journal,
+        clock: systemClock,
+        logger: silentLogger(),
+        sessionIdTag: async (sessionId) => (await journal.session(sessionId))?.idTag ?? null,
+        outboxPollMs: 20,
+      });
+      client.start();
+      await waitUntil(() => csms.callsOf('StopTransaction').length === 1, 5_000, 'StopTransaction');
+      let cached: unknown;
+      for (let i = 0; i < 100 && JSON.stringify(cached) !== JSON.stringify(stopInfo); i++) {
+        cached = await journal.get(AUTH_CACHE_NAMESPACE, 'CARD-A');
+        await sleep(10);
+      }
+      assert.deepEqual(cached, stopInfo);
+    });
+
     it('a free-vend session (no card in the journal) caches nothing', async () => {
       const now = Date.now();
       await journal.startSession(sessionStart(now - 60_000, 1_000, null));
