@@ -94,24 +94,33 @@ export type CostMsg =
   | { readonly messageId: 'SetUserPrice'; readonly data: SetUserPriceData };
 
 /**
- * Parses the `data` string of a costmsg DataTransfer. Returns the message, or the reason it is malformed (naming the
- * field and value) so the handler can answer with a CALLERROR/Rejected and change nothing.
+ * Why a costmsg was refused: `unknown-message-id` (not one of ours: DataTransfer answers UnknownMessageId) or
+ * `malformed` (ours, but its data breaks the schema: Rejected). Handlers branch on this, never on the reason's text.
  */
-export function parseCostMsg(messageId: string, data: unknown): { ok: true; message: CostMsg } | { ok: false; reason: string } {
+export type CostMsgRefusal = 'unknown-message-id' | 'malformed';
+
+/**
+ * Parses the `data` string of a costmsg DataTransfer. Returns the message, or why it is refused (`code`) with a reason
+ * for the log (naming the field and value), so the handler can answer UnknownMessageId/Rejected and change nothing.
+ */
+export function parseCostMsg(
+  messageId: string,
+  data: unknown,
+): { ok: true; message: CostMsg } | { ok: false; code: CostMsgRefusal; reason: string } {
+  const schema =
+    messageId === 'RunningCost' ? runningCostDataSchema : messageId === 'FinalCost' ? finalCostDataSchema : messageId === 'SetUserPrice' ? setUserPriceDataSchema : null;
+  if (schema === null) return { ok: false, code: 'unknown-message-id', reason: `unknown messageId ${JSON.stringify(messageId)}` };
   let json: unknown;
   try {
     json = typeof data === 'string' ? JSON.parse(data) : data;
   } catch (err) {
-    return { ok: false, reason: `data is not JSON: ${(err as Error).message}` };
+    return { ok: false, code: 'malformed', reason: `data is not JSON: ${(err as Error).message}` };
   }
-  const schema =
-    messageId === 'RunningCost' ? runningCostDataSchema : messageId === 'FinalCost' ? finalCostDataSchema : messageId === 'SetUserPrice' ? setUserPriceDataSchema : null;
-  if (schema === null) return { ok: false, reason: `unknown messageId ${JSON.stringify(messageId)}` };
   const result = schema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0];
     const path = issue?.path.map(String).join('.') ?? '';
-    return { ok: false, reason: `${messageId}.${path || '(root)'}: ${issue?.message ?? 'invalid'}` };
+    return { ok: false, code: 'malformed', reason: `${messageId}.${path || '(root)'}: ${issue?.message ?? 'invalid'}` };
   }
   return { ok: true, message: { messageId, data: result.data } as CostMsg };
 }

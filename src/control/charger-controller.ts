@@ -20,7 +20,7 @@ import { OutputGuard } from './output-guard.js';
 import { PilotLayer, type PilotEvent } from './pilot-layer.js';
 import type { OfferedCurrent } from './power-limit.js';
 import { SampleMonitor } from './sample-monitor.js';
-import { SessionJournal } from './session-journal.js';
+import { SessionJournal, type RunningSession } from './session-journal.js';
 import type { SessionRecorder } from './session-port.js';
 
 export interface ChargerControllerDeps {
@@ -299,6 +299,11 @@ export class ChargerController {
     return this.governor.current();
   }
 
+  /** The open session's start facts (committed start until committed stop), or null. */
+  activeSession(): RunningSession | null {
+    return this.journal.activeSession();
+  }
+
   activeSessionId(): number | null {
     return this.journal.activeSessionId();
   }
@@ -318,6 +323,11 @@ export class ChargerController {
   }
 
   /** Called on every control-loop tick (100 ms): the watchdog is fed from here. */
+  /** Listeners subscribed now to events, ticks and meter samples: a component that stops must leave these as it found them. */
+  listenerCounts(): { readonly events: number; readonly ticks: number; readonly samples: number } {
+    return { events: this.notifier.listenerCount, ticks: this.tickListeners.size, samples: this.meterPoller.listenerCount };
+  }
+
   onTick(listener: () => void): () => void {
     this.tickListeners.add(listener);
     return () => this.tickListeners.delete(listener);
@@ -348,6 +358,8 @@ export class ChargerController {
     this.governor.dispose();
     this.pilotLayer.dispose();
     this.faults.dispose();
+    // A stop still waiting for its retry is left to the journal's boot recovery (the row stays open, nothing lost).
+    this.journal.dispose();
     await this.meterPoller.stop();
     await this.journal.drain();
   }

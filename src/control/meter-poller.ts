@@ -65,6 +65,11 @@ export class MeterPoller {
     return () => this.listeners.delete(listener);
   }
 
+  /** Sample listeners subscribed now (leak checks). */
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
   /**
    * A sample taken now (after any read in flight), for meterStart/meterStop. Falls back to the latest good sample
    * when the meter does not answer.

@@ -21,6 +21,11 @@ export class Notifier<E> {
     return () => this.listeners.delete(listener);
   }
 
+  /** Listeners subscribed now (leak checks). */
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
   /** Queues an event; it is delivered when the outermost `reacting` block ends (at once outside one). */
   post(event: E): void {
     this.queue.push(event);

@@ -1,5 +1,5 @@
 import type { MeterSample } from '../../hal/meter.js';
-import type { Clock } from '../clock.js';
+import type { Clock, TimerHandle } from '../clock.js';
 import type { ControlConfig } from './config.js';
 import { EvseError, EvseErrorCode, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -8,7 +8,7 @@ import type { ChargePointStatus, StopReason } from './charger-fsm.js';
 import { ChargingCompletionDetector } from './charging-completion.js';
 import type { FaultRegistry } from './fault-registry.js';
 import type { MeterPoller } from './meter-poller.js';
-import type { SessionEventKind, SessionRecorder } from './session-port.js';
+import type { SessionEventKind, SessionRecorder, SessionStop } from './session-port.js';
 
 export interface SessionJournalDeps {
   readonly sessions: SessionRecorder;
@@ -24,8 +24,36 @@ export interface SessionJournalDeps {
   readonly started: (s: { sessionId: number; idTag: string | null; meterStartWh: number; startAtMs: number }) => void;
   /** The start could not be committed (nothing of it is left open). */
   readonly startFailed: () => void;
-  /** The stop is committed (or could not be: then the journal is unavailable, and the session is over for control). */
+  /**
+   * The stop is committed. Null: the journal refused the stop itself (the session is over for control; the journal's
+   * recovery closes the row). A stop that fails for the storage is retried and reported only once committed.
+   */
   readonly stopped: (s: { sessionId: number; reason: StopReason; meterStopWh: number } | null) => void;
+}
+
+/** First delay before a failed stop commit is tried again; it doubles up to STOP_COMMIT_RETRY_MAX_MS. */
+export const STOP_COMMIT_RETRY_FIRST_MS = 500;
+export const STOP_COMMIT_RETRY_MAX_MS = 30_000;
+/** How long a stop may keep failing with errors that do not name the storage before journal-unavailable is raised. */
+export const STOP_COMMIT_PATIENCE_MS = 30_000;
+
+/** A session as the station reports it while it is open. */
+export interface RunningSession {
+  readonly sessionId: number;
+  readonly idTag: string | null;
+  readonly meterStartWh: number;
+  readonly startAtMs: number;
+}
+
+interface PendingStop {
+  readonly sessionId: number;
+  failures: number;
+  /** Monotonic time of the first failure. */
+  firstFailureMono: number | null;
+  /** The `stopped` timeline event is durable (a retry does not write it twice). */
+  eventRecorded: boolean;
+  faultRaised: boolean;
+  timer: TimerHandle | null;
 }
 
 /**
@@ -35,6 +63,8 @@ export interface SessionJournalDeps {
  */
 export class SessionJournal {
   private sessionId: number | null = null;
+  /** The committed session's start facts, while it is open (until its stop commits). */
+  private current: RunningSession | null = null;
   /** The session samples go to; null from the moment its stop is queued (nothing follows a stop in the journal). */
   private samplingSessionId: number | null = null;
   private lastSessionId: number | null = null;
@@ -51,6 +81,9 @@ export class SessionJournal {
   /** When the pilot showed the EV leaving while its session's stop was still to be committed (an EV-side stop). */
   private unplugSeenAtMs: number | null = null;
   private readonly pending = new Set<Promise<unknown>>();
+  /** The stop being committed (and retried until it commits); null when none. */
+  private stopping: PendingStop | null = null;
+  private disposed = false;
 
   constructor(private readonly deps: SessionJournalDeps) {
     this.completion = this.newCompletionDetector();
@@ -58,6 +91,11 @@ export class SessionJournal {
 
   activeSessionId(): number | null {
     return this.sessionId;
+  }
+
+  /** The open session's start facts (from its committed start until its stop commits), or null. */
+  activeSession(): RunningSession | null {
+    return this.current;
   }
 
   /** The running session, else the one that stopped while its EV is still plugged in (until the unplug). */
@@ -113,6 +151,7 @@ export class SessionJournal {
         ({ id, meterStartWh, startAtMs, plugInAtMs, authorizedAtMs }) => {
           // Committed: from here the session exists, whatever a follow-up does. Control learns it first.
           this.sessionId = id;
+          this.current = { sessionId: id, idTag, meterStartWh, startAtMs };
           this.samplingSessionId = id;
           this.lastSessionId = id;
           this.energyFlowSeen = false;
@@ -134,41 +173,102 @@ export class SessionJournal {
     );
   }
 
-  /** Commits the stop with the meter's last reading. */
+  /**
+   * Commits the stop with the meter's last reading. A commit that fails is retried (the session's stop stays pending,
+   * so the station neither forgets the session nor loses its StopTransaction): see {@link SessionJournal.commitStop}.
+   */
   end(reason: StopReason): void {
     const id = this.sessionId;
-    const { clock, sessions } = this.deps;
     if (id === null) {
       this.deps.stopped(null);
       return;
     }
+    if (this.stopping !== null) return;
     const stopIdTag = this.stopIdTag;
     this.stopIdTag = undefined;
-    const work = (async () => {
-      const sample = await this.deps.meterPoller.readNow();
+    this.stopping = { sessionId: id, failures: 0, firstFailureMono: null, eventRecorded: false, faultRaised: false, timer: null };
+    const facts = (async (): Promise<SessionStop> => {
+      // A failed read must not leave the stop pending for ever: the last good sample stands in (as the poller does).
+      const sample = await this.deps.meterPoller.readNow().catch(() => this.deps.meterPoller.latest());
       // This reading is the last of the session; later ones would follow the stop.
       this.samplingSessionId = null;
-      const meterStopWh = sample?.importWh ?? 0;
-      const stopAtMs = clock.nowMs();
-      await sessions.recordEvent(id, { kind: 'stopped', atMs: stopAtMs, detail: { reason } });
-      await sessions.stopSession(id, { stopAtMs, meterStopWh, reason, ...(stopIdTag ? { stopIdTag } : {}) });
-      return meterStopWh;
+      return { stopAtMs: this.deps.clock.nowMs(), meterStopWh: sample?.importWh ?? 0, reason, ...(stopIdTag ? { stopIdTag } : {}) };
     })();
     this.track(
-      work.then(
-        (meterStopWh) => {
-          this.sessionId = null;
-          this.deps.stopped({ sessionId: id, reason, meterStopWh });
-        },
-        (err: unknown) => {
-          logSafely(this.deps.log, 'error', { err: errorMessage(err), sessionId: id }, 'session stop could not be committed');
-          this.deps.faults.raise('journal-unavailable', errorMessage(err));
-          this.sessionId = null;
-          this.deps.stopped(null);
-        },
-      ),
+      facts.then((stop) => this.commitStop(stop)),
       'stop',
     );
+  }
+
+  /**
+   * One attempt at committing the stop (the `stopped` event, then the stop row and its StopTransaction). On failure the
+   * session stays open for control and the attempt is repeated after a growing delay (through the clock), until it
+   * commits: the stop then leaves as soon as the storage is back, without a reboot. journal-unavailable is raised when
+   * the journal says the storage failed (JournalUnavailable, JournalCorrupt), or when other errors have kept the stop
+   * from committing for STOP_COMMIT_PATIENCE_MS. A refusal of the facts themselves (InvalidArgument: the journal does
+   * not know this session as open) would be refused again: the session is then given up for control, as before, and
+   * the journal's boot recovery closes its row.
+   */
+  private async commitStop(stop: SessionStop): Promise<void> {
+    const pending = this.stopping;
+    if (pending === null || this.disposed) return;
+    const id = pending.sessionId;
+    const { sessions } = this.deps;
+    try {
+      if (!pending.eventRecorded) {
+        await sessions.recordEvent(id, { kind: 'stopped', atMs: stop.stopAtMs, detail: { reason: stop.reason } });
+        pending.eventRecorded = true;
+      }
+      await sessions.stopSession(id, stop);
+    } catch (err) {
+      this.stopFailed(pending, stop, err);
+      return;
+    }
+    if (pending.failures > 0) logSafely(this.deps.log, 'info', { sessionId: id, failures: pending.failures }, 'session stop committed after retries');
+    this.stopping = null;
+    this.sessionId = null;
+    this.current = null;
+    this.deps.stopped({ sessionId: id, reason: stop.reason, meterStopWh: stop.meterStopWh });
+  }
+
+  private stopFailed(pending: PendingStop, stop: SessionStop, err: unknown): void {
+    const { clock, log, faults } = this.deps;
+    const code = err instanceof EvseError ? err.code : null;
+    if (code === EvseErrorCode.InvalidArgument) {
+      logSafely(log, 'error', { err: errorMessage(err), sessionId: pending.sessionId }, 'session stop refused by the journal; the session is given up');
+      faults.raise('journal-unavailable', errorMessage(err));
+      this.stopping = null;
+      this.sessionId = null;
+      this.current = null;
+      this.deps.stopped(null);
+      return;
+    }
+    pending.failures += 1;
+    pending.firstFailureMono ??= clock.monotonicMs();
+    const storageGone = code === EvseErrorCode.JournalUnavailable || code === EvseErrorCode.JournalCorrupt;
+    const outOfPatience = clock.monotonicMs() - pending.firstFailureMono >= STOP_COMMIT_PATIENCE_MS;
+    if ((storageGone || outOfPatience) && !pending.faultRaised) {
+      pending.faultRaised = true;
+      faults.raise('journal-unavailable', `session stop: ${errorMessage(err)}`);
+    }
+    const delayMs = Math.min(STOP_COMMIT_RETRY_MAX_MS, STOP_COMMIT_RETRY_FIRST_MS * 2 ** Math.min(pending.failures - 1, 16));
+    logSafely(
+      log,
+      pending.failures === 1 ? 'error' : 'warn',
+      { err: errorMessage(err), sessionId: pending.sessionId, failures: pending.failures, retryInMs: delayMs },
+      'session stop could not be committed; will retry',
+    );
+    if (this.disposed) return;
+    pending.timer = clock.setTimeout(() => {
+      pending.timer = null;
+      this.track(this.commitStop(stop), 'stop');
+    }, delayMs);
+  }
+
+  /** Cancels a scheduled retry of the stop (shutdown): the journal's boot recovery closes the open row. */
+  dispose(): void {
+    this.disposed = true;
+    if (this.stopping?.timer) this.deps.clock.clearTimeout(this.stopping.timer);
   }
 
   /** The EV left: the stopped session gets its unplug time. */

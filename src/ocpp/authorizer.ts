@@ -7,21 +7,14 @@ import type { Clock } from '../clock.js';
 import type { KeyValueStore } from '../journal/ports.js';
 import type { Logger } from '../logger.js';
 import type { ConfigurationKeys } from './config-keys.js';
+import { AuthorizationCache } from './authorization-cache.js';
+import { asIdTagInfo, type AuthorizationStatus, type IdTagInfo } from './id-tag-info.js';
 import { rpcErrorCodeOf } from './rpc.js';
 
 export const LOCAL_LIST_NAMESPACE = 'ocpp.localList';
 export const LOCAL_LIST_META_NAMESPACE = 'ocpp.localListMeta';
-export const AUTH_CACHE_NAMESPACE = 'ocpp.authCache';
-
-export type AuthorizationStatus = 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx';
-
-/** OCPP 1.6 IdTagInfo. */
-export interface IdTagInfo {
-  readonly status: AuthorizationStatus;
-  /** ISO-8601. */
-  readonly expiryDate?: string;
-  readonly parentIdTag?: string;
-}
+export { AUTH_CACHE_NAMESPACE } from './authorization-cache.js';
+export { asIdTagInfo, type AuthorizationStatus, type IdTagInfo } from './id-tag-info.js';
 
 export interface AuthorizationResult {
   readonly status: AuthorizationStatus;
@@ -46,25 +39,17 @@ export interface AuthorizerOptions {
   /** Charge without authorization (config `control.freeVend`). */
   readonly freeVend: boolean;
   readonly reservations?: ReservationClaims;
-}
-
-const AUTH_STATUSES: readonly string[] = ['Accepted', 'Blocked', 'Expired', 'Invalid', 'ConcurrentTx'];
-
-/** Parses a stored or received IdTagInfo; null when it is not one. */
-export function asIdTagInfo(value: unknown): IdTagInfo | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const v = value as Record<string, unknown>;
-  if (typeof v['status'] !== 'string' || !AUTH_STATUSES.includes(v['status'])) return null;
-  return {
-    status: v['status'] as AuthorizationStatus,
-    ...(typeof v['expiryDate'] === 'string' ? { expiryDate: v['expiryDate'] } : {}),
-    ...(typeof v['parentIdTag'] === 'string' ? { parentIdTag: v['parentIdTag'] } : {}),
-  };
+  /** Cards the authorization cache keeps (default AUTH_CACHE_MAX_ENTRIES). */
+  readonly cacheMaxEntries?: number;
 }
 
 /** The station's authorization decisions. The station calls {@link Authorizer.authorize} on a tap. */
 export class Authorizer {
-  constructor(private readonly options: AuthorizerOptions) {}
+  private readonly cache: AuthorizationCache;
+
+  constructor(private readonly options: AuthorizerOptions) {
+    this.cache = new AuthorizationCache(options.store, options.keys, options.cacheMaxEntries);
+  }
 
   /**
    * Decides whether `idTag` may start (or stop) a session. Never throws for a network failure. While the connector is
@@ -102,15 +87,22 @@ export class Authorizer {
     return { status: 'Invalid', source: 'offline-unknown' };
   }
 
-  /** Stores what a StartTransaction.conf / StopTransaction.conf said about a tag (the cache follows every answer). */
-  async remember(idTag: string, info: IdTagInfo): Promise<void> {
-    if (!this.options.keys.bool('AuthorizationCacheEnabled')) return;
-    await this.options.store.set(AUTH_CACHE_NAMESPACE, idTag, { ...info });
+  /**
+   * Stores what an answer of the CSMS said about a tag, whole (status, expiry, parent). The caller names the tag the
+   * answer was about: for a StartTransaction.conf, the tag of the session it answers, not the one charging now.
+   */
+  remember(idTag: string, info: IdTagInfo): Promise<void> {
+    return this.cache.remember(idTag, info);
   }
 
   /** ClearCache. */
-  async clearCache(): Promise<void> {
-    await this.options.store.clear(AUTH_CACHE_NAMESPACE);
+  clearCache(): Promise<void> {
+    return this.cache.clear();
+  }
+
+  /** AuthorizationCacheEnabled false: the cache is emptied (at boot and whenever the key changes). */
+  applyCacheSetting(): Promise<void> {
+    return this.cache.applySetting();
   }
 
   /** The local list's verdict, else the cache's; expiry applied. Null when neither knows the tag. */
@@ -120,11 +112,8 @@ export class Authorizer {
       const info = asIdTagInfo(await store.get(LOCAL_LIST_NAMESPACE, idTag));
       if (info) return this.judge(info, 'local-list');
     }
-    if (keys.bool('AuthorizationCacheEnabled')) {
-      const info = asIdTagInfo(await store.get(AUTH_CACHE_NAMESPACE, idTag));
-      if (info) return this.judge(info, 'cache');
-    }
-    return null;
+    const cached = await this.cache.get(idTag);
+    return cached ? this.judge(cached, 'cache') : null;
   }
 
   private judge(info: IdTagInfo, source: 'local-list' | 'cache'): AuthorizationResult {

@@ -7,7 +7,7 @@ import type { Clock } from '../clock.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
 import type { KeyValueStore, OutboxStore, SampleRow } from '../journal/ports.js';
 import type { Logger } from '../logger.js';
-import { Authorizer } from './authorizer.js';
+import { Authorizer, asIdTagInfo } from './authorizer.js';
 import type { ChargePointPort } from './charge-point-port.js';
 import type { OcppConfig } from './config.js';
 import { ConfigurationKeys } from './config-keys.js';
@@ -23,6 +23,7 @@ import { FirmwareManager } from './firmware.js';
 import { Reservations } from './reservations.js';
 import { SecurityEvents, securityEventOfConnectFailure } from './security-events.js';
 import { SmartCharging } from './smart-charging/smart-charging.js';
+import { TransactionAnswers } from './transaction-answers.js';
 import { StatusReporter } from './status-reporter.js';
 import { transactionData } from './transaction-data.js';
 
@@ -62,6 +63,11 @@ export interface OcppClientOptions {
   readonly outboxPollMs?: number;
   /** Meter-value scheduler and smart-charging tick, ms (default 1000). */
   readonly meterTickMs?: number;
+  /**
+   * The id tag a local session started with (the journal's session row; null for free vend or an unknown session):
+   * a StartTransaction.conf updates the authorization cache for that tag, whichever session is running when it comes.
+   */
+  readonly sessionIdTag?: (sessionId: number) => Promise<string | null>;
   /** The journal's samples of a session (JournalReader.samples), for StopTransaction's transactionData. */
   readonly sessionSamples?: (sessionId: number) => Promise<readonly SampleRow[]>;
   /** Routes vendor DataTransfers (California Pricing → src/billing parseCostMsg + display); absent: UnknownVendorId. */
@@ -154,8 +160,28 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
   await reservations.load();
   const authorizer = new Authorizer({ link: connection, keys, store: kv, clock, logger: log, freeVend: options.freeVend ?? false, reservations });
 
+  // AuthorizationCacheEnabled=false left a cache on disk (set while the station was off): emptied now. Not fatal: the
+  // cache is not read while disabled.
+  await authorizer.applyCacheSetting().catch((err: unknown) => log.warn({ error: (err as Error).message }, 'could not clear the authorization cache'));
   let deadLetters = 0;
   let maxEnergyWatch: { sessionId: number; limitWh: number } | null = null;
+  // A StopTransaction.conf's idTagInfo is about the card that stopped (the idTag of that request, from the journal).
+  const transactionAnswers = new TransactionAnswers((idTag, info) => {
+    authorizer.remember(idTag, info).catch((err: unknown) => log.warn({ error: (err as Error).message }, 'could not update the authorization cache'));
+  });
+  // A StartTransaction.conf may answer a backlog session long over: the cache learns about that session's tag, with
+  // the whole idTagInfo of that answer (never the running session's tag with an older session's status).
+  const rememberStartAnswer = async (sessionId: number, transactionId: number, idTagStatus: string): Promise<void> => {
+    const info = transactionAnswers.take(transactionId) ?? asIdTagInfo({ status: idTagStatus });
+    if (info === null) return;
+    const active = port.activeSession();
+    const idTag = options.sessionIdTag
+      ? await options.sessionIdTag(sessionId)
+      : active?.sessionId === sessionId
+        ? active.idTag
+        : null;
+    if (idTag) await authorizer.remember(idTag, info);
+  };
   // What this CSMS said it does not implement, kept in the journal: another URL or identity starts afresh.
   const csmsSupport = await CsmsSupport.load(kv, `${config.url}/${identity}`, log);
   const sender = new OutboxSender({
@@ -164,7 +190,7 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
     ...(options.onOutboxStoreError ? { onStoreError: options.onOutboxStoreError } : {}),
     ...(options.onOutboxStoreRecovered ? { onStoreRecovered: options.onOutboxStoreRecovered } : {}),
     ...(options.outboxStoreRetry ? { storeRetry: options.outboxStoreRetry } : {}),
-    link: connection,
+    link: transactionAnswers.wrap(connection),
     policy: { attempts: () => keys.int('TransactionMessageAttempts'), retryIntervalS: () => keys.int('TransactionMessageRetryInterval') },
     clock,
     logger: log,
@@ -173,9 +199,11 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
       deadLetters += 1 + dead.followers.length;
       options.onDeadLetter?.(dead);
     },
-    onStartAnswered: (sessionId, _transactionId, idTagStatus) => {
+    onStartAnswered: (sessionId, transactionId, idTagStatus) => {
+      rememberStartAnswer(sessionId, transactionId, idTagStatus).catch((err: unknown) =>
+        log.warn({ sessionId, error: (err as Error).message }, 'could not update the authorization cache'),
+      );
       const session = port.activeSession();
-      if (session?.idTag) void authorizer.remember(session.idTag, { status: idTagStatus as 'Accepted' }).catch(() => undefined);
       if (idTagStatus === 'Accepted' || session?.sessionId !== sessionId) return;
       if (keys.bool('StopTransactionOnInvalidId')) {
         log.warn({ sessionId, idTagStatus }, 'StartTransaction not accepted: stopping (StopTransactionOnInvalidId)');
@@ -298,6 +326,9 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
           if (name === 'WebSocketPingInterval') connection.setPingIntervalMs(Number(value) * 1000);
           if (name === 'AuthorizationKey' || name === 'SecurityProfile') void securityEvents.record('ReconfigurationOfSecurityParameters', `${name} changed`);
           if (name === 'AuthorizationKey' && (profile === 1 || profile === 2)) connection.setPassword(value);
+          if (name === 'AuthorizationCacheEnabled') {
+            authorizer.applyCacheSetting().catch((err: unknown) => log.warn({ error: (err as Error).message }, 'could not clear the authorization cache'));
+          }
         }),
         port.onSample((sample) => {
           const watch = maxEnergyWatch;

@@ -39,6 +39,8 @@ export class Registration {
   private retryTimer: TimerHandle | null = null;
   private heartbeatTimer: TimerHandle | null = null;
   private booting = false;
+  /** Between start() and stop(): only then may an answer arm the heartbeat or a boot retry. */
+  private running = false;
   private readonly acceptedListeners = new Set<() => void>();
   private readonly unsubscribers: (() => void)[] = [];
   private lastCsmsTimeMs: number | null = null;
@@ -67,6 +69,7 @@ export class Registration {
 
   start(): void {
     const { connection, keys } = this.options;
+    this.running = true;
     this.unsubscribers.push(
       connection.onOpen(() => {
         if (this.state === 'Accepted') {
@@ -85,6 +88,7 @@ export class Registration {
   }
 
   stop(): void {
+    this.running = false;
     for (const u of this.unsubscribers.splice(0)) u();
     this.disarmHeartbeat();
     if (this.retryTimer) this.options.clock.clearTimeout(this.retryTimer);
@@ -147,6 +151,8 @@ export class Registration {
 
   private scheduleBootRetry(seconds: number): void {
     if (this.retryTimer) this.options.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    if (!this.running) return;
     this.retryTimer = this.options.clock.setTimeout(() => {
       this.retryTimer = null;
       void this.sendBoot();
@@ -155,6 +161,8 @@ export class Registration {
 
   private armHeartbeat(): void {
     this.disarmHeartbeat();
+    // After stop() (an answer that came late): a timer now would outlive the uplink and hold the process.
+    if (!this.running) return;
     const intervalS = this.options.keys.int('HeartbeatInterval');
     if (intervalS <= 0) return;
     this.heartbeatTimer = this.options.clock.setInterval(() => void this.sendHeartbeat(), intervalS * 1000);

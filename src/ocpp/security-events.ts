@@ -36,10 +36,10 @@ const CERTIFICATE_ERRORS = new Set([
 export function securityEventOfConnectFailure(err: unknown): SecurityEventType | null {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && CERTIFICATE_ERRORS.has(code)) return 'InvalidCentralSystemCertificate';
-  // ocpp-rpc's UnexpectedHttpResponse carries the HTTP status as a number.
-  if (code === 401 || code === 403) return 'FailedToAuthenticateAtCentralSystem';
-  const message = err instanceof Error ? err.message : '';
-  if (/\b401\b|\b403\b/.test(message)) return 'FailedToAuthenticateAtCentralSystem';
+  // ocpp-rpc's UnexpectedHttpResponse carries the HTTP status as a number (and the response itself): decided on
+  // those, never on the message text.
+  const status = (err as { response?: { statusCode?: unknown } } | null)?.response?.statusCode;
+  if (code === 401 || code === 403 || status === 401 || status === 403) return 'FailedToAuthenticateAtCentralSystem';
   return null;
 }
 

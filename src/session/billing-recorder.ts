@@ -11,6 +11,7 @@ import type { Clock, TimerHandle } from '../clock.js';
 import type { JournalReader } from '../journal/ports.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { BoundedMap } from './bounded-map.js';
 import type { SessionEventRecord, SessionRecorder, SessionStart, SessionStop } from './recorder.js';
 
 /** A cost as a driver reads it, e.g. "4.87 EUR". */
@@ -20,6 +21,28 @@ export function formatCost(cost: CostBreakdown): string {
 
 /** How much recent history the completion estimate looks at. */
 const ESTIMATE_WINDOW_MS = 10 * 60_000;
+
+/** Sessions whose final cost and CSMS cost stay in memory (the journal keeps all of them). */
+export const SESSIONS_KEPT = 100;
+/** Sessions held as connected at most (one per connector is the norm; the rest is slack for stops still committing). */
+export const CONNECTED_KEPT = 8;
+
+/** What the recorder holds for a session from its start until its unplug (or the next session on its connector). */
+interface ConnectedSession {
+  readonly connectorId: number;
+  /** The tariff in force at the start: it prices the whole session. */
+  readonly tariff: Tariff;
+  readonly tracker: RunningCostTracker;
+  stopped: boolean;
+  /** The last minutes of the running session, for the completion estimate; null once stopped. */
+  recent: { meterStartWh: number; samples: PowerSample[] } | null;
+}
+
+/** A stopped session's bill waiting for its unplug; it closes without one when the timer fires. */
+interface PendingClose {
+  readonly timer: TimerHandle;
+  readonly tariff: Tariff;
+}
 
 /** What the driver is shown for a session: the CSMS's figure once it sent one (costmsg), else the local one. */
 export interface DisplayedCost {
@@ -37,17 +60,24 @@ export interface DisplayedCost {
  * session, when the recorder underneath can be read back.
  */
 export class BillingRecorder implements SessionRecorder {
-  private readonly trackers = new Map<number, RunningCostTracker>();
-  private readonly finals = new Map<number, CostBreakdown>();
-  private readonly startTariffs = new Map<number, Tariff>();
-  private readonly csmsCosts = new Map<number, { cost: number; priceText?: string }>();
+  /**
+   * Sessions running or stopped and not yet unplugged, with what their running cost needs. A stopped session whose
+   * unplug never came (the station restarted its control core, the unplug could not be journaled) is retired when the
+   * next session starts on its connector; at most CONNECTED_KEPT are held in any case.
+   */
+  private readonly connected = new BoundedMap<number, ConnectedSession>(CONNECTED_KEPT);
+  /** Final costs of recent sessions (the journal keeps every one; this is for the display). */
+  private readonly finals = new BoundedMap<number, CostBreakdown>(SESSIONS_KEPT);
+  /** Costs the CSMS sent (costmsg), for recent sessions. */
+  private readonly csmsCosts = new BoundedMap<number, { cost: number; priceText?: string }>(SESSIONS_KEPT);
   private readonly unplugListeners = new Set<(sessionId: number, atMs: number) => void>();
   /** The opening breakdown being stored, per session, until the first later store has waited for it. */
-  private readonly openings = new Map<number, Promise<void>>();
-  /** Stopped sessions waiting for their unplug: their bill closes without one when the timer fires. */
-  private readonly closeTimers = new Map<number, TimerHandle>();
-  /** The last minutes of each running session, for the completion estimate. */
-  private readonly recent = new Map<number, { meterStartWh: number; samples: PowerSample[] }>();
+  private readonly openings = new BoundedMap<number, Promise<void>>(SESSIONS_KEPT);
+  /**
+   * Stopped sessions waiting for their unplug. Bounded by time, not count: each entry leaves at the unplug or when its
+   * timer closes the bill (the tariff's closeWithoutUnplugAfterMinutes).
+   */
+  private readonly pendingCloses = new Map<number, PendingClose>();
 
   constructor(
     private readonly inner: SessionRecorder,
@@ -66,22 +96,23 @@ export class BillingRecorder implements SessionRecorder {
     try {
       // The tariff in force at the start prices the whole session; a later replacement does not reprice it.
       const tariff = this.tariffs.current();
-      this.startTariffs.set(id, tariff);
-      this.recent.set(id, { meterStartWh: start.meterStartWh, samples: [] });
-      this.trackers.set(
-        id,
-        new RunningCostTracker(
-          tariff,
-          {
-            startAtMs: start.startAtMs,
-            plugInAtMs: start.plugInAtMs,
-            authorizedAtMs: start.authorizedAtMs,
-            meterStartWh: start.meterStartWh,
-            stopAtMs: null,
-          },
-          this.timeZone,
-        ),
+      // A new session on a connector means the EV of the one before it has left, whether or not its unplug came (its
+      // bill still closes by its timer).
+      for (const [otherId, other] of [...this.connected.entries()]) {
+        if (other.connectorId === start.connectorId && other.stopped) this.connected.delete(otherId);
+      }
+      const tracker = new RunningCostTracker(
+        tariff,
+        {
+          startAtMs: start.startAtMs,
+          plugInAtMs: start.plugInAtMs,
+          authorizedAtMs: start.authorizedAtMs,
+          meterStartWh: start.meterStartWh,
+          stopAtMs: null,
+        },
+        this.timeZone,
       );
+      this.connected.set(id, { connectorId: start.connectorId, tariff, tracker, stopped: false, recent: { meterStartWh: start.meterStartWh, samples: [] } });
     } catch (err) {
       this.log.error({ err: errorMessage(err), sessionId: id }, 'running cost unavailable for this session');
     }
@@ -94,8 +125,9 @@ export class BillingRecorder implements SessionRecorder {
 
   async recordSample(sessionId: number, sample: MeterSample): Promise<void> {
     await this.inner.recordSample(sessionId, sample);
-    this.trackers.get(sessionId)?.addSample(sample.readAtMs, sample.importWh);
-    const recent = this.recent.get(sessionId);
+    const session = this.connected.get(sessionId);
+    session?.tracker.addSample(sample.readAtMs, sample.importWh);
+    const recent = session?.recent;
     if (recent) {
       recent.samples.push({ atMs: sample.readAtMs, importWh: sample.importWh, totalPowerW: sample.totalPowerW });
       while ((recent.samples[0]?.atMs ?? Infinity) < sample.readAtMs - ESTIMATE_WINDOW_MS) recent.samples.shift();
@@ -105,32 +137,34 @@ export class BillingRecorder implements SessionRecorder {
   async recordEvent(sessionId: number, event: SessionEventRecord): Promise<void> {
     await this.inner.recordEvent(sessionId, event);
     // The detail names the fault of fault-raised/-cleared: a stop-class fault pauses time-based billing.
-    this.trackers.get(sessionId)?.addEvent({ kind: event.kind, atMs: event.atMs, ...(event.detail ? { detail: event.detail } : {}) });
+    this.connected.get(sessionId)?.tracker.addEvent({ kind: event.kind, atMs: event.atMs, ...(event.detail ? { detail: event.detail } : {}) });
   }
 
   async stopSession(sessionId: number, stop: SessionStop): Promise<void> {
     await this.inner.stopSession(sessionId, stop);
-    this.recent.delete(sessionId);
-    const tracker = this.trackers.get(sessionId);
-    tracker?.stop(stop.stopAtMs, stop.meterStopWh);
+    const session = this.connected.get(sessionId);
+    if (session) {
+      session.recent = null;
+      session.stopped = true;
+      session.tracker.stop(stop.stopAtMs, stop.meterStopWh);
+    }
     await this.settle(sessionId, stop.stopAtMs);
     // The bill stays open for idle time until the unplug; without one it closes after the tariff's time.
-    const tariff = this.startTariffs.get(sessionId) ?? this.tariffs.current();
+    const tariff = this.tariffOf(sessionId);
     const closeAtMs = stop.stopAtMs + closeWithoutUnplugAfterMs(tariff);
     const timer = this.clock.setTimeout(() => {
-      this.closeTimers.delete(sessionId);
       void this.settle(sessionId, Math.max(closeAtMs, this.clock.nowMs())).then(() => {
-        this.trackers.delete(sessionId);
-        this.startTariffs.delete(sessionId);
+        this.pendingCloses.delete(sessionId);
+        this.connected.delete(sessionId);
       });
     }, Math.max(0, closeAtMs - this.clock.nowMs()));
-    this.closeTimers.set(sessionId, timer);
+    this.pendingCloses.set(sessionId, { timer, tariff });
   }
 
   /** Stops the timers that close bills without an unplug (the station is shutting down; boot recovery closes them). */
   dispose(): void {
-    for (const timer of this.closeTimers.values()) this.clock.clearTimeout(timer);
-    this.closeTimers.clear();
+    for (const pending of this.pendingCloses.values()) this.clock.clearTimeout(pending.timer);
+    this.pendingCloses.clear();
   }
 
   /** Called once a session's unplug is durable (the uplink reports it to the CSMS when asked to). */
@@ -141,25 +175,24 @@ export class BillingRecorder implements SessionRecorder {
 
   async recordUnplug(sessionId: number, atMs: number): Promise<void> {
     await this.inner.recordUnplug(sessionId, atMs);
-    const timer = this.closeTimers.get(sessionId);
-    if (timer !== undefined) this.clock.clearTimeout(timer);
-    this.closeTimers.delete(sessionId);
+    const pending = this.pendingCloses.get(sessionId);
+    if (pending !== undefined) this.clock.clearTimeout(pending.timer);
     for (const listener of this.unplugListeners) listener(sessionId, atMs);
-    this.trackers.get(sessionId)?.unplug(atMs);
+    this.connected.get(sessionId)?.tracker.unplug(atMs);
     await this.settle(sessionId, atMs);
-    this.trackers.delete(sessionId);
-    this.startTariffs.delete(sessionId);
+    this.pendingCloses.delete(sessionId);
+    this.connected.delete(sessionId);
   }
 
   /** The session's cost now (running while it charges, final once stopped), or null for an unknown session. */
   cost(sessionId: number): CostBreakdown | null {
-    const tracker = this.trackers.get(sessionId);
+    const tracker = this.connected.get(sessionId)?.tracker;
     return tracker ? tracker.cost(this.clock.nowMs()) : (this.finals.get(sessionId) ?? null);
   }
 
   /** The timeline of a session this station is running or has not yet seen unplugged, or null. */
   timeline(sessionId: number): SessionTimeline | null {
-    return this.trackers.get(sessionId)?.timeline(this.clock.nowMs()) ?? null;
+    return this.connected.get(sessionId)?.tracker.timeline(this.clock.nowMs()) ?? null;
   }
 
   /**
@@ -185,7 +218,7 @@ export class BillingRecorder implements SessionRecorder {
    * trend (the battery tapering). Null when neither gives an answer.
    */
   estimatedCompletion(sessionId: number, energyTargetWh: number | null): CompletionEstimate | null {
-    const recent = this.recent.get(sessionId);
+    const recent = this.connected.get(sessionId)?.recent;
     if (!recent) return null;
     return estimateCompletion(recent.samples, { meterStartWh: recent.meterStartWh, energyTargetWh, windowMs: ESTIMATE_WINDOW_MS });
   }
@@ -204,8 +237,32 @@ export class BillingRecorder implements SessionRecorder {
     };
   }
 
+  /** How many sessions each per-session map holds now (leak checks: all stay bounded however many sessions ran). */
+  footprint(): {
+    readonly connected: number;
+    readonly finals: number;
+    readonly csmsCosts: number;
+    readonly unplugListeners: number;
+    readonly openings: number;
+    readonly pendingCloses: number;
+  } {
+    return {
+      connected: this.connected.size,
+      finals: this.finals.size,
+      csmsCosts: this.csmsCosts.size,
+      unplugListeners: this.unplugListeners.size,
+      openings: this.openings.size,
+      pendingCloses: this.pendingCloses.size,
+    };
+  }
+
+  /** The tariff that prices a session: the one in force at its start, while the recorder still knows it. */
+  private tariffOf(sessionId: number): Tariff {
+    return this.connected.get(sessionId)?.tariff ?? this.pendingCloses.get(sessionId)?.tariff ?? this.tariffs.current();
+  }
+
   private async settle(sessionId: number, atMs: number): Promise<void> {
-    const tracker = this.trackers.get(sessionId);
+    const tracker = this.connected.get(sessionId)?.tracker;
     let cost = tracker?.cost(atMs) ?? null;
     await this.openings.get(sessionId);
     this.openings.delete(sessionId);
@@ -223,7 +280,7 @@ export class BillingRecorder implements SessionRecorder {
   private async store(sessionId: number, atMs: number): Promise<CostBreakdown | null> {
     if (!this.reader) return null;
     try {
-      const tariff = this.startTariffs.get(sessionId) ?? this.tariffs.current();
+      const tariff = this.tariffOf(sessionId);
       return await storeSessionCost(this.reader, sessionId, tariff, this.timeZone, atMs);
     } catch (err) {
       this.log.error({ sessionId, err: errorMessage(err) }, 'could not store the session cost');

@@ -27,7 +27,7 @@ export function californiaPricingRoute(station: Station, journal: JournalReader 
     const parsed = parseCostMsg(request.messageId ?? '', request.data);
     if (!parsed.ok) {
       log.warn({ messageId: request.messageId, reason: parsed.reason }, 'costmsg refused');
-      return { status: parsed.reason.startsWith('unknown messageId') ? 'UnknownMessageId' : 'Rejected' };
+      return { status: parsed.code === 'unknown-message-id' ? 'UnknownMessageId' : 'Rejected' };
     }
     const msg = parsed.message;
     if (msg.messageId === 'SetUserPrice') {

@@ -20,7 +20,6 @@ function clip(text: string): string {
  */
 export function chargePointAdapter(station: Station, clock: Clock, onReset: (kind: 'Soft' | 'Hard') => Promise<void>): ChargePointPort {
   const { controller } = station;
-  let session: ActiveSession | null = null;
   const listeners = new Set<(connectorId: 0 | 1, s: ConnectorStatusSnapshot) => void>();
   const since: Record<0 | 1, number> = { 0: clock.nowMs(), 1: clock.nowMs() };
   const last: Record<0 | 1, string> = { 0: '', 1: '' };
@@ -67,22 +66,35 @@ export function chargePointAdapter(station: Station, clock: Clock, onReset: (kin
   last[0] = keyOf(stationWide());
   last[1] = keyOf(connector());
 
-  station.onEvent((e) => {
-    if (e.type === 'session-started') {
-      session = { sessionId: e.sessionId, idTag: e.idTag, startAtMs: e.startAtMs, meterStartWh: e.meterStartWh };
-    } else if (e.type === 'session-stopped') {
-      session = null;
+  // The station's events are followed only while someone listens for status changes (the uplink, between its start
+  // and its stop): an adapter whose uplink stopped leaves no subscription behind on the station.
+  let unsubscribe: (() => void) | null = null;
+  const follow = (): void => {
+    // What changed while nobody listened counts from now.
+    for (const id of [0, 1] as const) {
+      const key = keyOf(snapshotOf(id));
+      if (key.split('|')[0] !== last[id].split('|')[0]) since[id] = clock.nowMs();
+      last[id] = key;
     }
-    if (e.type === 'status' || e.type === 'fault') publish();
-  });
+    unsubscribe = station.onEvent((e) => {
+      if (e.type === 'status' || e.type === 'fault') publish();
+    });
+  };
 
   return {
     connectorStatus: snapshotOf,
     onStatusChange(listener) {
+      if (listeners.size === 0 && unsubscribe === null) follow();
       listeners.add(listener);
-      return () => listeners.delete(listener);
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size > 0 || unsubscribe === null) return;
+        unsubscribe();
+        unsubscribe = null;
+      };
     },
-    activeSession: () => session,
+    // The control core's own record: set when the start commits, cleared when the stop commits (no event to miss).
+    activeSession: (): ActiveSession | null => controller.activeSession(),
     latestSample: (): MeterSample | null => controller.meterPoller.latest(),
     onSample: (listener) => controller.meterPoller.onSample(listener),
     authorizeStart(idTag) {

@@ -37,6 +37,7 @@ export async function createUplink(deps: UplinkDeps): Promise<OcppClient> {
     clock,
     logger,
     freeVend: config.control.freeVend,
+    sessionIdTag: async (sessionId) => (await journal.session(sessionId))?.idTag ?? null,
     sessionSamples: (sessionId) => journal.samples(sessionId),
     diagnostics: async () => ({ alerts: await journal.alerts(), journal: journal.openReport }),
     dataTransfer: californiaPricingRoute(station, journal, clock, logger.child({ module: 'costmsg' })),
@@ -59,22 +60,36 @@ export async function createUplink(deps: UplinkDeps): Promise<OcppClient> {
     // Dead letters and journal failures of the outbox become alerts in the journal.
     ...outboxAlerts(journal, logger),
   });
-  // Transaction messages leave as soon as the journal has them, not at the next idle poll.
-  station.onEvent((e) => {
-    if (e.type === 'session-started' || e.type === 'session-stopped') client.outboxChanged();
-  });
-  // CustomIdleFeeAfterStop: the CSMS bills idle time after the stop until the unplug, which only the station sees.
-  // Through the outbox, so it follows the session's StopTransaction and survives being offline.
-  station.onUnplug((sessionId, atMs) => {
-    if (!client.keys.bool('CustomIdleFeeAfterStop')) return;
-    journal
-      .enqueue('DataTransfer', sessionId, { vendorId: costMsgVendorId, messageId: connectorUnpluggedMessageId, timestamp: new Date(atMs).toISOString() })
-      .then(
-        () => client.outboxChanged(),
-        (err: unknown) => logger.error({ err: (err as Error).message, sessionId }, 'could not queue ConnectorUnplugged'),
-      );
-  });
-  return client;
+  // The uplink's subscriptions on the station live from its start to its stop (a stopped uplink leaves none behind).
+  const subscribe = (): (() => void)[] => [
+    // Transaction messages leave as soon as the journal has them, not at the next idle poll.
+    station.onEvent((e) => {
+      if (e.type === 'session-started' || e.type === 'session-stopped') client.outboxChanged();
+    }),
+    // CustomIdleFeeAfterStop: the CSMS bills idle time after the stop until the unplug, which only the station sees.
+    // Through the outbox, so it follows the session's StopTransaction and survives being offline.
+    station.onUnplug((sessionId, atMs) => {
+      if (!client.keys.bool('CustomIdleFeeAfterStop')) return;
+      journal
+        .enqueue('DataTransfer', sessionId, { vendorId: costMsgVendorId, messageId: connectorUnpluggedMessageId, timestamp: new Date(atMs).toISOString() })
+        .then(
+          () => client.outboxChanged(),
+          (err: unknown) => logger.error({ err: (err as Error).message, sessionId }, 'could not queue ConnectorUnplugged'),
+        );
+    }),
+  ];
+  let subscriptions: (() => void)[] = [];
+  return {
+    ...client,
+    start() {
+      if (subscriptions.length === 0) subscriptions = subscribe();
+      client.start();
+    },
+    async stop() {
+      for (const unsubscribe of subscriptions.splice(0)) unsubscribe();
+      await client.stop();
+    },
+  };
 }
 
 /** The station's authorizer, late-bound to the uplink once it exists (a tap before that is refused). */
