@@ -158,6 +158,14 @@ export class BillingRecorder implements SessionRecorder {
         this.connected.delete(sessionId);
       });
     }, Math.max(0, closeAtMs - this.clock.nowMs()));
+    // Bounded by count too: the oldest timer beyond SESSIONS_KEPT is dropped. Nothing is lost: a bill whose close time
+    // has passed is computed as closed wherever it is printed; the timer only stores that breakdown early.
+    const oldest = this.pendingCloses.size >= SESSIONS_KEPT ? this.pendingCloses.keys().next().value : undefined;
+    if (oldest !== undefined) {
+      const dropped = this.pendingCloses.get(oldest);
+      if (dropped) this.clock.clearTimeout(dropped.timer);
+      this.pendingCloses.delete(oldest);
+    }
     this.pendingCloses.set(sessionId, { timer, tariff });
   }
 
