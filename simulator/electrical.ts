@@ -40,6 +40,11 @@ export class ElectricalModel {
     return Math.floor(this.energyWh);
   }
 
+  /** The register's exact (fractional) energy, Wh: what a reader carrying the register on starts from. */
+  exactEnergyWh(): number {
+    return this.energyWh;
+  }
+
   /** A sample as a perfect meter would report it now. */
   sample(nowMs: number): MeterSample {
     if (this.frozen) return { ...this.frozen, readAtMs: nowMs };

@@ -77,7 +77,12 @@ function sameReading(a: PilotReading, b: PilotReading): boolean {
  */
 export class GpioControlPilot implements ControlPilot {
   private current: PilotOutput = { mode: 'stateF' };
-  private readonly state: Debouncer<PilotState>;
+  private state: Debouncer<PilotState>;
+  /**
+   * The debounced state when the generator last went to F, or null when the driver started in F (nothing known).
+   * While we drive F every EV reads F, so this is the last word on the EV until samples after F settle.
+   */
+  private stateBeforeF: PilotState | null = null;
   /** The negative level; replaced by a fresh one (at `unknown`) whenever the PWM starts. */
   private negative: Debouncer<NegativeLevel>;
   /** Monotonic time the PWM started, or null while the generator is not running PWM. */
@@ -207,6 +212,11 @@ export class GpioControlPilot implements ControlPilot {
       }
     }
     if (output.mode !== this.current.mode) this.generatorChangedAtMs = this.clock.monotonicMs();
+    if (output.mode === 'stateF' && this.current.mode !== 'stateF') {
+      this.stateBeforeF = this.state.value;
+    } else if (output.mode !== 'stateF' && this.current.mode === 'stateF') {
+      this.leaveStateF();
+    }
     if (output.mode !== 'pwm') {
       this.pwmSinceMs = null;
     } else if (this.current.mode !== 'pwm') {
@@ -220,6 +230,17 @@ export class GpioControlPilot implements ControlPilot {
 
   output(): PilotOutput {
     return this.current;
+  }
+
+  /**
+   * The generator leaves F. A debounced F decoded while we drove −12 V ourselves is stale the moment we stop: read
+   * now, the core (which feeds `read()` right after the write) would take our own F for the EV's and latch a pilot
+   * fault. Fall back to the state known before F; fresh samples, under the settle debounce of `holdFor`, then say
+   * what the EV really does (an unplug during F reads A within one debounce).
+   */
+  private leaveStateF(): void {
+    if (this.state.value !== 'F' || this.stateBeforeF === null) return;
+    this.state = new Debouncer<PilotState>(this.stateBeforeF, (from, to) => this.holdFor(from, to), this.clock.monotonicMs());
   }
 
   /** State F, stop sampling, duty 0 + disable + unexport the PWM, unexport the comparator lines. Idempotent. */

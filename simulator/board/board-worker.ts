@@ -34,10 +34,16 @@ function state(): BoardState {
 }
 
 const meter = new SharedMeterWindow(data.meter);
-meter.write(board.meterSample());
+/** The reading and, for the reader to carry the register on while this thread is descheduled, its motion. */
+function writeMeter(): void {
+  const motion = board.meterMotion();
+  // The board ticks on performance.now(); the reader in the other thread measures on the shared clock.
+  meter.write(board.meterSample(), motion === null ? null : { ...motion, atMs: performance.timeOrigin + motion.tickMs });
+}
+writeMeter();
 board.start();
 // The meter's register moves with the board, not with the posts: every millisecond into shared memory.
-const meterWriter = setInterval(() => meter.write(board.meterSample()), 1);
+const meterWriter = setInterval(writeMeter, 1);
 const poster = setInterval(() => post(state()), data.postEveryMs);
 post({ type: 'ready', w1DevicesDir: board.w1DevicesDir, state: state() });
 

@@ -355,6 +355,17 @@ export class VirtualBoard {
     return this.electrical.sample(nowMs);
   }
 
+  /**
+   * How the import register moves on from the last tick: its exact energy, the power it integrates until the next
+   * tick, and at what time (`tick`'s clock: `performance.now()` under `start()`). Null when it stands still between
+   * ticks: a frozen meter, or physics on a clock of the caller's (`physicsMs`) rather than real time × speed.
+   */
+  meterMotion(): { readonly energyWh: number; readonly powerW: number; readonly speed: number; readonly tickMs: number } | null {
+    if (this.electrical.frozen !== null || this.deps.physicsMs !== undefined || this.lastTickMs === null) return null;
+    const powerW = this.electrical.totalPowerW();
+    return { energyWh: this.electrical.exactEnergyWh(), powerW, speed: this.options.speed, tickMs: this.lastTickMs };
+  }
+
   /** The electrical model behind the meter (voltages, frequency, register reset, frozen samples). */
   get meterModel(): ElectricalModel {
     return this.electrical;
@@ -377,6 +388,9 @@ export class VirtualBoard {
       dt = dtRealMs * this.options.speed;
       this.physicsNowMs += dt;
     }
+    // The interval just ended ran with the currents of the previous pass (as the detector above): integrated first,
+    // so a reader that carried the register on at the published power (`meterMotion`) meets the same count.
+    this.electrical.integrate(dt);
     const ev = this.simEv;
     if (this.s2Override !== null && ev.plugged) ev.s2Closed = this.s2Override;
     let current = ev.advance(this.physicsNowMs, pilotOutputOf(this.wave), this.relay.contactsClosed, dt, this.electrical.voltagesV[0]);
@@ -386,7 +400,6 @@ export class VirtualBoard {
     }
     this.evCurrentA = current;
     this.electrical.setCurrents(current, ev.profile.phases);
-    this.electrical.integrate(dt);
   }
 
   private cpLoad(): CpLoad {

@@ -29,7 +29,8 @@ const FROZEN_REGISTER_WH = 20;
 export class SampleMonitor {
   private overSinceMono: number | null = null;
   private voltageBadSinceMono: number | null = null;
-  private lastRegister: { wh: number; atMono: number } | null = null;
+  /** The last reading's register, when it was evaluated, and the power it reported. */
+  private lastRegister: { wh: number; atMono: number; powerW: number } | null = null;
   private energySinceRegisterMovedWh = 0;
 
   constructor(
@@ -90,16 +91,22 @@ export class SampleMonitor {
   /**
    * A meter whose values froze still answers with valid frames, so no driver can see it. If the reported power should
    * have moved the import register by well over its resolution and the register stood still, it is a meter anomaly.
+   *
+   * Judged on readings actually taken, pair by pair: between two readings the register can only be expected to have
+   * counted what the lower of their two powers delivers over the time between them. The power at the end alone charged
+   * a whole delayed poll (a loaded machine, a slow answer) at a power that may only just have ramped up: a charge
+   * starting late inside a 7 s gap at 11 kW counted as 21 Wh that never could have reached the register.
    */
   private checkRegisterMoves(sample: MeterSample, now: number): void {
     const last = this.lastRegister;
+    const powerW = Math.max(0, sample.totalPowerW);
     if (last === null || sample.importWh !== last.wh) {
-      this.lastRegister = { wh: sample.importWh, atMono: now };
+      this.lastRegister = { wh: sample.importWh, atMono: now, powerW };
       this.energySinceRegisterMovedWh = 0;
       return;
     }
-    this.energySinceRegisterMovedWh += (Math.max(0, sample.totalPowerW) * (now - last.atMono)) / 3_600_000;
-    this.lastRegister = { wh: last.wh, atMono: now };
+    this.energySinceRegisterMovedWh += (Math.min(last.powerW, powerW) * Math.max(0, now - last.atMono)) / 3_600_000;
+    this.lastRegister = { wh: last.wh, atMono: now, powerW };
     if (this.energySinceRegisterMovedWh > FROZEN_REGISTER_WH) {
       this.faults.raise(
         'meter-anomaly',

@@ -203,6 +203,21 @@ export function describeHardwareContract(name: string, factory: HardwareFactory)
         assert.equal(pilot.read().negativeLevel, 'unknown');
       });
 
+      it("leaving state F: read() right after the write is never the F we drove ourselves; the EV's B follows", async () => {
+        // The control core feeds read() right after it writes the generator: an F left over from our own −12 V was
+        // taken for the EV's and latched a pilot fault after every fault hold (board-sim rcd-trip).
+        const { pilot, world } = get();
+        await world.plugEv();
+        pilot.setOutput({ mode: 'steady' });
+        await waitFor(() => pilot.read().state === 'B', 1000, 'state B with steady output');
+        pilot.setOutput({ mode: 'stateF' });
+        await waitFor(() => pilot.read().state === 'F', 1000, 'state F');
+        await observe(50);
+        pilot.setOutput({ mode: 'steady' });
+        assert.notEqual(pilot.read().state, 'F', 'read() right after setOutput(steady)');
+        await waitFor(() => pilot.read().state === 'B', 1000, 'state B again');
+      });
+
       it('a duty change while the PWM runs keeps negativeLevel present', async () => {
         const { pilot } = get();
         const { t0 } = await startPwmInB(53, true);
