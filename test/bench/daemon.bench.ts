@@ -11,7 +11,7 @@
  *   read every 1 s (free vend).
  * The project states no target for these: they are reported. Needs root (mount namespace) and socat; without them it
  * says why and reports nothing. Builds `dist/` (`npm run build`) first when it is missing or older than the sources.
- * Environment: EVSE_BENCH_DAEMON_BOOTS (default 5), EVSE_BENCH_DAEMON_WINDOW_S (seconds per window, default 30).
+ * Environment: EVSE_BENCH_DAEMON_BOOTS (default 3), EVSE_BENCH_DAEMON_WINDOW_S (seconds per window, default 20).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -116,8 +116,8 @@ const run: Bench = async ({ quick }) => {
     log(`daemon: not measured: ${why}`);
     return [];
   }
-  const boots = Math.max(1, Number(process.env['EVSE_BENCH_DAEMON_BOOTS'] ?? (quick ? 2 : 5)));
-  const windowS = Math.max(2, Number(process.env['EVSE_BENCH_DAEMON_WINDOW_S'] ?? (quick ? 5 : 30)));
+  const boots = Math.max(1, Number(process.env['EVSE_BENCH_DAEMON_BOOTS'] ?? (quick ? 2 : 3)));
+  const windowS = Math.max(2, Number(process.env['EVSE_BENCH_DAEMON_WINDOW_S'] ?? (quick ? 5 : 20)));
   const cli = builtCli();
   const ticksPerS = clockTicks();
   const work = mkdtempSync(join(tmpdir(), 'evse-daemon-bench-'));

@@ -87,7 +87,7 @@ async function plainSequential(url: string, messages: readonly Planned[]): Promi
 
 const run: Bench = async ({ quick }) => {
   const MESSAGES = quick ? 1000 : 10_000;
-  const rounds = quick ? 1 : 5;
+  const rounds = quick ? 1 : 3;
   const csms = await createBenchCsms({ port: 0 });
   const messages = plan(MESSAGES);
   try {

@@ -20,6 +20,7 @@ export function withRatio(f: Figure): RatedFigure {
 /** A number with about three significant digits, without exponent notation for the sizes figures have. */
 export function formatNumber(x: number): string {
   if (!Number.isFinite(x)) return String(x);
+  if (Number.isInteger(x)) return x.toLocaleString('en-US');
   const a = Math.abs(x);
   const digits = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
   return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
