@@ -1,4 +1,4 @@
-/** Messages between the reaction benchmark (the coordinator, main thread) and its station threads. */
+/** Messages between the reaction benchmark (the coordinator) and its station processes, over the IPC channel. */
 
 export type Kind = 'C→B' | 'unplug' | 'E';
 
@@ -14,7 +14,8 @@ export interface StationSetup {
   readonly minCloseIntervalMs: number;
 }
 
-export type ToStation = { readonly type: 'edge'; readonly kind: Kind; readonly at: number } | { readonly type: 'stop' };
+/** `go`: this station may now fire its next pilot edge, of this kind (one edge in flight across all stations). */
+export type ToStation = { readonly type: 'go'; readonly kind: Kind } | { readonly type: 'stop' };
 
 export type FromStation =
   | { readonly type: 'ready' }

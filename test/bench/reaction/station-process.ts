@@ -1,11 +1,13 @@
 /**
- * One simulated station of the reaction benchmark, in a thread of its own: the real control core on the simulator,
- * the meter read by the real Modbus driver over a virtual RTU line, every controller event and meter sample logged
- * through pino. It brings itself to Charging, says `ready`, and waits for the coordinator's pilot edge (stamped with
- * the absolute time it was posted, as a GPIO interrupt queued from epoll), applies it to the simulated pilot and
- * reports the time from the edge's stamp to `contactor.open()`. Then it recovers (unplug, state F hold) and starts over.
+ * One simulated station of the reaction benchmark, a process of its own (the coordinator starts it in a session of its
+ * own, so the kernel schedules it as any other program): the real control core on the simulator, on this process's
+ * main thread, the meter read by the real Modbus driver over a virtual RTU line, every controller event and meter
+ * sample logged through pino. It brings itself to Charging and says `ready`; on the coordinator's `go` it asks its
+ * edge thread for a pilot edge, which comes a random 0–3 ms later stamped with the absolute time (as a GPIO interrupt
+ * queued from epoll), applies it to the simulated pilot and reports the time from the stamp to `contactor.open()`.
+ * Then it recovers (unplug, state-F hold) and starts over. argv[2]: the StationSetup as JSON.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { pino } from 'pino';
 import { systemClock } from '../../../src/clock.js';
 import { parseConfig } from '../../../src/config/load.js';
@@ -22,11 +24,24 @@ import { createSimStation } from '../../../src/commands/sim/sim-station.js';
 import { pollStatusPage } from '../status-page-clients.js';
 import type { FromStation, Kind, StationSetup, ToStation } from './protocol.js';
 
-if (parentPort === null) throw new Error('station-worker.ts runs as a worker thread');
-const port = parentPort;
-const setup = workerData as StationSetup;
-const send = (message: FromStation): void => port.postMessage(message);
+const send = (message: FromStation): void => {
+  if (process.send === undefined) throw new Error('station-process.ts runs as a child with an IPC channel');
+  process.send(message);
+};
+const setup = JSON.parse(process.argv[2] ?? '{}') as StationSetup;
 const now = (): number => performance.timeOrigin + performance.now();
+
+/** A thread that sends pilot "edges" a random 0–3 ms after being asked, stamped with the absolute time. */
+function edgeSource(): Worker {
+  return new Worker(
+    `const { parentPort } = require('node:worker_threads');
+     parentPort.on('message', (m) => {
+       if (m === 'stop') { parentPort.close(); return; }
+       setTimeout(() => parentPort.postMessage(performance.timeOrigin + performance.now()), Math.random() * 3);
+     });`,
+    { eval: true },
+  );
+}
 
 /** The status page on loopback, polled back to back by `clients` fetch loops in a worker thread of their own. */
 async function statusPageLoad(station: Station, config: StationConfig, clients: number, where: 'worker' | 'control thread'): Promise<() => Promise<string>> {
@@ -92,18 +107,19 @@ async function main(): Promise<void> {
     if (p === 'open' && openAt === 0) openAt = now();
     setImmediate(wakeWaiters);
   };
+  const edges = edgeSource();
   let stopping = false;
-  let onEdge: ((m: { kind: Kind; at: number }) => void) | null = null;
+  let onGo: ((kind: Kind) => void) | null = null;
   let onStop: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => {
     onStop = resolve;
   });
-  port.on('message', (m: ToStation) => {
+  process.on('message', (m: ToStation) => {
     if (m.type === 'stop') {
       stopping = true;
       onStop();
     } else {
-      onEdge?.(m);
+      onGo?.(m.kind);
     }
   });
   const waitUntil = (pred: () => boolean, what: string): Promise<void> =>
@@ -140,15 +156,17 @@ async function main(): Promise<void> {
     await waitUntil(charging, 'Charging');
     openAt = 0;
     send({ type: 'ready' });
-    const edge = await Promise.race([
-      new Promise<{ kind: Kind; at: number }>((resolve) => {
-        onEdge = resolve;
+    const kind = await Promise.race([
+      new Promise<Kind>((resolve) => {
+        onGo = resolve;
       }),
       stopped.then(() => null),
     ]);
-    onEdge = null;
-    if (edge === null) break;
-    const { kind } = edge;
+    onGo = null;
+    if (kind === null) break;
+    const edge = new Promise<number>((resolve) => edges.once('message', (t: number) => resolve(t)));
+    edges.postMessage('fire');
+    const edgeAt = await edge;
     // The edge arrived: apply it to the simulated pilot (the driver's interrupt handler).
     if (kind === 'C→B') {
       world.ev.s2Closed = false;
@@ -159,7 +177,7 @@ async function main(): Promise<void> {
       world.inject('cp-short');
     }
     if (openAt === 0) throw new Error(`contactor did not open on ${kind}`);
-    send({ type: 'sample', kind, ms: openAt - edge.at });
+    send({ type: 'sample', kind, ms: openAt - edgeAt });
     if (kind === 'E') {
       // Pilot faults recover on unplug.
       world.unplug();
@@ -174,9 +192,17 @@ async function main(): Promise<void> {
     }
   }
   const loadReport = stopLoad ? await stopLoad() : null;
+  edges.postMessage('stop');
+  await edges.terminate();
   await sim.close();
   await closeRecorder();
   send({ type: 'done', loadReport });
 }
 
-main().catch((err: unknown) => send({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) }));
+main().then(
+  () => process.disconnect(),
+  (err: unknown) => {
+    send({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    process.disconnect();
+  },
+);
