@@ -1,251 +1,272 @@
 /**
  * Reaction latency from a pilot change (C→B, unplug, E) to the contactor open command, on the simulated station with
- * the real control core. Pilot edges come from a worker thread (as a GPIO interrupt arrives from epoll: a task queued
- * behind whatever the event loop is doing), while the loop also meters over Modbus RTU and logs. Latency is measured
- * from the edge's timestamp to `contactor.open()`.
+ * the real control core, while its event loop also meters over Modbus RTU and logs (see reaction/station-process.ts).
+ * Latency runs from the edge's timestamp to `contactor.open()`. Target (DESIGN.md, invariant 1; issue 2): p99 ≤ 10 ms
+ * under load; IEC 61851-1 allows 100 ms, which the max is held against.
  *
  * Variants: sessions kept in memory; the SQLite journal committing durably (synchronous=FULL) with every commit
  * held 30 ms (a worn SD card) — the journal runs in its own worker thread, so its commits must not show here; and the
  * status page answering /api/status to 20 clients that poll back to back from another thread, served from its own
  * worker thread as the station does, and (for comparison) on the control core's thread, where it started out.
+ *
+ * Why it is fast now (the distribution is the same; docs/PERFORMANCE.md has the argument and the check):
+ * - Most of a trial used to be waiting: the simulated relay's 1 s closing interval before every re-close, and the
+ *   300 ms state-F hold after each E. Neither is on the measured path (edge → open command is synchronous and never
+ *   waits on a timer), so the relay's interval is shortened here, and several stations run side by side, each the old
+ *   benchmark's process (station on its main thread, its own edge thread, meter, EV and logger) in a session of its
+ *   own, so that one station's waits overlap another's trials. As threads of one process they did interfere: under
+ *   the kernel's autogroup scheduling they shared one group's CPU share, and the p99 rose from ~1 to ~16 ms.
+ * - Only one edge is in flight at any time: the coordinator lets one charging station at a time fire, and its edge
+ *   thread fires a random 0–3 ms later, as before. No two measurements overlap.
+ * - The status-page variants stay at one station: their load saturates the CPU by design, and several loads at once
+ *   would measure something else. They take fewer transitions (the confidence interval of the p99 is reported).
  * Environment: EVSE_BENCH_TRANSITIONS (default 10000), EVSE_BENCH_JOURNAL_TRANSITIONS (default 10000),
- * EVSE_BENCH_WEB_TRANSITIONS (default 5000, for each of the two status-page variants); 0 skips a variant.
+ * EVSE_BENCH_WEB_TRANSITIONS (default 1000, page in its worker), EVSE_BENCH_WEB_COMPARISON_TRANSITIONS (default 300,
+ * page on the control thread), 0 skips a variant; EVSE_BENCH_REACTION_STATIONS (stations side by side for the first
+ * two variants, default 6), EVSE_BENCH_REACTION_CLOSE_INTERVAL_MS (default 20); EVSE_BENCH_REACTION_SAMPLES (a file
+ * to append the raw samples to, a JSON line per variant).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { pino } from 'pino';
-import { systemClock } from '../../src/clock.js';
-import { parseConfig } from '../../src/config/load.js';
-import { openJournal, type Journal } from '../../src/journal/journal.js';
-import type { StationConfig } from '../../src/config/schema.js';
-import { silentLogger } from '../../src/logger.js';
-import { MemoryRecorder } from '../../src/session/memory-recorder.js';
-import type { Station } from '../../src/wiring/station.js';
-import { buildStatusApp } from '../../src/web/app.js';
-import { startStatusServer } from '../../src/web/server.js';
-import { localStatusData } from '../../src/web/status-data.js';
-import type { SessionRecorder } from '../../src/session/recorder.js';
-import { createSimStation } from '../../src/commands/sim/sim-station.js';
-import { pollStatusPage } from './status-page-clients.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Bench, Figure } from './figures.js';
+import type { FromStation, Kind, StationSetup, ToStation } from './reaction/protocol.js';
+import { summarize } from './stats.js';
 
-type Kind = 'C→B' | 'unplug' | 'E';
+const BENCH = 'reaction-latency';
+/**
+ * The simulated relay's least closing interval here (the simulator's default is 1000 ms, what the old run waited
+ * before every re-close): it only paces re-closing between trials. EVSE_BENCH_REACTION_CLOSE_INTERVAL_MS=1000 with
+ * EVSE_BENCH_REACTION_STATIONS=1 paces trials as the old run did, to compare.
+ */
+const minCloseIntervalMs = (): number => Number(process.env['EVSE_BENCH_REACTION_CLOSE_INTERVAL_MS'] ?? 20);
 
 interface Variant {
+  readonly key: string;
   readonly label: string;
   readonly transitions: number;
+  readonly stations: number;
   readonly kinds: readonly Kind[];
-  readonly meterPollMs: number;
-  recorder(): Promise<{ recorder: SessionRecorder; close(): Promise<void> }>;
-  /** Extra load while measuring; `stop` returns a line describing what it did. */
-  load?(station: Station, config: StationConfig): Promise<{ stop(): Promise<string> }>;
+  readonly setup: (dir: string) => StationSetup;
+}
+
+const stationScript = fileURLToPath(new URL('./reaction/station-process.ts', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * One station process, in a session of its own (detached: setsid), so that with the kernel's autogroup scheduling it
+ * competes for the cores as any other program does, not inside one group with its sibling stations.
+ */
+function startStation(setup: StationSetup): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', stationScript, JSON.stringify(setup)], {
+    cwd: repoRoot,
+    detached: true,
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+}
+
+interface VariantResult {
+  readonly latencies: number[];
+  readonly perKind: Map<Kind, number[]>;
+  readonly seconds: number;
+  readonly loadReports: string[];
+  /** How long a charging station waited for its turn to fire (another station's edge in flight). */
+  readonly turnWait: { readonly p50: number; readonly p99: number };
 }
 
 /**
- * The status page on loopback, polled back to back by `clients` fetch loops in a worker thread. `where`: in its own
- * worker thread (what the station does), or served on the control core's thread (how it was first built; kept to
- * show why it moved).
+ * Trials per station that are run but not counted: the first ones run code that V8 has not optimised yet. The old
+ * single-process run spread that over 10,000 samples (about 0.5 %); six fresh processes would make it six times as
+ * many, so each station warms up first.
  */
-async function statusPageLoad(
-  station: Station,
-  config: StationConfig,
-  clients: number,
-  where: 'worker' | 'control thread',
-): Promise<{ stop(): Promise<string> }> {
-  const sources = { station, config, clock: systemClock };
-  let server: { url: string; close(): Promise<void> };
-  if (where === 'worker') {
-    server = await startStatusServer({ sources, logger: silentLogger(), host: '127.0.0.1', port: 0 });
-  } else {
-    const app = buildStatusApp(localStatusData(sources, null), () => undefined);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.server.address();
-    server = { url: `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/`, close: () => app.close() };
-  }
-  const load = pollStatusPage(`${server.url}api/status`, clients);
-  const started = Date.now();
-  return {
-    async stop() {
-      const count = await load.stop();
-      await server.close();
-      const seconds = (Date.now() - started) / 1000;
-      return `  status page: ${count} answers to ${clients} clients in ${seconds.toFixed(0)} s (${(count / seconds).toFixed(0)}/s)`;
-    },
-  };
-}
+const WARM_UP_TRIALS = 20;
 
-const now = (): number => performance.timeOrigin + performance.now();
-
-/** A thread that sends pilot "edges" a random 0–3 ms after being asked, stamped with the absolute time. */
-function edgeSource(): Worker {
-  return new Worker(
-    `const { parentPort } = require('node:worker_threads');
-     parentPort.on('message', (m) => {
-       if (m === 'stop') { parentPort.close(); return; }
-       setTimeout(() => parentPort.postMessage(performance.timeOrigin + performance.now()), Math.random() * 3);
-     });`,
-    { eval: true },
-  );
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, i)] ?? NaN;
-}
-
-async function measure(v: Variant): Promise<{ latencies: number[]; perKind: Map<Kind, number[]>; elapsedS: number; loadReport: string | null }> {
-  const config = parseConfig({
-    control: { pilotDebounceMs: 2 },
-    meter: { driver: 'sim', pollIntervalMs: v.meterPollMs },
-  });
-  // Logging load: every controller event and a status line per meter sample, through pino to /dev/null.
-  const log = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
-  const store = await v.recorder();
-  const sim = await createSimStation({
-    config,
-    clock: systemClock,
-    logger: log,
-    recorder: store.recorder,
-    meterPath: 'modbus',
-    tickMs: 5,
-  });
-  const { world, station } = sim;
-  world.replaceEv({ ...config.simulator.ev, batteryWh: 200_000, startSocPercent: 10, reactionMs: 0 });
-  station.onEvent((e) => log.info({ event: e.type }, 'controller event'));
-  station.controller.meterPoller.onSample((s) => log.info({ w: s.totalPowerW, wh: s.importWh }, 'sample'));
-
-  const edges = edgeSource();
-  const load = v.load ? await v.load(station, config) : null;
-
-  let openAt = 0;
-  world.contactor.onCommand = (p) => {
-    if (p === 'open' && openAt === 0) openAt = now();
-  };
-  const waitUntil = async (pred: () => boolean, what: string): Promise<void> => {
-    const deadline = Date.now() + 20_000;
-    while (!pred()) {
-      if (Date.now() > deadline) throw new Error(`bench stuck waiting for ${what} (status ${station.controller.snapshot().status}, faults: ${station.controller.faults.summary().active.map((f) => `${f.definition.name} ${f.detail ?? ""}`).join("; ")})`);
-      await new Promise((r) => setTimeout(r, 1));
-    }
-  };
-  const charging = (): boolean => world.contactor.commanded() === 'closed';
-
+/** Runs `v.transitions` trials over `v.stations` station processes, one edge in flight at a time. */
+async function measure(v: Variant, scratch: string): Promise<VariantResult> {
   const latencies: number[] = [];
   const perKind = new Map<Kind, number[]>();
-  const started = Date.now();
-  for (let i = 0; i < v.transitions; i++) {
-    const kind = v.kinds[i % v.kinds.length] ?? 'C→B';
-    // Bring the station back to Charging.
-    if (world.pilot.cpShorted) world.inject('cp-short', false);
-    if (!world.ev.plugged) {
-      station.controller.resetFaults();
-      world.plug();
-    }
-    if (station.controller.snapshot().session === 'none') await station.tap('BENCH');
-    await waitUntil(charging, 'Charging');
-    openAt = 0;
-    const edge = new Promise<number>((resolve) => edges.once('message', (t: number) => resolve(t)));
-    edges.postMessage('fire');
-    const edgeAt = await edge;
-    // The edge arrived: apply it to the simulated pilot (the driver's interrupt handler).
-    if (kind === 'C→B') {
-      world.ev.s2Closed = false;
-      world.pilot.refresh();
-    } else if (kind === 'unplug') {
-      world.unplug();
-    } else {
-      world.inject('cp-short');
-    }
-    if (openAt === 0) throw new Error(`contactor did not open on ${kind}`);
-    const ms = openAt - edgeAt;
-    latencies.push(ms);
-    const list = perKind.get(kind) ?? [];
-    list.push(ms);
-    perKind.set(kind, list);
-    if (kind === 'E') {
-      // Pilot faults recover on unplug.
-      world.unplug();
-      world.inject('cp-short', false);
-    }
-    if (kind !== 'C→B') {
-      // While state F is held after a fault the pilot cannot see the unplug; wait until it has.
-      await waitUntil(
-        () => station.controller.snapshot().session === 'none' && station.controller.snapshot().pilot === 'A',
-        'session stopped and EV seen unplugged',
-      );
-    }
+  const loadReports: string[] = [];
+  const turnWaits: number[] = [];
+  const workers: ChildProcess[] = [];
+  const started = performance.now();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const ready: ChildProcess[] = [];
+      const readySince = new Map<ChildProcess, number>();
+      /** Trials each station has fired; the first WARM_UP_TRIALS of each are not counted. */
+      const fired = new Map<ChildProcess, number>();
+      let issued = 0;
+      let inFlight = false;
+      let finished = false;
+      const post = (w: ChildProcess, m: ToStation): void => void w.send(m);
+      const dispatch = (): void => {
+        if (inFlight || finished || issued >= v.transitions) return;
+        const w = ready.shift();
+        if (w === undefined) return;
+        inFlight = true;
+        const n = fired.get(w) ?? 0;
+        fired.set(w, n + 1);
+        let kind: Kind;
+        if (n < WARM_UP_TRIALS) {
+          kind = v.kinds[n % v.kinds.length] ?? 'C→B';
+        } else {
+          turnWaits.push(performance.now() - (readySince.get(w) ?? performance.now()));
+          kind = v.kinds[issued % v.kinds.length] ?? 'C→B';
+          issued += 1;
+        }
+        // The station's own edge thread fires a random 0–3 ms later, as in the old run.
+        post(w, { type: 'go', kind });
+      };
+      const fail = (err: Error): void => {
+        finished = true;
+        reject(err);
+      };
+      for (let i = 0; i < v.stations; i++) {
+        const dir = mkdtempSync(join(scratch, `station-${i}-`));
+        const w = startStation(v.setup(dir));
+        workers.push(w);
+        w.on('error', fail);
+        w.on('exit', (code, signal) => {
+          if (!finished) fail(new Error(`station process ${i} exited (${code ?? signal ?? '?'}) during the run`));
+        });
+        w.on('message', (m: FromStation) => {
+          if (m.type === 'ready') {
+            readySince.set(w, performance.now());
+            ready.push(w);
+            dispatch();
+          } else if (m.type === 'sample') {
+            inFlight = false;
+            if ((fired.get(w) ?? 0) <= WARM_UP_TRIALS) {
+              dispatch();
+              return;
+            }
+            latencies.push(m.ms);
+            const list = perKind.get(m.kind) ?? [];
+            list.push(m.ms);
+            perKind.set(m.kind, list);
+            if (latencies.length >= v.transitions && !finished) {
+              finished = true;
+              resolve();
+            } else {
+              dispatch();
+            }
+          } else if (m.type === 'error') {
+            fail(new Error(`station process ${i}: ${m.message}`));
+          }
+        });
+      }
+    });
+    const seconds = (performance.now() - started) / 1000;
+    // Each station closes its session, load and journal, then says done.
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            w.once('exit', (code) => reject(new Error(`station process exited (${code ?? '?'}) before it was done`)));
+            w.on('message', (m: FromStation) => {
+              if (m.type === 'done') {
+                if (m.loadReport !== null) loadReports.push(m.loadReport);
+                resolve();
+              } else if (m.type === 'error') {
+                reject(new Error(m.message));
+              }
+            });
+            w.send({ type: 'stop' } satisfies ToStation);
+          }),
+      ),
+    );
+    const waits = summarize(turnWaits);
+    return { latencies, perKind, seconds, loadReports, turnWait: { p50: waits.p50, p99: waits.p99 } };
+  } finally {
+    for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
   }
-  const elapsedS = (Date.now() - started) / 1000;
-  const loadReport = load ? await load.stop() : null;
-  edges.postMessage('stop');
-  await edges.terminate();
-  await sim.close();
-  await store.close();
-  return { latencies, perKind, elapsedS, loadReport };
 }
 
-function row(label: string, values: readonly number[]): string {
-  const sorted = [...values].sort((a, b) => a - b);
+function detail(label: string, values: readonly number[]): string {
+  const s = summarize(values);
   const f = (x: number): string => x.toFixed(3).padStart(8);
-  return `${label.padEnd(58)} ${String(values.length).padStart(6)} ${f(percentile(sorted, 50))} ${f(percentile(sorted, 99))} ${f(sorted.at(-1) ?? NaN)}`;
+  return `${label.padEnd(58)} ${String(s.n).padStart(6)} ${f(s.p50)} ${f(s.p99)} ${f(s.max)}`;
 }
 
-export default async function run(): Promise<void> {
-  const n = Number(process.env['EVSE_BENCH_TRANSITIONS'] ?? 10_000);
-  const nj = Number(process.env['EVSE_BENCH_JOURNAL_TRANSITIONS'] ?? 10_000);
-  const nw = Number(process.env['EVSE_BENCH_WEB_TRANSITIONS'] ?? 5_000);
-  const dirs: string[] = [];
-  const allVariants: Variant[] = [
+const run: Bench = async ({ quick }) => {
+  const env = (name: string, full: number, short: number): number => Number(process.env[name] ?? (quick ? short : full));
+  const stations = Math.max(1, env('EVSE_BENCH_REACTION_STATIONS', 6, 4));
+  const closeMs = minCloseIntervalMs();
+  // Raw samples, one JSON line per variant, for comparing runs (reaction/compare-pacing.ts).
+  const samplesFile = process.env['EVSE_BENCH_REACTION_SAMPLES'];
+  const mixed: readonly Kind[] = ['C→B', 'unplug', 'C→B', 'E', 'C→B', 'unplug', 'C→B', 'C→B', 'unplug', 'C→B'];
+  const all: Variant[] = [
     {
+      key: 'memory',
       label: 'memory recorder, meter polled every 100 ms',
-      transitions: n,
-      // Each E costs the 300 ms state-F hold before the unplug can be seen: 6:3:1 keeps 10,000 transitions in minutes.
-      kinds: ['C→B', 'unplug', 'C→B', 'E', 'C→B', 'unplug', 'C→B', 'C→B', 'unplug', 'C→B'],
-      meterPollMs: 100,
-      recorder: () => Promise.resolve({ recorder: new MemoryRecorder(), close: () => Promise.resolve() }),
+      transitions: env('EVSE_BENCH_TRANSITIONS', 10_000, 300),
+      stations,
+      // Each E costs the 300 ms state-F hold before the unplug can be seen: the 6:3:1 mix of the first run.
+      kinds: mixed,
+      setup: () => ({ meterPollMs: 100, recorder: 'memory', minCloseIntervalMs: closeMs }),
     },
     {
+      key: 'journal',
       label: 'SQLite journal FULL, every commit held 30 ms, meter 1 s',
-      transitions: nj,
+      transitions: env('EVSE_BENCH_JOURNAL_TRANSITIONS', 10_000, 300),
+      stations,
       kinds: ['C→B', 'C→B', 'C→B', 'C→B', 'C→B', 'C→B', 'C→B', 'C→B', 'unplug', 'E'],
-      meterPollMs: 1000,
-      recorder: async () => {
-        const dir = mkdtempSync(join(tmpdir(), 'evse-bench-'));
-        dirs.push(dir);
-        const journal: Journal = await openJournal({ stateDir: dir, synchronous: 'FULL', commitDelayMs: 30 });
-        return { recorder: journal, close: () => journal.close() };
-      },
+      setup: (dir) => ({ meterPollMs: 1000, recorder: 'journal', journalDir: dir, minCloseIntervalMs: closeMs }),
     },
     {
+      key: 'page-worker',
       label: 'memory, meter 100 ms, status page (worker) polled by 20',
-      transitions: nw,
-      kinds: ['C→B', 'unplug', 'C→B', 'E', 'C→B', 'unplug', 'C→B', 'C→B', 'unplug', 'C→B'],
-      meterPollMs: 100,
-      recorder: () => Promise.resolve({ recorder: new MemoryRecorder(), close: () => Promise.resolve() }),
-      load: (station, config) => statusPageLoad(station, config, 20, 'worker'),
+      transitions: env('EVSE_BENCH_WEB_TRANSITIONS', 1000, 100),
+      stations: 1,
+      kinds: mixed,
+      setup: () => ({ meterPollMs: 100, recorder: 'memory', statusPage: { clients: 20, where: 'worker' }, minCloseIntervalMs: closeMs }),
     },
     {
+      key: 'page-control-thread',
       label: 'same, page served on the control thread (comparison)',
-      transitions: nw,
-      kinds: ['C→B', 'unplug', 'C→B', 'E', 'C→B', 'unplug', 'C→B', 'C→B', 'unplug', 'C→B'],
-      meterPollMs: 100,
-      recorder: () => Promise.resolve({ recorder: new MemoryRecorder(), close: () => Promise.resolve() }),
-      load: (station, config) => statusPageLoad(station, config, 20, 'control thread'),
+      // A comparison whose point (a p99 far beyond 10 ms) shows in a few hundred transitions.
+      transitions: env('EVSE_BENCH_WEB_COMPARISON_TRANSITIONS', 300, 50),
+      stations: 1,
+      kinds: mixed,
+      setup: () => ({
+        meterPollMs: 100,
+        recorder: 'memory',
+        statusPage: { clients: 20, where: 'control thread' },
+        minCloseIntervalMs: closeMs,
+      }),
     },
   ];
-  const variants = allVariants.filter((v) => v.transitions > 0);
-  process.stdout.write(`reaction latency, pilot edge → contactor open command (ms); node ${process.version}\n`);
-  process.stdout.write(`${'variant / transition'.padEnd(58)} ${'n'.padStart(6)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'max'.padStart(8)}\n`);
+  const variants = all.filter((v) => v.transitions > 0);
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  log(`reaction latency, pilot edge → contactor open command (ms); node ${process.version}`);
+  log(`${'variant / transition'.padEnd(58)} ${'n'.padStart(6)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'max'.padStart(8)}`);
+  const figures: Figure[] = [];
+  const scratch = mkdtempSync(join(tmpdir(), 'evse-reaction-bench-'));
   try {
     for (const v of variants) {
-      const { latencies, perKind, elapsedS, loadReport } = await measure(v);
-      process.stdout.write(`${row(`${v.label} (${elapsedS.toFixed(0)} s)`, latencies)}\n`);
-      for (const [kind, values] of perKind) process.stdout.write(`${row(`  ${kind}`, values)}\n`);
-      if (loadReport !== null) process.stdout.write(`${loadReport}\n`);
+      const r = await measure(v, scratch);
+      log(detail(`${v.label} (${r.seconds.toFixed(0)} s, ${v.stations} station${v.stations > 1 ? 's' : ''})`, r.latencies));
+      log(`  station waited for its turn: p50 ${r.turnWait.p50.toFixed(2)} ms, p99 ${r.turnWait.p99.toFixed(2)} ms`);
+      for (const [kind, values] of r.perKind) log(detail(`  ${kind}`, values));
+      for (const line of r.loadReports) log(`  ${line}`);
+      if (samplesFile !== undefined) {
+        appendFileSync(samplesFile, `${JSON.stringify({ key: v.key, stations: v.stations, closeIntervalMs: closeMs, seconds: r.seconds, samples: r.latencies })}\n`);
+      }
+      const s = summarize(r.latencies);
+      const comparison = v.key === 'page-control-thread';
+      const note = `${v.label}; n=${s.n} in ${r.seconds.toFixed(0)} s over ${v.stations} station process(es); p99 95% CI ${s.p99Low.toFixed(2)}–${s.p99High.toFixed(2)} ms${comparison ? '; comparison only, not the station’s design' : ''}`;
+      figures.push(
+        { bench: BENCH, name: `${v.key} p50`, value: s.p50, unit: 'ms', note },
+        { bench: BENCH, name: `${v.key} p99`, value: s.p99, unit: 'ms', ...(comparison ? {} : { target: { kind: 'max' as const, value: 10 } }), note },
+        { bench: BENCH, name: `${v.key} max`, value: s.max, unit: 'ms', ...(comparison ? {} : { target: { kind: 'max' as const, value: 100 } }), note },
+      );
     }
   } finally {
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
   }
-  process.stdout.write('target: p99 ≤ 10 ms (IEC 61851-1 allows 100 ms)\n');
-}
+  return figures;
+};
+
+export default run;

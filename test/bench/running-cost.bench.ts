@@ -1,12 +1,13 @@
 /**
- * Benchmark of the running cost (same contract as test/bench/*.bench.ts; run it with
- * `npx tsx test/bench/run.ts` once it is copied there, or `npx tsx test/billing/running-cost.bench.ts`).
- * Claim measured: one running-cost update per meter sample stays cheap over a long session, because the tracker
- * appends to the register curve instead of rescanning it, while a full recompute grows with the session.
+ * `npm run bench -- running-cost`. Claim measured (issue 7): one running-cost update per meter sample stays cheap over
+ * a long session, because the tracker appends to the register curve instead of rescanning it, while a full recompute
+ * grows with the session. No numeric target was set: reported only.
  */
 import { computeCost } from '../../src/billing/cost.js';
 import { RunningCostTracker } from '../../src/billing/running-cost.js';
 import { parseTariff } from '../../src/billing/tariff-schema.js';
+import type { Bench, Figure } from './figures.js';
+import { percentile } from './stats.js';
 
 const tariff = parseTariff({
   timeZone: 'Europe/Berlin',
@@ -23,13 +24,9 @@ const tariff = parseTariff({
   taxRatePercent: '19',
 });
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-export default function run(): Promise<void> {
+const run: Bench = ({ quick }) => {
   const sampleIntervalMs = 1000;
-  const hours = 10;
+  const hours = quick ? 1 : 10;
   const count = (hours * 3_600_000) / sampleIntervalMs;
   const startAtMs = Date.UTC(2026, 9, 24, 20); // through the fall-back night in Berlin
   const tracker = new RunningCostTracker(tariff, { startAtMs, stopAtMs: null, meterStartWh: 1_000_000 });
@@ -53,17 +50,15 @@ export default function run(): Promise<void> {
     fullRuns.push(performance.now() - t);
   }
   fullRuns.sort((a, b) => a - b);
-  const rows: [string, string][] = [
-    ['session', `${hours} h at 1 sample/s = ${count} samples, 3 bands, DST night`],
-    ['tracker update p50', `${percentile(sorted, 50).toFixed(3)} ms`],
-    ['tracker update p99', `${percentile(sorted, 99).toFixed(3)} ms`],
-    ['tracker update max', `${(sorted[sorted.length - 1] ?? NaN).toFixed(3)} ms`],
-    ['tracker total', `${updateMs.reduce((a, b) => a + b, 0).toFixed(0)} ms`],
-    ['full computeCost of the whole session (median of 5)', `${percentile(fullRuns, 50).toFixed(2)} ms`],
+  const session = `${hours} h at 1 sample/s = ${count} samples, 3 bands, DST night`;
+  const figures: Figure[] = [
+    { bench: 'running-cost', name: 'tracker update p50', value: percentile(sorted, 50), unit: 'ms', note: session },
+    { bench: 'running-cost', name: 'tracker update p99', value: percentile(sorted, 99), unit: 'ms', note: session },
+    { bench: 'running-cost', name: 'tracker update max', value: sorted[sorted.length - 1] ?? NaN, unit: 'ms', note: session },
+    { bench: 'running-cost', name: 'tracker total, whole session', value: updateMs.reduce((a, b) => a + b, 0), unit: 'ms', note: session },
+    { bench: 'running-cost', name: 'full computeCost of the session', value: percentile(fullRuns, 50), unit: 'ms', note: `median of 5; ${session}` },
   ];
-  const width = Math.max(...rows.map(([k]) => k.length));
-  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
-  return Promise.resolve();
-}
+  return Promise.resolve(figures);
+};
 
-if (process.argv[1]?.endsWith('running-cost.bench.ts')) await run();
+export default run;

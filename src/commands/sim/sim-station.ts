@@ -9,6 +9,7 @@ import type { ModbusSlaveControl } from '../../../simulator/modbus/rtu-slave.js'
 import { createVirtualModbusMeter, type VirtualModbusMeterOptions } from '../../../simulator/modbus/virtual-meter.js';
 import { DirectSimMeter } from '../../../simulator/sim-meter.js';
 import { SimWorld } from '../../../simulator/world.js';
+import type { SimContactorTiming } from '../../../simulator/sim-contactor.js';
 
 export interface SimStationOptions {
   readonly config: StationConfig;
@@ -29,6 +30,9 @@ export interface SimStationOptions {
   readonly initialRegisterWh?: number;
   /** Physics tick of the simulated EV, ms (default 100). */
   readonly tickMs?: number;
+  /** The simulated relay's timing (default: `defaultSimContactorTiming`); the reaction benchmark shortens its closing
+   * interval, which only paces the trials: the open path it measures does not wait on it. */
+  readonly contactorTiming?: Partial<SimContactorTiming>;
   /** A socket outlet with a cable lock (default: a fixed cable, no lock). */
   readonly cableLock?: boolean;
   /** Runs after the meter is up and before the station starts (journal recovery reads the meter here). */
@@ -76,7 +80,7 @@ export function stationRunOptions(opts: SimStationOptions): Omit<StationDeps, 'c
 export async function createSimStation(opts: SimStationOptions): Promise<SimStation> {
   const { config, clock } = opts;
   const ev = config.simulator.ev;
-  const world = new SimWorld(clock, ev, opts.tickMs ?? 100, opts.initialRegisterWh);
+  const world = new SimWorld(clock, ev, opts.tickMs ?? 100, opts.initialRegisterWh, opts.contactorTiming);
   const source = () => world.electrical.sample(clock.nowMs());
   let meter: EnergyMeter;
   let closeMeterPath: () => Promise<void> = () => Promise.resolve();
