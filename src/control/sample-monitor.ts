@@ -16,22 +16,14 @@ export interface SampleContext {
 /** Current that counts as "flowing" through an open contactor (meter noise stays below it). */
 const CURRENT_WHILE_OPEN_A = 1;
 /**
- * Energy the reported power must have delivered, in Wh, before an import register that has not moved counts as
- * frozen. Well above the register's 1 Wh resolution plus one sample interval at full power.
- */
-const FROZEN_REGISTER_WH = 20;
-
-/**
  * Checks each meter sample for electrical faults: soft overcurrent ((offered + 0.5 A) × factor for the configured
  * time), hard overcurrent (instant), over/under-voltage (held for the configured time) and current flowing although the
- * contactor is commanded open (welded contacts on a station without an auxiliary contact).
+ * contactor is commanded open (welded contacts on a station without an auxiliary contact). Anomalies that need no
+ * safety action (a frozen meter, implausible readings) are the monitor's (src/monitor), not this.
  */
 export class SampleMonitor {
   private overSinceMono: number | null = null;
   private voltageBadSinceMono: number | null = null;
-  /** The last reading's register, when it was evaluated, and the power it reported. */
-  private lastRegister: { wh: number; atMono: number; powerW: number } | null = null;
-  private energySinceRegisterMovedWh = 0;
 
   constructor(
     private readonly config: ControlConfig,
@@ -79,41 +71,10 @@ export class SampleMonitor {
       this.faults.conditionGone('under-voltage');
     }
 
-    this.checkRegisterMoves(sample, now);
-
     // Current through a contactor commanded open for longer than its feedback time means welded contacts.
     const openLongEnough = ctx.openSinceMono !== null && now - ctx.openSinceMono > this.config.contactorFeedbackMs + 1000;
     if (openLongEnough && maxCurrent > CURRENT_WHILE_OPEN_A) {
       this.faults.raise('contactor-welded', `${maxCurrent.toFixed(1)} A flowing with the contactor commanded open`);
-    }
-  }
-
-  /**
-   * A meter whose values froze still answers with valid frames, so no driver can see it. If the reported power should
-   * have moved the import register by well over its resolution and the register stood still, it is a meter anomaly.
-   *
-   * Judged on readings actually taken, pair by pair: between two readings the register can only be expected to have
-   * counted what the lower of their two powers delivers over the time between them. The power at the end alone charged
-   * a whole delayed poll (a loaded machine, a slow answer) at a power that may only just have ramped up: a charge
-   * starting late inside a 7 s gap at 11 kW counted as 21 Wh that never could have reached the register.
-   */
-  private checkRegisterMoves(sample: MeterSample, now: number): void {
-    const last = this.lastRegister;
-    const powerW = Math.max(0, sample.totalPowerW);
-    if (last === null || sample.importWh !== last.wh) {
-      this.lastRegister = { wh: sample.importWh, atMono: now, powerW };
-      this.energySinceRegisterMovedWh = 0;
-      return;
-    }
-    this.energySinceRegisterMovedWh += (Math.min(last.powerW, powerW) * Math.max(0, now - last.atMono)) / 3_600_000;
-    this.lastRegister = { wh: last.wh, atMono: now, powerW };
-    if (this.energySinceRegisterMovedWh > FROZEN_REGISTER_WH) {
-      this.faults.raise(
-        'meter-anomaly',
-        `import register stuck at ${sample.importWh} Wh while ${Math.round(this.energySinceRegisterMovedWh)} Wh should have flowed`,
-      );
-      this.faults.conditionGone('meter-anomaly');
-      this.energySinceRegisterMovedWh = 0;
     }
   }
 }

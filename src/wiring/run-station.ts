@@ -181,6 +181,7 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
       logger: log,
       recorder: journal,
       reader: journal,
+      monitorJournal: { alerts: journal, stateDir },
       ...(ocppConfigured ? { authorizer: uplinkAuthorizer(() => uplink) } : {}),
     });
     const running = station;
@@ -212,6 +213,8 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
         },
       });
       uplink.start();
+      const link = uplink;
+      running.monitor.watchCsmsLink(() => Promise.resolve(link.connection.isOpen()));
     }
     // The status page is read-only and optional: a port in use is logged and the station charges on without it.
     statusPage = await openStatusPage({

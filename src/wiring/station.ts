@@ -11,6 +11,7 @@ import type { JournalReader } from '../journal/ports.js';
 import { BillingRecorder, type DisplayedCost } from '../session/billing-recorder.js';
 import { MemoryRecorder } from '../session/memory-recorder.js';
 import type { SessionRecorder } from '../session/recorder.js';
+import { startMonitor, type Monitor, type MonitorJournal } from './monitor.js';
 
 /** Decides whether an id tag may charge (OCPP's Authorize, local list and cache plug in here). */
 export type Authorizer = (idTag: string) => Promise<{ readonly status: 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx' }>;
@@ -28,10 +29,14 @@ export interface StationDeps {
   readonly authorizer?: Authorizer;
   /** The journal's read side, so a stopped session's cost is recomputed from the journal and stored with it. */
   readonly reader?: JournalReader;
+  /** Where the anomaly monitor journals its alerts, and whose directory's free space it watches. */
+  readonly monitorJournal?: MonitorJournal;
 }
 
 export interface Station {
   readonly controller: ChargerController;
+  /** The anomaly detectors: they watch the station's events and samples, off the control path. */
+  readonly monitor: Monitor;
   readonly recorder: SessionRecorder;
   /** The tariff in force; `replace()` swaps it only for a valid one. */
   readonly tariffs: TariffHolder;
@@ -106,6 +111,7 @@ export function startStation(deps: StationDeps): Promise<Station> {
     log: log.child({ module: 'control' }),
   });
   controller.start();
+  const monitor = startMonitor({ controller, config, clock, log, journal: deps.monitorJournal ?? null });
   let energyTargetWh: number | null = null;
   const userPrices = new Map<string, string>();
   controller.onEvent((e) => {
@@ -115,6 +121,7 @@ export function startStation(deps: StationDeps): Promise<Station> {
   let closing: Promise<void> | null = null;
   const station: Station = {
     controller,
+    monitor,
     recorder,
     tariffs,
     sessionCost: (id) => billing.cost(id),
@@ -162,6 +169,7 @@ export function startStation(deps: StationDeps): Promise<Station> {
         if (controller.snapshot().session !== 'none') controller.stop(stopReason, undefined, true);
         await controller.drainJournalWrites();
         await controller.dispose();
+        monitor.dispose();
         billing.dispose();
         await Promise.allSettled([
           hardware.meter.close(),

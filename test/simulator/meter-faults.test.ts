@@ -19,7 +19,6 @@ const cases: readonly [SlaveFault, string, FaultName][] = [
   ['wrong-unit', 'wrong-unit', 'meter-lost'],
   ['short-frame', 'short-frame', 'meter-lost'],
   ['energy-reset', 'implausible', 'meter-anomaly'],
-  ['frozen', 'ok', 'meter-anomaly'],
 ];
 
 describe('meter faults through the Modbus path end in the right station fault', function () {
@@ -68,4 +67,27 @@ describe('meter faults through the Modbus path end in the right station fault', 
       }
     });
   }
+
+  it('frozen: valid frames, a register standing still while power flows: the monitor finds it, charging goes on', async () => {
+    const clock = sinon.useFakeTimers({ now: Date.parse('2026-07-01T12:00:00Z') });
+    const sim = await createSimStation({ config: parseConfig({}), clock: systemClock, logger: silentLogger(), recorder: new MemoryRecorder() });
+    try {
+      const found: string[] = [];
+      sim.station.monitor.onFinding((f) => found.push(f.detector));
+      sim.world.plug();
+      await sim.station.tap('CARD');
+      for (let i = 0; i < 100 && sim.station.controller.snapshot().status !== 'Charging'; i++) await clock.tickAsync(100);
+      await clock.tickAsync(3000);
+      sim.meterSlave!.setFault('frozen');
+      await clock.tickAsync(15_000);
+      assert.deepEqual(found, ['frozen-meter']);
+      assert.equal(sim.station.controller.snapshot().status, 'Charging');
+    } finally {
+      let closed = false;
+      const closing = sim.close().finally(() => (closed = true));
+      for (let i = 0; i < 200 && !closed; i++) await clock.tickAsync(100);
+      await closing;
+      clock.restore();
+    }
+  });
 });

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Clock, TimerHandle } from '../../../hal/base/clock.js';
 import type { MeterSample } from '../../../hal/meter.js';
-import { controlSchema } from '../../../src/control/config.js';
-import { FaultRegistry } from '../../../src/control/fault-registry.js';
-import { SampleMonitor } from '../../../src/control/sample-monitor.js';
+import { monitorSchema } from '../../../src/monitor/config.js';
+import { FrozenMeter } from '../../../src/monitor/frozen-meter.js';
 import { MAX_EXTRAPOLATION_MS, SharedMeterWindow, type MeterMotion } from '../../../simulator/board/shared-meter.js';
 import { ElectricalModel } from '../../../simulator/electrical.js';
 
@@ -11,7 +10,7 @@ const SPEED = 60;
 /** 16 A on three phases at 230 V. */
 const POWER_W = 11_040;
 
-/** The station's clock at ×60 of the test's real time; the registry's auto-clear timers never fire here. */
+/** The station's clock at ×60 of the test's real time. */
 function manualClock(): Clock & { realMs: number } {
   const never = {} as unknown as TimerHandle;
   const c: Clock & { realMs: number } = {
@@ -105,14 +104,10 @@ describe('virtual board: the shared meter register keeps counting while the boar
    * with it, the register the station reads moves as a real meter's would.
    */
   for (const publishMotion of [false, true]) {
-    it(`a 175 ms stall at ×60 with 11 kW flowing: ${publishMotion ? 'no' : 'a'} meter-anomaly ${publishMotion ? '' : '(the old window, no motion)'}`, () => {
+    it(`a 175 ms stall at ×60 with 11 kW flowing: ${publishMotion ? 'no' : 'a'} frozen-meter finding ${publishMotion ? '' : '(the old window, no motion)'}`, () => {
       const clock = manualClock();
-      const faults = new FaultRegistry(clock);
       const raised: string[] = [];
-      faults.onChange((e) => {
-        if (e.type === 'raised') raised.push(`${e.fault.definition.name}: ${e.fault.detail ?? ''}`);
-      });
-      const monitor = new SampleMonitor(controlSchema.parse({}), faults, clock);
+      const monitor = new FrozenMeter(monitorSchema.parse({}).frozenMeter);
       const board = new StallingBoardThread(new SharedMeterWindow(), publishMotion);
       const reader = new SharedMeterWindow(board.window.buffer);
       const pollRealMs = 1000 / SPEED; // the meter poll, 1 s of station time
@@ -122,12 +117,21 @@ describe('virtual board: the shared meter register keeps counting while the boar
         if (!stalled) board.tick(t);
         if (t >= nextPoll) {
           clock.realMs = t;
-          monitor.evaluate({ ...reader.read(t), readAtMs: clock.nowMs() }, { offeredA: 16, openSinceMono: null, phases: 3 });
+          const found = monitor.evaluate({
+            sample: { ...reader.read(t), readAtMs: clock.nowMs() },
+            monoMs: clock.monotonicMs(),
+            contactor: { closed: true, sinceMono: 0 },
+            session: { id: 1, sinceMono: 0 },
+            offer: { amps: 16, sinceMono: 0 },
+            phases: 3,
+            connectorId: 1,
+          });
+          if (found) raised.push(`${found.detector}: ${found.message}`);
           nextPoll += pollRealMs;
         }
       }
       if (publishMotion) assert.deepEqual(raised, []);
-      else assert.ok(raised.some((r) => r.startsWith('meter-anomaly')), `raised: ${raised.join('; ')}`);
+      else assert.ok(raised.some((r) => r.startsWith('frozen-meter')), `raised: ${raised.join('; ')}`);
     });
   }
 });

@@ -1,0 +1,39 @@
+import type { MonitorConfig } from './config.js';
+import { maxCurrentA, Recent, round1, sampleEvidence, type Finding, type SampleDetector, type SampleEvidence, type SampleInput } from './finding.js';
+
+/**
+ * An EV drawing more than the pilot offers, beyond a tolerance: it ignores the PWM. IEC 61851-1 gives the EV 5 s to
+ * follow a new duty cycle, so the offer must have stood that long, and the excess must then hold for `holdS`.
+ */
+export class OverOffer implements SampleDetector {
+  readonly name = 'over-offer' as const;
+  private sinceMono: number | null = null;
+  private readonly recent = new Recent<SampleEvidence>(5);
+
+  constructor(private readonly cfg: MonitorConfig['overOffer']) {}
+
+  evaluate(input: SampleInput): Finding | null {
+    const offered = input.offer.amps;
+    const current = maxCurrentA(input);
+    const settled = input.monoMs - input.offer.sinceMono >= this.cfg.reactionS * 1000;
+    if (!input.contactor.closed || offered <= 0 || !settled || current <= offered + this.cfg.toleranceA) {
+      this.sinceMono = null;
+      this.recent.clear();
+      return null;
+    }
+    this.sinceMono ??= input.monoMs;
+    this.recent.push(sampleEvidence(input.sample, input.phases));
+    const heldS = (input.monoMs - this.sinceMono) / 1000;
+    if (heldS < this.cfg.holdS) return null;
+    return {
+      detector: this.name,
+      severity: 'warn',
+      dedupKey: `${this.name}:${input.connectorId}`,
+      message:
+        `The EV draws ${round1(current)} A although the station offers ${offered} A (for ${Math.round(heldS)} s): it ` +
+        'ignores the pilot signal. Its on-board charger may be faulty; the supply may be overloaded.',
+      threshold: `current > offer + ${this.cfg.toleranceA} A for ${this.cfg.holdS} s, ${this.cfg.reactionS} s after the offer changed`,
+      evidence: { offeredA: offered, currentA: round1(current), heldS: Math.round(heldS), samples: this.recent.list() },
+    };
+  }
+}
