@@ -31,7 +31,7 @@ export const monitorSchema = z
     /** The register going backwards or jumping more than `maxPowerW` could deliver in the time elapsed. */
     registerJump: detector({ maxPowerW: positive(26_000), toleranceWh: positive(5) }),
     /** Current above the offer beyond a tolerance, after the IEC 61851-1 reaction time of the EV. */
-    overOffer: detector({ toleranceA: positive(2), reactionS: positive(5), holdS: positive(10) }),
+    overOffer: detector({ toleranceA: positive(2), reactionS: positive(6), holdS: positive(3) }),
     /** Per phase, P against V × I: above it (impossible) or below the lowest plausible power factor. */
     powerPlausibility: detector({
       maxExcess: fraction(0.05),

@@ -224,7 +224,10 @@ export class Monitor {
     }
   }
 
+  /** Judges what already happened, then stops listening (a shutdown's last events are still judged). */
   dispose(): void {
+    if (this.disposed) return;
+    this.drain();
     this.disposed = true;
     for (const u of this.unsubscribe.splice(0)) u();
     for (const t of this.timers.splice(0)) this.deps.clock.clearInterval(t);

@@ -3,7 +3,8 @@ import { maxCurrentA, Recent, round1, sampleEvidence, type Finding, type SampleD
 
 /**
  * An EV drawing more than the pilot offers, beyond a tolerance: it ignores the PWM. IEC 61851-1 gives the EV 5 s to
- * follow a new duty cycle, so the offer must have stood that long, and the excess must then hold for `holdS`.
+ * follow a new duty cycle, so the offer must have stood `reactionS` (5 s and one sample interval) and the excess
+ * must have held `holdS`. Quick enough to find it before the control core's soft overcurrent (7 s) opens the contactor.
  */
 export class OverOffer implements SampleDetector {
   readonly name = 'over-offer' as const;
@@ -15,16 +16,17 @@ export class OverOffer implements SampleDetector {
   evaluate(input: SampleInput): Finding | null {
     const offered = input.offer.amps;
     const current = maxCurrentA(input);
-    const settled = input.monoMs - input.offer.sinceMono >= this.cfg.reactionS * 1000;
-    if (!input.contactor.closed || offered <= 0 || !settled || current <= offered + this.cfg.toleranceA) {
+    if (!input.contactor.closed || offered <= 0 || current <= offered + this.cfg.toleranceA) {
       this.sinceMono = null;
       this.recent.clear();
       return null;
     }
+    // The excess is timed from its first reading; it counts only once the EV has had its reaction time.
     this.sinceMono ??= input.monoMs;
     this.recent.push(sampleEvidence(input.sample, input.phases));
     const heldS = (input.monoMs - this.sinceMono) / 1000;
-    if (heldS < this.cfg.holdS) return null;
+    const settled = input.monoMs - input.offer.sinceMono >= this.cfg.reactionS * 1000;
+    if (heldS < this.cfg.holdS || !settled) return null;
     return {
       detector: this.name,
       severity: 'warn',
