@@ -49,6 +49,8 @@ export interface MonitorDeps {
   readonly alerts: AlertSink | null;
   /** The journal's directory, whose free space is watched; null: not watched. */
   readonly stateDir: string | null;
+  /** Sample detectors besides the configured ones (a site's own; tests). */
+  readonly extraSampleDetectors?: readonly SampleDetector[];
   /** Reads free space (tests inject one); defaults to statfs(2). */
   readonly diskSpace?: (path: string) => Promise<DiskSpace>;
 }
@@ -89,7 +91,7 @@ export class Monitor {
   private readonly noSuccess: NoSuccess | null;
   private readonly csmsDown: CsmsDown | null;
   private readonly diskFull: DiskFull | null;
-  private readonly disabled = new Set<DetectorName>();
+  private readonly disabled = new Set<string>();
   private readonly dedup: Dedup;
   private readonly listeners = new Set<(finding: Finding) => void>();
   private readonly unsubscribe: (() => void)[] = [];
@@ -135,6 +137,7 @@ export class Monitor {
       on(c.sessionFault.enabled, () => new SessionFault()),
     ];
     for (const d of samples) if (d) this.sampleDetectors.push(d);
+    if (c.enabled) this.sampleDetectors.push(...(deps.extraSampleDetectors ?? []));
     for (const d of sessions) if (d) this.sessionDetectors.push(d);
     this.faultRepeat = on(c.faultRepeat.enabled, () => new FaultRepeat(c.faultRepeat));
     this.noSuccess = on(c.noSuccess.enabled, () => new NoSuccess(c.noSuccess, start));
@@ -174,7 +177,7 @@ export class Monitor {
   }
 
   /** Detectors switched off because they threw. */
-  disabledDetectors(): readonly DetectorName[] {
+  disabledDetectors(): readonly string[] {
     return [...this.disabled];
   }
 
@@ -332,7 +335,7 @@ export class Monitor {
   }
 
   /** Runs one detector's step; one that throws is logged and switched off for good, the others go on. */
-  private guard(name: DetectorName, step: () => void): void {
+  private guard(name: string, step: () => void): void {
     if (this.disabled.has(name)) return;
     try {
       step();
