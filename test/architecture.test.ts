@@ -87,6 +87,21 @@ describe('architecture (DESIGN.md layout, no exceptions)', () => {
     assert.deepEqual(libraries, []);
   });
 
+  it('src/monitor reads: hal/, the leaves, control types and events (type-only), the journal ports; only the wiring and the config use it', () => {
+    const allowed = (i: string): boolean =>
+      i.startsWith('src/monitor/') || i.startsWith('src/control/') || i === 'src/journal/ports.ts' || i === 'src/journal/types.ts' || leaves.has(i);
+    assert.deepEqual(crossings('src/monitor', (i) => isSrc(i) && !allowed(i)), []);
+    // The control core is read, never driven: every import of it is type-only.
+    const controlValues = sources('src/monitor').flatMap((f) =>
+      [...readFileSync(f, 'utf8').matchAll(/^\s*import\s+(?!type\b)[^'"]*from\s+['"]([^'"]*\/control\/[^'"]*)['"]/gm)].map((m) => `${f} → ${m[1] ?? ''}`),
+    );
+    assert.deepEqual(controlValues, []);
+    const users = sources('src')
+      .filter((f) => !f.startsWith('src/monitor/') && !f.startsWith('src/wiring/') && f !== 'src/config/schema.ts')
+      .flatMap((f) => importsOf(f).filter(under('src/monitor')).map((i) => `${f} → ${i}`));
+    assert.deepEqual(users, []);
+  });
+
   it('nothing below the composition root reaches up: not the wiring, the commands or the web page', () => {
     // src/config is not below: it assembles every module's section (the web page's too) and loads the file.
     const below = ['hal', 'simulator', 'src/control', 'src/session', 'src/journal', 'src/ocpp', 'src/billing', 'src/daemon'];
