@@ -2,6 +2,9 @@ import type { FaultName } from '../control/faults.js';
 import type { MonitorConfig } from './config.js';
 import type { Finding } from './finding.js';
 
+/** Raise times kept per fault within the window (far above any sensible `maxCount`). */
+const FAULT_TIMES_KEPT = 1000;
+
 const hours = (ms: number): number => Math.round((ms / 3_600_000) * 10) / 10;
 
 /** The same fault raised too often within a window (for example more than 3 RCD trips in 24 h). */
@@ -14,6 +17,8 @@ export class FaultRepeat {
     const windowMs = this.cfg.windowH * 3_600_000;
     const kept = (this.times.get(fault) ?? []).filter((t) => monoMs - t <= windowMs);
     kept.push(monoMs);
+    // Bounded: a fault flapping every second must not grow this; beyond the cap the count is "at least".
+    if (kept.length > FAULT_TIMES_KEPT) kept.shift();
     this.times.set(fault, kept);
     if (kept.length <= this.cfg.maxCount) return null;
     return {
@@ -22,7 +27,7 @@ export class FaultRepeat {
       dedupKey: `${this.name}:${fault}`,
       message: `The fault ${fault} was raised ${kept.length} times within ${this.cfg.windowH} h: it keeps coming back; the installation or the EVs using it need a look.`,
       threshold: `> ${this.cfg.maxCount} within ${this.cfg.windowH} h`,
-      evidence: { fault, count: kept.length, lastAtMs: atMs, agesH: kept.map((t) => hours(monoMs - t)) },
+      evidence: { fault, count: kept.length, lastAtMs: atMs, agesH: kept.slice(-20).map((t) => hours(monoMs - t)) },
     };
   }
 }
