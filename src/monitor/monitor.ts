@@ -145,10 +145,18 @@ export class Monitor {
     this.diskFull = deps.stateDir === null ? null : on(c.diskFull.enabled, () => new DiskFull(c.diskFull));
     if (!c.enabled) return;
 
+    // The listeners run inside the control core's delivery: they only queue, and nothing they do can throw into it.
+    const safely = (queue: () => void): void => {
+      try {
+        queue();
+      } catch (err) {
+        deps.log.error({ err: (err as Error).message }, 'monitor: an input could not be queued');
+      }
+    };
     this.unsubscribe.push(
-      deps.station.onEvent((event) => this.enqueue({ kind: 'event', event, monoMs: clock.monotonicMs(), atMs: clock.nowMs() })),
+      deps.station.onEvent((event) => safely(() => this.enqueue({ kind: 'event', event, monoMs: clock.monotonicMs(), atMs: clock.nowMs() }))),
       deps.station.onSample((sample) =>
-        this.enqueue({ kind: 'sample', sample, offeredA: deps.station.offeredA(), monoMs: clock.monotonicMs() }),
+        safely(() => this.enqueue({ kind: 'sample', sample, offeredA: deps.station.offeredA(), monoMs: clock.monotonicMs() })),
       ),
     );
     if (this.noSuccess || this.csmsDown) this.timers.push(clock.setInterval(() => void this.checkStation(), c.checkIntervalS * 1000));

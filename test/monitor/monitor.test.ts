@@ -140,6 +140,14 @@ describe('Monitor: off the control path, deduped, journaled with evidence, a thr
     }
   });
 
+  it('a station whose offer cannot be read: the sample listener still never throws into the control core', async () => {
+    start();
+    station.offeredA = () => assert.fail('snapshot failed');
+    assert.doesNotThrow(() => station.sample(reading(1000, [16, 16, 16])));
+    await clock.tickAsync(0);
+    assert.equal(found.length, 0);
+  });
+
   it('a journal that refuses the alert is logged, never thrown at the station', async () => {
     start({ alerts: { raiseAlert: () => Promise.reject(new Error('SQLITE_FULL')) } });
     await currentWhileOpen(10);
