@@ -95,7 +95,7 @@ export function mutationArbitrary(base: { [key: string]: Json }): fc.Arbitrary<M
       if (how === 2 && host !== section) {
         // A section pasted one level too deep: `limits` inside `control`.
         const hostValue = base[host];
-        const moved = { ...base, [host]: { ...(hostValue as { [key: string]: Json }), [section]: base[section] ?? null } } as { [key: string]: Json };
+        const moved = { ...base, [host]: { ...(hostValue as { [key: string]: Json }), [section]: base[section] ?? null } };
         delete moved[section];
         return { kind: 'bad nesting', path: [host, section], named: section, parent: host, config: moved };
       }
@@ -126,7 +126,7 @@ function loadOutcome(file: string): unknown {
   }
 }
 
-export async function run(options: PartOptions): Promise<Row[]> {
+export function run(options: PartOptions): Promise<Row[]> {
   const inProcess = options.scale === 'full' ? 5_000 : 300;
   const viaCli = options.scale === 'full' ? 40 : 2;
   const base = baseConfig();
@@ -138,7 +138,7 @@ export async function run(options: PartOptions): Promise<Row[]> {
     // The unbroken base passes: the fuzz measures the mutation, not a base that was already invalid.
     writeFileSync(file, JSON.stringify(base));
     const baseOutcome = loadOutcome(file);
-    if (baseOutcome !== null) problems.push(`the unbroken base config is refused: ${String(baseOutcome)}`);
+    if (baseOutcome !== null) problems.push(`the unbroken base config is refused: ${baseOutcome instanceof Error ? baseOutcome.message : 'not an Error'}`);
     const samples = fc.sample(mutationArbitrary(base), { seed: 1207, numRuns: inProcess });
     for (const m of samples) {
       byKind[m.kind] = (byKind[m.kind] ?? 0) + 1;
@@ -159,12 +159,12 @@ export async function run(options: PartOptions): Promise<Row[]> {
     // One line per broken field (the fuzz hits the same one many times).
     const distinct = new Map(problems.map((p) => [p.split(':')[0] ?? p, p]));
     for (const p of [...distinct.values()].slice(0, 30)) options.log?.(`${part}: ${p.slice(0, 400)}`);
-    return [
+    return Promise.resolve([
       info(part, `broken configs through the loader (${Object.entries(byKind).map(([k, n]) => `${k} ${n}`).join(', ')})`, inProcess),
       zero(part, 'broken configs accepted, or refused without naming the field', problems.length - cliProblems),
       info(part, 'broken configs given to `evse run --config`', viaCli),
       zero(part, '`evse run` not exiting 78 naming the field', cliProblems),
-    ];
+    ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
