@@ -150,7 +150,7 @@ export function compare(sessions: readonly JournalSession[], printed: ReadonlyMa
 }
 
 export async function run(options: PartOptions): Promise<Row[]> {
-  const kills = options.scale === 'full' ? Number(process.env['EVSE_RELIABILITY_KILLS'] ?? 200) : 3;
+  const kills = options.scale === 'full' ? Number(process.env['EVSE_RELIABILITY_KILLS'] ?? 200) : 2;
   const log = options.log ?? (() => undefined);
   const dir = mkdtempSync(join(tmpdir(), 'evse-rel-crash-'));
   const csms = await startCsmsProcess(join(dir, 'ledger.jsonl'));

@@ -168,7 +168,7 @@ async function runFault(fault: Fault, scale: PartOptions['scale'], log: (l: stri
         const device = execFileSync('findmnt', ['-n', '-o', 'SOURCE', mountDir], { encoding: 'utf8' }).trim().replace('/dev/', '');
         writeFileSync(`/sys/fs/ext4/${device}/trigger_fs_error`, '1');
       }
-      const observeMs = scale === 'full' ? 20_000 : 6_000;
+      const observeMs = scale === 'full' ? 20_000 : 3_000;
       if (fault === '200 ms fsync') {
         const samplesBefore = ack.samples.get(sessionId ?? -1) ?? 0;
         await sleep(observeMs);
@@ -191,7 +191,7 @@ async function runFault(fault: Fault, scale: PartOptions['scale'], log: (l: stri
         sim.world.plug();
         await sleep(300);
         await sim.station.tap(config.simulator.idTag).catch(() => undefined);
-        await sleep(scale === 'full' ? 5_000 : 2_000);
+        await sleep(scale === 'full' ? 5_000 : 1_000);
         if (process.env['REL_DEBUG']) log(`${fault}: injected ${injectedAt} faults ${JSON.stringify(faults)} commands ${JSON.stringify(commands)} now ${sim.world.contactor.commanded()} status ${sim.station.controller.snapshot().status}`);
         const closingsAfter = commands.filter((c) => c.position === 'closed' && c.atMs > (raised?.atMs ?? injectedAt)).length;
         rows = [
