@@ -128,7 +128,7 @@ function loadOutcome(file: string): unknown {
 
 export function run(options: PartOptions): Promise<Row[]> {
   const inProcess = options.scale === 'full' ? 5_000 : 300;
-  const viaCli = options.scale === 'full' ? 40 : 2;
+  const viaCli = options.scale === 'full' ? 40 : 1;
   const base = baseConfig();
   const dir = mkdtempSync(join(tmpdir(), 'evse-rel-config-'));
   const problems: string[] = [];

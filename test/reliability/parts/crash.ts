@@ -21,7 +21,7 @@ interface RunOutcome {
   readonly killed: boolean;
 }
 
-function runStation(args: string[], killAfterMs: number | 'sigint', started: Map<number, number>): Promise<RunOutcome> {
+function runStation(args: string[], killAfterMs: number | 'sigint', started: Map<number, number>, recovered: { count: number }): Promise<RunOutcome> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'sim', ...args], {
       env: { ...process.env, EVSE_LOG_LEVEL: 'error' },
@@ -46,6 +46,7 @@ function runStation(args: string[], killAfterMs: number | 'sigint', started: Map
       for (const line of out.split('\n')) {
         const m = /session (\d+) started for \S+, meter (\d+) Wh/.exec(line);
         if (m) started.set(Number(m[1]), Number(m[2]));
+        if (/recovered session \d+: closed with/.test(line)) recovered.count++;
       }
       if (killAfterMs === 'sigint' && code !== 0) {
         reject(new Error(`the clean last run exited ${code ?? signal}: ${stderr.slice(-1500)}\n${out.slice(-1500)}`));
@@ -161,20 +162,23 @@ export async function run(options: PartOptions): Promise<Row[]> {
     writeFileSync(configFile, JSON.stringify({ simulator: { ev: { batteryWh: 2500, maxCurrentA: 16 } } }));
     const args = ['--scenario', 'continuous', '--speed', '120', '--status-interval', '0', '--no-web', '--state-dir', stateDir, '--config', configFile, '--csms', csms.url, '--id', identity, '--drain-timeout', '120'];
     const started = new Map<number, number>();
+    /** Sessions a restart found open and closed as PowerLoss: kills that landed inside a session. */
+    const recovered = { count: 0 };
     // A fixed seed keeps a failure reproducible; the moments still spread over the whole lifecycle.
     let seed = 0x5eed12;
     const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const t0 = Date.now();
     for (let i = 0; i < kills; i++) {
-      await runStation(args, 100 + Math.floor(random() * 4000), started);
+      await runStation(args, 100 + Math.floor(random() * 4000), started, recovered);
       if ((i + 1) % 20 === 0) log(`${part}: ${i + 1}/${kills} kills, ${started.size} sessions, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     }
-    await runStation(args, 'sigint', started);
+    await runStation(args, 'sigint', started, recovered);
     const sessions = readJournal(stateDir);
     const f = compare(sessions, started, csms.ledger());
     return [
       info(part, 'SIGKILLs', kills),
       info(part, 'sessions in the journal', sessions.length),
+      info(part, 'kills that landed inside a session (recovered as PowerLoss)', recovered.count),
       zero(part, 'sessions lost: started by the station, not in the journal', f.lostNotJournaled),
       zero(part, 'sessions lost: in the journal, no Start at the CSMS', f.lostNoStart),
       zero(part, 'sessions lost: in the journal, no Stop at the CSMS', f.lostNoStop),

@@ -12,10 +12,10 @@ const part = 'link flapping';
 const minute = 60_000;
 
 export async function run(options: PartOptions): Promise<Row[]> {
-  const sessions = options.scale === 'full' ? 48 : 5;
+  const sessions = options.scale === 'full' ? 48 : 3;
   const meterValues = 5;
   const stepMs = 5 * minute;
-  const paceMs = 250;
+  const paceMs = options.scale === 'full' ? 250 : 150;
   const u = await openJournalUplink('flap', { reconnectMaxS: 0.5 });
   let cuts = 0;
   let flapping = true;

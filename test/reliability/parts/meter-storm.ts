@@ -21,13 +21,13 @@ const badFrames: readonly SlaveFault[] = ['bad-crc', 'short-frame', 'wrong-unit'
 
 export async function run(options: PartOptions): Promise<Row[]> {
   const full = options.scale === 'full';
-  // The quick run keeps the proportions at a smaller scale: 4 s threshold, 1.5 s and 6 s outages.
-  const thresholdS = full ? 10 : 4;
-  const shortOutageMs = full ? 5_000 : 1_500;
-  const longOutageMs = full ? 15_000 : 6_000;
+  // The quick run keeps the proportions at a smaller scale: 3 s threshold, 1 s and 4.5 s outages.
+  const thresholdS = full ? 10 : 3;
+  const shortOutageMs = full ? 5_000 : 1_000;
+  const longOutageMs = full ? 15_000 : 4_500;
   const cycles = full ? 12 : 1;
   const longOutages = full ? 4 : 1;
-  const stormMs = full ? 15_000 : 3_000;
+  const stormMs = full ? 15_000 : 2_000;
   const config = parseConfig({
     ...benchConfigInput,
     control: { meterMaxSilenceS: thresholdS, meterMaxFailures: 20 },

@@ -64,6 +64,9 @@ export async function run(options: PartOptions): Promise<Row[]> {
     zero(part, 'failures (crash, wrong or missing CALLERROR, link closed, reconnect, state changed)', failures.length),
     info(part, `control-period timer lateness p99 without fuzz (${without.length} ticks)`, withoutP99, 'ms'),
     // A tick late by more than one period is a tick missed; the bound leaves the rest of the period to the baseline.
-    atMost(part, `control-period timer lateness p99 with fuzz (${withFuzz.length} ticks)`, withP99, Math.max(controlPeriodMs / 2, 2 * withoutP99), 'ms'),
+    // The short run has a few dozen ticks: too few for a p99, reported only.
+    options.scale === 'full'
+      ? atMost(part, `control-period timer lateness p99 with fuzz (${withFuzz.length} ticks)`, withP99, Math.max(controlPeriodMs / 2, 2 * withoutP99), 'ms')
+      : info(part, `control-period timer lateness p99 with fuzz (${withFuzz.length} ticks, too few to bound)`, withP99, 'ms'),
   ];
 }

@@ -168,7 +168,7 @@ async function runFault(fault: Fault, scale: PartOptions['scale'], log: (l: stri
         const device = execFileSync('findmnt', ['-n', '-o', 'SOURCE', mountDir], { encoding: 'utf8' }).trim().replace('/dev/', '');
         writeFileSync(`/sys/fs/ext4/${device}/trigger_fs_error`, '1');
       }
-      const observeMs = scale === 'full' ? 20_000 : 3_000;
+      const observeMs = scale === 'full' ? 20_000 : 2_500;
       if (fault === '200 ms fsync') {
         const samplesBefore = ack.samples.get(sessionId ?? -1) ?? 0;
         await sleep(observeMs);
