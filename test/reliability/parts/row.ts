@@ -49,13 +49,14 @@ export function holds(row: Row): boolean {
 }
 
 export function expectedText(row: Row): string {
+  const bound = `${Math.round((row.bound ?? 0) * 100) / 100}${row.unit ? ` ${row.unit}` : ''}`;
   switch (row.check) {
     case 'zero':
       return '0';
     case 'max':
-      return `≤ ${row.bound ?? 0}`;
+      return `≤ ${bound}`;
     case 'min':
-      return `≥ ${row.bound ?? 0}`;
+      return `≥ ${bound}`;
     case 'info':
       return '(info)';
   }
