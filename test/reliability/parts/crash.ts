@@ -184,7 +184,10 @@ export async function run(options: PartOptions): Promise<Row[]> {
     const stateDir = join(dir, 'state');
     const configFile = join(dir, 'config.json');
     // A small battery: sessions also end by themselves between kills, so every moment of the lifecycle gets hit.
-    writeFileSync(configFile, JSON.stringify({ simulator: { ev: { batteryWh: 2500, maxCurrentA: 16 } } }));
+    // EVSE_RELIABILITY_COMMIT_DELAY_MS holds every journal commit that long (a slow SD card): it widens the window
+    // between the CSMS's answer and the commit of the delivery, to show what a kill inside it does.
+    const commitDelayMs = Number(process.env['EVSE_RELIABILITY_COMMIT_DELAY_MS'] ?? 0);
+    writeFileSync(configFile, JSON.stringify({ simulator: { ev: { batteryWh: 2500, maxCurrentA: 16 } }, ...(commitDelayMs > 0 ? { journal: { commitDelayMs } } : {}) }));
     const args = ['--scenario', 'continuous', '--speed', '120', '--status-interval', '0', '--no-web', '--state-dir', stateDir, '--config', configFile, '--csms', csms.url, '--id', identity, '--drain-timeout', '120'];
     const started = new Map<number, number>();
     /** Sessions a restart found open and closed as PowerLoss: kills that landed inside a session. */
