@@ -68,9 +68,9 @@ export async function run(options: PartOptions): Promise<Row[]> {
     info(part, 'frames sent', frames),
     zero(part, 'failures (crash, wrong or missing CALLERROR, link closed, reconnect, state changed)', failures.length),
     info(part, `event-loop lateness p99 without fuzz (${without.length} samples)`, withoutP99, 'ms'),
-    // The bound: half a control period, or twice the quiet baseline on a busy machine.
     info(part, 'event-loop lateness max with fuzz (the longest stall)', Math.max(0, ...withFuzz), 'ms'),
-    // The short run has a few hundred samples at most: reported only.
+    // The bound: half a control period, or twice the quiet baseline on a busy machine. The short run has a few
+    // hundred samples at most: reported only.
     options.scale === 'full'
       ? atMost(part, `event-loop lateness p99 with fuzz (${withFuzz.length} samples)`, withP99, Math.max(controlPeriodMs / 2, 2 * withoutP99), 'ms')
       : info(part, `event-loop lateness p99 with fuzz (${withFuzz.length} samples, short run: not bounded)`, withP99, 'ms'),
