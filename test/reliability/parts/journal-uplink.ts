@@ -207,6 +207,12 @@ export function compareDelivery(stateDir: string, ledger: readonly LedgerEntry[]
   return { queued: rows.length, lost, duplicated, wrongId, outOfOrder, unexpected, dead: rows.filter((r) => r.state === 'dead').length };
 }
 
+/** JS heap in use, MiB, after a full garbage collection when exposed. */
+export function heapMiB(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return Math.round((process.memoryUsage().heapUsed / 2 ** 20) * 10) / 10;
+}
+
 /** Resident set size, MiB, after a full garbage collection when the runner exposes it (`node --expose-gc`). */
 export function residentMiB(): number {
   (globalThis as { gc?: () => void }).gc?.();
