@@ -1,0 +1,65 @@
+/**
+ * The bench CSMS as a process of its own, for tests that kill the station and must not lose the CSMS's memory with
+ * it: `tsx simulator/csms/bench-csms-process.ts --ledger FILE [--port N]`. It prints `listening URL` on stdout once
+ * it accepts stations, and appends one JSON line to the ledger for every StartTransaction, StopTransaction and
+ * MeterValues it answered (written before the answer leaves, so an answered call is always in the ledger).
+ * Commands on stdin, one per line: `down` (stop listening, drop the sockets), `up`, `drop` (drop the sockets, keep
+ * listening), `quit`. Each is acknowledged on stdout with `ok COMMAND`.
+ */
+import { appendFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { createBenchCsms } from './bench-csms.js';
+import { defaultCsmsAnswers } from './default-answers.js';
+
+/** One answered call as the ledger holds it. */
+export interface LedgerEntry {
+  readonly method: 'StartTransaction' | 'StopTransaction' | 'MeterValues';
+  readonly identity: string;
+  readonly params: Record<string, unknown>;
+  readonly answer: unknown;
+  readonly atMs: number;
+}
+
+const recorded = ['StartTransaction', 'StopTransaction', 'MeterValues'] as const;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { ledger: { type: 'string' }, port: { type: 'string', default: '0' } } });
+  const ledger = values.ledger;
+  if (ledger === undefined) throw new Error('--ledger FILE is required');
+  const csms = await createBenchCsms({ port: Number(values.port) });
+  const defaults = defaultCsmsAnswers(csms.answers);
+  for (const method of recorded) {
+    const standard = defaults[method];
+    if (!standard) throw new Error(`no default answer for ${method}`);
+    csms.controls.respondWith(method, (params, identity) => {
+      const answer = standard(params, identity);
+      const entry: LedgerEntry = { method, identity, params, answer, atMs: Date.now() };
+      appendFileSync(ledger, `${JSON.stringify(entry)}\n`);
+      return answer;
+    });
+  }
+  process.stdout.write(`listening ${csms.url}\n`);
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  for await (const raw of rl) {
+    const command = raw.trim();
+    if (command === 'down') await csms.controls.goDown();
+    else if (command === 'up') await csms.controls.comeBack();
+    else if (command === 'drop') csms.controls.dropConnections();
+    else if (command === 'quit') break;
+    else if (command !== '') {
+      process.stdout.write(`unknown command ${command}\n`);
+      continue;
+    }
+    process.stdout.write(`ok ${command}\n`);
+  }
+  await csms.close();
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench CSMS: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
