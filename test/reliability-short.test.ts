@@ -52,7 +52,19 @@ describe('reliability suite, its own counting', () => {
     ];
     const ledger = [start(1, 100, 'a'), start(2, 100, 'a'), stop(1, 200), stop(2, 200), start(3, 200, 'b'), stop(3, 290)];
     const f = compare(sessions, new Map([[1, 100], [2, 200], [3, 300], [4, 300]]), ledger);
-    assert.deepEqual(f, { lostNotJournaled: 1, lostNoStart: 1, lostNoStop: 0, duplicateStarts: 1, duplicateStops: 1, duplicatesInWindow: 0, whMismatch: 10 });
+    assert.deepEqual(f, { lostNotJournaled: 1, lostNoStart: 1, lostNoStop: 0, duplicateStarts: 1, duplicateStops: 1, resent: 0, duplicatesInWindow: 0, whMismatch: 10 });
+    // The same Start and Stop re-sent and answered with the same transactionId: re-sends, not distinct transactions.
+    const resentLedger = [start(1, 100, 'a'), start(1, 100, 'a'), stop(1, 200), stop(1, 200)];
+    assert.deepEqual(compare(sessions.slice(0, 1), new Map([[1, 100]]), resentLedger), {
+      lostNotJournaled: 0,
+      lostNoStart: 0,
+      lostNoStop: 0,
+      duplicateStarts: 0,
+      duplicateStops: 0,
+      resent: 2,
+      duplicatesInWindow: 0,
+      whMismatch: 0,
+    });
     // A kill 500 ms after the first copies were answered: both duplicates lie in the at-least-once window.
     assert.equal(compare(sessions, new Map(), ledger, [500]).duplicatesInWindow, 2);
     assert.equal(compare(sessions, new Map(), ledger, [5000]).duplicatesInWindow, 0);
@@ -62,6 +74,7 @@ describe('reliability suite, its own counting', () => {
       lostNoStop: 0,
       duplicateStarts: 0,
       duplicateStops: 0,
+      resent: 0,
       duplicatesInWindow: 0,
       whMismatch: 0,
     });
