@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Receipt } from '../billing/receipt.js';
 import { buildStatusApp } from './app.js';
+import type { MetricsSnapshot } from './metrics-data.js';
 import type { RecentSession } from './recent-sessions.js';
 import type { StatusData } from './status-data.js';
 import type { StationStatusView } from './status-view.js';
@@ -43,6 +44,7 @@ const data: StatusData = {
   status: () => (latest !== null ? Promise.resolve(latest) : new Promise((resolve) => waitingForStatus.push(resolve))),
   sessions: init.hasJournal ? async (query) => (await ask({ op: 'sessions', ...query })) as RecentSession[] : null,
   receipt: init.hasJournal ? async (sessionId) => (await ask({ op: 'receipt', sessionId })) as Receipt | null : null,
+  metrics: init.metrics ? async () => (await ask({ op: 'metrics' })) as MetricsSnapshot : null,
 };
 
 const app = buildStatusApp(data, (message, url) => post({ type: 'error', message, url }));

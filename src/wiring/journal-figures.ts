@@ -1,0 +1,58 @@
+import { stat } from 'node:fs/promises';
+import type { AlertRow } from '../journal/types.js';
+import type { AlertTally, JournalFigures } from '../web/metrics-data.js';
+
+/** Distinct (code, severity) pairs reported; more are summed under code "other" (a label set must stay bounded). */
+const MAX_ALERT_SERIES = 200;
+const OTHER = 'other';
+
+/**
+ * The detector behind an alert, when it is an anomaly: its detail names it (`detector`), or its code is
+ * `anomaly-<detector>`. Any detector that journals its alerts either way is counted without code here.
+ */
+export function detectorOf(alert: Pick<AlertRow, 'code' | 'detail'>): string | null {
+  const named = alert.detail?.['detector'];
+  if (typeof named === 'string' && named !== '') return named;
+  return alert.code.startsWith('anomaly-') && alert.code.length > 'anomaly-'.length ? alert.code.slice('anomaly-'.length) : null;
+}
+
+/** Alerts counted by code, severity and detector; bounded to {@link MAX_ALERT_SERIES} series. */
+export function tallyAlerts(alerts: readonly Pick<AlertRow, 'code' | 'severity' | 'detail'>[]): AlertTally[] {
+  const byKey = new Map<string, { code: string; severity: string; detector: string | null; count: number }>();
+  for (const alert of alerts) {
+    const detector = detectorOf(alert);
+    let code = alert.code;
+    let key = JSON.stringify([code, alert.severity, detector]);
+    if (!byKey.has(key) && byKey.size >= MAX_ALERT_SERIES) {
+      code = OTHER;
+      key = JSON.stringify([code, alert.severity, null]);
+    }
+    const entry = byKey.get(key) ?? { code, severity: alert.severity, detector: code === OTHER ? null : detector, count: 0 };
+    entry.count += 1;
+    byKey.set(key, entry);
+  }
+  return [...byKey.values()];
+}
+
+/** Bytes of the journal file and its write-ahead log (a missing log is 0; a missing file is null). */
+export async function journalFileBytes(file: string): Promise<number | null> {
+  const size = (path: string): Promise<number | null> =>
+    stat(path).then(
+      (s) => s.size,
+      () => null,
+    );
+  const [main, wal] = await Promise.all([size(file), size(`${file}-wal`)]);
+  return main === null ? null : main + (wal ?? 0);
+}
+
+/**
+ * The journal's figures for `/metrics`, read when the page's worker is scraped: the alert log (append-only, so the
+ * counts never go down; read through the journal's worker, so the station's thread only tallies the rows) and the
+ * size of the file. `file` is null when the journal's location is not known (its size is then not reported).
+ */
+export function journalFigures(journal: { alerts(): Promise<readonly AlertRow[]> }, file: string | null): () => Promise<JournalFigures> {
+  return async () => {
+    const [alerts, fileBytes] = await Promise.all([journal.alerts(), file === null ? Promise.resolve(null) : journalFileBytes(file)]);
+    return { alerts: tallyAlerts(alerts), fileBytes };
+  };
+}
