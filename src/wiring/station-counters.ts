@@ -3,7 +3,7 @@ import { MeterReadError, type EnergyMeter, type MeterSample } from '../../hal/me
 import type { ControllerEvent } from '../control/charger-controller.js';
 import type { EventLoopLag, StationCounts } from '../web/metrics-data.js';
 
-/** The lag figures cover at least this long (a scrape every 15 s sees the 15 s before it). */
+/** The lag figures cover the running window of this length and the one before it. */
 const LAG_WINDOW_MS = 10_000;
 /** Sampling resolution of the event-loop delay histogram. */
 const LAG_RESOLUTION_MS = 20;
@@ -55,17 +55,25 @@ export class StationCounters {
     this.lag.disable();
   }
 
-  /** The last completed window of at least {@link LAG_WINDOW_MS}; the running one before the first completes. */
+  /**
+   * The worse of the last completed window of {@link LAG_WINDOW_MS} and the running one: a stall shows at the next
+   * scrape and for one to two windows after it, whatever the scrape interval.
+   */
   private eventLoopLag(): EventLoopLag {
     const now = performance.now();
-    if (now - this.windowStartMs >= LAG_WINDOW_MS || this.lastWindow === null) {
-      const current = lagOf(this.lag);
-      if (now - this.windowStartMs < LAG_WINDOW_MS) return current;
-      this.lastWindow = current;
+    if (now - this.windowStartMs >= LAG_WINDOW_MS) {
+      this.lastWindow = lagOf(this.lag);
       this.lag.reset();
       this.windowStartMs = now;
     }
-    return this.lastWindow;
+    const running = lagOf(this.lag);
+    const last = this.lastWindow;
+    if (last === null) return running;
+    return {
+      meanSeconds: Math.max(last.meanSeconds, running.meanSeconds),
+      p99Seconds: Math.max(last.p99Seconds, running.p99Seconds),
+      maxSeconds: Math.max(last.maxSeconds, running.maxSeconds),
+    };
   }
 }
 
