@@ -33,7 +33,8 @@ export interface AlertTally {
 
 /** What the journal holds that the metrics report (src/wiring/journal-figures.ts). */
 export interface JournalFigures {
-  readonly alerts: readonly AlertTally[];
+  /** Null when the journal could not be read this time (the alert families are then left out of that scrape). */
+  readonly alerts: readonly AlertTally[] | null;
   /** Bytes of the journal file and its write-ahead log, or null when it cannot be read. */
   readonly fileBytes: number | null;
 }

@@ -69,22 +69,22 @@ export async function renderMetrics(view: StationStatusView, snapshot: MetricsSn
   }
 
   const journal = snapshot.journal;
-  if (journal !== null) {
+  if (journal?.alerts) {
     const alerts = counter('evse_alerts_total', "Alerts in the journal's alert log, by code and severity.", ['code', 'severity']);
     const anomalies = counter('evse_anomalies_total', 'Alerts raised by an anomaly detector, by detector and severity.', ['detector', 'severity']);
     for (const a of journal.alerts) {
       alerts.inc({ code: a.code, severity: a.severity }, a.count);
       if (a.detector !== null) anomalies.inc({ detector: a.detector, severity: a.severity }, a.count);
     }
-    if (journal.fileBytes !== null) {
-      gauge('evse_journal_size_bytes', 'Bytes of the journal file and its write-ahead log on disk.').set(journal.fileBytes);
-    }
+  }
+  if (journal !== null && journal.fileBytes !== null) {
+    gauge('evse_journal_size_bytes', 'Bytes of the journal file and its write-ahead log on disk.').set(journal.fileBytes);
   }
 
   const lag = snapshot.counts.eventLoopLag;
-  gauge('evse_event_loop_lag_mean_seconds', "Mean event-loop delay of the station's (control) thread over the last window of ≥ 10 s.").set(lag.meanSeconds);
-  gauge('evse_event_loop_lag_p99_seconds', "99th percentile event-loop delay of the station's thread over the last window.").set(lag.p99Seconds);
-  gauge('evse_event_loop_lag_max_seconds', "Largest event-loop delay of the station's thread over the last window.").set(lag.maxSeconds);
+  gauge('evse_event_loop_lag_mean_seconds', "Mean event-loop delay of the station's (control) thread: the worse of the running 10 s window and the last.").set(lag.meanSeconds);
+  gauge('evse_event_loop_lag_p99_seconds', "99th percentile event-loop delay of the station's thread (the running and the last 10 s window).").set(lag.p99Seconds);
+  gauge('evse_event_loop_lag_max_seconds', "Largest event-loop delay of the station's thread (the running and the last 10 s window).").set(lag.maxSeconds);
   gauge('evse_resident_memory_bytes', "Resident set size of the station's process.").set(snapshot.counts.residentMemoryBytes);
 
   return registry.metrics();

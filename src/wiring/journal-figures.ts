@@ -50,9 +50,18 @@ export async function journalFileBytes(file: string): Promise<number | null> {
  * counts never go down; read through the journal's worker, so the station's thread only tallies the rows) and the
  * size of the file. `file` is null when the journal's location is not known (its size is then not reported).
  */
-export function journalFigures(journal: { alerts(): Promise<readonly AlertRow[]> }, file: string | null): () => Promise<JournalFigures> {
+export function journalFigures(
+  journal: { alerts(): Promise<readonly AlertRow[]> },
+  file: string | null,
+  onError: (err: Error) => void = () => undefined,
+): () => Promise<JournalFigures> {
   return async () => {
-    const [alerts, fileBytes] = await Promise.all([journal.alerts(), file === null ? Promise.resolve(null) : journalFileBytes(file)]);
-    return { alerts: tallyAlerts(alerts), fileBytes };
+    // A journal that fails (a full disk, a lost worker) must not take the rest of the metrics with it.
+    const alerts = journal.alerts().then(tallyAlerts, (err: unknown) => {
+      onError(err as Error);
+      return null;
+    });
+    const [tally, fileBytes] = await Promise.all([alerts, file === null ? Promise.resolve(null) : journalFileBytes(file)]);
+    return { alerts: tally, fileBytes };
   };
 }
