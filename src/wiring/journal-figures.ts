@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import type { AlertRow } from '../journal/types.js';
 import type { AlertTally, JournalFigures } from '../web/metrics-data.js';
 
@@ -45,23 +46,55 @@ export async function journalFileBytes(file: string): Promise<number | null> {
   return main === null ? null : main + (wal ?? 0);
 }
 
+/** The alert log is read at most this often, whatever the scrape rate (its rows cross to the station's thread). */
+export const ALERT_LOG_READ_INTERVAL_MS = 10_000;
+
+export interface JournalFiguresOptions {
+  /** Told when the alert log cannot be read (that scrape then has no alert families). */
+  readonly onError?: (err: Error) => void;
+  readonly minReadIntervalMs?: number;
+  /** Monotonic milliseconds (tests). */
+  readonly nowMs?: () => number;
+}
+
 /**
  * The journal's figures for `/metrics`, read when the page's worker is scraped: the alert log (append-only, so the
- * counts never go down; read through the journal's worker, so the station's thread only tallies the rows) and the
- * size of the file. `file` is null when the journal's location is not known (its size is then not reported).
+ * counts never go down; read through the journal's worker, and at most every {@link ALERT_LOG_READ_INTERVAL_MS}, since
+ * its rows are tallied on the station's thread) and the size of the file. `file` is null when the journal's location
+ * is not known (its size is then not reported).
  */
 export function journalFigures(
   journal: { alerts(): Promise<readonly AlertRow[]> },
   file: string | null,
-  onError: (err: Error) => void = () => undefined,
+  options: JournalFiguresOptions = {},
 ): () => Promise<JournalFigures> {
+  const minIntervalMs = options.minReadIntervalMs ?? ALERT_LOG_READ_INTERVAL_MS;
+  const now = options.nowMs ?? (() => performance.now());
+  let cached: { tally: readonly AlertTally[]; atMs: number } | null = null;
+  let reading: Promise<readonly AlertTally[] | null> | null = null;
+  const readAlerts = (): Promise<readonly AlertTally[] | null> => {
+    if (cached !== null && now() - cached.atMs < minIntervalMs) return Promise.resolve(cached.tally);
+    // Scrapes at the same moment share one read.
+    reading ??= journal
+      .alerts()
+      .then(
+        (rows) => {
+          cached = { tally: tallyAlerts(rows), atMs: now() };
+          return cached.tally;
+        },
+        // A journal that fails (a full disk, a lost worker) must not take the rest of the metrics with it.
+        (err: unknown) => {
+          options.onError?.(err as Error);
+          return null;
+        },
+      )
+      .finally(() => {
+        reading = null;
+      });
+    return reading;
+  };
   return async () => {
-    // A journal that fails (a full disk, a lost worker) must not take the rest of the metrics with it.
-    const alerts = journal.alerts().then(tallyAlerts, (err: unknown) => {
-      onError(err as Error);
-      return null;
-    });
-    const [tally, fileBytes] = await Promise.all([alerts, file === null ? Promise.resolve(null) : journalFileBytes(file)]);
-    return { alerts: tally, fileBytes };
+    const [alerts, fileBytes] = await Promise.all([readAlerts(), file === null ? Promise.resolve(null) : journalFileBytes(file)]);
+    return { alerts, fileBytes };
   };
 }

@@ -221,7 +221,9 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
         station: running,
         config,
         clock,
-        journalFigures: journalFigures(openedJournal, journalPath(stateDir), (err) => log.warn({ err: err.message }, 'metrics: alert log not readable')),
+        journalFigures: journalFigures(openedJournal, journalPath(stateDir), {
+          onError: (err) => log.warn({ err: err.message }, 'metrics: alert log not readable'),
+        }),
         ...(ocppConfigured
           ? { uplinkStatus: () => uplink?.status() ?? Promise.resolve(null), csmsDefaultPrice: () => uplinkDefaultPrice(uplink) }
           : {}),

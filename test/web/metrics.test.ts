@@ -95,7 +95,8 @@ describe('web: /metrics (Prometheus text format, real station on the simulator)'
         station: sim.station,
         config,
         clock,
-        journalFigures: journalFigures(journal, journalPath(dir)),
+        // Read at every scrape here, so an alert shows at the next one.
+        journalFigures: journalFigures(journal, journalPath(dir), { minReadIntervalMs: 0 }),
         // No CSMS here: the uplink's report as it would be while offline, its depth from the real outbox.
         uplinkStatus: async () => ({
           connected: false,
