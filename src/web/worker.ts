@@ -2,7 +2,8 @@
  * The status page's thread. HTTP parsing and answering happen here, never on the thread that runs the control core:
  * a browser polling fast, or a flood from the LAN, must not delay a pilot edge (test/bench/reaction-latency.bench.ts
  * measures it). The station's thread pushes a status snapshot a few times a second and on every state change; journal
- * questions (session list, receipts) are relayed to it, a bounded number at a time.
+ * questions (session list, receipts) and, at each scrape of `/metrics`, the station's totals are relayed to it, a
+ * bounded number at a time.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Receipt } from '../billing/receipt.js';
