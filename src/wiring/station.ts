@@ -11,6 +11,8 @@ import type { JournalReader } from '../journal/ports.js';
 import { BillingRecorder, type DisplayedCost } from '../session/billing-recorder.js';
 import { MemoryRecorder } from '../session/memory-recorder.js';
 import type { SessionRecorder } from '../session/recorder.js';
+import type { StationCounts } from '../web/metrics-data.js';
+import { StationCounters } from './station-counters.js';
 
 /** Decides whether an id tag may charge (OCPP's Authorize, local list and cache plug in here). */
 export type Authorizer = (idTag: string) => Promise<{ readonly status: 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx' }>;
@@ -68,6 +70,8 @@ export interface Station {
   /** A card tapped at the reader: starts (after authorization) or stops the session it belongs to. */
   tap(idTag: string): Promise<'started' | 'stopped' | 'rejected' | 'ignored'>;
   onEvent(listener: (event: ControllerEvent) => void): () => void;
+  /** Totals kept since start for the metrics: faults raised, meter errors, event-loop lag, memory. */
+  counters(): StationCounts;
 }
 
 /** SetUserPrice texts kept, newest last. */
@@ -94,8 +98,9 @@ export function startStation(deps: StationDeps): Promise<Station> {
   const authorizer: Authorizer = deps.authorizer ?? (() => Promise.resolve({ status: 'Accepted' }));
   const tariffs = new TariffHolder(config.tariff);
   const billing = new BillingRecorder(recorder, tariffs, config.station.timeZone, clock, log.child({ module: 'billing' }), deps.reader ?? null);
+  const counters = new StationCounters();
   const controller = new ChargerController({
-    hardware,
+    hardware: { ...hardware, meter: counters.countingMeter(hardware.meter) },
     control: config.control,
     limits: config.limits,
     phases: config.station.phases,
@@ -105,6 +110,8 @@ export function startStation(deps: StationDeps): Promise<Station> {
     ioClock: deps.ioClock ?? clock,
     log: log.child({ module: 'control' }),
   });
+  // Subscribed before start, so a fault raised at once is counted too.
+  controller.onEvent(counters.onEvent);
   controller.start();
   let energyTargetWh: number | null = null;
   const userPrices = new Map<string, string>();
@@ -141,6 +148,7 @@ export function startStation(deps: StationDeps): Promise<Station> {
     enterSafeState: (reason) => controller.enterSafeState(reason),
     onTick: (l) => controller.onTick(l),
     onEvent: (l) => controller.onEvent(l),
+    counters: () => counters.counts(),
     async tap(idTag) {
       const s = controller.snapshot();
       if (s.session === 'active' || s.session === 'starting') {
@@ -163,6 +171,7 @@ export function startStation(deps: StationDeps): Promise<Station> {
         await controller.drainJournalWrites();
         await controller.dispose();
         billing.dispose();
+        counters.dispose();
         await Promise.allSettled([
           hardware.meter.close(),
           hardware.pilot.close(),
