@@ -11,6 +11,7 @@ import type { JournalReader } from '../journal/ports.js';
 import { BillingRecorder, type DisplayedCost } from '../session/billing-recorder.js';
 import { MemoryRecorder } from '../session/memory-recorder.js';
 import type { SessionRecorder } from '../session/recorder.js';
+import { startStationMqtt } from '../mqtt/station-link.js';
 
 /** Decides whether an id tag may charge (OCPP's Authorize, local list and cache plug in here). */
 export type Authorizer = (idTag: string) => Promise<{ readonly status: 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx' }>;
@@ -112,6 +113,8 @@ export function startStation(deps: StationDeps): Promise<Station> {
     if (e.type === 'session-stopped') energyTargetWh = null;
   });
 
+  // Home automation (the `mqtt` section): fire-and-forget, closed with the station.
+  const mqtt = startStationMqtt(config, { controller, recorder, sessionCost: (id) => billing.cost(id) }, log);
   let closing: Promise<void> | null = null;
   const station: Station = {
     controller,
@@ -161,6 +164,7 @@ export function startStation(deps: StationDeps): Promise<Station> {
         const stopReason: StopReason = stopReasons.has(reason) ? (reason as StopReason) : 'Other';
         if (controller.snapshot().session !== 'none') controller.stop(stopReason, undefined, true);
         await controller.drainJournalWrites();
+        await mqtt?.close();
         await controller.dispose();
         billing.dispose();
         await Promise.allSettled([
