@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { createSimStation, type SimStation } from '../../src/commands/sim/sim-st
 import { parseConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logger.js';
 import { benchConfigInput } from '../../simulator/bench-config.js';
+import { makeTestPki, type TestPki } from '../ocpp/support/certs.js';
 import { requireTool } from '../support/tools.js';
 import { requireMosquitto, startMosquitto, watch, type Broker, type Watcher } from './support/mosquitto.js';
 
@@ -258,6 +259,48 @@ describe('MQTT with a password (mosquitto_passwd -b)', function () {
       assert.equal(w.messages.length, 0, 'nothing published without the right password');
       assert.ok(bad.lines().some((l) => /mqtt error/.test(l)), bad.lines().join('\n'));
       assert.ok(!bad.lines().some((l) => l.includes('wrong-pass') || l.includes('evse:wrong')), 'neither form of the password is logged');
+    } finally {
+      await w.end();
+    }
+  });
+});
+
+describe('MQTT over TLS (mqtts:// and caFile)', function () {
+  this.timeout(60_000);
+  let broker: Broker;
+  let pki: TestPki;
+  let sim: SimStation | null = null;
+
+  before(async function () {
+    const binary = requireMosquitto(this);
+    requireTool(this, 'openssl');
+    pki = makeTestPki();
+    broker = await startMosquitto(binary, undefined, { caFile: pki.caCert, certFile: pki.serverCert, keyFile: pki.serverKey });
+  });
+  afterEach(async () => {
+    await sim?.close();
+    sim = null;
+  });
+  after(async () => {
+    await broker?.stop();
+    if (pki) rmSync(pki.dir, { recursive: true, force: true });
+  });
+
+  it('connects with the CA file that signed the broker, and not with another CA', async () => {
+    const w = await watch(broker.url, [`${BASE}/availability`], { ca: readFileSync(pki.caCert) });
+    try {
+      sim = await createSimStation({ config: stationConfig({ url: broker.url, caFile: pki.caCert }), clock: systemClock, logger: createLogger({ level: 'silent' }), meterPath: 'direct' });
+      await w.until('online over TLS', () => w.last(`${BASE}/availability`) === 'online');
+      await sim.close();
+      sim = null;
+      await w.until('offline', () => w.last(`${BASE}/availability`) === 'offline');
+
+      const other = capturedLogger();
+      w.messages.length = 0;
+      sim = await createSimStation({ config: stationConfig({ url: broker.url, caFile: pki.otherCaCert }), clock: systemClock, logger: other.logger, meterPath: 'direct' });
+      await sleep(2000);
+      assert.equal(w.messages.length, 0, 'a broker signed by an untrusted CA gets nothing');
+      assert.ok(other.lines().some((l) => /mqtt error/.test(l) && /certificate|self[- ]signed|verify/i.test(l)), other.lines().join('\n'));
     } finally {
       await w.end();
     }

@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,11 +46,16 @@ export interface Broker {
  * A real mosquitto on a free loopback port with a temporary config: anonymous, or with a password file made by
  * `mosquitto_passwd -b` when `users` is given. Resolves once a client can connect.
  */
-export async function startMosquitto(binary: string, users?: Readonly<Record<string, string>>): Promise<Broker> {
+export async function startMosquitto(
+  binary: string,
+  users?: Readonly<Record<string, string>>,
+  tls?: { readonly caFile: string; readonly certFile: string; readonly keyFile: string },
+): Promise<Broker> {
   const dir = mkdtempSync(join(tmpdir(), 'evse-mosquitto-'));
   const port = await freePort();
   // Started as root (CI containers), mosquitto drops to the user `mosquitto`, which cannot read this private directory.
   const lines = [`listener ${port} 127.0.0.1`, 'persistence false', ...(process.getuid?.() === 0 ? ['user root'] : [])];
+  if (tls) lines.push(`certfile ${tls.certFile}`, `keyfile ${tls.keyFile}`);
   if (users) {
     const pwFile = join(dir, 'passwd');
     writeFileSync(pwFile, '');
@@ -64,13 +69,13 @@ export async function startMosquitto(binary: string, users?: Readonly<Record<str
   const child: ChildProcess = spawn(binary, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const url = `mqtt://127.0.0.1:${port}`;
+  const url = `${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
   const auth = users ? Object.entries(users).map(([username, password]) => ({ username, password }))[0] : undefined;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`mosquitto exited ${child.exitCode}: ${stderr}`);
     const ok = await new Promise<boolean>((resolve) => {
-      const c = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 1000, ...auth });
+      const c = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 1000, ...auth, ...(tls ? { ca: readFileSync(tls.caFile) } : {}) });
       c.once('connect', () => {
         resolve(true);
         c.end(true);
