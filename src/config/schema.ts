@@ -8,6 +8,7 @@ import { gpioConfigSchema } from '../../hal/gpio/config.js';
 import { meterConfigSchema } from '../../hal/modbus/config.js';
 import { defaultTariff, tariffSchema } from '../billing/tariff-schema.js';
 import { webConfigSchema } from '../web/config.js';
+import { mqttConfigSchema } from '../mqtt/config.js';
 
 /**
  * The station's configuration: one schema for the whole file. Each area keeps its section in its own module;
@@ -25,6 +26,7 @@ export const configSchema = z
     meter: meterConfigSchema.default(meterConfigSchema.parse({ driver: 'sim' })),
     tariff: tariffSchema.default(defaultTariff),
     web: webConfigSchema.default(webConfigSchema.parse({})),
+    mqtt: mqttConfigSchema.optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -12,6 +12,7 @@ import { BillingRecorder, type DisplayedCost } from '../session/billing-recorder
 import { MemoryRecorder } from '../session/memory-recorder.js';
 import type { SessionRecorder } from '../session/recorder.js';
 import type { StationCounts } from '../web/metrics-data.js';
+import { startStationMqtt } from '../mqtt/station-link.js';
 import { StationCounters } from './station-counters.js';
 
 /** Decides whether an id tag may charge (OCPP's Authorize, local list and cache plug in here). */
@@ -119,6 +120,8 @@ export function startStation(deps: StationDeps): Promise<Station> {
     if (e.type === 'session-stopped') energyTargetWh = null;
   });
 
+  // Home automation (the `mqtt` section): fire-and-forget, closed with the station.
+  const mqtt = startStationMqtt(config, { controller, recorder, sessionCost: (id) => billing.cost(id) }, log);
   let closing: Promise<void> | null = null;
   const station: Station = {
     controller,
@@ -169,6 +172,7 @@ export function startStation(deps: StationDeps): Promise<Station> {
         const stopReason: StopReason = stopReasons.has(reason) ? (reason as StopReason) : 'Other';
         if (controller.snapshot().session !== 'none') controller.stop(stopReason, undefined, true);
         await controller.drainJournalWrites();
+        await mqtt?.close();
         await controller.dispose();
         billing.dispose();
         counters.dispose();
