@@ -57,7 +57,8 @@ export function parseChargingCommand(payload: string): CommandParse<'pause' | 'r
 
 /** The controller's side of the commands. */
 export interface LimitTarget {
-  setExternalLimit(limitA: number | null): void;
+  /** MQTT's limit is its own source: it never lifts (nor is lifted by) the CSMS's smart-charging limit. */
+  setExternalLimit(limitA: number | null, source: 'home-automation'): void;
 }
 
 /**
@@ -114,7 +115,7 @@ export class MqttCommandState {
     const wanted = this.paused ? 0 : this.limitA;
     if (wanted !== this.applied) {
       this.applied = wanted;
-      this.target.setExternalLimit(wanted);
+      this.target.setExternalLimit(wanted, 'home-automation');
     }
     this.changed();
   }
