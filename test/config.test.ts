@@ -59,8 +59,8 @@ describe('config', () => {
 });
 
 describe('config: web (status page)', () => {
-  it('defaults to loopback port 8080, enabled', () => {
-    assert.deepEqual(parseConfig({}).web, { enabled: true, host: '127.0.0.1', port: 8080 });
+  it('defaults to loopback port 8080, enabled, with /metrics', () => {
+    assert.deepEqual(parseConfig({}).web, { enabled: true, host: '127.0.0.1', port: 8080, metrics: true });
   });
 
   it('a bad host or port is refused naming the field', () => {

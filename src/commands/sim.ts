@@ -8,6 +8,8 @@ import { loadConfigFile, parseConfig } from '../config/load.js';
 import type { StationConfig } from '../config/schema.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
 import { openJournal, type Journal } from '../journal/journal.js';
+import { journalPath } from '../journal/open.js';
+import { journalFigures } from '../wiring/journal-figures.js';
 import { createLogger } from '../logger.js';
 import type { OcppClient } from '../ocpp/client.js';
 import { describeDrain, waitForOutboxDrain } from '../ocpp/drain.js';
@@ -215,6 +217,7 @@ export function registerSimCommand(program: Command): void {
                   station: sim.station,
                   config,
                   clock,
+                  ...(journal && stateDir !== null ? { journalFigures: journalFigures(journal, journalPath(stateDir)) } : {}),
                   ...(opts.uplink
                     ? { uplinkStatus: () => uplinkNow()?.status() ?? Promise.resolve(null), csmsDefaultPrice: () => uplinkDefaultPrice(uplinkNow()) }
                     : {}),

@@ -9,6 +9,7 @@ import { meterConfigSchema } from '../../hal/modbus/config.js';
 import { defaultTariff, tariffSchema } from '../billing/tariff-schema.js';
 import { webConfigSchema } from '../web/config.js';
 import { monitorSchema } from '../monitor/config.js';
+import { mqttConfigSchema } from '../mqtt/config.js';
 
 /**
  * The station's configuration: one schema for the whole file. Each area keeps its section in its own module;
@@ -27,6 +28,7 @@ export const configSchema = z
     tariff: tariffSchema.default(defaultTariff),
     web: webConfigSchema.default(webConfigSchema.parse({})),
     monitor: monitorSchema.default(monitorSchema.parse({})),
+    mqtt: mqttConfigSchema.optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -15,7 +15,7 @@ import type { FaultName } from './faults.js';
 import { faultsFromInputs, faultsFromPilot } from './input-faults.js';
 import { MeterPoller } from './meter-poller.js';
 import { Notifier } from './notifier.js';
-import { OfferGovernor } from './offer-governor.js';
+import { OfferGovernor, type ExternalLimitSource } from './offer-governor.js';
 import { OutputGuard } from './output-guard.js';
 import { PilotLayer, type PilotEvent } from './pilot-layer.js';
 import type { OfferedCurrent } from './power-limit.js';
@@ -233,9 +233,9 @@ export class ChargerController {
     this.runner.dispatch({ type: 'stop', reason, immediate });
   }
 
-  /** Smart charging or operator limit in A; null removes it. */
-  setExternalLimit(limitA: number | null): void {
-    this.governor.setExternalLimit(limitA);
+  /** Smart charging (default) or home-automation limit in A; null removes that source's limit only. */
+  setExternalLimit(limitA: number | null, source: ExternalLimitSource = 'smart-charging'): void {
+    this.governor.setExternalLimit(limitA, source);
   }
 
   /** ChangeAvailability. Returns 'Scheduled' when a session runs. */

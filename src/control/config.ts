@@ -41,9 +41,10 @@ export const controlSchema = z
     meterMaxSilenceS: z.number().min(1).max(600).default(10),
     temperature: z
       .object({
-        derateC: z.number().default(65),
-        stopC: z.number().default(71),
-        resumeC: z.number().default(55),
+        // Bounded to what an enclosure sensor can read: a threshold out there (stopC 1e9) silently disables the stop.
+        derateC: z.number().min(-40).max(150).default(65),
+        stopC: z.number().min(-40).max(150).default(71),
+        resumeC: z.number().min(-40).max(150).default(55),
         /** Current offered while derated. */
         derateToA: z.number().min(6).max(80).default(10),
       })
@@ -54,10 +55,12 @@ export const controlSchema = z
       .default({ derateC: 65, stopC: 71, resumeC: 55, derateToA: 10 }),
     voltage: z
       .object({
-        minV: z.number().default(195),
-        maxV: z.number().default(253),
+        // Bounded to mains a station can be wired to (120 V to 240 V nominal and their tolerances): minV -1e9 or
+        // holdS 1e9 would silently disable the voltage faults.
+        minV: z.number().min(80).max(300).default(195),
+        maxV: z.number().min(80).max(300).default(253),
         /** How long a voltage must stay out of range before the fault is raised. */
-        holdS: z.number().min(0).default(2),
+        holdS: z.number().min(0).max(3600).default(2),
       })
       .strict()
       .refine((v) => v.minV < v.maxV, { message: 'voltage.minV must be below voltage.maxV' })

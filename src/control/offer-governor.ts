@@ -2,6 +2,12 @@ import type { Clock, TimerHandle } from '../clock.js';
 import type { ControlConfig, LimitsConfig } from './config.js';
 import { offeredCurrent, type OfferedCurrent } from './power-limit.js';
 
+/**
+ * Who set an external limit. Each source keeps its own and the offer follows the least of them, so one source never
+ * lifts another's: an MQTT limit that expires leaves the CSMS's smart-charging limit in force, and the reverse.
+ */
+export type ExternalLimitSource = 'smart-charging' | 'home-automation';
+
 export interface OfferGovernorDeps {
   readonly limits: LimitsConfig;
   readonly control: ControlConfig;
@@ -19,7 +25,7 @@ export interface OfferGovernorDeps {
  * derating, with IEC 61851-1's pacing: a reduction acts at once, an increase at most every `pwmChangeMinIntervalS`.
  */
 export class OfferGovernor {
-  private externalLimitA: number | null = null;
+  private readonly externalLimits = new Map<ExternalLimitSource, number>();
   private offer: OfferedCurrent;
   private lastChangeMono = Number.NEGATIVE_INFINITY;
   private timer: TimerHandle | undefined;
@@ -33,9 +39,10 @@ export class OfferGovernor {
     return this.offer;
   }
 
-  /** Smart charging or operator limit in A; null removes it. */
-  setExternalLimit(limitA: number | null): void {
-    this.externalLimitA = limitA;
+  /** A limit in A from one source (smart charging by default); null removes that source's limit only. */
+  setExternalLimit(limitA: number | null, source: ExternalLimitSource = 'smart-charging'): void {
+    if (limitA === null) this.externalLimits.delete(source);
+    else this.externalLimits.set(source, limitA);
     this.update();
   }
 
@@ -72,7 +79,7 @@ export class OfferGovernor {
       hardwareMaxA: limits.hardwareMaxA,
       cableMaxA: limits.cableMaxA,
       configuredMaxA: limits.configuredMaxA,
-      externalA: this.externalLimitA,
+      externalA: this.externalLimits.size === 0 ? null : Math.min(...this.externalLimits.values()),
       temperatureA: this.deps.derating() ? control.temperature.derateToA : null,
     });
   }

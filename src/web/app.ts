@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { renderReceiptText } from '../billing/receipt.js';
+import { metricsContentType, renderMetrics } from './metrics.js';
 import { pageHtml, pageScript, pageStyle } from './page.js';
 import type { StatusData } from './status-data.js';
 
@@ -47,7 +48,7 @@ function parseOr400<T>(schema: z.ZodType<T>, input: unknown, reply: FastifyReply
  * The local status page and its JSON API, as a Fastify app (not listening; `inject` it in tests). Read-only: nothing
  * here changes the station. It runs in the status page's worker thread (src/web/worker.ts) or, in tests, beside the
  * station with {@link localStatusData}. Routes: `/` (page), `/app.js`, `/style.css`, `/api/status`, `/api/sessions`,
- * `/api/sessions/:id/receipt?format=json|text`.
+ * `/api/sessions/:id/receipt?format=json|text`, `/metrics` (Prometheus, unless `web.metrics` is false).
  */
 export function buildStatusApp(data: StatusData, onError: (message: string, url: string) => void): FastifyInstance {
   const app = Fastify({ logger: false });
@@ -65,6 +66,14 @@ export function buildStatusApp(data: StatusData, onError: (message: string, url:
   app.get('/style.css', (_request, reply) => reply.type('text/css; charset=utf-8').send(pageStyle));
 
   app.get('/api/status', async () => data.status());
+
+  const metrics = data.metrics;
+  if (metrics !== null) {
+    app.get('/metrics', async (_request, reply) => {
+      const [view, snapshot] = await Promise.all([data.status(), metrics()]);
+      return reply.type(metricsContentType).send(await renderMetrics(view, snapshot));
+    });
+  }
 
   app.get('/api/sessions', async (request, reply) => {
     const query = parseOr400(sessionsQuery, request.query, reply);

@@ -19,6 +19,8 @@ export const webConfigSchema = z
     host: listenHost.default('127.0.0.1'),
     /** 0 picks a free port (tests). */
     port: z.number().int().min(0).max(65535).default(8080),
+    /** Prometheus metrics at `/metrics` on the same server (docs/METRICS.md). */
+    metrics: z.boolean().default(true),
   })
   .strict();
 

@@ -51,6 +51,7 @@ export async function startStatusServer(opts: StatusServerOptions & { readonly h
     stationId: sources.config.station.id,
     hasJournal: data.sessions !== null,
     maxPending: MAX_PENDING_QUESTIONS,
+    metrics: data.metrics !== null,
   };
   const worker = startModuleWorker(siblingModuleUrl(import.meta.url, 'worker'), init);
   const send = (message: ToWebWorker): void => worker.postMessage(message);
@@ -93,7 +94,9 @@ export async function startStatusServer(opts: StatusServerOptions & { readonly h
       const value =
         question.op === 'sessions'
           ? ((await data.sessions?.({ limit: question.limit, days: question.days })) ?? [])
-          : ((await data.receipt?.(question.sessionId)) ?? null);
+          : question.op === 'receipt'
+            ? ((await data.receipt?.(question.sessionId)) ?? null)
+            : ((await data.metrics?.()) ?? null);
       send({ type: 'answer', id, ok: true, value });
     } catch (err) {
       logger.error({ err: (err as Error).message, question }, 'status page journal question failed');

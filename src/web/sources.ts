@@ -3,6 +3,7 @@ import type { TariffHolder } from '../billing/tariff-holder.js';
 import type { CompletionEstimate, SessionTimeline } from '../billing/timeline.js';
 import type { ChargerController } from '../control/charger-controller.js';
 import type { DisplayedCost } from '../session/billing-recorder.js';
+import type { StationCounts } from './metrics-data.js';
 
 /**
  * What the status page reads of the station: a read-only view. The composition root's `Station` satisfies it; the page
@@ -20,6 +21,8 @@ export interface StationView {
   estimatedCompletion(): CompletionEstimate | null;
   /** Tells the page that something changed, so it rebuilds its snapshot (the events themselves are not read). */
   onEvent(listener: () => void): () => void;
+  /** Totals the station keeps since it started, for `/metrics`. */
+  counters(): StationCounts;
 }
 
 /** What the status page shows of the uplink (the OCPP client's status report satisfies it). */

@@ -1,5 +1,6 @@
 import { receiptFromJournal, type Receipt } from '../billing/receipt.js';
 import type { JournalReader } from '../journal/ports.js';
+import type { MetricsSnapshot } from './metrics-data.js';
 import { recentSessions, type RecentSession } from './recent-sessions.js';
 import { buildStatusView, type StationStatusView, type StatusSources } from './status-view.js';
 
@@ -11,6 +12,8 @@ export interface StatusData {
   readonly sessions: ((query: { readonly limit: number; readonly days: number }) => Promise<RecentSession[]>) | null;
   /** The receipt of a session, null for an unknown session. */
   readonly receipt: ((sessionId: number) => Promise<Receipt | null>) | null;
+  /** What `/metrics` needs beyond the status; null when metrics are off (`web.metrics: false`, no route). */
+  readonly metrics: (() => Promise<MetricsSnapshot>) | null;
 }
 
 /** The data computed where the station runs: from the station itself and the journal's read side. */
@@ -30,6 +33,9 @@ export function localStatusData(sources: StatusSources, reader: JournalReader | 
             stationId: config.station.id,
             nowMs: clock.nowMs(),
           })
+      : null,
+    metrics: config.web.metrics
+      ? async () => ({ counts: sources.station.counters(), journal: (await sources.journalFigures?.()) ?? null })
       : null,
   };
 }

@@ -10,6 +10,7 @@ import type { StationConfig } from '../config/schema.js';
 import type { ChargePointStatus, StopReason } from '../control/charger-fsm.js';
 import type { FaultSeverity } from '../control/faults.js';
 import type { LimitSource } from '../control/power-limit.js';
+import type { JournalFigures } from './metrics-data.js';
 import type { StationView, UplinkView } from './sources.js';
 import { driverGuidance, type Guidance } from './driver-guidance.js';
 
@@ -22,6 +23,8 @@ export interface StatusSources {
   readonly uplinkStatus?: () => Promise<UplinkView | null>;
   /** The CSMS's DefaultPrice key (costmsg), when it set one. */
   readonly csmsDefaultPrice?: () => DefaultPrice | null;
+  /** The journal's alert counts and size, for `/metrics` (absent: the station keeps no journal). */
+  readonly journalFigures?: () => Promise<JournalFigures>;
 }
 
 /** A money amount as integer minor units and as text ("3.45 EUR"). */

@@ -1,4 +1,5 @@
 import type { Receipt } from '../billing/receipt.js';
+import type { MetricsSnapshot } from './metrics-data.js';
 import type { RecentSession } from './recent-sessions.js';
 import type { StationStatusView } from './status-view.js';
 
@@ -11,13 +12,17 @@ export interface WebWorkerInit {
   readonly hasJournal: boolean;
   /** Journal questions relayed to the station's thread at once; more are refused with 503 (a flood stays off it). */
   readonly maxPending: number;
+  /** Serve `/metrics` (config `web.metrics`). */
+  readonly metrics: boolean;
 }
 
 export type JournalQuestion =
   | { readonly op: 'sessions'; readonly limit: number; readonly days: number }
-  | { readonly op: 'receipt'; readonly sessionId: number };
+  | { readonly op: 'receipt'; readonly sessionId: number }
+  /** Asked at each scrape of `/metrics`: the station's totals and the journal's figures, fresh. */
+  | { readonly op: 'metrics' };
 
-export type JournalAnswer = RecentSession[] | Receipt | null;
+export type JournalAnswer = RecentSession[] | Receipt | MetricsSnapshot | null;
 
 /** The station's thread → the worker. */
 export type ToWebWorker =

@@ -2,11 +2,13 @@
  * The status page's thread. HTTP parsing and answering happen here, never on the thread that runs the control core:
  * a browser polling fast, or a flood from the LAN, must not delay a pilot edge (test/bench/reaction-latency.bench.ts
  * measures it). The station's thread pushes a status snapshot a few times a second and on every state change; journal
- * questions (session list, receipts) are relayed to it, a bounded number at a time.
+ * questions (session list, receipts) and, at each scrape of `/metrics`, the station's totals are relayed to it, a
+ * bounded number at a time.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Receipt } from '../billing/receipt.js';
 import { buildStatusApp } from './app.js';
+import type { MetricsSnapshot } from './metrics-data.js';
 import type { RecentSession } from './recent-sessions.js';
 import type { StatusData } from './status-data.js';
 import type { StationStatusView } from './status-view.js';
@@ -43,6 +45,7 @@ const data: StatusData = {
   status: () => (latest !== null ? Promise.resolve(latest) : new Promise((resolve) => waitingForStatus.push(resolve))),
   sessions: init.hasJournal ? async (query) => (await ask({ op: 'sessions', ...query })) as RecentSession[] : null,
   receipt: init.hasJournal ? async (sessionId) => (await ask({ op: 'receipt', sessionId })) as Receipt | null : null,
+  metrics: init.metrics ? async () => (await ask({ op: 'metrics' })) as MetricsSnapshot : null,
 };
 
 const app = buildStatusApp(data, (message, url) => post({ type: 'error', message, url }));

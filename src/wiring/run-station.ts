@@ -5,7 +5,9 @@ import { ModbusMeter, type ModbusMeterDeps } from '../../hal/modbus/driver.js';
 import type { StationConfig } from '../config/schema.js';
 import { EvseError, EvseErrorCode, ExitCode } from '../errors.js';
 import { openJournal, type Journal } from '../journal/journal.js';
+import { journalPath } from '../journal/open.js';
 import { lockStateDir } from '../journal/state-lock.js';
+import { journalFigures } from './journal-figures.js';
 import type { Logger } from '../logger.js';
 import { StationClock, systemClock } from '../clock.js';
 import type { OcppClient } from '../ocpp/client.js';
@@ -222,6 +224,9 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
         station: running,
         config,
         clock,
+        journalFigures: journalFigures(openedJournal, journalPath(stateDir), {
+          onError: (err) => log.warn({ err: err.message }, 'metrics: alert log not readable'),
+        }),
         ...(ocppConfigured
           ? { uplinkStatus: () => uplink?.status() ?? Promise.resolve(null), csmsDefaultPrice: () => uplinkDefaultPrice(uplink) }
           : {}),

@@ -12,6 +12,9 @@ import { BillingRecorder, type DisplayedCost } from '../session/billing-recorder
 import { MemoryRecorder } from '../session/memory-recorder.js';
 import type { SessionRecorder } from '../session/recorder.js';
 import { startMonitor, type Monitor, type MonitorJournal } from './monitor.js';
+import type { StationCounts } from '../web/metrics-data.js';
+import { startStationMqtt } from '../mqtt/station-link.js';
+import { StationCounters } from './station-counters.js';
 
 /** Decides whether an id tag may charge (OCPP's Authorize, local list and cache plug in here). */
 export type Authorizer = (idTag: string) => Promise<{ readonly status: 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx' }>;
@@ -73,6 +76,8 @@ export interface Station {
   /** A card tapped at the reader: starts (after authorization) or stops the session it belongs to. */
   tap(idTag: string): Promise<'started' | 'stopped' | 'rejected' | 'ignored'>;
   onEvent(listener: (event: ControllerEvent) => void): () => void;
+  /** Totals kept since start for the metrics: faults raised, meter errors, event-loop lag, memory. */
+  counters(): StationCounts;
 }
 
 /** SetUserPrice texts kept, newest last. */
@@ -99,8 +104,9 @@ export function startStation(deps: StationDeps): Promise<Station> {
   const authorizer: Authorizer = deps.authorizer ?? (() => Promise.resolve({ status: 'Accepted' }));
   const tariffs = new TariffHolder(config.tariff);
   const billing = new BillingRecorder(recorder, tariffs, config.station.timeZone, clock, log.child({ module: 'billing' }), deps.reader ?? null);
+  const counters = new StationCounters();
   const controller = new ChargerController({
-    hardware,
+    hardware: { ...hardware, meter: counters.countingMeter(hardware.meter) },
     control: config.control,
     limits: config.limits,
     phases: config.station.phases,
@@ -110,6 +116,8 @@ export function startStation(deps: StationDeps): Promise<Station> {
     ioClock: deps.ioClock ?? clock,
     log: log.child({ module: 'control' }),
   });
+  // Subscribed before start, so a fault raised at once is counted too.
+  controller.onEvent(counters.onEvent);
   controller.start();
   const monitor = startMonitor({ controller, config, clock, log, journal: deps.monitorJournal ?? null });
   let energyTargetWh: number | null = null;
@@ -118,6 +126,8 @@ export function startStation(deps: StationDeps): Promise<Station> {
     if (e.type === 'session-stopped') energyTargetWh = null;
   });
 
+  // Home automation (the `mqtt` section): fire-and-forget, closed with the station.
+  const mqtt = startStationMqtt(config, { controller, recorder, sessionCost: (id) => billing.cost(id) }, log);
   let closing: Promise<void> | null = null;
   const station: Station = {
     controller,
@@ -148,6 +158,7 @@ export function startStation(deps: StationDeps): Promise<Station> {
     enterSafeState: (reason) => controller.enterSafeState(reason),
     onTick: (l) => controller.onTick(l),
     onEvent: (l) => controller.onEvent(l),
+    counters: () => counters.counts(),
     async tap(idTag) {
       const s = controller.snapshot();
       if (s.session === 'active' || s.session === 'starting') {
@@ -168,9 +179,11 @@ export function startStation(deps: StationDeps): Promise<Station> {
         const stopReason: StopReason = stopReasons.has(reason) ? (reason as StopReason) : 'Other';
         if (controller.snapshot().session !== 'none') controller.stop(stopReason, undefined, true);
         await controller.drainJournalWrites();
+        await mqtt?.close();
         await controller.dispose();
         monitor.dispose();
         billing.dispose();
+        counters.dispose();
         await Promise.allSettled([
           hardware.meter.close(),
           hardware.pilot.close(),

@@ -82,6 +82,21 @@ describe('charger controller on simulated hardware', function () {
       assert.deepEqual(b.sim.world.pilot.output(), { mode: 'pwm', dutyPercent: 33.3 });
     });
 
+    it('keeps one limit per source: a home-automation limit lifted leaves the smart-charging limit in force', async () => {
+      b = await bench();
+      const c = b.sim.station.controller;
+      c.setExternalLimit(10);
+      c.setExternalLimit(8, 'home-automation');
+      assert.equal(c.currentOffer().amps, 8, 'the least of the two');
+      c.setExternalLimit(null, 'home-automation');
+      assert.equal(c.currentOffer().amps, 10, 'the CSMS limit stays');
+      c.setExternalLimit(6, 'home-automation');
+      c.setExternalLimit(null);
+      assert.equal(c.currentOffer().amps, 6, 'the CSMS lifting its limit leaves the home-automation one');
+      c.setExternalLimit(null, 'home-automation');
+      assert.equal(c.currentOffer().amps, 32);
+    });
+
     it('suspends (SuspendedEVSE, no PWM) below 6 A, opens once the EV stopped drawing, and resumes above', async () => {
       b = await bench();
       await b.charge();

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { EvseError, EvseErrorCode } from '../src/errors.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { compare } from './reliability/parts/crash.js';
+import { compareDelivery } from './reliability/parts/journal-uplink.js';
+import { judge, type Mutation } from './reliability/parts/config-fuzz.js';
+import { parts } from './reliability/parts/index.js';
+import { holds, type Row } from './reliability/parts/row.js';
+import { formatTable } from './reliability/table.js';
+import type { LedgerEntry } from './reliability/parts/csms-process.js';
+
+/**
+ * The short run of every part of `npm run test:reliability` (test/reliability/run.ts), so each part is exercised on
+ * every CI: each figure must hold, exactly as in the full run, only at a smaller scale.
+ */
+describe('reliability suite, short run of each part', function () {
+  for (const p of parts) {
+    it(`${p.name}: every figure holds`, async function () {
+      this.timeout(180_000);
+      const rows: Row[] = await p.run({ scale: 'quick' });
+      assert.ok(rows.length > 0, 'the part reports figures');
+      const failed = rows.filter((r) => !holds(r));
+      assert.deepEqual(failed, [], `\n${formatTable(rows)}`);
+    });
+  }
+});
+
+describe('reliability suite, its own counting', () => {
+  const start = (tx: number, meterStart: number, timestamp: string): LedgerEntry => ({
+    method: 'StartTransaction',
+    identity: 'CP-CRASH',
+    params: { connectorId: 1, idTag: 'A', meterStart, timestamp },
+    answer: { transactionId: tx },
+    atMs: 0,
+  });
+  const stop = (tx: number, meterStop: number): LedgerEntry => ({
+    method: 'StopTransaction',
+    identity: 'CP-CRASH',
+    params: { transactionId: tx, meterStop, timestamp: 't', reason: 'Local' },
+    answer: {},
+    atMs: 0,
+  });
+
+  it('crash consistency counts a duplicated Start, a duplicated Stop, a lost session and a Wh mismatch', () => {
+    const sessions = [
+      { id: 1, start: 100, stop: 200, startPayload: { meterStart: 100, timestamp: 'a' } },
+      { id: 2, start: 200, stop: 300, startPayload: { meterStart: 200, timestamp: 'b' } },
+      { id: 3, start: 300, stop: 300, startPayload: { meterStart: 300, timestamp: 'c' } },
+    ];
+    const ledger = [start(1, 100, 'a'), start(2, 100, 'a'), stop(1, 200), stop(2, 200), start(3, 200, 'b'), stop(3, 290)];
+    const f = compare(sessions, new Map([[1, 100], [2, 200], [3, 300], [4, 300]]), ledger);
+    assert.deepEqual(f, { lostNotJournaled: 1, lostNoStart: 1, lostNoStop: 0, duplicateStarts: 1, duplicateStops: 1, resent: 0, duplicatesInWindow: 0, whMismatch: 10 });
+    // The same Start and Stop re-sent and answered with the same transactionId: re-sends, not distinct transactions.
+    const resentLedger = [start(1, 100, 'a'), start(1, 100, 'a'), stop(1, 200), stop(1, 200)];
+    assert.deepEqual(compare(sessions.slice(0, 1), new Map([[1, 100]]), resentLedger), {
+      lostNotJournaled: 0,
+      lostNoStart: 0,
+      lostNoStop: 0,
+      duplicateStarts: 0,
+      duplicateStops: 0,
+      resent: 2,
+      duplicatesInWindow: 0,
+      whMismatch: 0,
+    });
+    // A kill 500 ms after the first copies were answered: both duplicates lie in the at-least-once window.
+    assert.equal(compare(sessions, new Map(), ledger, [500]).duplicatesInWindow, 2);
+    assert.equal(compare(sessions, new Map(), ledger, [5000]).duplicatesInWindow, 0);
+    assert.deepEqual(compare(sessions.slice(0, 2), new Map([[1, 100]]), [start(1, 100, 'a'), stop(1, 200), start(3, 200, 'b'), stop(3, 300)]), {
+      lostNotJournaled: 0,
+      lostNoStart: 0,
+      lostNoStop: 0,
+      duplicateStarts: 0,
+      duplicateStops: 0,
+      resent: 0,
+      duplicatesInWindow: 0,
+      whMismatch: 0,
+    });
+  });
+
+  it('configuration fuzz counts an accepted config, a wrong code and a message that names another field', () => {
+    const m: Mutation = { kind: 'out of range', path: ['limits', 'cableMaxA'], named: 'limits.cableMaxA', config: {} };
+    assert.match(judge(m, null) ?? '', /accepted/);
+    assert.match(judge(m, new EvseError(EvseErrorCode.ConfigNotFound, 'limits.cableMaxA')) ?? '', /not ConfigInvalid/);
+    assert.match(judge(m, new EvseError(EvseErrorCode.ConfigInvalid, 'config is invalid:\n  web.port: too big')) ?? '', /does not name/);
+    assert.equal(judge(m, new EvseError(EvseErrorCode.ConfigInvalid, 'config is invalid:\n  limits.cableMaxA: too big (got 1e15)')), null);
+  });
+
+  it('delivery check counts a lost, a duplicated, an out-of-order message and a wrong transactionId', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'evse-rel-self-'));
+    try {
+      const db = new Database(join(dir, 'journal.db'));
+      db.exec("CREATE TABLE outbox (seq INTEGER PRIMARY KEY, kind TEXT, session_id INTEGER, payload TEXT, state TEXT)");
+      const insert = db.prepare('INSERT INTO outbox (seq, kind, session_id, payload, state) VALUES (?, ?, ?, ?, ?)');
+      const mv = (ts: string) => ({ connectorId: 1, meterValue: [{ timestamp: ts, sampledValue: [] }] });
+      insert.run(1, 'StartTransaction', 1, JSON.stringify({ meterStart: 10, timestamp: 's1' }), 'delivered');
+      insert.run(2, 'MeterValues', 1, JSON.stringify(mv('m1')), 'delivered');
+      insert.run(3, 'StopTransaction', 1, JSON.stringify({ meterStop: 20, timestamp: 'e1' }), 'delivered');
+      insert.run(4, 'StartTransaction', 2, JSON.stringify({ meterStart: 20, timestamp: 's2' }), 'pending');
+      insert.run(5, 'StopTransaction', 2, JSON.stringify({ meterStop: 30, timestamp: 'e2' }), 'dead');
+      db.close();
+      const e = (method: LedgerEntry['method'], params: Record<string, unknown>, answer: unknown = {}): LedgerEntry => ({ method, identity: 'CP-REL', params, answer, atMs: 0 });
+      const ledger = [
+        e('StartTransaction', { meterStart: 10, timestamp: 's1' }, { transactionId: 7 }),
+        e('StopTransaction', { transactionId: 7, meterStop: 20, timestamp: 'e1' }),
+        e('MeterValues', { transactionId: 8, ...mv('m1') }),
+        e('StopTransaction', { transactionId: 7, meterStop: 20, timestamp: 'e1' }),
+        e('StopTransaction', { transactionId: 7, meterStop: 30, timestamp: 'e2' }),
+      ];
+      assert.deepEqual(compareDelivery(dir, ledger), { queued: 5, lost: 1, duplicated: 1, wrongId: 2, outOfOrder: 1, unexpected: 0, dead: 1 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
