@@ -79,7 +79,8 @@ export function mutationArbitrary(base: { [key: string]: Json }): fc.Arbitrary<M
       const n = all[i] ?? all[0]!;
       return { kind: 'wrong type', path: n.path, named: dotted(n.path), config: setAt(base, n.path, wrongTypeFor(n.value, pick)) };
     }),
-    fc.tuple(fc.nat(numbers.length - 1), fc.constantFrom(-1e15, 1e15, -1e9, 1e9)).map(([i, bad]): Mutation => {
+    // Far outside any field's range: 1e9 is a legitimate byte count (ocpp.firmwareMaxBytes takes up to 16 GiB).
+    fc.tuple(fc.nat(numbers.length - 1), fc.constantFrom(-1e15, 1e15, -1e9, 1e12)).map(([i, bad]): Mutation => {
       const n = numbers[i] ?? numbers[0]!;
       return { kind: 'out of range', path: n.path, named: dotted(n.path), config: setAt(base, n.path, bad) };
     }),
