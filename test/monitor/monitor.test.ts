@@ -221,4 +221,20 @@ describe('Monitor: off the control path, deduped, journaled with evidence, a thr
     assert.throws(() => parseConfig({ monitor: { overOffer: { tolerance: 1 } } }), /monitor\.overOffer/);
     assert.equal(parseConfig({}).monitor.faultRepeat.maxCount, 3);
   });
+
+  it('a threshold far out of range is refused, not taken (it would switch its detector off)', () => {
+    for (const [section, field] of [
+      ['sessionEnergy', 'maxWh'],
+      ['csmsDown', 'maxDownMin'],
+      ['underDraw', 'holdS'],
+      ['faultRepeat', 'maxCount'],
+      ['zeroEnergy', 'maxWh'],
+    ] as const) {
+      assert.throws(
+        () => parseConfig({ monitor: { [section]: { [field]: 1e12 } } }),
+        (err: unknown) => err instanceof EvseError && err.message.includes(`monitor.${section}.${field}`),
+        `${section}.${field}`,
+      );
+    }
+  });
 });
