@@ -181,16 +181,24 @@ export function describeHardwareContract(name: string, factory: HardwareFactory)
         // 15 ms: longer than a reduction's confirmation (one or two samples), shorter than the 20 ms that guards
         // power-adding changes. A driver that debounced every change alike never reports it: the contactor would stay
         // closed behind its filter.
+        // Up to 5 tries: on a loaded 2-core machine the board's worker or the driver's sampling timer can be late by
+        // more than 15 ms and miss one short window altogether (as a stalled process on a Pi would). A driver that
+        // debounces every change for 20 ms never reports a 15 ms window, so it still fails every try.
         const { pilot, world } = get();
         await startPwmInB(53, true);
         await world.closeS2();
         await waitFor(() => pilot.read().state === 'C', 1000, 'state C');
-        const { heard, stop } = listen(pilot);
-        await world.openS2For(15);
-        await waitFor(() => pilot.read().state === 'C', 1000, 'state C again');
-        await observe(50);
-        stop();
-        assert.ok(heard.some((h) => h.reading.state === 'B'), `a listener heard B; heard ${heard.map((h) => h.reading.state).join(', ')}`);
+        const tries: string[] = [];
+        for (let attempt = 0; attempt < 5; attempt++) {
+          const { heard, stop } = listen(pilot);
+          await world.openS2For(15);
+          await waitFor(() => pilot.read().state === 'C', 1000, 'state C again');
+          await observe(50);
+          stop();
+          tries.push(heard.map((h) => h.reading.state).join(', '));
+          if (heard.some((h) => h.reading.state === 'B')) break;
+        }
+        assert.ok(tries.at(-1)?.includes('B'), `a listener heard B in one of ${tries.length} tries; heard ${tries.map((t) => `[${t}]`).join(' ')}`);
       });
 
       it("setOutput({mode:'stateF'}) reads state F", async () => {
