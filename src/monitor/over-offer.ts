@@ -1,4 +1,5 @@
 import type { MonitorConfig } from './config.js';
+import { HeldCondition } from './held.js';
 import { maxCurrentA, Recent, round1, sampleEvidence, type Finding, type SampleDetector, type SampleEvidence, type SampleInput } from './finding.js';
 
 /**
@@ -8,7 +9,7 @@ import { maxCurrentA, Recent, round1, sampleEvidence, type Finding, type SampleD
  */
 export class OverOffer implements SampleDetector {
   readonly name = 'over-offer' as const;
-  private sinceMono: number | null = null;
+  private readonly excess = new HeldCondition();
   private readonly recent = new Recent<SampleEvidence>(5);
 
   constructor(private readonly cfg: MonitorConfig['overOffer']) {}
@@ -16,15 +17,13 @@ export class OverOffer implements SampleDetector {
   evaluate(input: SampleInput): Finding | null {
     const offered = input.offer.amps;
     const current = maxCurrentA(input);
-    if (!input.contactor.closed || offered <= 0 || current <= offered + this.cfg.toleranceA) {
-      this.sinceMono = null;
+    // The excess is timed from its first reading; it counts only once the EV has had its reaction time.
+    const heldS = this.excess.update(input.contactor.closed && offered > 0 && current > offered + this.cfg.toleranceA, input.monoMs);
+    if (heldS === null) {
       this.recent.clear();
       return null;
     }
-    // The excess is timed from its first reading; it counts only once the EV has had its reaction time.
-    this.sinceMono ??= input.monoMs;
     this.recent.push(sampleEvidence(input.sample, input.phases));
-    const heldS = (input.monoMs - this.sinceMono) / 1000;
     const settled = input.monoMs - input.offer.sinceMono >= this.cfg.reactionS * 1000;
     if (heldS < this.cfg.holdS || !settled) return null;
     return {

@@ -1,4 +1,5 @@
 import type { MonitorConfig } from './config.js';
+import { HeldCondition } from './held.js';
 import { round1, sampleEvidence, usedPhases, type Finding, type SampleDetector, type SampleInput } from './finding.js';
 
 /**
@@ -7,7 +8,7 @@ import { round1, sampleEvidence, usedPhases, type Finding, type SampleDetector, 
  */
 export class PhaseImbalance implements SampleDetector {
   readonly name = 'phase-imbalance' as const;
-  private sinceMono: number | null = null;
+  private readonly imbalance = new HeldCondition();
 
   constructor(private readonly cfg: MonitorConfig['phaseImbalance']) {}
 
@@ -17,13 +18,8 @@ export class PhaseImbalance implements SampleDetector {
     const min = Math.min(...currents);
     const ratio = max > 0 ? (max - min) / max : 0;
     const judged = input.phases === 3 && currents.length === 3 && input.contactor.closed && input.session.id !== null;
-    if (!judged || max < this.cfg.minCurrentA || ratio <= this.cfg.maxRatio) {
-      this.sinceMono = null;
-      return null;
-    }
-    this.sinceMono ??= input.monoMs;
-    const heldS = (input.monoMs - this.sinceMono) / 1000;
-    if (heldS < this.cfg.holdS) return null;
+    const heldS = this.imbalance.update(judged && max >= this.cfg.minCurrentA && ratio > this.cfg.maxRatio, input.monoMs);
+    if (heldS === null || heldS < this.cfg.holdS) return null;
     return {
       detector: this.name,
       severity: 'info',

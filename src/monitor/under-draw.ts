@@ -1,4 +1,5 @@
 import type { MonitorConfig } from './config.js';
+import { HeldCondition } from './held.js';
 import { round1, sampleEvidence, usedPhases, type Finding, type SampleDetector, type SampleInput } from './finding.js';
 
 /**
@@ -7,7 +8,7 @@ import { round1, sampleEvidence, usedPhases, type Finding, type SampleDetector, 
  */
 export class UnderDraw implements SampleDetector {
   readonly name = 'under-draw' as const;
-  private sinceMono: number | null = null;
+  private readonly underDraw = new HeldCondition();
 
   constructor(private readonly cfg: MonitorConfig['underDraw']) {}
 
@@ -17,13 +18,8 @@ export class UnderDraw implements SampleDetector {
     const offered = input.offer.amps * input.phases;
     const drawing = Math.max(0, ...currents) >= this.cfg.minCurrentA;
     const judged = input.contactor.closed && input.session.id !== null && input.offer.amps > 0 && drawing;
-    if (!judged || total >= offered * this.cfg.maxFraction) {
-      this.sinceMono = null;
-      return null;
-    }
-    this.sinceMono ??= input.monoMs;
-    const heldS = (input.monoMs - this.sinceMono) / 1000;
-    if (heldS < this.cfg.holdS) return null;
+    const heldS = this.underDraw.update(judged && total < offered * this.cfg.maxFraction, input.monoMs);
+    if (heldS === null || heldS < this.cfg.holdS) return null;
     return {
       detector: this.name,
       severity: 'info',
