@@ -94,8 +94,11 @@ export interface Journal extends SessionRecorder, OutboxStore, KeyValueStore, Jo
    */
   onWorkerLost(listener: WorkerLostListener): () => void;
   raiseAlert(alert: AlertInput): Promise<number>;
-  /** Every alert, oldest first (ones the failed storage could not take yet come last, with id 0). */
-  alerts(): Promise<readonly AlertRow[]>;
+  /**
+   * Every alert, oldest first (ones the failed storage could not take yet come last, with id 0); with `latest`, the
+   * newest that many only.
+   */
+  alerts(latest?: number): Promise<readonly AlertRow[]>;
   /** The highest import register the journal knows, or null when it is empty (meter plausibility at boot). */
   lastMeterWh(): Promise<number | null>;
   /**
@@ -362,8 +365,11 @@ class WorkerJournal implements Journal {
   raiseAlert(alert: AlertInput): Promise<number> {
     return this.call('raiseAlert', alert, this.clock.nowMs());
   }
-  alerts(): Promise<readonly AlertRow[]> {
-    return this.call('alerts');
+  alerts(latest?: number): Promise<readonly AlertRow[]> {
+    if (latest !== undefined && (!Number.isSafeInteger(latest) || latest < 1)) {
+      return Promise.reject(new EvseError(EvseErrorCode.InvalidArgument, `latest must be a whole number ≥ 1 (got ${latest})`));
+    }
+    return latest === undefined ? this.call('alerts') : this.call('alerts', latest);
   }
   lastMeterWh(): Promise<number | null> {
     return this.call('lastMeterWh');

@@ -37,7 +37,7 @@ export interface WorkerApi {
   readonly saveCost: (sessionId: number, cost: unknown) => void;
   readonly lastMeterWh: () => number | null;
   readonly raiseAlert: (alert: AlertInput, nowMs: number) => number;
-  readonly alerts: () => AlertRow[];
+  readonly alerts: (latest?: number) => AlertRow[];
   readonly noteCleanShutdown: (kind: CleanShutdownKind, nowMs: number) => void;
   readonly openSessionCount: () => number;
   readonly recover: (meterReadingWh: number | null, nowMs: number) => RecoveryReport;

@@ -157,8 +157,8 @@ export class JournalStore {
   raiseAlert(alert: AlertInput, nowMs: number): number {
     return this.alertRecords.raiseAlert(alert, nowMs);
   }
-  alerts(): AlertRow[] {
-    return this.alertRecords.alerts();
+  alerts(latest?: number): AlertRow[] {
+    return this.alertRecords.alerts(latest);
   }
   noteStorageFailure(sqliteCode: string, message: string, nowMs: number): void {
     this.alertRecords.noteStorageFailure(sqliteCode, message, nowMs);

@@ -47,7 +47,7 @@ function apiFor(store: JournalStore): WorkerApi {
     saveCost: (sessionId, cost) => store.saveCost(sessionId, cost),
     lastMeterWh: () => store.lastMeterWh(),
     raiseAlert: (alert, nowMs) => store.raiseAlert(alert, nowMs),
-    alerts: () => store.alerts(),
+    alerts: (latest?: number) => store.alerts(latest),
     noteCleanShutdown: (kind, nowMs) => store.noteCleanShutdown(kind, nowMs),
     openSessionCount: () => openSessionCount(store),
     recover: (reading, nowMs) => recoverOpenSessions(store, reading, nowMs),

@@ -4,7 +4,7 @@ import type { ChargerController } from '../control/charger-controller.js';
 import type { AlertRow } from '../journal/types.js';
 import type { Logger } from '../logger.js';
 import { startMqttLink, type MqttLink } from './publisher.js';
-import type { MqttStationView } from './values.js';
+import { ALERTS_PUBLISHED, type MqttStationView } from './values.js';
 
 /** What the MQTT link needs from the composed station. */
 export interface MqttStationParts {
@@ -18,7 +18,10 @@ export interface MqttStationParts {
 function alertLogOf(recorder: unknown): (() => Promise<readonly AlertRow[]>) | undefined {
   if (typeof recorder !== 'object' || recorder === null) return undefined;
   const alerts = (recorder as { alerts?: unknown }).alerts;
-  return typeof alerts === 'function' ? () => (alerts as () => Promise<readonly AlertRow[]>).call(recorder) : undefined;
+  // Only the newest few are published: the journal's worker picks them, the whole log never crosses threads.
+  return typeof alerts === 'function'
+    ? () => (alerts as (latest: number) => Promise<readonly AlertRow[]>).call(recorder, ALERTS_PUBLISHED)
+    : undefined;
 }
 
 /**

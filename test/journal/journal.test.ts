@@ -152,6 +152,18 @@ describe('journal (worker): sessions, samples, events', function () {
     assert.deepEqual(alerts.at(-1)?.detail, { ms: 180 });
     assert.equal(alerts.at(-1)?.atMs, clock.nowMs());
   });
+
+  it('lists only the newest alerts when asked for the latest N, still oldest first', async function () {
+    for (let i = 0; i < 8; i++) await journal.raiseAlert({ severity: 'info', code: `c${i}`, message: `alert ${i}` });
+    const all = await journal.alerts();
+    const latest = await journal.alerts(3);
+    assert.deepEqual(
+      latest.map((a) => a.code),
+      all.slice(-3).map((a) => a.code),
+    );
+    assert.deepEqual(latest.map((a) => a.code), ['c5', 'c6', 'c7']);
+    await assert.rejects(journal.alerts(0), (err: unknown) => err instanceof EvseError && err.code === EvseErrorCode.InvalidArgument);
+  });
 });
 
 describe('journal (worker): durability and threading', function () {

@@ -22,10 +22,18 @@ export class AlertRecords {
     return this.s.tx(() => insertAlert(this.s, alert, nowMs));
   }
 
-  /** Alerts, oldest first; ones not yet written (storage failed) come last with id 0. */
-  alerts(): AlertRow[] {
-    const stored = (this.s.sql('SELECT * FROM alerts ORDER BY id').all() as AlertRecord[]).map(toAlertRow);
-    return [...stored, ...this.s.unwrittenAlerts.map(({ at, alert }) => ({ ...alert, id: 0, atMs: at }))];
+  /**
+   * Alerts, oldest first; ones not yet written (storage failed) come last with id 0. With `latest`, only the newest
+   * that many (a reader that shows the last few never copies the whole log across threads).
+   */
+  alerts(latest?: number): AlertRow[] {
+    const stored = (
+      latest === undefined
+        ? this.s.sql('SELECT * FROM alerts ORDER BY id').all()
+        : this.s.sql('SELECT * FROM (SELECT * FROM alerts ORDER BY id DESC LIMIT ?) ORDER BY id').all(latest)
+    ) as AlertRecord[];
+    const all = [...stored.map(toAlertRow), ...this.s.unwrittenAlerts.map(({ at, alert }) => ({ ...alert, id: 0, atMs: at }))];
+    return latest === undefined ? all : all.slice(-latest);
   }
 
   /**
