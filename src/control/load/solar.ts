@@ -1,0 +1,81 @@
+/**
+ * Solar mode: charge from export only, with hysteresis so a passing cloud does not start and stop the session every
+ * minute (each stop and start wears the contactor and upsets some EVs). The surplus is what the building would export
+ * if the EV drew nothing: the EV's own power minus the mains power (export is negative mains power).
+ *
+ * - Not charging: start once the surplus has stayed at or above `startSurplusW` for `startHoldS`.
+ * - Charging: offer the surplus as current (at least the 6 A minimum, which may draw a little from the grid); stop
+ *   once the surplus has stayed below `stopSurplusW` for `stopHoldS`.
+ * - `solar-min` never stops: the minimum current always, plus the surplus above it.
+ */
+export interface SolarSettings {
+  readonly startSurplusW: number;
+  readonly stopSurplusW: number;
+  readonly startHoldS: number;
+  readonly stopHoldS: number;
+  /** The lowest current the pilot can offer (6 A). */
+  readonly minA: number;
+  readonly nominalVoltageV: number;
+  readonly stationPhases: 1 | 3;
+}
+
+export interface SolarDecision {
+  /** Amps to offer, or 0 to pause. */
+  readonly amps: number;
+  readonly surplusW: number;
+  /** "solar surplus 3.2 kW", "waiting for solar surplus 4.1 kW (now 2.3 kW)". */
+  readonly reason: string;
+}
+
+export class SolarHysteresis {
+  private charging = false;
+  /** Since when the surplus has been on the other side of the threshold that would switch (null: it is not). */
+  private crossingSinceMs: number | null = null;
+  private switches = 0;
+
+  constructor(
+    private readonly settings: SolarSettings,
+    private readonly keepMinimum: boolean,
+  ) {}
+
+  /** The decision for a reading taken at `monoMs`: the mains power (import positive) and the EV's power now. */
+  decide(mainsPowerW: number, evPowerW: number, monoMs: number): SolarDecision {
+    const s = this.settings;
+    const surplusW = Math.max(0, evPowerW) - mainsPowerW;
+    const surplusA = surplusW / (s.nominalVoltageV * s.stationPhases);
+    const shown = `${(Math.max(0, surplusW) / 1000).toFixed(1)} kW`;
+    if (this.keepMinimum) {
+      const amps = Math.max(s.minA, floorTenth(surplusA));
+      return { amps, surplusW, reason: surplusA > s.minA ? `solar surplus ${shown}` : `solar minimum ${s.minA} A (surplus ${shown})` };
+    }
+    const wantsSwitch = this.charging ? surplusW < s.stopSurplusW : surplusW >= s.startSurplusW;
+    if (!wantsSwitch) this.crossingSinceMs = null;
+    else {
+      this.crossingSinceMs ??= monoMs;
+      const holdMs = (this.charging ? s.stopHoldS : s.startHoldS) * 1000;
+      if (monoMs - this.crossingSinceMs >= holdMs) {
+        this.charging = !this.charging;
+        this.crossingSinceMs = null;
+        this.switches++;
+      }
+    }
+    if (!this.charging) {
+      return { amps: 0, surplusW, reason: `waiting for solar surplus ${(s.startSurplusW / 1000).toFixed(1)} kW (now ${shown})` };
+    }
+    return { amps: Math.max(s.minA, floorTenth(surplusA)), surplusW, reason: `solar surplus ${shown}` };
+  }
+
+  /** Whether solar lets the EV charge now. */
+  get active(): boolean {
+    return this.keepMinimum || this.charging;
+  }
+
+  /** Starts and stops so far (for the no-flapping figure). */
+  get switchCount(): number {
+    return this.switches;
+  }
+}
+
+function floorTenth(a: number): number {
+  return Math.floor(a * 10 + 1e-9) / 10;
+}
