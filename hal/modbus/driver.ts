@@ -1,18 +1,23 @@
-import modbusSerial from 'modbus-serial';
 import type { Logger } from 'pino';
 import { MeterReadError, type EnergyMeter, type MeterErrorKind, type MeterSample, type PhaseReading } from '../meter.js';
 import type { ModbusMeterConfig } from './config.js';
+import { ModbusBus } from './bus.js';
 import type { ByteLink } from './link.js';
 import { registerMapFor } from './maps/index.js';
 import { computePollPlan, decodeBlock, type PollBlock } from './poll-plan.js';
 import type { MeterQuantity, RegisterMap } from './register-map.js';
-import { RtuClientPort } from './rtu-port.js';
+import type { RtuClientPort } from './rtu-port.js';
 import { openSerialLink } from './serial-link.js';
 
 /** Platform pieces the driver uses, injected so tests and the simulator can supply their own. */
 export interface ModbusMeterDeps {
   /** A ready byte link (the simulator's virtual link). Without it the driver opens `config.port` with serialport. */
   readonly link?: ByteLink;
+  /**
+   * A bus shared with other devices on the same line (the mains meter beside the EV meter, each with its own unit id):
+   * requests then take turns on it. Without it the meter opens a line of its own.
+   */
+  readonly bus?: ModbusBus;
   /** Wall clock for `readAtMs`, epoch ms UTC. */
   readonly nowMs?: () => number;
   /**
@@ -30,11 +35,6 @@ export type MeterStats = Record<MeterErrorKind | 'ok', number>;
 export function interFrameGapMs(baudRate: number): number {
   return baudRate > 19_200 ? 1.75 : (3.5 * 11 * 1000) / baudRate;
 }
-
-// modbus-serial is CommonJS: Node's default import is `module.exports` (the client class), which the package also
-// exposes as `.default`; TypeScript only sees the latter, so go through it.
-const ModbusRTU = modbusSerial.default;
-type ModbusClient = InstanceType<typeof ModbusRTU>;
 
 function isTimeout(err: unknown): boolean {
   // modbus-serial marks its transaction timeout with errno ETIMEDOUT (a code, not message text).
@@ -67,15 +67,12 @@ export class ModbusMeter implements EnergyMeter {
     implausible: 0,
   };
   private lastGoodImportWh: number | null = null;
-  private lastAnswerAtMs = Number.NEGATIVE_INFINITY;
   private closed = false;
 
   private constructor(
     private readonly config: ModbusMeterConfig,
-    private readonly client: ModbusClient,
-    private readonly port: RtuClientPort,
+    private readonly bus: ModbusBus,
     private readonly nowMs: () => number,
-    private readonly gapMs: number,
     private readonly logger: Logger | undefined,
   ) {
     this.map = registerMapFor(config.model, config.customMap);
@@ -87,22 +84,15 @@ export class ModbusMeter implements EnergyMeter {
    * opened, and with RangeError for a register map that cannot be polled.
    */
   static async open(config: ModbusMeterConfig, deps: ModbusMeterDeps = {}): Promise<ModbusMeter> {
-    const link =
-      deps.link ??
-      (await openSerialLink({ path: config.port, baudRate: config.baudRate, parity: config.parity, stopBits: config.stopBits }));
-    const port = new RtuClientPort(link);
-    const client = new ModbusRTU(port);
-    await new Promise<void>((resolve, reject) => client.open((err: Error | null) => (err ? reject(err) : resolve())));
-    client.setID(config.unitId);
-    client.setTimeout(config.timeoutMs);
-    return new ModbusMeter(
-      config,
-      client,
-      port,
-      deps.nowMs ?? (() => Date.now()),
-      deps.interFrameGapMs ?? interFrameGapMs(config.baudRate),
-      deps.logger?.child({ module: 'modbus-meter' }),
-    );
+    let bus = deps.bus;
+    if (bus === undefined) {
+      const link =
+        deps.link ??
+        (await openSerialLink({ path: config.port, baudRate: config.baudRate, parity: config.parity, stopBits: config.stopBits }));
+      bus = await ModbusBus.open(link, deps.interFrameGapMs ?? interFrameGapMs(config.baudRate));
+    }
+    bus.acquire();
+    return new ModbusMeter(config, bus, deps.nowMs ?? (() => Date.now()), deps.logger?.child({ module: 'modbus-meter', unitId: config.unitId }));
   }
 
   /** Reads one fresh sample (see the class comment for the error kinds). */
@@ -126,13 +116,13 @@ export class ModbusMeter implements EnergyMeter {
 
   /** Bytes received outside any exchange (late answers, noise), for diagnostics. */
   strayBytes(): number {
-    return this.port.strayByteCount();
+    return this.bus.port.strayByteCount();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await new Promise<void>((resolve) => this.client.close(() => resolve()));
+    await this.bus.release();
   }
 
   private count(err: MeterReadError): MeterReadError {
@@ -154,45 +144,41 @@ export class ModbusMeter implements EnergyMeter {
     }
   }
 
-  private async transact(block: PollBlock): Promise<Uint8Array> {
-    await this.keepInterFrameGap();
-    let result: { buffer: Buffer };
-    try {
-      result =
-        block.functionCode === 4
-          ? await this.client.readInputRegisters(block.start, block.count)
-          : await this.client.readHoldingRegisters(block.start, block.count);
-    } catch (err) {
-      throw this.failureOf(err, block);
-    } finally {
-      this.lastAnswerAtMs = performance.now();
-    }
-    const verdict = this.port.lastVerdict();
-    if (verdict?.kind !== 'ok' || result.buffer.length !== block.count * 2) {
-      throw new MeterReadError('short-frame', `answer to ${block.count} registers at ${block.start} did not pass the frame checks`);
-    }
-    return new Uint8Array(result.buffer.buffer, result.buffer.byteOffset, result.buffer.byteLength);
+  /** One request on the bus, in this meter's turn (the line may be shared with another device). */
+  private transact(block: PollBlock): Promise<Uint8Array> {
+    return this.bus.exchange(String(this.config.unitId), async ({ client, port }) => {
+      client.setID(this.config.unitId);
+      client.setTimeout(this.config.timeoutMs);
+      let result: { buffer: Buffer };
+      try {
+        result =
+          block.functionCode === 4
+            ? await client.readInputRegisters(block.start, block.count)
+            : await client.readHoldingRegisters(block.start, block.count);
+      } catch (err) {
+        throw this.failureOf(err, block, port);
+      }
+      const verdict = port.lastVerdict();
+      if (verdict?.kind !== 'ok' || result.buffer.length !== block.count * 2) {
+        throw new MeterReadError('short-frame', `answer to ${block.count} registers at ${block.start} did not pass the frame checks`);
+      }
+      return new Uint8Array(result.buffer.buffer, result.buffer.byteOffset, result.buffer.byteLength);
+    });
   }
 
-  private failureOf(err: unknown, block: PollBlock): MeterReadError {
+  private failureOf(err: unknown, block: PollBlock, port: RtuClientPort): MeterReadError {
     const where = `${block.count} registers at ${block.start} (unit ${this.config.unitId})`;
-    const verdict = this.port.lastVerdict();
+    const verdict = port.lastVerdict();
     if (verdict !== null && verdict.kind !== 'ok') {
       const detail = verdict.kind === 'exception' ? ` code ${verdict.exceptionCode}` : '';
       return new MeterReadError(verdict.kind, `${verdict.kind}${detail} reading ${where}`);
     }
     if (isTimeout(err)) {
-      return this.port.pendingBytes() > 0
-        ? new MeterReadError('short-frame', `only ${this.port.pendingBytes()} bytes of the answer to ${where} within ${this.config.timeoutMs} ms`)
+      return port.pendingBytes() > 0
+        ? new MeterReadError('short-frame', `only ${port.pendingBytes()} bytes of the answer to ${where} within ${this.config.timeoutMs} ms`)
         : new MeterReadError('timeout', `no answer to ${where} within ${this.config.timeoutMs} ms`);
     }
     return new MeterReadError('port', `reading ${where}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-
-  private async keepInterFrameGap(): Promise<void> {
-    if (this.gapMs <= 0) return;
-    const wait = this.lastAnswerAtMs + this.gapMs - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
 
   private assemble(values: ReadonlyMap<MeterQuantity, number>): MeterSample {
