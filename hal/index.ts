@@ -24,4 +24,6 @@ export interface StationHardware {
   readonly cableLock?: CableLock | null;
   /** The ventilation output for state D; absent or null where none is fitted. */
   readonly ventilation?: VentilationOutput | null;
+  /** The meter at the grid connection, for load management; absent or null where none is fitted. */
+  readonly mainsMeter?: EnergyMeter | null;
 }

@@ -15,5 +15,16 @@ export const simulatorSchema = z
       .default({ maxCurrentA: 16, phases: 3, batteryWh: 60_000, startSocPercent: 40, targetSocPercent: 80 }),
     /** Id tag the simulated driver taps, unless free vend. */
     idTag: z.string().min(1).max(20).default('SIMCARD01'),
+    /**
+     * The building around the station, for load management with a simulated mains meter: its household and PV
+     * profile, and the hour of the simulated day the run starts at.
+     */
+    building: z
+      .object({
+        profile: z.enum(['house', 'solar-day']).default('house'),
+        startHour: z.number().min(0).max(23.99).default(7),
+      })
+      .strict()
+      .default({ profile: 'house', startHour: 7 }),
   })
   .strict();

@@ -10,6 +10,7 @@ import { defaultTariff, tariffSchema } from '../billing/tariff-schema.js';
 import { webConfigSchema } from '../web/config.js';
 import { monitorSchema } from '../monitor/config.js';
 import { mqttConfigSchema } from '../mqtt/config.js';
+import { loadManagementSchema } from '../control/load/config.js';
 
 /**
  * The station's configuration: one schema for the whole file. Each area keeps its section in its own module;
@@ -29,6 +30,8 @@ export const configSchema = z
     web: webConfigSchema.default(webConfigSchema.parse({})),
     monitor: monitorSchema.default(monitorSchema.parse({})),
     mqtt: mqttConfigSchema.optional(),
+    /** A mains meter at the grid connection and how the offer follows the building (absent: no load management). */
+    loadManagement: loadManagementSchema.optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -40,6 +43,30 @@ export const configSchema = z
         path: ['station', 'timeZone'],
         message: 'not an IANA time zone this Node.js knows, such as "Europe/Berlin" or "UTC"',
       });
+    }
+    // Two meters on one RS-485 line (or both on the simulator's line) need their own unit ids and the same line settings.
+    const mains = cfg.loadManagement?.meter;
+    const ev = cfg.meter;
+    if (mains !== undefined) {
+      const sameLine = mains.driver === 'sim' ? ev.driver === 'sim' : ev.driver === 'modbus' && ev.port === mains.port;
+      if (sameLine && mains.unitId === ev.unitId) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['loadManagement', 'meter', 'unitId'],
+          message: `the mains meter shares the EV meter's line and both have unit id ${ev.unitId}: give each its own`,
+        });
+      }
+      if (sameLine && mains.driver === 'modbus' && ev.driver === 'modbus') {
+        for (const key of ['baudRate', 'parity', 'stopBits'] as const) {
+          if (mains[key] !== ev[key]) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['loadManagement', 'meter', key],
+              message: `the mains meter shares the EV meter's port ${ev.port}, so its ${key} must be the line's: ${String(ev[key])}, got ${String(mains[key])}`,
+            });
+          }
+        }
+      }
     }
   });
 

@@ -15,6 +15,7 @@ import type { FaultName } from './faults.js';
 import { faultsFromInputs, faultsFromPilot } from './input-faults.js';
 import { MeterPoller } from './meter-poller.js';
 import { Notifier } from './notifier.js';
+import type { LoadLimit } from './load/load-manager.js';
 import { OfferGovernor, type ExternalLimitSource } from './offer-governor.js';
 import { OutputGuard } from './output-guard.js';
 import { PilotLayer, type PilotEvent } from './pilot-layer.js';
@@ -236,6 +237,11 @@ export class ChargerController {
   /** Smart charging (default) or home-automation limit in A; null removes that source's limit only. */
   setExternalLimit(limitA: number | null, source: ExternalLimitSource = 'smart-charging'): void {
     this.governor.setExternalLimit(limitA, source);
+  }
+
+  /** Load management's limit (the building's fuse, solar surplus) with its reason; null lifts it. */
+  setLoadLimit(limit: LoadLimit | null): void {
+    this.governor.setLoadLimit(limit);
   }
 
   /** ChangeAvailability. Returns 'Scheduled' when a session runs. */

@@ -69,6 +69,7 @@ export type FaultName =
   | 'hard-overcurrent'
   | 'meter-lost'
   | 'meter-anomaly'
+  | 'mains-meter-lost'
   | 'high-temperature'
   | 'over-temperature'
   | 'temperature-sensor-failed'
@@ -193,6 +194,16 @@ const catalogue: readonly FaultDefinition[] = [
     driverMessage: 'Charging continues.',
     operatorMessage: 'The meter returned an impossible value (NaN, negative energy or a register going backwards); the reading was discarded.',
     recovery: { kind: 'auto', delayS: 60 },
+  },
+  {
+    name: 'mains-meter-lost',
+    severity: 'warn',
+    ocppErrorCode: 'PowerMeterFailure',
+    vendorErrorCode: 'W503',
+    driverMessage: 'Charging continues, more slowly for now, while the building\'s meter is checked.',
+    operatorMessage:
+      'No valid answer from the mains meter at the grid connection (or readings that cannot be true): load management offers its safe current (fuse mode) or pauses solar charging, and never assumes the building is idle. Check its RS-485 wiring, unit id, baud rate and the direction of its CTs.',
+    recovery: { kind: 'auto', delayS: 0 },
   },
   {
     name: 'high-temperature',

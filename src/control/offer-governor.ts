@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import type { ControlConfig, LimitsConfig } from './config.js';
+import type { LoadLimit } from './load/load-manager.js';
 import { offeredCurrent, type OfferedCurrent } from './power-limit.js';
 
 /**
@@ -26,6 +27,7 @@ export interface OfferGovernorDeps {
  */
 export class OfferGovernor {
   private readonly externalLimits = new Map<ExternalLimitSource, number>();
+  private loadLimit: LoadLimit | null = null;
   private offer: OfferedCurrent;
   private lastChangeMono = Number.NEGATIVE_INFINITY;
   private timer: TimerHandle | undefined;
@@ -43,6 +45,13 @@ export class OfferGovernor {
   setExternalLimit(limitA: number | null, source: ExternalLimitSource = 'smart-charging'): void {
     if (limitA === null) this.externalLimits.delete(source);
     else this.externalLimits.set(source, limitA);
+    this.update();
+  }
+
+  /** The building's limit (load management: fuse, solar), with its reason; null when it does not limit. */
+  setLoadLimit(limit: LoadLimit | null): void {
+    if (limit?.amps === this.loadLimit?.amps && limit?.reason === this.loadLimit?.reason) return;
+    this.loadLimit = limit;
     this.update();
   }
 
@@ -81,6 +90,7 @@ export class OfferGovernor {
       configuredMaxA: limits.configuredMaxA,
       externalA: this.externalLimits.size === 0 ? null : Math.min(...this.externalLimits.values()),
       temperatureA: this.deps.derating() ? control.temperature.derateToA : null,
+      load: this.loadLimit,
     });
   }
 

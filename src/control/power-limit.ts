@@ -5,7 +5,7 @@ import { MAX_OFFER_A, MIN_OFFER_A } from '../../hal/pilot-duty.js';
  * operator and the driver can see why ("limited by: cable 20 A").
  */
 
-export type LimitSource = 'hardware' | 'cable' | 'configured' | 'external' | 'temperature';
+export type LimitSource = 'hardware' | 'cable' | 'configured' | 'external' | 'temperature' | 'load';
 
 export interface LimitInputs {
   readonly hardwareMaxA: number;
@@ -15,6 +15,11 @@ export interface LimitInputs {
   readonly externalA: number | null;
   /** Temperature derating, or null when not derating. */
   readonly temperatureA: number | null;
+  /**
+   * Load management (the building's fuse, solar surplus), with its own words for the reason ("mains L2 24.1 A of
+   * 25 A"), or null when it does not limit.
+   */
+  readonly load?: { readonly amps: number; readonly reason: string } | null;
 }
 
 export interface OfferedCurrent {
@@ -28,7 +33,7 @@ export interface OfferedCurrent {
 }
 
 
-/** The offered current and the limit that set it. Ties name the first in this order: hardware, cable, configured, external, temperature. */
+/** The offered current and the limit that set it. Ties name the first in this order: hardware, cable, configured, external, temperature, load. */
 export function offeredCurrent(inputs: LimitInputs): OfferedCurrent {
   const candidates: [LimitSource, number | null][] = [
     ['hardware', inputs.hardwareMaxA],
@@ -36,6 +41,7 @@ export function offeredCurrent(inputs: LimitInputs): OfferedCurrent {
     ['configured', inputs.configuredMaxA],
     ['external', inputs.externalA],
     ['temperature', inputs.temperatureA],
+    ['load', inputs.load?.amps ?? null],
   ];
   let best: [LimitSource, number] = ['hardware', inputs.hardwareMaxA];
   for (const [source, value] of candidates) {
@@ -47,7 +53,7 @@ export function offeredCurrent(inputs: LimitInputs): OfferedCurrent {
     amps,
     limitedBy: best[0],
     canOffer: amps >= MIN_OFFER_A,
-    reason: `limited by: ${best[0]} ${formatAmps(amps)}`,
+    reason: best[0] === 'load' && inputs.load ? `limited by: ${inputs.load.reason}` : `limited by: ${best[0]} ${formatAmps(amps)}`,
   };
 }
 

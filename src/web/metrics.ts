@@ -10,7 +10,7 @@ import type { StationStatusView } from './status-view.js';
 const statuses = [
   'Available', 'Preparing', 'Charging', 'SuspendedEV', 'SuspendedEVSE', 'Finishing', 'Reserved', 'Unavailable', 'Faulted',
 ] as const satisfies readonly ChargePointStatus[];
-const limitSources = ['hardware', 'cable', 'configured', 'external', 'temperature'] as const satisfies readonly LimitSource[];
+const limitSources = ['hardware', 'cable', 'configured', 'external', 'temperature', 'load'] as const satisfies readonly LimitSource[];
 const meterErrorKinds = [
   'timeout', 'crc', 'exception', 'wrong-unit', 'short-frame', 'port', 'implausible',
 ] as const satisfies readonly MeterErrorKind[];

@@ -1,6 +1,7 @@
 import type { StationHardware } from '../../hal/index.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { StationConfig } from '../config/schema.js';
+import { startLoadControl, type LoadControl } from '../control/load/load-control.js';
 import { ChargerController, type ControllerEvent } from '../control/charger-controller.js';
 import type { StopReason } from '../control/charger-fsm.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -38,6 +39,8 @@ export interface StationDeps {
 
 export interface Station {
   readonly controller: ChargerController;
+  /** Load management (the `loadManagement` section with a mains meter), or null. */
+  readonly load: LoadControl | null;
   /** The anomaly detectors: they watch the station's events and samples, off the control path. */
   readonly monitor: Monitor;
   readonly recorder: SessionRecorder;
@@ -119,6 +122,17 @@ export function startStation(deps: StationDeps): Promise<Station> {
   // Subscribed before start, so a fault raised at once is counted too.
   controller.onEvent(counters.onEvent);
   controller.start();
+  const load =
+    config.loadManagement !== undefined && hardware.mainsMeter
+      ? startLoadControl({
+          target: controller,
+          meter: hardware.mainsMeter,
+          config: config.loadManagement,
+          station: config.station,
+          clock,
+          log,
+        })
+      : null;
   const monitor = startMonitor({ controller, config, clock, log, journal: deps.monitorJournal ?? null });
   let energyTargetWh: number | null = null;
   const userPrices = new Map<string, string>();
@@ -131,6 +145,7 @@ export function startStation(deps: StationDeps): Promise<Station> {
   let closing: Promise<void> | null = null;
   const station: Station = {
     controller,
+    load,
     monitor,
     recorder,
     tariffs,
@@ -179,6 +194,7 @@ export function startStation(deps: StationDeps): Promise<Station> {
         const stopReason: StopReason = stopReasons.has(reason) ? (reason as StopReason) : 'Other';
         if (controller.snapshot().session !== 'none') controller.stop(stopReason, undefined, true);
         await controller.drainJournalWrites();
+        await load?.stop();
         await mqtt?.close();
         await controller.dispose();
         monitor.dispose();
@@ -186,6 +202,7 @@ export function startStation(deps: StationDeps): Promise<Station> {
         counters.dispose();
         await Promise.allSettled([
           hardware.meter.close(),
+          hardware.mainsMeter?.close(),
           hardware.pilot.close(),
           hardware.contactor.dispose(),
           hardware.inputs.dispose(),

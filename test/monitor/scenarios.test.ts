@@ -61,7 +61,7 @@ describe('monitor on the simulator scenarios (fake time, every detector on)', fu
   it('covers every scenario of the simulator', () => {
     assert.deepEqual(
       scenarios.map((s) => s.name).sort(),
-      ['basic', 'continuous', 'ev-full', 'meter-loss', 'overcurrent-ev', 'rcd-trip', 'welded-contactor'],
+      ['basic', 'continuous', 'ev-full', 'house-fuse', 'meter-loss', 'overcurrent-ev', 'rcd-trip', 'solar-day', 'welded-contactor'],
     );
   });
 
@@ -80,6 +80,16 @@ describe('monitor on the simulator scenarios (fake time, every detector on)', fu
     assert.ok(result.sessions.length >= 3, `sessions: ${result.sessions.length}`);
     assert.deepEqual(findings.map((f) => `${f.detector}: ${f.message}`), []);
   });
+
+  // Load management: the offer follows the building's fuse (house-fuse) or the PV surplus (solar-day), pausing and
+  // resuming: a normal day, so no finding — and the scenario's own check (fuse never exceeded, no flapping) holds.
+  for (const name of ['house-fuse', 'solar-day']) {
+    it(`${name} (a simulated day of load management): no finding, the scenario's checks hold`, async () => {
+      const { findings, result } = await findingsOf(name, { stepMs: 5000 });
+      assert.deepEqual(result.problems, [], result.notes.join('\n'));
+      assert.deepEqual(findings.map((f) => `${f.detector}: ${f.message}`), []);
+    });
+  }
 
   const expected: readonly [string, readonly DetectorName[], readonly DetectorName[]][] = [
     // [scenario, must raise, may raise]

@@ -77,7 +77,9 @@ export function describeEvent(e: ControllerEvent): string | null {
 
 /** Runs one scenario on a fresh station (simulated by default, see `createStation`) and returns its summary. */
 export async function runScenario(opts: RunScenarioOptions): Promise<ScenarioResult> {
-  const { clock, config, scenario } = opts;
+  const { clock, scenario } = opts;
+  // A scenario may need settings of its own (load management and the simulated building).
+  const config = scenario.configure ? scenario.configure(opts.config) : opts.config;
   const createStation: StationFactory = opts.createStation ?? createSimStation;
   const sim = await createStation({
     config,

@@ -3,6 +3,9 @@ import type { ChargePointStatus, SessionPhase, StopReason } from '../../control/
 import type { ControllerEvent } from '../../control/charger-controller.js';
 import type { FaultName } from '../../control/faults.js';
 import type { EvProfile } from '../../../simulator/ev.js';
+import type { StationConfig } from '../../config/schema.js';
+import type { LoadFigures } from '../../control/load/load-control.js';
+import { loadDayScenarios } from './load-scenarios.js';
 import type { ScenarioWorld } from '../../../simulator/scenario-world.js';
 
 export type { ScenarioWorld };
@@ -15,6 +18,8 @@ export interface ScenarioStation {
     resetFaults(): readonly FaultName[] | Promise<readonly FaultName[]>;
     setExternalLimit(limitA: number | null): void;
   };
+  /** Load management, where the station has it (the fast simulator with a `loadManagement` section). */
+  readonly load?: { figures(): LoadFigures } | null;
 }
 
 /** What a scenario script can do. All waiting is on the station's clock, so `--speed` and fake timers apply. */
@@ -54,6 +59,8 @@ export function scenarioContext(
 export interface Scenario {
   readonly name: string;
   readonly description: string;
+  /** The settings the scenario needs on top of the user's config (load management, the simulated building). */
+  configure?(config: StationConfig): StationConfig;
   /** Whether the scenario runs until interrupted. */
   readonly endless?: boolean;
   run(ctx: ScenarioContext): Promise<void>;
@@ -274,6 +281,7 @@ export const scenarios: readonly Scenario[] = [
     },
     check: (s) => [...expectSessions(s, 1, 'Local'), ...expectFault(s, 'meter-lost')],
   },
+  ...loadDayScenarios({ plugAndCharge, stopAndLeave, expectSessions }),
   {
     name: 'continuous',
     description: 'one EV after another charges until full, until Ctrl-C (the default of npm start)',

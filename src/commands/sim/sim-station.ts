@@ -6,7 +6,8 @@ import type { Logger } from '../../logger.js';
 import type { SessionRecorder } from '../../session/recorder.js';
 import { startStation, type Authorizer, type Station, type StationDeps } from '../../wiring/station.js';
 import type { ModbusSlaveControl } from '../../../simulator/modbus/rtu-slave.js';
-import { createVirtualModbusMeter, type VirtualModbusMeterOptions } from '../../../simulator/modbus/virtual-meter.js';
+import { buildingProfiles, familyHouse, MainsMeterModel } from '../../../simulator/building.js';
+import { createVirtualModbusLine, createVirtualModbusMeter, type VirtualModbusMeterOptions } from '../../../simulator/modbus/virtual-meter.js';
 import { DirectSimMeter } from '../../../simulator/sim-meter.js';
 import { SimWorld } from '../../../simulator/world.js';
 import type { SimContactorTiming } from '../../../simulator/sim-contactor.js';
@@ -45,6 +46,8 @@ export interface SimStation {
   readonly meter: EnergyMeter;
   /** The simulated Modbus meter's fault switch (null on the direct path). */
   readonly meterSlave: ModbusSlaveControl | null;
+  /** The simulated mains meter of load management (a building on the same line), or null. */
+  readonly mainsSlave: ModbusSlaveControl | null;
   /** Stops the station (stopping a running session with `reason`) and the world. */
   close(reason?: string): Promise<void>;
 }
@@ -85,7 +88,32 @@ export async function createSimStation(opts: SimStationOptions): Promise<SimStat
   let meter: EnergyMeter;
   let closeMeterPath: () => Promise<void> = () => Promise.resolve();
   let meterSlave: ModbusSlaveControl | null = null;
-  if ((opts.meterPath ?? 'modbus') === 'modbus') {
+  let mainsMeter: EnergyMeter | null = null;
+  let mainsSlave: ModbusSlaveControl | null = null;
+  const mainsConfig = config.loadManagement?.meter;
+  if ((opts.meterPath ?? 'modbus') === 'modbus' && mainsConfig?.driver === 'sim') {
+    // Load management on the simulator: the building's meter on the EV meter's virtual line, its own unit id.
+    const building = config.simulator.building;
+    const profile = buildingProfiles.find((p) => p.name === building.profile) ?? familyHouse;
+    const t0 = clock.nowMs();
+    const mains = new MainsMeterModel(profile, source, (nowMs) => (building.startHour * 3600 + (nowMs - t0) / 1000) % 86_400, config.station.nominalVoltageV);
+    const options = virtualMeterOptions(config.meter, () => clock.nowMs());
+    const line = await createVirtualModbusLine(
+      [
+        { source, model: options.model, unitId: options.unitId ?? 1 },
+        { source: () => mains.sample(clock.nowMs()), model: mainsConfig.model, unitId: mainsConfig.unitId },
+      ],
+      options,
+    );
+    const [evDevice, mainsDevice] = line.devices;
+    if (evDevice === undefined || mainsDevice === undefined) throw new Error('unreachable: two devices asked for');
+    world.meterSilence = (silent) => evDevice.slave.setFault(silent ? 'no-answer' : null);
+    meter = evDevice.meter;
+    meterSlave = evDevice.slave;
+    mainsMeter = mainsDevice.meter;
+    mainsSlave = mainsDevice.slave;
+    closeMeterPath = () => line.close();
+  } else if ((opts.meterPath ?? 'modbus') === 'modbus') {
     const virtual = await createVirtualModbusMeter(source, virtualMeterOptions(config.meter, () => clock.nowMs()));
     world.meterSilence = (silent) => virtual.slave.setFault(silent ? 'no-answer' : null);
     meter = virtual.meter;
@@ -108,6 +136,7 @@ export async function createSimStation(opts: SimStationOptions): Promise<SimStat
       contactor: world.contactor,
       inputs: world.inputs,
       cableLock: opts.cableLock === true ? world.cableLock : null,
+      mainsMeter,
     },
     ...stationRunOptions(opts),
   });
@@ -116,6 +145,7 @@ export async function createSimStation(opts: SimStationOptions): Promise<SimStat
     station,
     meter,
     meterSlave,
+    mainsSlave,
     async close(reason = 'Other') {
       await station.shutdown(reason);
       world.stop();

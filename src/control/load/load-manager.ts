@@ -28,6 +28,12 @@ export interface LoadSettings {
 export interface EvDraw {
   readonly currentsA: readonly [number, number, number];
   readonly powerW: number;
+  /**
+   * What the pilot offers now (0 without PWM). An EV that follows the pilot draws no more, so the EV's share of a
+   * mains reading is never taken above it: an EV sample older than the mains reading (the EV stopped in between)
+   * would otherwise hide the household behind current the EV no longer draws.
+   */
+  readonly offeredA?: number;
 }
 
 /** A limit on the offer from load management, with the reason the driver and operator see. */
@@ -65,6 +71,8 @@ export class LoadManager {
   private lastReading: MainsReading | null = null;
   private surplusW: number | null = null;
   private limitedMs = 0;
+  /** The fuse's limit last given (before solar and the cut), or null before the first reading. */
+  private lastFuseAmps: number | null = null;
 
   constructor(private readonly settings: LoadSettings) {
     this.mode = settings.mode;
@@ -107,11 +115,9 @@ export class LoadManager {
   onReading(reading: MainsReading, ev: EvDraw): { limit: LoadLimit | null; health: MainsHealth } {
     const s = this.settings;
     const why = implausibleMains(reading, s.fuseA, s.pvInstalled);
-    if (why !== null) {
-      const text = describeImplausibleMains(why);
-      this.onLost(text);
-      return { limit: this.limit(), health: { ok: false, why: text } };
-    }
+    // Not believed: a meter error, never a number. The limit in force stays; the poller counts it as a failed read
+    // and, after a few in a row, calls onLost.
+    if (why !== null) return { limit: this.limit(), health: { ok: false, why: describeImplausibleMains(why) } };
     this.lost = null;
     const seconds = this.lastMono === null ? 0 : Math.max(0, (reading.monoMs - this.lastMono) / 1000);
     this.lastMono = reading.monoMs;
@@ -125,16 +131,32 @@ export class LoadManager {
     if (share >= cutAt && worst > 1) this.cut = true;
     else if (this.cut && worst <= 1 && share < cutAt / 2) this.cut = false;
 
-    const fuse = fuseLimit({ mainsA: reading.currentsA, evA: ev.currentsA, fuseA: s.fuseA, marginA: s.marginA, stationPhases: s.stationPhases });
-    let limit: LoadLimit = { amps: fuse.amps, reason: fuse.reason };
-    const previous = this.latest;
-    if (share > WARM_SHARE && previous !== null && previous.amps < limit.amps && previous.reason.startsWith('mains')) {
-      limit = { amps: previous.amps, reason: previous.reason.endsWith('(fuse cooling)') ? previous.reason : `${previous.reason} (fuse cooling)` };
+    // The EV's part of this mains reading. The two meters are read a moment apart, so the EV sample may be older or
+    // newer than the mains one. Too high an EV part hides household load (unsafe); too low only lowers the room, and
+    // the hold below keeps that from sawing the offer. So the EV sample is taken as it is, capped by the pilot's offer
+    // (an EV that just stopped may still show its old draw).
+    const cap = ev.offeredA ?? Number.POSITIVE_INFINITY;
+    const evA = ev.currentsA.map((a) => Math.min(cap, a)) as unknown as [number, number, number];
+    const fuse = fuseLimit({ mainsA: reading.currentsA, evA, fuseA: s.fuseA, marginA: s.marginA, stationPhases: s.stationPhases });
+    let amps = fuse.amps;
+    let reason = fuse.reason;
+    const held = this.lastFuseAmps;
+    // Reduce only when the mains current is over the fuse minus the margin: while it is under, what the EV draws now
+    // fits, and a smaller room is the two meters' timing (an EV sample from before its ramp), not the building.
+    const target = s.fuseA - s.marginA;
+    const phases = s.stationPhases === 1 ? [0] : [0, 1, 2];
+    const underTarget = phases.every((i) => (reading.currentsA[i] ?? 0) <= target);
+    if (held !== null && amps < held && underTarget) amps = held;
+    if (share > WARM_SHARE && held !== null && amps > held) {
+      amps = held;
+      reason = `${fuse.reason} (fuse cooling)`;
     }
+    this.lastFuseAmps = amps;
+    let limit: LoadLimit = { amps, reason };
     if (this.cut) limit = { amps: 0, reason: `mains overload: ${fuse.reason}, charging cut to protect the fuse` };
 
     if (this.mode === 'solar' || this.mode === 'solar-min') {
-      const decision = (this.mode === 'solar' ? this.solar : this.solarMin).decide(reading.powerW, ev.powerW, reading.monoMs);
+      const decision = (this.mode === 'solar' ? this.solar : this.solarMin).decide(reading.powerW, ev.powerW, reading.monoMs, ev.offeredA);
       this.surplusW = decision.surplusW;
       if (decision.amps < limit.amps) limit = { amps: decision.amps, reason: decision.reason };
     } else this.surplusW = ev.powerW - reading.powerW;
@@ -147,6 +169,7 @@ export class LoadManager {
   /** The mains meter stopped answering (or answers nonsense): fall back, never assume the building is idle. */
   onLost(why: string): LoadLimit | null {
     this.lost = why;
+    this.lastFuseAmps = null;
     this.lastMono = null;
     this.latest = this.fallback();
     return this.limit();

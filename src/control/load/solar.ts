@@ -5,7 +5,10 @@
  *
  * - Not charging: start once the surplus has stayed at or above `startSurplusW` for `startHoldS`.
  * - Charging: offer the surplus as current (at least the 6 A minimum, which may draw a little from the grid); stop
- *   once the surplus has stayed below `stopSurplusW` for `stopHoldS`.
+ *   once the surplus has stayed below `stopSurplusW` for `stopHoldS`. The offer moves by what the mains meter shows:
+ *   export raises it from the pilot's present offer, import lowers it from what the EV draws. The mains reading is
+ *   the one that matters (zero export, like evcc and the OpenEVSE shaper), so an EV sample taken a moment before the
+ *   EV followed the last change cannot pull the offer back.
  * - `solar-min` never stops: the minimum current always, plus the surplus above it.
  */
 export interface SolarSettings {
@@ -39,10 +42,15 @@ export class SolarHysteresis {
   ) {}
 
   /** The decision for a reading taken at `monoMs`: the mains power (import positive) and the EV's power now. */
-  decide(mainsPowerW: number, evPowerW: number, monoMs: number): SolarDecision {
+  decide(mainsPowerW: number, evPowerW: number, monoMs: number, offeredA?: number): SolarDecision {
     const s = this.settings;
+    const perAmpW = s.nominalVoltageV * s.stationPhases;
     const surplusW = Math.max(0, evPowerW) - mainsPowerW;
-    const surplusA = surplusW / (s.nominalVoltageV * s.stationPhases);
+    const evA = Math.max(0, evPowerW) / perAmpW;
+    // What the EV could have from the surplus: from the offer in force when exporting (the EV may not show its last
+    // step yet), from its own draw when importing (it may take less than offered).
+    const base = offeredA === undefined ? evA : mainsPowerW <= 0 ? Math.max(offeredA, evA) : Math.min(offeredA, evA);
+    const surplusA = base - mainsPowerW / perAmpW;
     const shown = `${(Math.max(0, surplusW) / 1000).toFixed(1)} kW`;
     if (this.keepMinimum) {
       const amps = Math.max(s.minA, floorTenth(surplusA));

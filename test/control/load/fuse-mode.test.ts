@@ -68,9 +68,25 @@ describe('load management: the EV limit from the mains reading', () => {
     assert.equal(implausibleMains(at([-0.2, 0, 0]), 25, false), null, 'noise around zero is not a sign flip');
     assert.equal(implausibleMains(at([Number.NaN, 0, 0]), 25, false)?.kind, 'not-finite');
     const lm = new LoadManager(settings());
+    assert.equal(lm.onReading(at([5, 5, 5]), { currentsA: [0, 0, 0], powerW: 0 }).limit?.amps, 18);
     const r = lm.onReading(at([-8, 0, 0]), { currentsA: [0, 0, 0], powerW: 0 });
     assert.equal(r.health.ok, false);
-    assert.deepEqual(r.limit, { amps: 6, reason: 'mains meter lost: safe current 6 A' });
+    assert.equal(r.limit?.amps, 18, 'one implausible reading is not a number: the limit in force stays');
+  });
+
+  it('the two meters read a moment apart: an EV sample older than the mains reading neither hides the household nor saws the offer', () => {
+    const lm = new LoadManager(settings());
+    const at = (t: number, l1: number) => ({ currentsA: [l1, 2, 2] as [number, number, number], powerW: 0, monoMs: t * 1000 });
+    // House 16.1 A on L1, the EV at 6.9 A: mains 23.0 A, exactly the fuse minus the margin.
+    assert.equal(lm.onReading(at(0, 23), { currentsA: [6.9, 6.9, 6.9], powerW: 0, offeredA: 6.9 }).limit?.amps, 6.9);
+    // The EV stopped (the offer went to 0) but its last sample still says 6.9 A: the household is all of the 16.1 A.
+    assert.equal(lm.onReading(at(1, 16.1), { currentsA: [6.9, 6.9, 6.9], powerW: 0, offeredA: 0 }).limit?.amps, 6.9);
+    // The kettle is off (house 6.5 A): room for 16.5 A; the EV ramps to 16 A, but its sample still shows 6.9 A while
+    // the mains reading (22.5 A) already has it: under the fuse minus the margin, so the offer holds.
+    assert.equal(lm.onReading(at(2, 6.5), { currentsA: [0, 0, 0], powerW: 0, offeredA: 6.9 }).limit?.amps, 16.5);
+    assert.equal(lm.onReading(at(3, 22.5), { currentsA: [6.9, 6.9, 6.9], powerW: 0, offeredA: 16.5 }).limit?.amps, 16.5);
+    // Over the fuse minus the margin: a real rise, reduced at once.
+    assert.equal(lm.onReading(at(4, 27), { currentsA: [16, 16, 16], powerW: 0, offeredA: 16.5 }).limit?.amps, 12);
   });
 
   it('the meter lost: the safe current in fuse mode, a pause in solar mode; the first good reading ends it', () => {
@@ -106,12 +122,13 @@ function run(day: Day, s: LoadSettings): { heatMax: number; steadyMisses: string
   let unchangedSince = 0;
   for (let t = 0; t < day.household.length; t++) {
     const house = day.household[t] ?? [0, 0, 0];
-    // The EV draws what the pilot offered `lagS` seconds ago (never more than its maximum).
-    const seen = offers[t - day.lagS] ?? 0;
+    // The EV draws what the pilot offered at the last reading, or `lagS` seconds before it (never more than its
+    // maximum): the offer decided at second t reaches the EV's draw at t + 1 + lagS.
+    const seen = offers[t - 1 - day.lagS] ?? 0;
     const ev = Math.min(day.evMaxA, seen >= 6 ? seen : 0);
     const mains: [number, number, number] = [house[0] + ev, house[1] + ev, house[2] + ev];
     heatMax = Math.max(heatMax, trueHeat.add(Math.max(...mains) / s.fuseA, 1));
-    const { limit } = lm.onReading({ currentsA: mains, powerW: (mains[0] + mains[1] + mains[2]) * V, monoMs: t * 1000 }, { currentsA: [ev, ev, ev], powerW: 3 * ev * V });
+    const { limit } = lm.onReading({ currentsA: mains, powerW: (mains[0] + mains[1] + mains[2]) * V, monoMs: t * 1000 }, { currentsA: [ev, ev, ev], powerW: 3 * ev * V, offeredA: offer >= 6 ? offer : 0 });
     const target = Math.min(32, limit?.amps ?? 32);
     if (target < offer) offer = target;
     else if (target > offer && t - lastIncreaseS >= 5) {
@@ -127,9 +144,14 @@ function run(day: Day, s: LoadSettings): { heatMax: number; steadyMisses: string
     if (steady) {
       const room = Math.floor((s.fuseA - s.marginA - Math.max(...house)) * 10 + 1e-9) / 10;
       const want = room >= 6 ? Math.min(32, room) : 0;
-      // Below 6 A the pilot offers nothing: compare what the EV is offered in effect.
+      // Below 6 A the pilot offers nothing: compare what the EV is offered in effect. Less than the fuse allows is a
+      // miss; more is fine only while the EV does not take it (an offer above what the EV draws is held while the
+      // mains current stays under the fuse minus the margin).
       const effective = offer >= 6 ? offer : 0;
-      if (effective !== want) steadyMisses.push(`t=${t}: offered ${effective} A, the fuse allows ${want} A`);
+      const draws = Math.min(day.evMaxA, effective);
+      if (effective < want || draws > Math.max(want, Math.min(day.evMaxA, want))) {
+        steadyMisses.push(`t=${t}: offered ${effective} A (the EV takes ${draws} A), the fuse allows ${want} A`);
+      }
     }
   }
   return { heatMax, steadyMisses };
@@ -168,12 +190,7 @@ describe('load management: fuse mode over any household (fast-check)', () => {
           const s = settings({ fuseA: p.fuseA, marginA: p.marginA });
           const { heatMax, steadyMisses } = run({ household, evMaxA: p.evMaxA, lagS: p.lagS }, s);
           assert.ok(heatMax < 1, `the fuse's tolerance was used up (${heatMax.toFixed(2)})`);
-          // The EV may want less than the fuse allows: compare with the EV's maximum accounted for.
-          const misses = steadyMisses.filter((m) => {
-            const [, offered, allowed] = /offered ([\d.]+) A, the fuse allows ([\d.]+) A/.exec(m) ?? [];
-            return Number(offered) !== Number(allowed);
-          });
-          assert.deepEqual(misses, []);
+assert.deepEqual(steadyMisses.slice(0, 3), []);
         },
       ),
       { numRuns: 100 },
@@ -182,7 +199,7 @@ describe('load management: fuse mode over any household (fast-check)', () => {
 
   it('an oven switching on and off every 8 s under a slow EV (2 s to follow): the overloads do not add up to a trip', () => {
     const household = Array.from({ length: 1800 }, (_, t): [number, number, number] => (Math.floor(t / 8) % 2 === 0 ? [0, 0, 0] : [23, 23, 23]));
-    const { heatMax } = run({ household, evMaxA: 32, lagS: 2 }, settings());
+    const { heatMax } = run({ household, evMaxA: 32, lagS: 1 }, settings());
     assert.ok(heatMax < 1, `the fuse's tolerance was used up (${heatMax.toFixed(2)})`);
   });
 

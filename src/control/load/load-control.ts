@@ -1,0 +1,127 @@
+import type { EnergyMeter, MeterSample } from '../../../hal/meter.js';
+import type { Clock } from '../../clock.js';
+import type { Logger } from '../../logger.js';
+import type { LoadManagementConfig } from './config.js';
+import { LoadManager, type EvDraw, type LoadLimit, type LoadMode } from './load-manager.js';
+import { MainsPoller, type MainsErrorCounts } from './mains-poller.js';
+
+/** What load management needs of the controller: to limit the offer, the EV meter's latest sample, the fault list. */
+export interface LoadControlTarget {
+  setLoadLimit(limit: LoadLimit | null): void;
+  /** The offer in force, all limits composed, with its reason. */
+  currentOffer(): { readonly amps: number; readonly reason: string };
+  readonly meterPoller: { latest(): MeterSample | null };
+  readonly faults: { raise(name: 'mains-meter-lost', detail: string): void; conditionGone(name: 'mains-meter-lost'): void };
+}
+
+/** Load management's figures for the page, MQTT and /metrics. */
+export interface LoadFigures {
+  readonly mode: LoadMode;
+  /** Mains current per phase (import positive), or null before the first reading. */
+  readonly mainsA: readonly [number, number, number] | null;
+  readonly mainsPowerW: number | null;
+  /** What the building would export with the EV off (W), or null before the first reading. */
+  readonly surplusW: number | null;
+  readonly fuseA: number;
+  /** Load management's own limit (null: it does not limit). */
+  readonly limit: LoadLimit | null;
+  /** The offer in force with every limit composed, and its reason ("limited by: mains L2 24.1 A of 25 A"). */
+  readonly offerA: number;
+  readonly offerReason: string;
+  /** What the EV draws now (the EV meter), W. */
+  readonly evPowerW: number;
+  readonly meterLost: boolean;
+  readonly meterErrors: MainsErrorCounts;
+}
+
+export interface LoadControl {
+  setMode(mode: LoadMode): void;
+  figures(): LoadFigures;
+  stop(): Promise<void>;
+}
+
+/** Consecutive failed mains reads before the meter counts as lost (a few seconds at the 1 s poll). */
+const MAX_FAILURES = 3;
+
+/**
+ * Starts load management on a controller: polls the mains meter, limits the offer through the controller's governor
+ * (the composite takes the smallest of all limits), and raises `mains-meter-lost` while the meter is lost.
+ */
+export function startLoadControl(deps: {
+  readonly target: LoadControlTarget;
+  readonly meter: EnergyMeter;
+  readonly config: LoadManagementConfig;
+  readonly station: { readonly phases: 1 | 3; readonly nominalVoltageV: number };
+  readonly clock: Clock;
+  readonly log: Logger;
+}): LoadControl {
+  const { config, station, target } = deps;
+  const minA = 6;
+  const startSurplusW = config.solar.startSurplusW ?? minA * station.nominalVoltageV * station.phases;
+  const manager = new LoadManager({
+    mode: config.mode,
+    fuseA: config.fuseA,
+    marginA: config.marginA,
+    fallbackA: config.fallbackA,
+    pvInstalled: config.pvInstalled,
+    solar: {
+      startSurplusW,
+      stopSurplusW: config.solar.stopSurplusW ?? startSurplusW / 2,
+      startHoldS: config.solar.startHoldS,
+      stopHoldS: config.solar.stopHoldS,
+    },
+    minA,
+    nominalVoltageV: station.nominalVoltageV,
+    stationPhases: station.phases,
+  });
+  const evDraw = (): EvDraw => {
+    const s = target.meterPoller.latest();
+    const offer = target.currentOffer();
+    const offeredA = offer.amps >= minA ? offer.amps : 0;
+    // No EV reading yet: count the EV as drawing nothing, which makes the rest of the building look bigger (safe).
+    if (s === null) return { currentsA: [0, 0, 0], powerW: 0, offeredA };
+    const a = (i: number): number => s.phases[i]?.currentA ?? 0;
+    return { currentsA: station.phases === 1 ? [a(0), 0, 0] : [a(0), a(1), a(2)], powerW: s.totalPowerW, offeredA };
+  };
+  const poller = new MainsPoller(
+    deps.meter,
+    manager,
+    evDraw,
+    { intervalMs: config.meter.pollIntervalMs, maxFailures: MAX_FAILURES },
+    deps.clock,
+    {
+      onLimit: (limit) => target.setLoadLimit(limit),
+      onLost: (why) => target.faults.raise('mains-meter-lost', why),
+      onBack: () => target.faults.conditionGone('mains-meter-lost'),
+    },
+    deps.log.child({ module: 'load' }),
+  );
+  poller.start();
+  return {
+    setMode(mode) {
+      target.setLoadLimit(manager.setMode(mode));
+      deps.log.info({ mode }, 'load management mode changed');
+    },
+    figures() {
+      const f = manager.figures();
+      const offer = target.currentOffer();
+      return {
+        mode: manager.currentMode,
+        mainsA: f.reading?.currentsA ?? null,
+        mainsPowerW: f.reading?.powerW ?? null,
+        surplusW: f.surplusW,
+        fuseA: config.fuseA,
+        limit: manager.limit(),
+        offerA: offer.amps,
+        offerReason: offer.reason,
+        evPowerW: target.meterPoller.latest()?.totalPowerW ?? 0,
+        meterLost: poller.isLost,
+        meterErrors: poller.errorCounts(),
+      };
+    },
+    async stop() {
+      await poller.stop();
+      target.setLoadLimit(null);
+    },
+  };
+}
