@@ -1,7 +1,9 @@
 import type { EnergyMeter } from '../../hal/meter.js';
 import { createGpioHardware, type GpioHardware } from '../../hal/gpio/hardware.js';
 import type { GpioConstructor } from '../../hal/gpio/lines.js';
-import { ModbusMeter, type ModbusMeterDeps } from '../../hal/modbus/driver.js';
+import { ModbusBus } from '../../hal/modbus/bus.js';
+import { interFrameGapMs, ModbusMeter, type ModbusMeterDeps } from '../../hal/modbus/driver.js';
+import { openSerialLink } from '../../hal/modbus/serial-link.js';
 import type { StationConfig } from '../config/schema.js';
 import { EvseError, EvseErrorCode, ExitCode } from '../errors.js';
 import { openJournal, type Journal } from '../journal/journal.js';
@@ -44,6 +46,12 @@ export function requireHardwareConfig(config: StationConfig, source: string): { 
       `${source}: meter.driver: evse run needs a real meter, "modbus" (got ${JSON.stringify(config.meter.driver)}); on a bench run "evse meter-sim" on a serial port`,
     );
   }
+  if (config.loadManagement !== undefined && config.loadManagement.meter.driver !== 'modbus') {
+    throw new EvseError(
+      EvseErrorCode.ConfigInvalid,
+      `${source}: loadManagement.meter.driver: evse run needs the real mains meter, "modbus" (got ${JSON.stringify(config.loadManagement.meter.driver)}); the simulated building is for evse sim`,
+    );
+  }
   return { gpio: config.gpio };
 }
 
@@ -67,6 +75,7 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
 
   let hardware: GpioHardware | null = null;
   let meter: EnergyMeter | null = null;
+  let mainsMeter: EnergyMeter | null = null;
   let journal: Journal | null = null;
   let station: Station | null = null;
   let uplink: OcppClient | null = null;
@@ -105,6 +114,7 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
           () => uplink?.stop(),
           () => hardware?.dispose(),
           () => meter?.close(),
+          () => mainsMeter?.close(),
           () => journal?.close(),
           () => {
             lock.release();
@@ -140,9 +150,23 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
     });
     const meterConfig = config.meter;
     if (meterConfig.driver !== 'modbus') throw new Error('unreachable: checked by requireHardwareConfig');
+    // The mains meter of load management may share the EV meter's RS-485 line (same port, its own unit id): then
+    // both drivers take turns on one bus.
+    const mainsConfig = config.loadManagement?.meter.driver === 'modbus' ? config.loadManagement.meter : null;
+    const sharedBus =
+      mainsConfig !== null && mainsConfig.port === meterConfig.port && deps.openMeter === undefined && deps.meterDeps?.link === undefined
+        ? await ModbusBus.open(
+            await openSerialLink({ path: meterConfig.port, baudRate: meterConfig.baudRate, parity: meterConfig.parity, stopBits: meterConfig.stopBits }),
+            interFrameGapMs(meterConfig.baudRate),
+          )
+        : undefined;
     meter = deps.openMeter
       ? await deps.openMeter()
-      : await ModbusMeter.open(meterConfig, { ...deps.meterDeps, logger: log, nowMs: () => clock.nowMs() });
+      : await ModbusMeter.open(meterConfig, { ...deps.meterDeps, ...(sharedBus ? { bus: sharedBus } : {}), logger: log, nowMs: () => clock.nowMs() });
+    mainsMeter =
+      mainsConfig === null
+        ? null
+        : await ModbusMeter.open(mainsConfig, { ...(sharedBus ? { bus: sharedBus } : {}), logger: log, nowMs: () => clock.nowMs() });
     const openedMeter = meter;
     journal = await openJournal({ ...config.journal, stateDir, clock, logger: log, lock });
     // A storage failure may heal (the next commit that works clears it); a dead journal worker does not: nothing is
@@ -173,6 +197,7 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
       config,
       hardware: {
         meter,
+        mainsMeter,
         pilot: hardware.pilot,
         contactor: hardware.contactor,
         inputs: hardware.inputs,

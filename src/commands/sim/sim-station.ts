@@ -6,7 +6,7 @@ import type { Logger } from '../../logger.js';
 import type { SessionRecorder } from '../../session/recorder.js';
 import { startStation, type Authorizer, type Station, type StationDeps } from '../../wiring/station.js';
 import type { ModbusSlaveControl } from '../../../simulator/modbus/rtu-slave.js';
-import { buildingProfiles, familyHouse, MainsMeterModel } from '../../../simulator/building.js';
+import { buildingProfiles, familyHouse, MainsMeterModel, type BuildingProfile } from '../../../simulator/building.js';
 import { createVirtualModbusLine, createVirtualModbusMeter, type VirtualModbusMeterOptions } from '../../../simulator/modbus/virtual-meter.js';
 import { DirectSimMeter } from '../../../simulator/sim-meter.js';
 import { SimWorld } from '../../../simulator/world.js';
@@ -38,6 +38,8 @@ export interface SimStationOptions {
   readonly cableLock?: boolean;
   /** Runs after the meter is up and before the station starts (journal recovery reads the meter here). */
   readonly beforeStart?: (meter: EnergyMeter) => Promise<void>;
+  /** The building around the station (default: the config's `simulator.building` profile), for load management. */
+  readonly building?: BuildingProfile;
 }
 
 export interface SimStation {
@@ -94,7 +96,7 @@ export async function createSimStation(opts: SimStationOptions): Promise<SimStat
   if ((opts.meterPath ?? 'modbus') === 'modbus' && mainsConfig?.driver === 'sim') {
     // Load management on the simulator: the building's meter on the EV meter's virtual line, its own unit id.
     const building = config.simulator.building;
-    const profile = buildingProfiles.find((p) => p.name === building.profile) ?? familyHouse;
+    const profile = opts.building ?? buildingProfiles.find((p) => p.name === building.profile) ?? familyHouse;
     const t0 = clock.nowMs();
     const mains = new MainsMeterModel(profile, source, (nowMs) => (building.startHour * 3600 + (nowMs - t0) / 1000) % 86_400, config.station.nominalVoltageV);
     const options = virtualMeterOptions(config.meter, () => clock.nowMs());
