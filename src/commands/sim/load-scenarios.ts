@@ -18,7 +18,7 @@ export interface LoadDayReport {
   fuseA: number;
   /** The highest share of the fuse's tolerance used (≥ 1: the fuse would have tripped). */
   maxFuseHeat: number;
-  /** Seconds the offer was limited by the mains (the fuse). */
+  /** Seconds the fuse held the EV below what it would have drawn (the offer set by the mains, under the EV's maximum). */
   fuseLimitedS: number;
   /** Energy the EV took, split by where it came from, Wh. */
   evFromSurplusWh: number;
@@ -36,7 +36,7 @@ const HOUR = 3600 * SECOND;
  * Samples the station's load figures about every second of station time for `ms` of station time, into a report.
  * Under a high `--speed` a wait overshoots, so everything is weighted by the station time that really passed.
  */
-async function watchDay(ctx: ScenarioContext, ms: number, report: LoadDayReport): Promise<void> {
+async function watchDay(ctx: ScenarioContext, ms: number, report: LoadDayReport, evMaxA: number): Promise<void> {
   const load = ctx.station.load;
   if (!load) throw new Error('this scenario needs load management on the fast simulator (not available on this station)');
   const heat = new FuseHeat();
@@ -55,7 +55,7 @@ async function watchDay(ctx: ScenarioContext, ms: number, report: LoadDayReport)
       report.maxMainsA = Math.max(report.maxMainsA, worst);
       report.maxFuseHeat = Math.max(report.maxFuseHeat, heat.add(worst / f.fuseA, seconds));
     }
-    if (f.offerReason.startsWith('limited by: mains')) report.fuseLimitedS += seconds;
+    if (f.offerReason.startsWith('limited by: mains') && f.offerA < evMaxA) report.fuseLimitedS += seconds;
     const surplusW = Math.max(0, f.surplusW ?? 0);
     report.surplusWh += (surplusW * seconds) / 3600;
     report.evFromSurplusWh += (Math.min(f.evPowerW, surplusW) * seconds) / 3600;
@@ -119,7 +119,7 @@ export function loadDayScenarios(h: ScenarioHelpers): Scenario[] {
         const report = emptyReport();
         lastLoadDay.set('house-fuse', report);
         await h.plugAndCharge(ctx, bigEv);
-        await watchDay(ctx, 4 * HOUR, report);
+        await watchDay(ctx, 4 * HOUR, report, bigEv.maxCurrentA ?? 16);
         await h.stopAndLeave(ctx);
       },
       check: (s) => {
@@ -155,7 +155,7 @@ export function loadDayScenarios(h: ScenarioHelpers): Scenario[] {
         ctx.arrive(bigEv);
         await ctx.wait(3000);
         await ctx.station.tap(ctx.idTag);
-        await watchDay(ctx, 14 * HOUR, report);
+        await watchDay(ctx, 14 * HOUR, report, bigEv.maxCurrentA ?? 16);
         await h.stopAndLeave(ctx);
       },
       check: (s) => {
