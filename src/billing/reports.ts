@@ -19,6 +19,26 @@ export interface ReportSession {
   readonly stationTimeZone: string | null;
   /** The import register over the session (meter start, samples, meter stop): the energy of any part of it. */
   readonly register: RegisterCurve;
+  /** Load management's last totals for the session (its `load-summary` event), or null on a station without it. */
+  readonly load: SessionLoad | null;
+}
+
+/** Where a session's energy came from under load management, and how long the fuse held it back. */
+export interface SessionLoad {
+  readonly solarWh: number;
+  readonly gridWh: number;
+  readonly fuseLimitedS: number;
+}
+
+/** The newest `load-summary` of a session's events (totals are cumulative, so the last one holds). */
+function loadOfEvents(events: readonly EventRow[]): SessionLoad | null {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i];
+    if (e?.kind !== 'load-summary' || e.detail === null) continue;
+    const { solarWh, gridWh, fuseLimitedS } = e.detail;
+    if (typeof solarWh === 'number' && typeof gridWh === 'number' && typeof fuseLimitedS === 'number') return { solarWh, gridWh, fuseLimitedS };
+  }
+  return null;
 }
 
 /** What reports need besides the journal. */
@@ -53,7 +73,7 @@ export function reportSession(
   const zone = stationZoneOfSession(session, context.timeZone);
   const cost =
     storedFinalBreakdown(session) ?? computeCost(tariffOfSession(session, context.tariff), costSession, context.nowMs, zone.zone);
-  return { session, timeline, cost, register, stationTimeZone: zone.stored ? zone.zone : null };
+  return { session, timeline, cost, register, stationTimeZone: zone.stored ? zone.zone : null, load: loadOfEvents(events) };
 }
 
 /**
@@ -95,6 +115,13 @@ export interface SessionReportRow {
   readonly totalMinor: number;
   readonly total: string;
   readonly clockTrusted: boolean;
+  /**
+   * Load management (columns present only when some session of the report ran under it): energy from PV surplus and
+   * from the grid, and the minutes the building's fuse held the EV back.
+   */
+  readonly solarWh?: number | null;
+  readonly gridWh?: number | null;
+  readonly fuseLimitedMinutes?: number | null;
 }
 
 /**
@@ -103,9 +130,10 @@ export interface SessionReportRow {
  * Charging and idle minutes are the billed ones (fault pauses excluded).
  */
 export function sessionsReport(sessions: readonly ReportSession[], timeZone: string): SessionReportRow[] {
+  const withLoad = sessions.some((s) => s.load !== null);
   return [...sessions]
     .sort((a, b) => a.session.startAtMs - b.session.startAtMs)
-    .map(({ session, timeline, cost, stationTimeZone }) => ({
+    .map(({ session, timeline, cost, stationTimeZone, load }) => ({
       id: session.id,
       connectorId: session.connectorId,
       idTag: maskIdTag(session.idTag),
@@ -120,6 +148,9 @@ export function sessionsReport(sessions: readonly ReportSession[], timeZone: str
       totalMinor: cost.totalMinor,
       total: formatMinor(cost.totalMinor, cost.minorUnits),
       clockTrusted: session.clockTrusted,
+      ...(withLoad
+        ? { solarWh: load?.solarWh ?? null, gridWh: load?.gridWh ?? null, fuseLimitedMinutes: load === null ? null : minutes(load.fuseLimitedS * 1000) }
+        : {}),
     }));
 }
 

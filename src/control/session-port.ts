@@ -62,7 +62,9 @@ export type SessionEventKind =
   | 'fault-cleared'
   | 'limit-changed'
   | 'stopped'
-  | 'unplugged';
+  | 'unplugged'
+  /** Load management's running totals for the session (solar and grid energy, minutes held by the fuse), every few minutes and at the stop. */
+  | 'load-summary';
 
 export interface SessionEventRecord {
   readonly kind: SessionEventKind;

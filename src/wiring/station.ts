@@ -133,6 +133,7 @@ export function startStation(deps: StationDeps): Promise<Station> {
           log,
         })
       : null;
+  const stopLoadJournal = load !== null ? journalLoadTotals(controller, load, recorder, clock, log) : () => undefined;
   const monitor = startMonitor({ controller, config, clock, log, journal: deps.monitorJournal ?? null });
   let energyTargetWh: number | null = null;
   const userPrices = new Map<string, string>();
@@ -194,6 +195,7 @@ export function startStation(deps: StationDeps): Promise<Station> {
         const stopReason: StopReason = stopReasons.has(reason) ? (reason as StopReason) : 'Other';
         if (controller.snapshot().session !== 'none') controller.stop(stopReason, undefined, true);
         await controller.drainJournalWrites();
+        stopLoadJournal();
         await load?.stop();
         await mqtt?.close();
         await controller.dispose();
@@ -212,4 +214,32 @@ export function startStation(deps: StationDeps): Promise<Station> {
     },
   };
   return Promise.resolve(station);
+}
+
+/** How often a running session's load totals are journaled (a power cut loses at most this much of them). */
+const LOAD_SUMMARY_EVERY_MS = 5 * 60_000;
+
+/**
+ * Journals load management's totals of the running session (solar and grid energy, minutes held by the fuse) as its
+ * `load-summary` event every few minutes and once more at the stop, for the sessions report.
+ */
+function journalLoadTotals(controller: ChargerController, load: LoadControl, recorder: SessionRecorder, clock: Clock, log: Logger): () => void {
+  const write = (): void => {
+    const t = load.sessionTotals();
+    if (t === null) return;
+    const detail = { solarWh: t.solarWh, gridWh: t.gridWh, fuseLimitedS: t.fuseLimitedS };
+    recorder.recordEvent(t.sessionId, { kind: 'load-summary', atMs: clock.nowMs(), detail }).catch((err: unknown) => {
+      log.warn({ err: (err as Error).message, sessionId: t.sessionId }, 'could not journal the load summary');
+    });
+  };
+  const timer = clock.setInterval(() => {
+    if (controller.activeSessionId() !== null) write();
+  }, LOAD_SUMMARY_EVERY_MS);
+  const unsubscribe = controller.onEvent((e) => {
+    if (e.type === 'session-stopped' && load.sessionTotals()?.sessionId === e.sessionId) write();
+  });
+  return () => {
+    clock.clearInterval(timer);
+    unsubscribe();
+  };
 }

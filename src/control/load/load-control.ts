@@ -8,6 +8,8 @@ import { MainsPoller, type MainsErrorCounts } from './mains-poller.js';
 /** What load management needs of the controller: to limit the offer, the EV meter's latest sample, the fault list. */
 export interface LoadControlTarget {
   setLoadLimit(limit: LoadLimit | null): void;
+  /** The running session, whose energy is split into solar and grid (null: none). */
+  activeSessionId(): number | null;
   /** The offer in force, all limits composed, with its reason. */
   currentOffer(): { readonly amps: number; readonly reason: string };
   readonly meterPoller: { latest(): MeterSample | null };
@@ -34,9 +36,21 @@ export interface LoadFigures {
   readonly meterErrors: MainsErrorCounts;
 }
 
+/** Load management's totals for one session, journaled as its `load-summary` event. */
+export interface SessionLoadTotals {
+  readonly sessionId: number;
+  /** Energy the EV took from PV surplus and from the grid, Wh. */
+  readonly solarWh: number;
+  readonly gridWh: number;
+  /** Seconds the fuse held the EV below what it drew before (the offer set by the mains, the EV at that offer). */
+  readonly fuseLimitedS: number;
+}
+
 export interface LoadControl {
   setMode(mode: LoadMode): void;
   figures(): LoadFigures;
+  /** The running (or last) session's totals so far, or null before any session ran under load management. */
+  sessionTotals(): SessionLoadTotals | null;
   stop(): Promise<void>;
 }
 
@@ -83,6 +97,24 @@ export function startLoadControl(deps: {
     const a = (i: number): number => s.phases[i]?.currentA ?? 0;
     return { currentsA: station.phases === 1 ? [a(0), 0, 0] : [a(0), a(1), a(2)], powerW: s.totalPowerW, offeredA };
   };
+  // Per-session totals, integrated at each mains reading over the time since the previous one.
+  let totals: { sessionId: number; solarWh: number; gridWh: number; fuseLimitedS: number } | null = null;
+  let lastReadingMono: number | null = null;
+  const account = (): void => {
+    const now = deps.clock.monotonicMs();
+    const seconds = lastReadingMono === null ? 0 : Math.min(10, (now - lastReadingMono) / 1000);
+    lastReadingMono = now;
+    const sessionId = target.activeSessionId();
+    if (sessionId === null) return;
+    if (totals?.sessionId !== sessionId) totals = { sessionId, solarWh: 0, gridWh: 0, fuseLimitedS: 0 };
+    const evW = Math.max(0, target.meterPoller.latest()?.totalPowerW ?? 0);
+    const surplusW = Math.max(0, manager.figures().surplusW ?? 0);
+    totals.solarWh += (Math.min(evW, surplusW) * seconds) / 3600;
+    totals.gridWh += (Math.max(0, evW - surplusW) * seconds) / 3600;
+    const offer = target.currentOffer();
+    const evA = evW / (station.nominalVoltageV * station.phases);
+    if (offer.reason.startsWith('limited by: mains') && evA >= offer.amps - 1) totals.fuseLimitedS += seconds;
+  };
   const poller = new MainsPoller(
     deps.meter,
     manager,
@@ -90,7 +122,10 @@ export function startLoadControl(deps: {
     { intervalMs: config.meter.pollIntervalMs, maxFailures: MAX_FAILURES },
     deps.clock,
     {
-      onLimit: (limit) => target.setLoadLimit(limit),
+      onLimit: (limit) => {
+        target.setLoadLimit(limit);
+        account();
+      },
       onLost: (why) => target.faults.raise('mains-meter-lost', why),
       onBack: () => target.faults.conditionGone('mains-meter-lost'),
     },
@@ -118,6 +153,9 @@ export function startLoadControl(deps: {
         meterLost: poller.isLost,
         meterErrors: poller.errorCounts(),
       };
+    },
+    sessionTotals() {
+      return totals === null ? null : { ...totals, solarWh: Math.round(totals.solarWh), gridWh: Math.round(totals.gridWh), fuseLimitedS: Math.round(totals.fuseLimitedS) };
     },
     async stop() {
       await poller.stop();

@@ -7,6 +7,7 @@ import { MemoryRecorder } from '../../../src/session/memory-recorder.js';
 import { createSimStation, type SimStation } from '../../../src/commands/sim/sim-station.js';
 import type { BuildingProfile } from '../../../simulator/building.js';
 import { EvseError } from '../../../src/errors.js';
+import { sessionsReport } from '../../../src/billing/reports.js';
 import { requireHardwareConfig } from '../../../src/wiring/run-station.js';
 import { testGpioConfig } from '../../hal/gpio/support/config.js';
 
@@ -43,8 +44,10 @@ describe('load management on the simulated station (real Modbus drivers, two met
     clock.restore();
   });
 
+  let recorder = new MemoryRecorder();
   async function start(house: BuildingProfile, config = fuseConfig()): Promise<SimStation> {
-    sim = await createSimStation({ config, clock: systemClock, logger: silentLogger(), recorder: new MemoryRecorder(), building: house });
+    recorder = new MemoryRecorder();
+    sim = await createSimStation({ config, clock: systemClock, logger: silentLogger(), recorder, building: house });
     return sim;
   }
   const seconds = async (s: number): Promise<void> => {
@@ -106,6 +109,53 @@ describe('load management on the simulated station (real Modbus drivers, two met
     const offer = station.controller.currentOffer();
     assert.equal(offer.limitedBy, 'load');
     assert.ok(offer.amps > 8 && offer.amps < 9, offer.reason);
+  });
+});
+
+describe('load management in the sessions report', function () {
+  this.timeout(60_000);
+
+  it('a session journals where its energy came from (solar, grid) and the minutes the fuse held it back', async () => {
+    const clock = sinon.useFakeTimers({ now: Date.parse('2026-06-01T10:00:00Z'), shouldAdvanceTime: false });
+    const recorder = new MemoryRecorder();
+    // 6 kW of PV, 300 W of household per phase: 5.1 kW of surplus, under the 11 kW the EV takes on a 25 A fuse with
+    // the household's 1.3 A: the EV at 16 A takes all the surplus and the rest from the grid.
+    const house: BuildingProfile = { name: 'test', household: () => [300, 300, 300], pv: () => 6000 };
+    const config = fuseConfig({ pvInstalled: true });
+    const sim = await createSimStation({ config, clock: systemClock, logger: silentLogger(), recorder, building: house });
+    try {
+      sim.world.plug();
+      for (let i = 0; i < 20 * 60 * 10; i++) await clock.tickAsync(100);
+      sim.station.controller.stop('Local');
+      for (let i = 0; i < 50; i++) await clock.tickAsync(100);
+      const session = recorder.sessions[0];
+      assert.ok(session?.stop, 'the session stopped');
+      const summaries = session.events.filter((e) => e.kind === 'load-summary');
+      // Every 5 minutes while it runs, and once at the stop.
+      assert.ok(summaries.length >= 4, `${summaries.length} load summaries`);
+      const last = summaries[summaries.length - 1]?.detail;
+      const energyWh = session.stop.meterStopWh - session.start.meterStartWh;
+      const solarWh = Number(last?.['solarWh']);
+      const gridWh = Number(last?.['gridWh']);
+      // About 20 min × 5.1 kW from the surplus and 20 min × 5.9 kW from the grid.
+      assert.ok(Math.abs(solarWh + gridWh - energyWh) < energyWh * 0.05, `solar ${solarWh} + grid ${gridWh} vs ${energyWh} Wh metered`);
+      assert.ok(solarWh > 1500 && solarWh < 1900, `solar ${solarWh} Wh`);
+      assert.equal(last?.['fuseLimitedS'], 0, 'the EV never reached the fuse');
+    } finally {
+      const closing = sim.close();
+      for (let i = 0; i < 100; i++) await clock.tickAsync(100);
+      await closing;
+      clock.restore();
+    }
+  });
+
+  it('the sessions report shows solar and grid energy and fuse minutes when a session has them, and no such columns otherwise', () => {
+    const base = { timeline: { connectedMs: 0 } as never, cost: { time: { chargingMs: 0 }, idle: { idleMs: 0 }, energyWh: 1000, currency: 'EUR', totalMinor: 0, minorUnits: 2 } as never, register: null as never, stationTimeZone: null };
+    const session = (id: number) => ({ id, connectorId: 1, idTag: null, startAtMs: id * 1000, stopAtMs: null, stopReason: null, clockTrusted: true }) as never;
+    const without = sessionsReport([{ ...base, session: session(1), load: null }], 'UTC');
+    assert.ok(!('solarWh' in (without[0] ?? {})));
+    const withLoad = sessionsReport([{ ...base, session: session(1), load: null }, { ...base, session: session(2), load: { solarWh: 700, gridWh: 300, fuseLimitedS: 170 } }], 'UTC');
+    assert.deepEqual([withLoad[0]?.solarWh, withLoad[1]?.solarWh, withLoad[1]?.gridWh, withLoad[1]?.fuseLimitedMinutes], [null, 700, 300, 3]);
   });
 });
 
