@@ -10,6 +10,7 @@ import { defaultTariff, tariffSchema } from '../billing/tariff-schema.js';
 import { webConfigSchema } from '../web/config.js';
 import { monitorSchema } from '../monitor/config.js';
 import { mqttConfigSchema } from '../mqtt/config.js';
+import { alertsConfigSchema } from '../notify/config.js';
 
 /**
  * The station's configuration: one schema for the whole file. Each area keeps its section in its own module;
@@ -29,6 +30,7 @@ export const configSchema = z
     web: webConfigSchema.default(webConfigSchema.parse({})),
     monitor: monitorSchema.default(monitorSchema.parse({})),
     mqtt: mqttConfigSchema.optional(),
+    alerts: alertsConfigSchema.optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -40,6 +42,10 @@ export const configSchema = z
         path: ['station', 'timeZone'],
         message: 'not an IANA time zone this Node.js knows, such as "Europe/Berlin" or "UTC"',
       });
+    }
+    // The MQTT alert channel publishes through the `mqtt` section's broker link: without one it could never deliver.
+    if (cfg.alerts?.mqtt?.enabled === true && cfg.mqtt === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['alerts', 'mqtt'], message: 'needs the `mqtt` section (the broker alerts are published to)' });
     }
   });
 
