@@ -48,6 +48,11 @@ export class ChannelDispatcher {
   /** The first alert of the batch being gathered (a digest) and when gathering began (monotonic ms). */
   private gathering: { id: number; sinceMs: number } | null = null;
   private delivered = 0;
+  private onStop: () => void = () => undefined;
+  /** Resolves on stop(): a send in flight is not waited for (it may still complete; then it is sent again next start). */
+  private readonly stopSignal = new Promise<DeliveryResult>((resolve) => {
+    this.onStop = () => resolve({ done: 0, failure: { error: 'stopped' } });
+  });
 
   constructor(private readonly options: DispatcherOptions) {
     this.log = options.log.child({ channel: options.channel.name });
@@ -81,6 +86,7 @@ export class ChannelDispatcher {
     this.stopped = true;
     this.unsubscribe();
     this.wake();
+    this.onStop();
     try {
       await this.options.channel.close?.();
     } catch (err) {
@@ -143,7 +149,7 @@ export class ChannelDispatcher {
     }
     let result: DeliveryResult;
     try {
-      result = await channel.send(wanted);
+      result = await Promise.race([channel.send(wanted), this.stopSignal]);
     } catch (err) {
       result = { done: 0, failure: { error: (err as Error).message } };
     }
