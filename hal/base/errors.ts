@@ -20,6 +20,10 @@ export enum EvseErrorCode {
   StateDirLocked = 302,
   /** The journal file was written by newer software (a higher schema version): refused, never downgraded (exit 65). */
   JournalTooNew = 303,
+  /** No alert with that id in the journal (evse alerts ack/close, the page's buttons). */
+  AlertNotFound = 304,
+  /** An alert state change other than open → acknowledged → closed or open → closed (e.g. acknowledging a closed one). */
+  AlertStateInvalid = 305,
   // 4xx OCPP
   OcppProtocol = 400,
   OcppNotConnected = 401,
