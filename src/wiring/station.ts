@@ -15,6 +15,7 @@ import { startMonitor, type Monitor, type MonitorJournal } from './monitor.js';
 import type { StationCounts } from '../web/metrics-data.js';
 import { startStationMqtt } from '../mqtt/station-link.js';
 import { StationCounters } from './station-counters.js';
+import type { AlertPublisher } from '../notify/mqtt-channel.js';
 
 /** Decides whether an id tag may charge (OCPP's Authorize, local list and cache plug in here). */
 export type Authorizer = (idTag: string) => Promise<{ readonly status: 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx' }>;
@@ -40,6 +41,8 @@ export interface Station {
   readonly controller: ChargerController;
   /** The anomaly detectors: they watch the station's events and samples, off the control path. */
   readonly monitor: Monitor;
+  /** The MQTT link (the `mqtt` section), which the MQTT alert channel publishes through; null without one. */
+  readonly mqtt: AlertPublisher | null;
   readonly recorder: SessionRecorder;
   /** The tariff in force; `replace()` swaps it only for a valid one. */
   readonly tariffs: TariffHolder;
@@ -132,6 +135,7 @@ export function startStation(deps: StationDeps): Promise<Station> {
   const station: Station = {
     controller,
     monitor,
+    mqtt,
     recorder,
     tariffs,
     sessionCost: (id) => billing.cost(id),
