@@ -3,7 +3,6 @@ import type { Clock } from '../../clock.js';
 import type { StationConfig } from '../../config/schema.js';
 import type { JournalReader } from '../../journal/ports.js';
 import type { Logger } from '../../logger.js';
-import type { AlertSink } from '../../monitor/monitor.js';
 import type { SessionRecorder } from '../../session/recorder.js';
 import { startStation, type Authorizer, type Station, type StationDeps } from '../../wiring/station.js';
 import type { ModbusSlaveControl } from '../../../simulator/modbus/rtu-slave.js';
@@ -37,7 +36,7 @@ export interface SimStationOptions {
   /** A socket outlet with a cable lock (default: a fixed cable, no lock). */
   readonly cableLock?: boolean;
   /** Where faults and the driver's session events become alerts (the journal); without it they are not journaled. */
-  readonly alerts?: AlertSink;
+  readonly alerts?: StationDeps['alerts'];
   /** Runs after the meter is up and before the station starts (journal recovery reads the meter here). */
   readonly beforeStart?: (meter: EnergyMeter) => Promise<void>;
 }
