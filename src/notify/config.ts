@@ -18,6 +18,10 @@ const httpUrl = z
   .max(2000)
   .refine((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol) && new URL(u).hostname !== '', {
     message: 'must be an http:// or https:// URL, such as "https://ops.example.com/evse-hook"',
+  })
+  // fetch refuses a URL with credentials in it, so every delivery would fail: the receiver checks the signature instead.
+  .refine((u) => !URL.canParse(u) || (new URL(u).username === '' && new URL(u).password === ''), {
+    message: 'must not contain user:password@ (the receiver authenticates the body by its X-EVSE-Signature)',
   });
 
 const email = z.email({ message: 'must be an email address, such as "ops@example.com"' }).max(254);

@@ -35,7 +35,7 @@ describe('alerts config section (issue 13, Bad input)', () => {
     assert.equal(parseConfig({ mqtt: { url: 'mqtt://b' }, alerts: { mqtt: {} } }).alerts?.mqtt?.driverEvents, true, 'home automation is the driver’s own');
   });
 
-  for (const url of ['ftp://ops.example.com/hook', 'file:///etc/passwd', 'javascript:alert(1)', 'ops.example.com/hook', 'http://', '']) {
+  for (const url of ['ftp://ops.example.com/hook', 'file:///etc/passwd', 'javascript:alert(1)', 'ops.example.com/hook', 'http://', '', 'https://user:pw@ops.example.com/hook']) {
     it(`refuses the webhook URL ${JSON.stringify(url)}, naming alerts.webhook.url`, () => {
       refusedNaming({ alerts: { webhook: { ...hook, url } } }, 'alerts.webhook.url');
     });
