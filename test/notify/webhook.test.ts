@@ -105,6 +105,19 @@ describe('notify: webhook channel against a local HTTP server', function () {
     assert.match(log.text(), /"channel":"webhook"/, 'log lines name the channel');
   });
 
+  it('a receiver that never answers: the request times out (timeoutS) and is retried', async () => {
+    await hook.start();
+    hook.plan.push({ status: 0 });
+    start({ timeoutS: 0.3 });
+    await sleep(50);
+    const id = queue.raise({ severity: 'warn', code: 'x', message: 'hung' });
+    await waitUntil('the accepted request', () => hook.accepted.length === 1, 5000);
+    const [hung, accepted] = hook.requests;
+    assert.ok(accepted!.atMs - hung!.atMs >= 290, `retried after ${accepted!.atMs - hung!.atMs} ms`);
+    assert.equal(accepted!.headers['x-evse-delivery'], `${STATION}-${id}`);
+    assert.match(log.text(), /no answer within 0.3 s/);
+  });
+
   it('429 with Retry-After: waits at least as long as the receiver asks', async () => {
     await hook.start();
     hook.plan.push({ status: 429, headers: { 'Retry-After': '1' } });

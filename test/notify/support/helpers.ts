@@ -44,6 +44,7 @@ export class HookServer {
     return `http://127.0.0.1:${this.port}/hooks/evse?token=t0ps3cret`;
   }
 
+  /** Status 0 in the plan: the request is read and never answered (a receiver that hangs). */
   /** Bodies of the requests answered 2xx, parsed. */
   accepted: Record<string, unknown>[] = [];
 
@@ -55,6 +56,7 @@ export class HookServer {
         const body = Buffer.concat(chunks);
         this.requests.push({ headers: req.headers, body, atMs: Date.now() });
         const next = this.plan.shift() ?? { status: 200 };
+        if (next.status === 0) return;
         if (next.status >= 200 && next.status < 300) this.accepted.push(JSON.parse(body.toString('utf8')) as Record<string, unknown>);
         res.writeHead(next.status, { 'Content-Type': 'text/plain', ...next.headers });
         res.end('ok');
