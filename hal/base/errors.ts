@@ -53,6 +53,8 @@ export const ExitCode = {
   Usage: 64,
   /** EX_DATAERR: the input data is not ours to use (a journal from a newer version: refused, left as it is). */
   DataErr: 65,
+  /** EX_NOINPUT: what the command names is not there (an alert id the journal does not hold). */
+  NoInput: 66,
   Unavailable: 69,
   /**
    * EX_SOFTWARE: an internal part of the program failed for good (the journal worker thread died); the process exits
