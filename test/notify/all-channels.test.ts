@@ -109,7 +109,12 @@ describe('notify: all four channels down, then up (issue 13, done when)', functi
     assert.equal(csmsAlerts().length, 1, 'CSMS: once');
     assert.equal((JSON.parse(String(csmsAlerts()[0]!['data'])) as Record<string, unknown>)['id'], id);
     assert.equal(watcher.messages.length, 1, 'MQTT: once');
-    assert.equal((JSON.parse(watcher.messages[0]!.payload) as Record<string, unknown>)['id'], id);
+    assert.equal(watcher.messages[0]!.topic, `evse/${ID}/alert`);
+    const mqttAlert = JSON.parse(watcher.messages[0]!.payload) as Record<string, unknown>;
+    assert.equal(mqttAlert['id'], id);
+    assert.equal(mqttAlert['stationId'], ID);
+    assert.equal(mqttAlert['code'], 'anomaly-over-offer');
+    assert.equal(mqttAlert['severity'], 'critical');
     // Not retained: a subscriber that comes later gets no old alert from the broker.
     const late = await watch(broker.url, [`evse/${ID}/alert`]);
     await sleep(300);
