@@ -6,6 +6,7 @@ import { EvseError, EvseErrorCode } from '../errors.js';
 import type { JournalReader } from '../journal/ports.js';
 import { openReadOnlyJournal } from '../journal/read-only.js';
 import { installedService, readSideConfigPath, readSideStateDir, type InstalledService } from './journal-location.js';
+import { registerAnomalyReport } from './report-anomalies.js';
 
 /** A journal opened for reading, and how to let go of it. */
 export interface OpenedReader {
@@ -107,6 +108,7 @@ export function registerReportCommands(program: Command, deps: BillingCommandDep
       deps.write(await runReport(kind, opts, deps));
     });
   }
+  registerAnomalyReport(report, deps);
 }
 
 /** Help of --state-dir and --config, shared by the read-side commands. */

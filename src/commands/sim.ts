@@ -14,6 +14,7 @@ import { createLogger } from '../logger.js';
 import type { OcppClient } from '../ocpp/client.js';
 import { describeDrain, waitForOutboxDrain } from '../ocpp/drain.js';
 import { createUplink, uplinkAuthorizer, uplinkDefaultPrice } from '../wiring/uplink.js';
+import { startAlertNotifier, type Notifier } from '../wiring/notify.js';
 import { openStatusPage, type StatusServer } from '../web/server.js';
 import { createBenchCsms, type BenchCsms } from '../../simulator/csms/bench-csms.js';
 import { runScenario, type RunStation, type ScenarioResult } from './sim/run-scenario.js';
@@ -133,7 +134,7 @@ export function registerSimCommand(program: Command): void {
       let csms: BenchCsms | null = null;
       const page: { server: StatusServer | null } = { server: null };
       // Set once the station is up (inside onReady); a holder, since it is assigned in a callback.
-      const link: { uplink: OcppClient | null } = { uplink: null };
+      const link: { uplink: OcppClient | null; notifier: Notifier | null } = { uplink: null, notifier: null };
       let uplinkConfig: StationConfig = config;
       if (opts.uplink) {
         if (opts.csms) {
@@ -179,7 +180,7 @@ export function registerSimCommand(program: Command): void {
           clock,
           realClock: systemClock,
           logger,
-          ...(journal ? { recorder: journal, reader: journal } : {}),
+          ...(journal ? { recorder: journal, reader: journal, alerts: journal } : {}),
           out: write,
           statusIntervalS: opts.statusInterval,
           interrupted,
@@ -210,6 +211,8 @@ export function registerSimCommand(program: Command): void {
               link.uplink = uplink;
               uplink.start();
             }
+            // The `alerts` channels (webhook, email, MQTT, and the CSMS when there is an uplink) on the journal's alerts.
+            if (journal) link.notifier = startAlertNotifier({ config: uplinkConfig, journal, uplink: link.uplink, mqtt: sim.station.mqtt, logger });
             if (opts.web) {
               const uplinkNow = (): OcppClient | null => link.uplink;
               page.server = await openStatusPage({
@@ -247,6 +250,7 @@ export function registerSimCommand(program: Command): void {
           if (!drain.drained) undelivered = [describeDrain(drain)];
         }
       } finally {
+        await link.notifier?.stop();
         await page.server?.close();
         await link.uplink?.stop();
         await journal?.close();

@@ -8,10 +8,14 @@ export function describeIssues(error: z.ZodError, input: unknown): string[] {
   return error.issues.map((issue) => {
     const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
     const value = valueAt(input, issue.path);
-    const got = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
+    // A refused password or secret is still someone's password: the message names the field, not the value.
+    const secret = SECRET_KEY.test(String(issue.path[issue.path.length - 1] ?? ''));
+    const got = value === undefined ? '' : secret ? ' (value not shown)' : ` (got ${JSON.stringify(value)})`;
     return `${path}: ${issue.message}${got}`;
   });
 }
+
+const SECRET_KEY = /password|secret|key$/i;
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let cur: unknown = input;

@@ -11,6 +11,7 @@ import { webConfigSchema } from '../web/config.js';
 import { monitorSchema } from '../monitor/config.js';
 import { mqttConfigSchema } from '../mqtt/config.js';
 import { loadManagementSchema } from '../control/load/config.js';
+import { alertsConfigSchema } from '../notify/config.js';
 
 /**
  * The station's configuration: one schema for the whole file. Each area keeps its section in its own module;
@@ -32,6 +33,7 @@ export const configSchema = z
     mqtt: mqttConfigSchema.optional(),
     /** A mains meter at the grid connection and how the offer follows the building (absent: no load management). */
     loadManagement: loadManagementSchema.optional(),
+    alerts: alertsConfigSchema.optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -67,6 +69,10 @@ export const configSchema = z
           }
         }
       }
+    }
+    // The MQTT alert channel publishes through the `mqtt` section's broker link: without one it could never deliver.
+    if (cfg.alerts?.mqtt?.enabled === true && cfg.mqtt === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['alerts', 'mqtt'], message: 'needs the `mqtt` section (the broker alerts are published to)' });
     }
   });
 

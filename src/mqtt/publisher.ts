@@ -28,12 +28,19 @@ export interface MqttLink {
   readonly topics: StationTopics;
   /** Compares the values now (a station event happened): publishes what changed. Never throws, never waits. */
   poke(): void;
+  /**
+   * Publishes one alert event to `<base>/alert` (QoS 1, not retained). Resolves on the broker's PUBACK; rejects at
+   * once while disconnected (nothing is queued here: the alert channel keeps its cursor and retries), or after
+   * `ALERT_ACK_TIMEOUT_MS` without an acknowledgement.
+   */
+  publishAlert(payload: string): Promise<void>;
   /** Publishes `offline` (retained) when connected, then disconnects. Bounded in time. */
   close(): Promise<void>;
 }
 
 const ALERTS_EVERY_MS = 10_000;
 const CLOSE_TIMEOUT_MS = 2_000;
+const ALERT_ACK_TIMEOUT_MS = 10_000;
 
 /** The broker URL as it may be logged: without user and password. */
 export function loggableUrl(url: string): string {
@@ -196,9 +203,25 @@ export function startMqttLink(deps: MqttLinkDeps): MqttLink {
   const alertTicker = setInterval(readAlerts, ALERTS_EVERY_MS);
   alertTicker.unref();
 
+  const publishAlert = (payload: string): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      if (closed || !client.connected) {
+        reject(new Error('mqtt broker not connected'));
+        return;
+      }
+      const timer = setTimeout(() => reject(new Error(`no PUBACK within ${ALERT_ACK_TIMEOUT_MS} ms`)), ALERT_ACK_TIMEOUT_MS);
+      timer.unref();
+      client.publish(topics.alertEvent, payload, { qos: 1, retain: false }, (err) => {
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve();
+      });
+    });
+
   return {
     topics,
     poke,
+    publishAlert,
     close() {
       if (closed) return Promise.resolve();
       closed = true;

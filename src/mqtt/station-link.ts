@@ -81,6 +81,7 @@ export function startStationMqtt(config: StationConfig, station: MqttStationPart
   return {
     topics: link.topics,
     poke: () => link.poke(),
+    publishAlert: (payload) => link.publishAlert(payload),
     close: () => {
       unsubscribe();
       return link.close();

@@ -14,6 +14,8 @@ export interface StationTopics {
   readonly cost: string;
   readonly faults: string;
   readonly alerts: string;
+  /** One message per new alert (QoS 1, not retained): what the alert channel publishes (src/notify). */
+  readonly alertEvent: string;
   /** Whether an MQTT pause holds (`true`/`false`). */
   readonly paused: string;
   /** The MQTT current limit in force, A, or `none`. */
@@ -34,6 +36,7 @@ export function stationTopics(base: string, phases: 1 | 3): StationTopics {
     cost: `${base}/cost`,
     faults: `${base}/faults`,
     alerts: `${base}/alerts`,
+    alertEvent: `${base}/alert`,
     paused: `${base}/paused`,
     currentLimitA: `${base}/current_limit`,
     setCurrentLimit: `${base}/set/current_limit`,

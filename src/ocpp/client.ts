@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Clock } from '../clock.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
-import type { KeyValueStore, OutboxStore, SampleRow } from '../journal/ports.js';
+import type { KeyValueStore, OutboxKind, OutboxStore, SampleRow } from '../journal/ports.js';
 import type { Logger } from '../logger.js';
 import { Authorizer, asIdTagInfo } from './authorizer.js';
 import type { ChargePointPort } from './charge-point-port.js';
@@ -109,6 +109,8 @@ export interface OcppClient {
   status(): Promise<UplinkStatus>;
   /** Call after the journal appended an outbox row, so it leaves without waiting for the idle poll. */
   outboxChanged(): void;
+  /** True when this CSMS answered NotImplemented/NotSupported to an optional kind (it is then not sent to it). */
+  isUnsupported(kind: OutboxKind): boolean;
 }
 
 function readPem(path: string | null, what: string): string | undefined {
@@ -369,5 +371,6 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
       };
     },
     outboxChanged: kick,
+    isUnsupported: unsupported,
   };
 }

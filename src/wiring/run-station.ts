@@ -15,6 +15,7 @@ import { StationClock, systemClock } from '../clock.js';
 import type { OcppClient } from '../ocpp/client.js';
 import { startStation, type Station } from './station.js';
 import { createUplink, uplinkAuthorizer, uplinkDefaultPrice } from './uplink.js';
+import { startAlertNotifier, type Notifier } from './notify.js';
 import { openStatusPage, type StatusServer } from '../web/server.js';
 import { installFailSafe, type FailSafeProcess } from '../daemon/fail-safe.js';
 import { failSafeScriptPath, writeFailSafeScript } from '../daemon/fail-safe-script.js';
@@ -79,6 +80,7 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
   let journal: Journal | null = null;
   let station: Station | null = null;
   let uplink: OcppClient | null = null;
+  let alertChannels: Notifier | null = null;
   let statusPage: StatusServer | null = null;
   let pruneTimer: ReturnType<typeof setInterval> | undefined;
   let stopWatchdog: () => void = () => undefined;
@@ -108,6 +110,8 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
         stopWatchdog();
         if (pruneTimer !== undefined) clearInterval(pruneTimer);
         const steps: Array<() => Promise<void> | undefined> = [
+          // First: no alert channel is mid-send while the station, the uplink and the journal close (cursors stay).
+          () => alertChannels?.stop(),
           () => statusPage?.close(),
           () => station?.shutdown(reason),
           // After the station: the stop it just journaled may still reach the CSMS while the link is up.
@@ -243,6 +247,8 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
       const link = uplink;
       running.monitor.watchCsmsLink(() => Promise.resolve(link.connection.isOpen()));
     }
+    // The `alerts` channels: each its own loop on the journal's alert log; nothing here waits on them.
+    alertChannels = startAlertNotifier({ config, journal: openedJournal, uplink, mqtt: running.mqtt, logger: log });
     // The status page is read-only and optional: a port in use is logged and the station charges on without it.
     statusPage = await openStatusPage({
       sources: {
