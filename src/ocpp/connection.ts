@@ -16,7 +16,7 @@ import type { Logger } from '../logger.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
 import { reconnectDelayMs, type BackoffOptions } from './backoff.js';
-import { refuseNonUtf8Frames, RPCClient, TimeoutError, withOcpp16ErrorCode, type RpcClient } from './rpc.js';
+import { refuseNonUtf8Frames, RPCClient, TimeoutError, withOcpp16ErrorCode, withOcpp201ErrorCode, type RpcClient } from './rpc.js';
 
 /** A handler of a CSMS-initiated call: gets validated params (strict mode), returns the .conf payload or throws an RPC error. */
 export type InboundHandler = (params: Record<string, unknown>) => Promise<Record<string, unknown>> | Record<string, unknown>;
@@ -38,8 +38,8 @@ export interface ConnectionOptions {
   /** Randomness for the jitter (tests pin it). */
   readonly random?: () => number;
   /**
-   * The websocket subprotocol (default 'ocpp1.6'). ocpp-rpc validates both directions against its schemas for it.
-   * Only 1.6 needs the CALLERROR codes respelled (see ocpp16ErrorCode): ocpp-rpc writes 2.0.1 codes already.
+   * The websocket subprotocol (default 'ocpp1.6'). ocpp-rpc validates both directions against its schemas for it;
+   * the CALLERROR codes it writes are respelled for the version (ocpp16ErrorCode, ocpp201ErrorCode).
    */
   readonly protocol?: 'ocpp1.6' | 'ocpp2.0.1';
 }
@@ -204,10 +204,9 @@ export class OcppConnection {
     this.lastInboundMono = Number.NEGATIVE_INFINITY;
     // Every frame leaves through sendRaw, the CALLERRORs ocpp-rpc writes itself for malformed input included: give
     // them their OCPP 1.6 code there (see ocpp16ErrorCode).
-    if (protocol === 'ocpp1.6') {
-      const sendRaw = client.sendRaw.bind(client);
-      client.sendRaw = (message: string) => sendRaw(withOcpp16ErrorCode(message));
-    }
+    const respell = protocol === 'ocpp1.6' ? withOcpp16ErrorCode : withOcpp201ErrorCode;
+    const sendRaw = client.sendRaw.bind(client);
+    client.sendRaw = (message: string) => sendRaw(respell(message));
     refuseNonUtf8Frames(client);
     for (const [method, handler] of this.handlers) {
       client.handle(method, ({ params }) => Promise.resolve(handler((params ?? {}) as Record<string, unknown>)));
