@@ -52,7 +52,15 @@ export class Rig201 {
     const csms = await createBenchCsms({ port: 0, ...options.csms });
     const journal = await openJournal({ stateDir: dir, clock: systemClock });
     const rig = new Rig201(csms, journal, dir, fastConfig201(csms.url, options.config), options.client ?? {});
-    await rig.boot();
+    try {
+      await rig.boot();
+    } catch (err) {
+      // A client that refused to start (a bad seed) leaves nothing open behind it.
+      await journal.close();
+      await csms.close();
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
     return rig;
   }
 
