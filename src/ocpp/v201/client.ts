@@ -1,10 +1,11 @@
 /**
  * The OCPP 2.0.1 uplink, assembled on the shared pieces (link, back-off, outbox sender, clock trust, security
  * profiles, security events): registration (B01–B04), StatusNotification, the device model (B05–B07), Reset
- * (B11–B12) and ChangeAvailability (G03–G04). Other use cases plug in through `handle(action, fn)` (a CSMS call) and
+ * (B11–B12), ChangeAvailability (G03–G04) and CA certificates (M03–M05). Other use cases plug in through `handle(action, fn)` (a CSMS call) and
  * `call(action, payload)` / the outbox (a station call); see src/ocpp/README.md "OCPP 2.0.1".
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Clock } from '../../clock.js';
 import { EvseError, EvseErrorCode } from '../../errors.js';
 import type { KeyValueStore, OutboxKind, OutboxStore } from '../../journal/ports.js';
@@ -17,6 +18,8 @@ import { CsmsSupport } from '../csms-support.js';
 import { OutboxSender, type DeadLetter, type StoreFailure, type StoreRecovery, type StoreRetry } from '../outbox-sender.js';
 import { SecurityEvents, securityEventOfConnectFailure, type SecurityEventType } from '../security-events.js';
 import { availabilityHandler } from './availability.js';
+import { certificateHandlers } from './certificate-handlers.js';
+import { CertificateStore } from './certificates.js';
 import { takeBootReason, type BootReason } from './boot-reason.js';
 import { DeviceModel } from './device-model/device-model.js';
 import { deviceModelHandlers } from './device-model/handlers.js';
@@ -122,7 +125,12 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
   );
   const storedPassword = deviceModel.get('SecurityCtrlr', 'BasicAuthPassword');
   const password = profile === 1 || profile === 2 ? storedPassword || config.authorizationKey : null;
-  const ca = profile >= 2 ? readPem(config.caFile, 'caFile') : undefined;
+  // M05: CSMS roots the CSMS installed are trusted beside ocpp.caFile (read once, at start).
+  const certificates = config.stateDir === null ? null : new CertificateStore(join(config.stateDir, 'certificates'), () => clock.nowMs());
+  const installedCsmsRoots = profile >= 2 && certificates ? (await certificates.list(['CSMSRootCertificate'])).map((c) => c.pem) : [];
+  const configuredCa = profile >= 2 ? readPem(config.caFile, 'caFile') : undefined;
+  const caPems = [...(configuredCa ? [configuredCa] : []), ...installedCsmsRoots];
+  const ca = caPems.length > 0 ? caPems.join('\n') : undefined;
   const cert = profile === 3 ? readPem(config.clientCertFile, 'clientCertFile') : undefined;
   const key = profile === 3 ? readPem(config.clientKeyFile, 'clientKeyFile') : undefined;
 
@@ -200,6 +208,18 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     deviceModelHandlers({ deviceModel, clock, logger: log, call }),
     resetHandler({ port, kv, clock, logger: log, securityEvent: (type, techInfo) => securityEvents.record(type as SecurityEventType, techInfo) }),
     availabilityHandler(port),
+    // Without a state directory there is nowhere to keep certificates: those actions stay NotImplemented.
+    ...(certificates
+      ? [
+          certificateHandlers({
+            store: certificates,
+            securityProfile: profile,
+            hasConfiguredCa: config.caFile !== null,
+            logger: log,
+            securityEvent: (type, techInfo) => securityEvents.record(type as SecurityEventType, techInfo),
+          }),
+        ]
+      : []),
   ];
   for (const table of handlerTables) for (const [action, handler] of Object.entries(table)) handle(action, handler);
 

@@ -43,7 +43,7 @@ export class Rig201 {
     readonly csms: BenchCsms,
     public journal: Journal,
     readonly dir: string,
-    private readonly config: OcppConfig,
+    private config: OcppConfig,
     private readonly extra: Partial<Ocpp201ClientOptions>,
   ) {}
 
@@ -51,7 +51,7 @@ export class Rig201 {
     const dir = mkdtempSync(join(tmpdir(), 'evse-v201-'));
     const csms = await createBenchCsms({ port: 0, ...options.csms });
     const journal = await openJournal({ stateDir: dir, clock: systemClock });
-    const rig = new Rig201(csms, journal, dir, fastConfig201(csms.url, options.config), options.client ?? {});
+    const rig = new Rig201(csms, journal, dir, fastConfig201(csms.url, { stateDir: dir, ...options.config }), options.client ?? {});
     try {
       await rig.boot();
     } catch (err) {
@@ -80,8 +80,9 @@ export class Rig201 {
     this.client.start();
   }
 
-  /** The process restarts: the journal file is closed and opened again, the client built anew. */
-  async restart(): Promise<void> {
+  /** The process restarts: the journal file is closed and opened again, the client built anew (optionally with another config). */
+  async restart(config: Partial<OcppConfig> = {}): Promise<void> {
+    this.config = { ...this.config, ...config };
     await this.client.stop();
     await this.journal.close();
     this.journal = await openJournal({ stateDir: this.dir, clock: systemClock });
