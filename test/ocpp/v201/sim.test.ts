@@ -15,7 +15,7 @@ describe('evse sim --ocpp 2.0.1', function () {
   this.timeout(90_000);
 
   it('registers with the bench CSMS over ocpp2.0.1 (Accepted, StatusNotification); the session is authorized by it', () => {
-    const r = evse(['sim', '--scenario', 'rcd-trip', '--speed', '60', '--json', '--ocpp', '2.0.1', '--drain-timeout', '1', '--no-web']);
+    const r = evse(['sim', '--scenario', 'rcd-trip', '--speed', '120', '--json', '--ocpp', '2.0.1', '--drain-timeout', '1', '--no-web']);
     const summary = JSON.parse(r.stdout) as {
       sessions: { stopReason: string }[];
       problems: string[];
