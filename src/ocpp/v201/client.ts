@@ -204,9 +204,10 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     connection.handle(action, handler);
   };
   const call = <T = Record<string, unknown>>(action: string, payload: Record<string, unknown>): Promise<T> => connection.call<T>(action, payload);
+  const reset = resetHandler({ port, kv, clock, logger: log, securityEvent: (type, techInfo) => securityEvents.record(type as SecurityEventType, techInfo) });
   const handlerTables = [
     deviceModelHandlers({ deviceModel, clock, logger: log, call }),
-    resetHandler({ port, kv, clock, logger: log, securityEvent: (type, techInfo) => securityEvents.record(type as SecurityEventType, techInfo) }),
+    reset.handlers,
     availabilityHandler(port),
     // Without a state directory there is nowhere to keep certificates: those actions stay NotImplemented.
     ...(certificates
@@ -310,6 +311,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     },
     async stop() {
       for (const u of unsubscribers.splice(0)) u();
+      reset.cancelScheduled();
       statusNotifications.stop();
       registration.stop();
       await connection.stop();

@@ -49,6 +49,18 @@ describe('OCPP 2.0.1 Reset (B11–B12) and ChangeAvailability (G03–G04) throug
     assert.deepEqual(requests(r, 'reset'), ['Soft']);
   });
 
+  it('a scheduled OnIdle reset is forgotten when the uplink stops (nothing restarts the station after that)', async () => {
+    rig = await Rig201.create();
+    const r = rig;
+    await r.waitRegistered();
+    r.station.startSession('TAG-1');
+    assert.deepEqual(await r.call('Reset', { type: 'OnIdle' }), { status: 'Scheduled' });
+    await r.client.stop();
+    r.station.stopSession('Local');
+    await sleep(200);
+    assert.deepEqual(requests(r, 'reset'), []);
+  });
+
   it('Reset of EVSE 1: Immediate ends its session only; OnIdle is Scheduled; another EVSE is Rejected', async () => {
     rig = await Rig201.create();
     const r = rig;
