@@ -24,7 +24,7 @@ import { takeBootReason, type BootReason } from './boot-reason.js';
 import { DeviceModel } from './device-model/device-model.js';
 import { deviceModelHandlers } from './device-model/handlers.js';
 import { stationComponents } from './device-model/station-components.js';
-import { deliverableOutbox, securityEventOutbox201 } from './outbox-view.js';
+import { deliverableLink, deliverableOutbox, securityEventOutbox201 } from './outbox-view.js';
 import { Registration201 } from './registration.js';
 import { resetHandler } from './reset.js';
 import { StatusNotifications201 } from './status-notifications.js';
@@ -74,7 +74,11 @@ export interface Ocpp201Client {
    * is down, and with the RPC error of a CALLERROR. For messages that must survive being offline use the outbox.
    */
   call<T = Record<string, unknown>>(action: string, payload: Record<string, unknown>): Promise<T>;
-  /** The outbox sender delivers rows of `kind` from now on (StatusNotification and SecurityEventNotification already). */
+  /**
+   * The outbox sender delivers rows of `kind` (StatusNotification and SecurityEventNotification already). Call it when
+   * assembling, before any row of that kind is queued: until then a transaction-lane row of it waits, and an
+   * optional-lane row of it is refused towards a dead letter.
+   */
   deliverOutboxKind(kind: OutboxKind): void;
   /**
    * Online authorization of an id token (ISO14443) with Authorize, mapped onto the station's statuses: the
@@ -170,7 +174,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
   const sender = new OutboxSender({
     store: deliverableOutbox(outbox, deliverable),
     csmsSupport,
-    link: connection,
+    link: deliverableLink(connection, deliverable),
     // MessageAttempts / MessageAttemptInterval of TransactionEvent govern every retried outbox message.
     policy: {
       attempts: () => deviceModel.int('OCPPCommCtrlr', 'MessageAttempts[TransactionEvent]'),
