@@ -250,6 +250,8 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
 
   const unsubscribers: (() => void)[] = [];
   let bootReported = false;
+  /** Monotonic time the link last closed, or null while it is open (B04: how long the station was offline). */
+  let offlineSinceMono: number | null = null;
   return {
     version: '2.0.1',
     connection,
@@ -284,7 +286,16 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
       unsubscribers.push(
         connection.onOpen(() => {
           securityEvents.connected();
+          // B04: back after more than OfflineThreshold, the connector's status is reported again whether or not it
+          // changed (a shorter outage: only the changes queued meanwhile). Before the first Accepted boot, that
+          // boot's full report covers it.
+          const offlineMs = offlineSinceMono === null ? 0 : clock.monotonicMs() - offlineSinceMono;
+          offlineSinceMono = null;
+          if (bootReported && offlineMs > deviceModel.int('OCPPCommCtrlr', 'OfflineThreshold') * 1000) void statusNotifications.reportAll();
           kick();
+        }),
+        connection.onClose(() => {
+          offlineSinceMono ??= clock.monotonicMs();
         }),
         connection.onConnectFailure((err) => {
           const type = securityEventOfConnectFailure(err);

@@ -113,6 +113,26 @@ describe('OCPP 2.0.1 boot (B01–B04), heartbeat, clock and StatusNotification o
     assert.equal(connectorStatus201('SuspendedEVSE'), 'Occupied');
   });
 
+  it('B04: back after more than OfflineThreshold the status is reported again; after a shorter outage only changes are', async () => {
+    rig = await Rig201.create({ config: { initialKeys: { 'OCPPCommCtrlr/OfflineThreshold': '1' } } });
+    const r = rig;
+    await r.waitRegistered();
+    await r.csms.waitFor(() => r.csms.callsOf('StatusNotification').length === 1, 3000, 'first status');
+    await r.csms.controls.goDown();
+    await waitFor(() => !r.client.connection.isOpen(), 2000, 'offline');
+    await sleep(1200);
+    await r.csms.controls.comeBack();
+    await r.csms.waitFor(() => r.csms.callsOf('StatusNotification').length === 2, 3000, 'the status again');
+    assert.deepEqual(r.csms.callsOf('StatusNotification').map((s) => s['connectorStatus']), ['Available', 'Available']);
+
+    r.csms.controls.dropConnections();
+    await waitFor(() => !r.client.connection.isOpen(), 2000, 'offline briefly');
+    await r.waitRegistered();
+    await sleep(200);
+    assert.equal(r.csms.callsOf('StatusNotification').length, 2, 'a short outage with no change: nothing to report');
+    assert.equal(r.csms.callsOf('BootNotification').length, 1, 'reconnects are not reboots');
+  });
+
   it('a CSMS call that breaks the schema gets the 2.0.1 CALLERROR code and changes nothing', async () => {
     rig = await Rig201.create();
     const r = rig;
