@@ -186,6 +186,21 @@ describe('OCPP 2.0.1 device model (B05–B07) on loopback with the real journal'
     assert.deepEqual(power?.variableAttribute.map((a) => a.type), ['Actual', 'MaxSet']);
   });
 
+  it('a second GetBaseReport while one is streaming is Rejected; afterwards it is Accepted again', async () => {
+    rig = await Rig201.create({ config: { initialKeys: { 'DeviceDataCtrlr/ItemsPerMessage[GetReport]': '1' } } });
+    const r = rig;
+    await r.waitRegistered();
+    r.csms.controls.setAnswerDelayMs(5);
+    const from = r.csms.messages.length;
+    assert.deepEqual(await r.call('GetBaseReport', { requestId: 1, reportBase: 'FullInventory' }), { status: 'Accepted' });
+    const busy = (await r.call('GetBaseReport', { requestId: 2, reportBase: 'SummaryInventory' })) as { status: string; statusInfo?: { reasonCode: string } };
+    assert.equal(busy.status, 'Rejected');
+    const parts = await collectReport(r, from);
+    assert.ok(parts.every((p) => p.requestId === 1), 'only the accepted request was reported');
+    r.csms.controls.setAnswerDelayMs(0);
+    assert.deepEqual(await r.call('GetBaseReport', { requestId: 3, reportBase: 'SummaryInventory' }), { status: 'Accepted' });
+  });
+
   it('NotifyReport parts stay within BytesPerMessage (the whole frame), and the bases select their variables', async () => {
     rig = await Rig201.create({ config: { initialKeys: { 'DeviceDataCtrlr/BytesPerMessage[GetReport]': '1500', 'DeviceDataCtrlr/ItemsPerMessage[GetReport]': '100' } } });
     const r = rig;
