@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { makeTestPki } from '../support/certs.js';
 import { STATION } from '../support/harness.js';
 import { Rig201, sleep, waitFor } from './rig.js';
 
@@ -45,6 +47,23 @@ describe('OCPP 2.0.1 security: BasicAuthPassword (A01) and security events (A04)
     await r.restart();
     await r.waitRegistered();
     assert.equal(r.csms.callsOf('BootNotification').length, 2, 'the restart logged in with the stored password, not the config one');
+  });
+
+  it('security profile 3 (mutual TLS) over ocpp2.0.1: the trusted client certificate registers, a stranger one is refused', async () => {
+    const pki = makeTestPki();
+    try {
+      const tls = { cert: pki.read(pki.serverCert), key: pki.read(pki.serverKey), ca: pki.read(pki.caCert), requireClientCert: true };
+      rig = await Rig201.create({ csms: { tls }, config: { securityProfile: 3, caFile: pki.caCert, clientCertFile: pki.clientCert, clientKeyFile: pki.clientKey } });
+      const r = rig;
+      await r.waitRegistered();
+      assert.equal(r.csms.protocolOf(STATION.id), 'ocpp2.0.1');
+      await r.restart({ clientCertFile: pki.strangerCert, clientKeyFile: pki.strangerKey });
+      await sleep(500);
+      assert.equal(r.client.connection.isOpen(), false, 'a certificate of another CA gets no link');
+      assert.equal(r.csms.callsOf('BootNotification').length, 1);
+    } finally {
+      rmSync(pki.dir, { recursive: true, force: true });
+    }
   });
 
   it('A04: a refused login is journaled as FailedToAuthenticateAtCsms (2.0.1 name) and delivered once the link works', async () => {
