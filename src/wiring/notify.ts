@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { AlertPublisher } from '../notify/mqtt-channel.js';
 import { startNotifier, type Notifier, type NotifierDeps } from '../notify/notifier.js';
 import type { OcppClient } from '../ocpp/client.js';
+import { isOcpp201, type StationUplink } from './uplink.js';
 
 export type { Notifier };
 
@@ -32,4 +33,12 @@ export function startAlertNotifier(deps: {
     ...(deps.mqtt ? { mqtt: deps.mqtt } : {}),
     ...(deps.tuning ? { tuning: deps.tuning } : {}),
   });
+}
+
+/**
+ * The uplink the CSMS alert channel can use: a 1.6 client. Over 2.0.1 the alerts' DataTransfer and
+ * SecurityEventNotification rows are not delivered from the outbox yet, so the channel is left out (the others run).
+ */
+export function ocpp16Uplink(uplink: StationUplink | null): OcppClient | null {
+  return uplink === null || isOcpp201(uplink) ? null : uplink;
 }

@@ -12,10 +12,9 @@ import { lockStateDir } from '../journal/state-lock.js';
 import { journalFigures } from './journal-figures.js';
 import type { Logger } from '../logger.js';
 import { StationClock, systemClock } from '../clock.js';
-import type { OcppClient } from '../ocpp/client.js';
 import { startStation, type Station } from './station.js';
-import { createUplink, uplinkAuthorizer, uplinkDefaultPrice } from './uplink.js';
-import { startAlertNotifier, type Notifier } from './notify.js';
+import { createStationUplink, uplinkAuthorizer, uplinkDefaultPrice, type StationUplink } from './uplink.js';
+import { ocpp16Uplink, startAlertNotifier, type Notifier } from './notify.js';
 import { openStatusPage, type StatusServer } from '../web/server.js';
 import { installFailSafe, type FailSafeProcess } from '../daemon/fail-safe.js';
 import { failSafeScriptPath, writeFailSafeScript } from '../daemon/fail-safe-script.js';
@@ -79,7 +78,7 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
   let mainsMeter: EnergyMeter | null = null;
   let journal: Journal | null = null;
   let station: Station | null = null;
-  let uplink: OcppClient | null = null;
+  let uplink: StationUplink | null = null;
   let alertChannels: Notifier | null = null;
   let statusPage: StatusServer | null = null;
   let pruneTimer: ReturnType<typeof setInterval> | undefined;
@@ -229,7 +228,7 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
       });
     };
     if (ocppConfigured) {
-      uplink = await createUplink({
+      uplink = await createStationUplink({
         station: running,
         journal: openedJournal,
         config,
@@ -248,7 +247,7 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
       running.monitor.watchCsmsLink(() => Promise.resolve(link.connection.isOpen()));
     }
     // The `alerts` channels: each its own loop on the journal's alert log; nothing here waits on them.
-    alertChannels = startAlertNotifier({ config, journal: openedJournal, uplink, mqtt: running.mqtt, logger: log });
+    alertChannels = startAlertNotifier({ config, journal: openedJournal, uplink: ocpp16Uplink(uplink), mqtt: running.mqtt, logger: log });
     // The status page is read-only and optional: a port in use is logged and the station charges on without it.
     statusPage = await openStatusPage({
       sources: {
