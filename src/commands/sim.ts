@@ -15,6 +15,7 @@ import type { OcppClient } from '../ocpp/client.js';
 import { describeDrain, waitForOutboxDrain } from '../ocpp/drain.js';
 import { createUplink, uplinkAuthorizer, uplinkDefaultPrice } from '../wiring/uplink.js';
 import { openStatusPage, type StatusServer } from '../web/server.js';
+import { stationPageActions } from '../wiring/page-actions.js';
 import { createBenchCsms, type BenchCsms } from '../../simulator/csms/bench-csms.js';
 import { runScenario, type RunStation, type ScenarioResult } from './sim/run-scenario.js';
 import { benchConfigInput } from '../../simulator/bench-config.js';
@@ -212,18 +213,19 @@ export function registerSimCommand(program: Command): void {
             }
             if (opts.web) {
               const uplinkNow = (): OcppClient | null => link.uplink;
+              const figures = journal && stateDir !== null ? { journalFigures: journalFigures(journal, journalPath(stateDir)) } : {};
+              const uplinkStatus = opts.uplink ? { uplinkStatus: () => uplinkNow()?.status() ?? Promise.resolve(null) } : {};
               page.server = await openStatusPage({
                 sources: {
                   station: sim.station,
                   config,
                   clock,
-                  ...(journal && stateDir !== null ? { journalFigures: journalFigures(journal, journalPath(stateDir)) } : {}),
-                  ...(opts.uplink
-                    ? { uplinkStatus: () => uplinkNow()?.status() ?? Promise.resolve(null), csmsDefaultPrice: () => uplinkDefaultPrice(uplinkNow()) }
-                    : {}),
+                  ...figures,
+                  ...(opts.uplink ? { ...uplinkStatus, csmsDefaultPrice: () => uplinkDefaultPrice(uplinkNow()) } : {}),
                 },
                 reader: journal,
                 logger,
+                ...(journal ? { actions: stationPageActions({ station: sim.station, journal, config, clock, logger, uplink: uplinkNow, ...figures, ...uplinkStatus }) } : {}),
                 fallbackToFreePort: opts.webPort === undefined,
                 ...(opts.webPort !== undefined ? { port: opts.webPort } : {}),
               });

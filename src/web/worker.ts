@@ -12,6 +12,7 @@ import type { MetricsSnapshot } from './metrics-data.js';
 import type { RecentSession } from './recent-sessions.js';
 import type { StatusData } from './status-data.js';
 import type { StationStatusView } from './status-view.js';
+import type { PageAnswer, PageRequest } from './page-requests.js';
 import type { FromWebWorker, JournalAnswer, JournalQuestion, ToWebWorker, WebWorkerInit } from './worker-protocol.js';
 
 const port = parentPort;
@@ -40,6 +41,20 @@ function ask(question: JournalQuestion): Promise<JournalAnswer> {
   });
 }
 
+/** Feedback and operator actions waiting for the station's thread (bounded like the journal questions). */
+const acting = new Map<number, (answer: PageAnswer) => void>();
+
+function act(request: PageRequest): Promise<PageAnswer> {
+  if (acting.size >= init.maxPending) {
+    return Promise.resolve({ ok: false, status: 503, error: 'busy: too many requests at once; try again in a moment' });
+  }
+  const id = nextId++;
+  return new Promise((resolve) => {
+    acting.set(id, resolve);
+    post({ type: 'act', id, request });
+  });
+}
+
 const data: StatusData = {
   stationId: init.stationId,
   status: () => (latest !== null ? Promise.resolve(latest) : new Promise((resolve) => waitingForStatus.push(resolve))),
@@ -48,7 +63,11 @@ const data: StatusData = {
   metrics: init.metrics ? async () => (await ask({ op: 'metrics' })) as MetricsSnapshot : null,
 };
 
-const app = buildStatusApp(data, (message, url) => post({ type: 'error', message, url }));
+const app = buildStatusApp(data, (message, url) => post({ type: 'error', message, url }), {
+  act,
+  feedback: init.feedback,
+  operatorPasswordHash: init.operatorPasswordHash,
+});
 
 port.on('message', (message: ToWebWorker) => {
   switch (message.type) {
@@ -63,6 +82,10 @@ port.on('message', (message: ToWebWorker) => {
       else entry?.reject(new Error(message.message));
       return;
     }
+    case 'acted':
+      acting.get(message.id)?.(message.answer);
+      acting.delete(message.id);
+      return;
     case 'close':
       app.close().then(
         () => {

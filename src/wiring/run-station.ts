@@ -14,6 +14,7 @@ import type { OcppClient } from '../ocpp/client.js';
 import { startStation, type Station } from './station.js';
 import { createUplink, uplinkAuthorizer, uplinkDefaultPrice } from './uplink.js';
 import { openStatusPage, type StatusServer } from '../web/server.js';
+import { stationPageActions } from './page-actions.js';
 import { installFailSafe, type FailSafeProcess } from '../daemon/fail-safe.js';
 import { failSafeScriptPath, writeFailSafeScript } from '../daemon/fail-safe-script.js';
 import { reloadFromConfigFile } from '../daemon/reload.js';
@@ -218,21 +219,23 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
       const link = uplink;
       running.monitor.watchCsmsLink(() => Promise.resolve(link.connection.isOpen()));
     }
-    // The status page is read-only and optional: a port in use is logged and the station charges on without it.
+    // The status page is optional: a port in use is logged and the station charges on without it. It reads, takes
+    // drivers' feedback, and acts for the operator only when a password hash is configured.
+    const figures = journalFigures(openedJournal, journalPath(stateDir), {
+      onError: (err) => log.warn({ err: err.message }, 'metrics: alert log not readable'),
+    });
+    const uplinkStatus = ocppConfigured ? { uplinkStatus: () => uplink?.status() ?? Promise.resolve(null) } : {};
     statusPage = await openStatusPage({
       sources: {
         station: running,
         config,
         clock,
-        journalFigures: journalFigures(openedJournal, journalPath(stateDir), {
-          onError: (err) => log.warn({ err: err.message }, 'metrics: alert log not readable'),
-        }),
-        ...(ocppConfigured
-          ? { uplinkStatus: () => uplink?.status() ?? Promise.resolve(null), csmsDefaultPrice: () => uplinkDefaultPrice(uplink) }
-          : {}),
+        journalFigures: figures,
+        ...(ocppConfigured ? { ...uplinkStatus, csmsDefaultPrice: () => uplinkDefaultPrice(uplink) } : {}),
       },
       reader: openedJournal,
       logger: log.child({ module: 'web' }),
+      actions: stationPageActions({ station: running, journal: openedJournal, config, clock, logger: log.child({ module: 'web' }), uplink: () => uplink, journalFigures: figures, ...uplinkStatus }),
     });
     if (statusPage) log.info({ url: statusPage.url }, 'status page listening');
     // State changes in the system journal: what an operator reads with journalctl -u evse.
