@@ -5,6 +5,7 @@ import { energyReport, loadReportSessions, sessionsReport, utilizationReport } f
 import { EvseError, EvseErrorCode } from '../errors.js';
 import type { JournalReader } from '../journal/ports.js';
 import { openReadOnlyJournal } from '../journal/read-only.js';
+import { registerFeedbackReport } from './report-feedback.js';
 import { installedService, readSideConfigPath, readSideStateDir, type InstalledService } from './journal-location.js';
 
 /** A journal opened for reading, and how to let go of it. */
@@ -107,6 +108,7 @@ export function registerReportCommands(program: Command, deps: BillingCommandDep
       deps.write(await runReport(kind, opts, deps));
     });
   }
+  registerFeedbackReport(report, deps);
 }
 
 /** Help of --state-dir and --config, shared by the read-side commands. */
