@@ -57,7 +57,7 @@ export function registerOperatorRoutes(app: FastifyInstance, options: OperatorRo
   const stored = parsePasswordHash(passwordHash);
   // The config was validated at load; a hash that does not parse here means no operator view, never an open one.
   if (stored === null) throw new Error('web.operatorPasswordHash is not an scrypt hash this station can check');
-  const nowMs = options.nowMs ?? Date.now;
+  const nowMs = options.nowMs ?? ((): number => Date.now());
   const lifetimeMs = options.sessionLifetimeMs ?? 8 * 3600_000;
   const sessions = new OperatorSessions(nowMs, lifetimeMs, MAX_SESSIONS);
   const throttle = new LoginThrottle(nowMs, options.maxLoginFailures ?? 5, options.loginWindowMs ?? 60_000);
