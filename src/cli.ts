@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { EvseError, EvseErrorCode, ExitCode } from './errors.js';
+import { registerAlertsCommands } from './commands/alerts.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerSimCommand } from './commands/sim.js';
 import { registerBoardSimCommand } from './commands/board-sim.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerMeterCommands(program);
   registerJournalCommands(program);
   registerReportCommands(program);
+  registerAlertsCommands(program);
   registerReceiptCommand(program);
   registerRunCommand(program);
   registerSafeCommand(program);
@@ -52,7 +54,10 @@ export function exitCodeFor(err: unknown): number {
       case EvseErrorCode.StateDirLocked:
         return ExitCode.TempFail;
       case EvseErrorCode.JournalTooNew:
+      case EvseErrorCode.AlertStateInvalid:
         return ExitCode.DataErr;
+      case EvseErrorCode.AlertNotFound:
+        return ExitCode.NoInput;
       default:
         return ExitCode.Failure;
     }

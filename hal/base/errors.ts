@@ -20,6 +20,10 @@ export enum EvseErrorCode {
   StateDirLocked = 302,
   /** The journal file was written by newer software (a higher schema version): refused, never downgraded (exit 65). */
   JournalTooNew = 303,
+  /** No alert with that id in the journal (evse alerts ack/close, the page's buttons). */
+  AlertNotFound = 304,
+  /** An alert state change other than open → acknowledged → closed or open → closed (e.g. acknowledging a closed one). */
+  AlertStateInvalid = 305,
   // 4xx OCPP
   OcppProtocol = 400,
   OcppNotConnected = 401,
@@ -51,6 +55,8 @@ export const ExitCode = {
   Usage: 64,
   /** EX_DATAERR: the input data is not ours to use (a journal from a newer version: refused, left as it is). */
   DataErr: 65,
+  /** EX_NOINPUT: what the command names is not there (an alert id the journal does not hold). */
+  NoInput: 66,
   Unavailable: 69,
   /**
    * EX_SOFTWARE: an internal part of the program failed for good (the journal worker thread died); the process exits

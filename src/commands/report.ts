@@ -7,6 +7,7 @@ import type { JournalReader } from '../journal/ports.js';
 import { openReadOnlyJournal } from '../journal/read-only.js';
 import { registerFeedbackReport } from './report-feedback.js';
 import { installedService, readSideConfigPath, readSideStateDir, type InstalledService } from './journal-location.js';
+import { registerAnomalyReport } from './report-anomalies.js';
 
 /** A journal opened for reading, and how to let go of it. */
 export interface OpenedReader {
@@ -109,6 +110,7 @@ export function registerReportCommands(program: Command, deps: BillingCommandDep
     });
   }
   registerFeedbackReport(report, deps);
+  registerAnomalyReport(report, deps);
 }
 
 /** Help of --state-dir and --config, shared by the read-side commands. */

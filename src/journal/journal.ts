@@ -25,7 +25,19 @@ import type { SerializedError, WorkerApi, WorkerInit, WorkerOp, WorkerReply, Wor
 import type { DriverFeedback, FeedbackForward, FeedbackRow, OperatorActionInput, OperatorActionRow } from './page-records.js';
 import { pruneReport } from './prune.js';
 import { lockStateDir, type StateLock } from './state-lock.js';
-import type { AlertInput, AlertRow, CleanShutdownKind, ClockCorrection, OpenReport, PruneReport, RecoveryReport } from './types.js';
+import { ALERT_BACKLOG_BOUND } from './store/alerts.js';
+import type {
+  AlertGroupCount,
+  AlertInput,
+  AlertQuery,
+  AlertRow,
+  CleanShutdownKind,
+  ClockCorrection,
+  OpenReport,
+  PendingAlerts,
+  PruneReport,
+  RecoveryReport,
+} from './types.js';
 
 /** Options of {@link openJournal}; the `journal` config section fits in as is. */
 export interface JournalOptions {
@@ -56,6 +68,9 @@ const silent: JournalLog = { info: () => undefined, warn: () => undefined, error
 
 /** Called when the storage fails (disk full, I/O error, read-only, corrupt, worker died). */
 export type UnavailableListener = (err: EvseError) => void;
+
+/** Called after a raiseAlert committed: the alert's id, and false when it only counted an open alert again. */
+export type AlertRaisedListener = (id: number, isNew: boolean) => void;
 
 /** Called once when the journal worker thread died: no request will ever be answered again. */
 export type WorkerLostListener = (err: EvseError) => void;
@@ -94,7 +109,32 @@ export interface Journal extends SessionRecorder, OutboxStore, KeyValueStore, Jo
    * does not heal: the station enters the safe state and exits for systemd to restart it.
    */
   onWorkerLost(listener: WorkerLostListener): () => void;
+  /**
+   * Journals an alert; resolves its id. One whose dedupKey (default: the code) matches an alert still open or
+   * acknowledged bumps that one's count and lastAtMs and resolves ITS id; a closed one is never reopened (a new alert).
+   * An alert for the 'driver' audience is born closed.
+   */
   raiseAlert(alert: AlertInput): Promise<number>;
+  /** Subscribes to committed raises (fired after raiseAlert resolved); returns the unsubscribe function. */
+  onAlertRaised(listener: AlertRaisedListener): () => void;
+  /**
+   * Acknowledges or closes an alert; resolves the row after the change. Rejects EvseError AlertNotFound (no such id)
+   * or AlertStateInvalid (anything but open → acknowledged → closed, open → closed).
+   */
+  setAlertState(id: number, state: 'acknowledged' | 'closed', by: string): Promise<AlertRow>;
+  /** Alerts `q` selects, newest first (without a filter: all of them). */
+  listAlerts(q: AlertQuery): Promise<AlertRow[]>;
+  /** First time only: the channel's cursor starts after the newest alert now (a new channel gets no history). */
+  registerAlertChannel(channel: string): Promise<void>;
+  /**
+   * Alerts past the channel's cursor, oldest first, at most `limit` (new alerts only: a repeat is not re-sent). The
+   * backlog is bounded (ALERT_BACKLOG_BOUND): older ones are skipped, the cursor moves past them, `skipped` counts them.
+   */
+  pendingAlerts(channel: string, limit: number): Promise<PendingAlerts>;
+  /** Persists the channel's cursor: every alert up to `upToId` was delivered (never moves back). */
+  confirmAlertDelivery(channel: string, upToId: number): Promise<void>;
+  /** Alerts counted per code, severity and detector in the worker (the /metrics tally). */
+  alertGroupCounts(): Promise<AlertGroupCount[]>;
   /**
    * Every alert, oldest first (ones the failed storage could not take yet come last, with id 0); with `latest`, the
    * newest that many only.
@@ -120,6 +160,13 @@ export interface Journal extends SessionRecorder, OutboxStore, KeyValueStore, Jo
   prune(): Promise<PruneReport>;
   /** Finishes queued requests, closes the database and ends the worker. */
   close(): Promise<void>;
+}
+
+/** Why a delivery channel's name is refused, or null: a short non-empty name (it keys the channel's cursor). */
+function badChannel(channel: string): EvseError | null {
+  return typeof channel === 'string' && channel.length > 0 && channel.length <= 100
+    ? null
+    : new EvseError(EvseErrorCode.InvalidArgument, `an alert channel is named by 1 to 100 characters (got ${JSON.stringify(channel)})`);
 }
 
 function rebuildError(error: SerializedError): EvseError {
@@ -151,6 +198,10 @@ const readOps: ReadonlySet<WorkerOp> = new Set<WorkerOp>([
   'alerts',
   'feedback',
   'operatorActions',
+  'listAlerts',
+  'alertGroupCounts',
+  // Commits only when a backlog overflowed: its success is mostly a read.
+  'pendingAlerts',
   'openSessionCount',
   'pruneStart',
   // A prune step may only look (a window with nothing old enough): not a proof that commits work again.
@@ -168,6 +219,7 @@ class WorkerJournal implements Journal {
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<UnavailableListener>();
   private readonly lostListeners = new Set<WorkerLostListener>();
+  private readonly alertListeners = new Set<AlertRaisedListener>();
   private failed = false;
   private closed = false;
   private lost = false;
@@ -377,7 +429,65 @@ class WorkerJournal implements Journal {
     return () => this.lostListeners.delete(listener);
   }
   raiseAlert(alert: AlertInput): Promise<number> {
-    return this.call('raiseAlert', alert, this.clock.nowMs());
+    return this.call('raiseAlert', alert, this.clock.nowMs()).then(({ id, isNew }) => {
+      // After the caller's continuation (a tick, once the promise jobs ran): a listener cannot delay the caller.
+      process.nextTick(() => this.tellAlertRaised(id, isNew));
+      return id;
+    });
+  }
+  private tellAlertRaised(id: number, isNew: boolean): void {
+    for (const listener of this.alertListeners) {
+      try {
+        listener(id, isNew);
+      } catch (err) {
+        this.logger.error({ err: String(err) }, 'alert-raised listener threw');
+      }
+    }
+  }
+  onAlertRaised(listener: AlertRaisedListener): () => void {
+    this.alertListeners.add(listener);
+    return () => this.alertListeners.delete(listener);
+  }
+  setAlertState(id: number, state: 'acknowledged' | 'closed', by: string): Promise<AlertRow> {
+    if (!Number.isSafeInteger(id) || id < 1) {
+      return Promise.reject(new EvseError(EvseErrorCode.AlertNotFound, `no alert ${String(id)}: an alert id is a whole number ≥ 1`));
+    }
+    if (state !== 'acknowledged' && state !== 'closed') {
+      return Promise.reject(new EvseError(EvseErrorCode.AlertStateInvalid, `an alert can be acknowledged or closed, not ${String(state)}`));
+    }
+    if (typeof by !== 'string' || by.trim() === '') {
+      return Promise.reject(new EvseError(EvseErrorCode.InvalidArgument, 'who changes an alert must be named (by)'));
+    }
+    return this.call('setAlertState', id, state, by, this.clock.nowMs());
+  }
+  listAlerts(q: AlertQuery): Promise<AlertRow[]> {
+    if (q.limit !== undefined && (!Number.isSafeInteger(q.limit) || q.limit < 1)) {
+      return Promise.reject(new EvseError(EvseErrorCode.InvalidArgument, `limit must be a whole number ≥ 1 (got ${q.limit})`));
+    }
+    return this.call('listAlerts', q);
+  }
+  registerAlertChannel(channel: string): Promise<void> {
+    const bad = badChannel(channel);
+    return bad ? Promise.reject(bad) : this.call('registerAlertChannel', channel, this.clock.nowMs());
+  }
+  pendingAlerts(channel: string, limit: number): Promise<PendingAlerts> {
+    const bad = badChannel(channel);
+    if (bad) return Promise.reject(bad);
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > ALERT_BACKLOG_BOUND) {
+      return Promise.reject(new EvseError(EvseErrorCode.InvalidArgument, `limit must be a whole number from 1 to ${ALERT_BACKLOG_BOUND} (got ${limit})`));
+    }
+    return this.call('pendingAlerts', channel, limit, this.clock.nowMs());
+  }
+  confirmAlertDelivery(channel: string, upToId: number): Promise<void> {
+    const bad = badChannel(channel);
+    if (bad) return Promise.reject(bad);
+    if (!Number.isSafeInteger(upToId) || upToId < 0) {
+      return Promise.reject(new EvseError(EvseErrorCode.InvalidArgument, `upToId must be a whole number ≥ 0 (got ${upToId})`));
+    }
+    return this.call('confirmAlertDelivery', channel, upToId, this.clock.nowMs());
+  }
+  alertGroupCounts(): Promise<AlertGroupCount[]> {
+    return this.call('alertGroupCounts');
   }
   alerts(latest?: number): Promise<readonly AlertRow[]> {
     if (latest !== undefined && (!Number.isSafeInteger(latest) || latest < 1)) {

@@ -85,7 +85,42 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (namespace, key)
   ) WITHOUT ROWID;
   `,
-  // The station page: drivers' feedback (once per session) and the operator's actions (src/web/feedback*, operator/).
+  // 2: alerts get a life (dedup key, audience, repeat count, state) and each delivery channel a cursor. The table is
+  // rebuilt (SQLite adds no NOT NULL column without a constant default); AUTOINCREMENT so that an id is never reused,
+  // since channel cursors compare ids. Existing alerts: key from detail.dedupKey (the monitor's) or the code, open.
+  `
+  CREATE TABLE alerts_v2 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    severity TEXT NOT NULL,
+    code TEXT NOT NULL,
+    message TEXT NOT NULL,
+    detail TEXT,
+    dedup_key TEXT NOT NULL,
+    audience TEXT NOT NULL DEFAULT 'operator' CHECK (audience IN ('operator', 'driver')),
+    last_at INTEGER NOT NULL,
+    count INTEGER NOT NULL DEFAULT 1,
+    state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'acknowledged', 'closed')),
+    state_at INTEGER,
+    state_by TEXT
+  );
+  INSERT INTO alerts_v2 (id, at, severity, code, message, detail, dedup_key, last_at)
+    SELECT id, at, severity, code, message, detail,
+      COALESCE(CASE WHEN json_valid(detail) THEN CAST(json_extract(detail, '$.dedupKey') AS TEXT) END, code), at
+    FROM alerts ORDER BY id;
+  DROP TABLE alerts;
+  ALTER TABLE alerts_v2 RENAME TO alerts;
+  CREATE INDEX alerts_dedup ON alerts(dedup_key, audience, state);
+  CREATE INDEX alerts_state ON alerts(state, id);
+  CREATE INDEX alerts_at ON alerts(at);
+
+  CREATE TABLE alert_channels (
+    channel TEXT PRIMARY KEY,
+    cursor INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
+  // 3: the station page: drivers' feedback (once per session) and the operator's actions (src/web/feedback*, operator/).
   `
   CREATE TABLE driver_feedback (
     session_id INTEGER PRIMARY KEY REFERENCES sessions(id),

@@ -8,7 +8,18 @@ import type { StoreOpenOptions } from './open.js';
 import type { DeadLetterOutcome, DeliveryAnswer, EventRow, OutboxKind, OutboxLane, OutboxMessage, SampleRow, SessionRow } from './ports.js';
 import type { DriverFeedback, FeedbackForward, FeedbackRow, OperatorActionInput, OperatorActionRow } from './page-records.js';
 import type { PruneCursor } from './prune.js';
-import type { AlertInput, AlertRow, CleanShutdownKind, ClockCorrection, OpenReport, RecoveryReport } from './types.js';
+import type { RaiseOutcome } from './store/alerts.js';
+import type {
+  AlertGroupCount,
+  AlertInput,
+  AlertQuery,
+  AlertRow,
+  CleanShutdownKind,
+  ClockCorrection,
+  OpenReport,
+  PendingAlerts,
+  RecoveryReport,
+} from './types.js';
 
 /** What the worker can do; each write is one committed transaction before it answers. */
 export interface WorkerApi {
@@ -37,8 +48,14 @@ export interface WorkerApi {
   readonly events: (sessionId: number) => EventRow[];
   readonly saveCost: (sessionId: number, cost: unknown) => void;
   readonly lastMeterWh: () => number | null;
-  readonly raiseAlert: (alert: AlertInput, nowMs: number) => number;
+  readonly raiseAlert: (alert: AlertInput, nowMs: number) => RaiseOutcome;
   readonly alerts: (latest?: number) => AlertRow[];
+  readonly listAlerts: (q: AlertQuery) => AlertRow[];
+  readonly setAlertState: (id: number, state: 'acknowledged' | 'closed', by: string, nowMs: number) => AlertRow;
+  readonly alertGroupCounts: () => AlertGroupCount[];
+  readonly registerAlertChannel: (channel: string, nowMs: number) => void;
+  readonly pendingAlerts: (channel: string, limit: number, nowMs: number) => PendingAlerts;
+  readonly confirmAlertDelivery: (channel: string, upToId: number, nowMs: number) => void;
   readonly noteCleanShutdown: (kind: CleanShutdownKind, nowMs: number) => void;
   readonly recordFeedback: (sessionId: number, feedback: DriverFeedback, clientAddress: string, forward: FeedbackForward, nowMs: number) => number;
   readonly feedback: (fromMs: number, toMs: number) => FeedbackRow[];

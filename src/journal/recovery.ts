@@ -82,12 +82,16 @@ export function recoverOpenSessions(store: JournalStore, meterReadingWh: number 
         stopAtMs,
         JSON.stringify({ reason, recovered: true, meterSource }),
       );
-      store.sql('INSERT INTO alerts (at, severity, code, message, detail) VALUES (?, ?, ?, ?, ?)').run(
+      store.insertAlert(
+        {
+          severity: 'warn',
+          code: 'session-recovered',
+          message: `Session ${session.id} was still open at boot; closed with reason ${reason} at ${meterStopWh} Wh (${meterSource}).`,
+          detail: { sessionId: session.id, reason, meterStopWh, meterSource },
+          // One alert per recovered session, not one counted for all.
+          dedupKey: `session-recovered:${session.id}`,
+        },
         nowMs,
-        'warn',
-        'session-recovered',
-        `Session ${session.id} was still open at boot; closed with reason ${reason} at ${meterStopWh} Wh (${meterSource}).`,
-        JSON.stringify({ sessionId: session.id, reason, meterStopWh, meterSource }),
       );
       closed.push({ sessionId: session.id, reason, meterStopWh, meterSource, stopAtMs, stopSeq });
     });

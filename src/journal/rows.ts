@@ -1,6 +1,6 @@
 import type { SessionEventKind, StopReason } from '../session/recorder.js';
 import type { EventRow, OutboxKind, OutboxMessage, SampleRow, SessionRow } from './ports.js';
-import type { AlertRow, AlertSeverity } from './types.js';
+import type { AlertAudience, AlertRow, AlertSeverity, AlertState } from './types.js';
 
 /** Column shapes as better-sqlite3 returns them. */
 export interface SessionRecord {
@@ -65,6 +65,13 @@ export interface AlertRecord {
   code: string;
   message: string;
   detail: string | null;
+  dedup_key: string;
+  audience: string;
+  last_at: number;
+  count: number;
+  state: string;
+  state_at: number | null;
+  state_by: string | null;
 }
 
 function parseJson<T>(text: string | null): T | null {
@@ -132,5 +139,12 @@ export function toAlertRow(r: AlertRecord): AlertRow {
     code: r.code,
     message: r.message,
     ...(detail === null ? {} : { detail }),
+    dedupKey: r.dedup_key,
+    audience: r.audience as AlertAudience,
+    lastAtMs: r.last_at,
+    count: r.count,
+    state: r.state as AlertState,
+    stateAtMs: r.state_at,
+    stateBy: r.state_by,
   };
 }

@@ -10,7 +10,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { MeterSample } from '../../hal/meter.js';
 import type { SessionEventRecord, SessionStart, SessionStop } from '../session/recorder.js';
 import type { DeadLetterOutcome, DeliveryAnswer, EventRow, OutboxKind, OutboxLane, OutboxMessage, SampleRow, SessionRow } from './ports.js';
-import { AlertRecords } from './store/alerts.js';
+import { AlertRecords, insertAlert, type RaiseOutcome } from './store/alerts.js';
 import { ClockRecords } from './store/clock.js';
 import { StoreDb } from './store/db.js';
 import { OutboxRecords } from './store/outbox.js';
@@ -18,7 +18,7 @@ import { PageRecords } from './store/page-records.js';
 import { ReadRecords } from './store/reads.js';
 import { SessionRecords } from './store/sessions.js';
 import { SettingsRecords } from './store/settings.js';
-import type { AlertInput, AlertRow, CleanShutdownKind, ClockCorrection } from './types.js';
+import type { AlertGroupCount, AlertInput, AlertQuery, AlertRow, CleanShutdownKind, ClockCorrection, PendingAlerts } from './types.js';
 
 export { cleanShutdownKey, journalNamespace } from './store/settings.js';
 
@@ -158,11 +158,33 @@ export class JournalStore {
   }
 
   // ---- alerts ----
-  raiseAlert(alert: AlertInput, nowMs: number): number {
+  raiseAlert(alert: AlertInput, nowMs: number): RaiseOutcome {
     return this.alertRecords.raiseAlert(alert, nowMs);
+  }
+  /** Journals an alert inside the caller's transaction (boot recovery closes a session and raises its alert at once). */
+  insertAlert(alert: AlertInput, nowMs: number): RaiseOutcome {
+    return insertAlert(this.shared, alert, nowMs);
   }
   alerts(latest?: number): AlertRow[] {
     return this.alertRecords.alerts(latest);
+  }
+  listAlerts(q: AlertQuery): AlertRow[] {
+    return this.alertRecords.listAlerts(q);
+  }
+  setAlertState(id: number, state: 'acknowledged' | 'closed', by: string, nowMs: number): AlertRow {
+    return this.alertRecords.setAlertState(id, state, by, nowMs);
+  }
+  alertGroupCounts(): AlertGroupCount[] {
+    return this.alertRecords.alertGroupCounts();
+  }
+  registerAlertChannel(channel: string, nowMs: number): void {
+    this.alertRecords.registerAlertChannel(channel, nowMs);
+  }
+  pendingAlerts(channel: string, limit: number, nowMs: number): PendingAlerts {
+    return this.alertRecords.pendingAlerts(channel, limit, nowMs);
+  }
+  confirmAlertDelivery(channel: string, upToId: number, nowMs: number): void {
+    this.alertRecords.confirmAlertDelivery(channel, upToId, nowMs);
   }
   noteStorageFailure(sqliteCode: string, message: string, nowMs: number): void {
     this.alertRecords.noteStorageFailure(sqliteCode, message, nowMs);

@@ -5,6 +5,12 @@ export type CleanShutdownKind = 'Reboot' | 'SoftReset' | 'HardReset';
 
 export type AlertSeverity = 'info' | 'warn' | 'critical';
 
+/** Where an alert is in its life: open until a person acknowledges it, closed when dealt with (or born closed). */
+export type AlertState = 'open' | 'acknowledged' | 'closed';
+
+/** 'operator': something for a person to look at. 'driver': a session event for whoever subscribes (born closed). */
+export type AlertAudience = 'operator' | 'driver';
+
 /** An alert for the operator (journal moved aside, journal unavailable, session recovered …). */
 export interface AlertInput {
   readonly severity: AlertSeverity;
@@ -13,11 +19,61 @@ export interface AlertInput {
   /** One plain-language sentence for the operator. */
   readonly message: string;
   readonly detail?: Readonly<Record<string, string | number | boolean | null>>;
+  /**
+   * What makes two raises the same alert (default: the code): a raise whose key matches an alert still open or
+   * acknowledged bumps that one's count instead of adding a row.
+   */
+  readonly dedupKey?: string;
+  /** Default 'operator'. A 'driver' alert is born closed: nothing for the operator to do, it exists to be delivered. */
+  readonly audience?: AlertAudience;
 }
 
 export interface AlertRow extends AlertInput {
+  /** 0 for an alert the failed storage could not take yet. */
   readonly id: number;
+  /** When it was first raised. */
   readonly atMs: number;
+  readonly dedupKey: string;
+  readonly audience: AlertAudience;
+  /** The last time it was raised again (atMs when never). */
+  readonly lastAtMs: number;
+  /** Times raised while not closed. */
+  readonly count: number;
+  readonly state: AlertState;
+  /** When it was acknowledged or closed. */
+  readonly stateAtMs: number | null;
+  /** Who acknowledged or closed it: 'cli@alice', 'operator@192.168.1.20', 'auto' … */
+  readonly stateBy: string | null;
+}
+
+/** What listAlerts selects; every field optional (all alerts, newest first). */
+export interface AlertQuery {
+  readonly states?: readonly AlertState[];
+  /** Alerts whose span [atMs, lastAtMs] reaches into [fromMs, toMs). */
+  readonly fromMs?: number;
+  readonly toMs?: number;
+  /** Only codes starting with this, e.g. 'anomaly-'. */
+  readonly codePrefix?: string;
+  readonly audience?: AlertAudience;
+  readonly limit?: number;
+}
+
+/** What pendingAlerts answers: new alerts past the channel's cursor, and how many the bounded backlog skipped. */
+export interface PendingAlerts {
+  readonly alerts: AlertRow[];
+  readonly skipped: number;
+}
+
+/**
+ * Operator alerts' raises counted per (code, severity, detail.detector) in the journal worker, oldest group first (by its first alert):
+ * the /metrics tally reads these few rows instead of every alert.
+ */
+export interface AlertGroupCount {
+  readonly code: string;
+  readonly severity: AlertSeverity;
+  /** `detail.detector` when the alerts name one (a non-empty string), else null. */
+  readonly detector: string | null;
+  readonly count: number;
 }
 
 /** Where the meterStop of a session closed at boot came from. */

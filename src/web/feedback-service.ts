@@ -86,6 +86,9 @@ export async function submitFeedback(deps: FeedbackDeps, sessionId: number, feed
       .raiseAlert({
         severity: 'warn',
         code: couldNotChargeAlertCode,
+        // One alert per session: a repeat (there is none: feedback is once per session) would count on it.
+        dedupKey: `${couldNotChargeAlertCode}:${sessionId}`,
+        audience: 'operator',
         message: `A driver reports that they could not charge (session ${sessionId}${feedback.problem ? `, problem: ${feedback.problem}` : ''}).`,
         detail: { sessionId, rating: feedback.rating, problem: feedback.problem ?? null, comment: feedback.comment ?? null, clientAddress },
       })

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import type { AlertRow } from '../journal/types.js';
+import type { AlertGroupCount, AlertRow } from '../journal/types.js';
 import type { AlertTally, JournalFigures } from '../web/metrics-data.js';
 
 /** Distinct (code, severity) pairs reported; more are summed under code "other" (a label set must stay bounded). */
@@ -19,17 +19,30 @@ export function detectorOf(alert: Pick<AlertRow, 'code' | 'detail'>): string | n
 
 /** Alerts counted by code, severity and detector; bounded to {@link MAX_ALERT_SERIES} series. */
 export function tallyAlerts(alerts: readonly Pick<AlertRow, 'code' | 'severity' | 'detail'>[]): AlertTally[] {
+  return tallyAlertGroups(
+    alerts.map((alert) => {
+      const named = alert.detail?.['detector'];
+      return { code: alert.code, severity: alert.severity, detector: typeof named === 'string' && named !== '' ? named : null, count: 1 };
+    }),
+  );
+}
+
+/**
+ * The journal's counts per (code, severity, detail.detector), in the order their first alert came, as the tally by
+ * code, severity and detector; bounded to {@link MAX_ALERT_SERIES} series (the later ones are summed under "other").
+ */
+export function tallyAlertGroups(groups: readonly AlertGroupCount[]): AlertTally[] {
   const byKey = new Map<string, { code: string; severity: string; detector: string | null; count: number }>();
-  for (const alert of alerts) {
-    const detector = detectorOf(alert);
-    let code = alert.code;
-    let key = JSON.stringify([code, alert.severity, detector]);
+  for (const group of groups) {
+    const detector = detectorOf({ code: group.code, ...(group.detector === null ? {} : { detail: { detector: group.detector } }) });
+    let code = group.code;
+    let key = JSON.stringify([code, group.severity, detector]);
     if (!byKey.has(key) && byKey.size >= MAX_ALERT_SERIES) {
       code = OTHER;
-      key = JSON.stringify([code, alert.severity, null]);
+      key = JSON.stringify([code, group.severity, null]);
     }
-    const entry = byKey.get(key) ?? { code, severity: alert.severity, detector: code === OTHER ? null : detector, count: 0 };
-    entry.count += 1;
+    const entry = byKey.get(key) ?? { code, severity: group.severity, detector: code === OTHER ? null : detector, count: 0 };
+    entry.count += group.count;
     byKey.set(key, entry);
   }
   return [...byKey.values()];
@@ -47,8 +60,9 @@ export async function journalFileBytes(file: string): Promise<number | null> {
 }
 
 /**
- * The alert log is read at most this often, whatever the scrape rate: its rows cross to the station's thread and are
- * tallied there (10 000 alerts stall that thread 15–45 ms; a GROUP BY in the journal's worker would remove that).
+ * The alert counts are read at most this often, whatever the scrape rate. They are counted by a GROUP BY in the
+ * journal's worker (only one row per code and severity crosses to the station's thread), but that still scans the
+ * alert table on the worker, between the station's commits.
  */
 export const ALERT_LOG_READ_INTERVAL_MS = 30_000;
 
@@ -61,13 +75,13 @@ export interface JournalFiguresOptions {
 }
 
 /**
- * The journal's figures for `/metrics`, read when the page's worker is scraped: the alert log (append-only, so the
- * counts never go down; read through the journal's worker, and at most every {@link ALERT_LOG_READ_INTERVAL_MS}, since
- * its rows are tallied on the station's thread) and the size of the file. `file` is null when the journal's location
+ * The journal's figures for `/metrics`, read when the page's worker is scraped: the alert counts (alerts are never
+ * deleted, so the counts never go down; counted in the journal's worker, at most every
+ * {@link ALERT_LOG_READ_INTERVAL_MS}) and the size of the file. `file` is null when the journal's location
  * is not known (its size is then not reported).
  */
 export function journalFigures(
-  journal: { alerts(): Promise<readonly AlertRow[]> },
+  journal: { alertGroupCounts(): Promise<readonly AlertGroupCount[]> },
   file: string | null,
   options: JournalFiguresOptions = {},
 ): () => Promise<JournalFigures> {
@@ -79,10 +93,10 @@ export function journalFigures(
     if (cached !== null && now() - cached.atMs < minIntervalMs) return Promise.resolve(cached.tally);
     // Scrapes at the same moment share one read.
     reading ??= journal
-      .alerts()
+      .alertGroupCounts()
       .then(
-        (rows) => {
-          cached = { tally: tallyAlerts(rows), atMs: now() };
+        (groups) => {
+          cached = { tally: tallyAlertGroups(groups), atMs: now() };
           return cached.tally;
         },
         // A journal that fails (a full disk, a lost worker) must not take the rest of the metrics with it.

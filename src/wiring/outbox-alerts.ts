@@ -1,7 +1,7 @@
 /**
  * The alerts the outbox raises in the journal: a dead letter (one per message given up on; one per session when its
- * StartTransaction takes the session's later messages with it), and the journal failing the outbox itself. The
- * alert log is append-only, so a recovery is a second, informational alert rather than a cleared one.
+ * StartTransaction takes the session's later messages with it), and the journal failing the outbox itself (one alert
+ * per lane, counted while it stays open). A recovery is a second, informational alert rather than a cleared one.
  */
 import type { Journal } from '../journal/journal.js';
 import type { AlertInput } from '../journal/types.js';
@@ -51,6 +51,8 @@ export function outboxAlerts(journal: Pick<Journal, 'raiseAlert'>, logger: Logge
         severity: dead.lane === 'transaction' ? 'critical' : 'warn',
         code: 'outbox-dead-letter',
         message: deadLetterMessage(dead),
+        // Each message given up on is its own alert, not a repeat of the one before.
+        dedupKey: `outbox-dead-letter:${dead.message.seq}`,
         detail: {
           seq: dead.message.seq,
           kind: dead.message.kind,
@@ -63,6 +65,7 @@ export function outboxAlerts(journal: Pick<Journal, 'raiseAlert'>, logger: Logge
       raise('outbox-store', {
         severity: 'critical',
         code: 'outbox-store-failed',
+        dedupKey: `outbox-store-failed:${failure.lane}`,
         message: `The journal failed the ${failure.lane} outbox lane (${failure.error}); delivery to the CSMS pauses and retries in ${Math.round(failure.retryInMs / 1000)} s, backing off.`,
         detail: { lane: failure.lane, error: failure.error },
       }),
@@ -70,6 +73,7 @@ export function outboxAlerts(journal: Pick<Journal, 'raiseAlert'>, logger: Logge
       raise('outbox-store recovery', {
         severity: 'info',
         code: 'outbox-store-recovered',
+        dedupKey: `outbox-store-recovered:${recovery.lane}`,
         message: `The journal serves the ${recovery.lane} outbox lane again after ${recovery.failures} failed step(s) over ${Math.round(recovery.outageMs / 1000)} s; delivery resumed.`,
         detail: { lane: recovery.lane, failures: recovery.failures, outageMs: recovery.outageMs },
       }),

@@ -46,12 +46,13 @@ export function stationPageActions(deps: PageActionDeps): PageActions {
       : {
           controls: station.controller,
           journal,
-          alerts: {
-            // Until the journal keeps alert states (alert-api.md): the newest alerts, none of them changeable.
-            listAlerts: async (q) => (await journal.alerts(q.limit ?? 200)).slice().reverse(),
-            setAlertState: () => Promise.reject(new EvseError(EvseErrorCode.InvalidArgument, 'this journal keeps no alert states yet')),
-          },
-          alertErrorStatus: (err) => (err instanceof EvseError && err.code === EvseErrorCode.InvalidArgument ? 409 : null),
+          alerts: journal,
+          alertErrorStatus: (err) =>
+            err instanceof EvseError && err.code === EvseErrorCode.AlertNotFound
+              ? 404
+              : err instanceof EvseError && err.code === EvseErrorCode.AlertStateInvalid
+                ? 409
+                : null,
           counts: () => station.counters(),
           ...(deps.uplinkStatus ? { uplinkStatus: deps.uplinkStatus } : {}),
           ...(deps.journalFigures ? { journalFigures: deps.journalFigures } : {}),

@@ -12,6 +12,9 @@ import { BillingRecorder, type DisplayedCost } from '../session/billing-recorder
 import { MemoryRecorder } from '../session/memory-recorder.js';
 import type { SessionRecorder } from '../session/recorder.js';
 import { startMonitor, type Monitor, type MonitorJournal } from './monitor.js';
+import type { AlertSink } from '../monitor/monitor.js';
+import { startDriverAlerts, tapChargingCompleted } from './driver-alerts.js';
+import { startFaultAlerts } from './fault-alerts.js';
 import type { StationCounts } from '../web/metrics-data.js';
 import { startStationMqtt } from '../mqtt/station-link.js';
 import { StationCounters } from './station-counters.js';
@@ -34,6 +37,11 @@ export interface StationDeps {
   readonly reader?: JournalReader;
   /** Where the anomaly monitor journals its alerts, and whose directory's free space it watches. */
   readonly monitorJournal?: MonitorJournal;
+  /**
+   * Where faults and the driver's session events become alerts (default: the monitor's journal; without either they
+   * are not journaled).
+   */
+  readonly alerts?: AlertSink;
 }
 
 export interface Station {
@@ -105,13 +113,15 @@ export function startStation(deps: StationDeps): Promise<Station> {
   const tariffs = new TariffHolder(config.tariff);
   const billing = new BillingRecorder(recorder, tariffs, config.station.timeZone, clock, log.child({ module: 'billing' }), deps.reader ?? null);
   const counters = new StationCounters();
+  // The controller writes through it unchanged; a journaled charging-completed becomes the driver's alert.
+  const completions = tapChargingCompleted(billing, log);
   const controller = new ChargerController({
     hardware: { ...hardware, meter: counters.countingMeter(hardware.meter) },
     control: config.control,
     limits: config.limits,
     phases: config.station.phases,
     meterPollIntervalMs: config.meter.pollIntervalMs,
-    sessions: billing,
+    sessions: completions.recorder,
     clock,
     ioClock: deps.ioClock ?? clock,
     log: log.child({ module: 'control' }),
@@ -120,6 +130,27 @@ export function startStation(deps: StationDeps): Promise<Station> {
   controller.onEvent(counters.onEvent);
   controller.start();
   const monitor = startMonitor({ controller, config, clock, log, journal: deps.monitorJournal ?? null });
+  const alertSink = deps.alerts ?? deps.monitorJournal?.alerts ?? null;
+  const alertLog = log.child({ module: 'alerts' });
+  const stopAlerts: (() => void)[] =
+    alertSink === null
+      ? []
+      : [
+          startFaultAlerts({ onEvent: (l) => controller.onEvent(l), activeSessionId: () => controller.activeSessionId(), alerts: alertSink, log: alertLog }),
+          startDriverAlerts({
+            onEvent: (l) => controller.onEvent(l),
+            onChargingCompleted: (l) => completions.onCompleted(l),
+            connectorId: 1,
+            costOf: (id) => {
+              const shown = billing.displayed(id);
+              const currency = billing.cost(id)?.currency;
+              return shown === null || currency === undefined ? null : { totalMinor: shown.totalMinor, currency, text: shown.text };
+            },
+            energyOf: (id) => billing.cost(id)?.energyWh ?? null,
+            alerts: alertSink,
+            log: alertLog,
+          }),
+        ];
   let energyTargetWh: number | null = null;
   const userPrices = new Map<string, string>();
   controller.onEvent((e) => {
@@ -182,6 +213,7 @@ export function startStation(deps: StationDeps): Promise<Station> {
         await mqtt?.close();
         await controller.dispose();
         monitor.dispose();
+        for (const stop of stopAlerts) stop();
         billing.dispose();
         counters.dispose();
         await Promise.allSettled([

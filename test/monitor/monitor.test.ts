@@ -127,11 +127,20 @@ describe('Monitor: off the control path, deduped, journaled with evidence, a thr
       const evidence = JSON.parse(String(a.detail?.['evidence'])) as { currentA: number; samples: { phases: number[][] }[] };
       assert.equal(evidence.currentA, 10);
       assert.deepEqual(evidence.samples[0]?.phases[0], [230, 10, 2300]);
-      // Quiet for longer than the dedup time, then back: a new alert.
+      assert.equal(a.dedupKey, 'energy-while-open:1', "the finding's key is the alert's");
+      // Quiet for longer than the dedup time, then back while the alert is still open: counted on it.
       station.emit({ type: 'contactor', position: 'closed' });
       await clock.tickAsync(3700_000);
       await currentWhileOpen(10);
-      assert.equal((await journal.alerts()).filter((a) => a.code.startsWith('anomaly-')).length, 2);
+      const counted = (await journal.alerts()).filter((r) => r.code.startsWith('anomaly-'));
+      assert.deepEqual(counted.map((r) => [r.id, r.count]), [[a.id, 2]]);
+      // Once the operator closed it, the next one is a new alert.
+      await journal.setAlertState(a.id, 'closed', 'cli@test');
+      station.emit({ type: 'contactor', position: 'closed' });
+      await clock.tickAsync(3700_000);
+      await currentWhileOpen(10);
+      const after = (await journal.alerts()).filter((r) => r.code.startsWith('anomaly-'));
+      assert.deepEqual(after.map((r) => [r.state, r.count]), [['closed', 2], ['open', 1]]);
     } finally {
       monitor?.dispose();
       monitor = null;

@@ -58,7 +58,7 @@ describe('metrics: the journal figures and their rendering', () => {
 
   it('a journal that fails leaves the alert families out of that scrape, and the rest is served', async () => {
     const errors: Error[] = [];
-    const figures = await journalFigures({ alerts: () => Promise.reject(new Error('SQLITE_FULL')) }, null, { onError: (e) => errors.push(e) })();
+    const figures = await journalFigures({ alertGroupCounts: () => Promise.reject(new Error('SQLITE_FULL')) }, null, { onError: (e) => errors.push(e) })();
     assert.deepEqual(figures, { alerts: null, fileBytes: null });
     assert.equal(errors.length, 1);
     const m = parsePrometheusText(await renderMetrics(view, { counts, journal: figures }));
@@ -83,17 +83,17 @@ describe('metrics: the alert log is read at most every 30 s, whatever the scrape
   it('serves the tally read last within the interval; scrapes at the same moment share one read', async () => {
     let now = 0;
     let reads = 0;
-    const rows = [{ id: 1, atMs: 0, code: 'a', severity: 'warn' as const, message: '' }];
+    let count = 1;
     const journal = {
-      alerts: () => {
+      alertGroupCounts: () => {
         reads += 1;
-        return Promise.resolve([...rows]);
+        return Promise.resolve([{ code: 'a', severity: 'warn' as const, detector: null, count }]);
       },
     };
     const figures = journalFigures(journal, null, { nowMs: () => now });
     await Promise.all([figures(), figures(), figures()]);
     assert.equal(reads, 1);
-    rows.push({ id: 2, atMs: 1, code: 'a', severity: 'warn', message: '' });
+    count = 2;
     now = 29_999;
     assert.equal((await figures()).alerts?.[0]?.count, 1, 'within 30 s: the cached tally');
     now = 30_000;

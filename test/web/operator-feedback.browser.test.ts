@@ -126,9 +126,10 @@ describe('feedback and operator view in headless Chromium', function () {
     assert.equal(await page.locator('#alert-list img').count(), 0);
     await alert.locator('button.acknowledge').click();
     await page.locator('#action-status', { hasText: 'acknowledged' }).waitFor({ timeout: 10_000 });
-    const acked = (await journal.alerts()).find((a) => a.code === 'driver-could-not-charge') as unknown as Record<string, unknown>;
-    assert.equal(acked['state'], 'acknowledged');
-    assert.equal(acked['stateBy'], 'operator@127.0.0.1');
+    const [acked] = await journal.listAlerts({ codePrefix: 'driver-could-not-charge' });
+    assert.equal(acked?.state, 'acknowledged');
+    assert.equal(acked?.stateBy, 'operator@127.0.0.1');
+    assert.equal(acked?.dedupKey, `driver-could-not-charge:${sessionId}`);
 
     await page.locator('#stop-session').click();
     await page.locator('#action-status', { hasText: `Session ${sessionId} is stopping` }).waitFor({ timeout: 10_000 });

@@ -193,6 +193,34 @@ describe('web: operator view (fastify inject, simulated station, real journal)',
     assert.ok((await rig.journal.operatorActions(5)).some((a) => a.action === 'diagnostics' && a.ok));
   });
 
+  it('alerts: acknowledged then closed by operator@<address>; an unknown alert 404, a closed one 409; each journaled', async () => {
+    rig = await pageRig({ passwordHash: hash });
+    const id = await rig.journal.raiseAlert({ severity: 'critical', code: 'journal-unavailable', message: 'The journal could not commit' });
+    const { cookie, csrf } = await loggedIn();
+    const headers = { cookie, 'x-csrf-token': csrf };
+    const ack = await act(`/operator/api/alerts/${id}/acknowledge`, {}, headers);
+    assert.equal(ack.statusCode, 200, ack.body);
+    assert.equal(ack.json<{ state: string }>().state, 'acknowledged');
+    const [row] = await rig.journal.listAlerts({ codePrefix: 'journal-unavailable' });
+    assert.equal(row?.state, 'acknowledged');
+    assert.equal(row?.stateBy, 'operator@127.0.0.1');
+    assert.equal((await act(`/operator/api/alerts/${id}/close`, {}, headers)).statusCode, 200);
+    const listed = (await rig.app.inject({ url: '/operator/api/alerts', headers: { cookie } })).json<{ alerts: { id: number }[] }>().alerts;
+    assert.ok(!listed.some((a) => a.id === id), 'a closed alert leaves the list');
+    const closedAgain = await act(`/operator/api/alerts/${id}/acknowledge`, {}, headers);
+    assert.equal(closedAgain.statusCode, 409);
+    assert.match(closedAgain.json<{ error: string }>().error, new RegExp(`^alert ${id}: `));
+    assert.equal((await act('/operator/api/alerts/9999/close', {}, headers)).statusCode, 404);
+    assert.equal((await act('/operator/api/alerts/x/close', {}, headers)).statusCode, 400);
+    const log = (await rig.journal.operatorActions(10)).map((a) => [a.action, a.args, a.ok]);
+    assert.deepEqual(log.slice(0, 4), [
+      ['alert-state', { alertId: 9999, state: 'closed' }, false],
+      ['alert-state', { alertId: id, state: 'acknowledged' }, false],
+      ['alert-state', { alertId: id, state: 'closed' }, true],
+      ['alert-state', { alertId: id, state: 'acknowledged' }, true],
+    ]);
+  });
+
   it('request bodies over 4 KiB get 413 (login and actions), and nothing is done', async () => {
     rig = await pageRig({ passwordHash: hash });
     assert.equal((await login('p'.repeat(5000))).statusCode, 413);

@@ -35,6 +35,8 @@ export interface SimStationOptions {
   readonly contactorTiming?: Partial<SimContactorTiming>;
   /** A socket outlet with a cable lock (default: a fixed cable, no lock). */
   readonly cableLock?: boolean;
+  /** Where faults and the driver's session events become alerts (the journal); without it they are not journaled. */
+  readonly alerts?: StationDeps['alerts'];
   /** Runs after the meter is up and before the station starts (journal recovery reads the meter here). */
   readonly beforeStart?: (meter: EnergyMeter) => Promise<void>;
 }
@@ -73,6 +75,7 @@ export function stationRunOptions(opts: SimStationOptions): Omit<StationDeps, 'c
     ...(opts.recorder ? { recorder: opts.recorder } : {}),
     ...(opts.authorizer ? { authorizer: opts.authorizer } : {}),
     ...(opts.reader ? { reader: opts.reader } : {}),
+    ...(opts.alerts ? { alerts: opts.alerts } : {}),
   };
 }
 

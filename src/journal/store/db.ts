@@ -23,7 +23,7 @@ export class StoreDb {
   /** Alerts that could not be written because the storage failed; written with the next successful commit. */
   readonly unwrittenAlerts: UnwrittenAlert[] = [];
   /** One wrapper for every transaction (better-sqlite3 builds BEGIN/COMMIT statements per wrapper). */
-  private readonly runInTransaction: (fn: () => unknown) => unknown;
+  private readonly runInTransaction: BetterSqlite3.Transaction<(fn: () => unknown) => unknown>;
 
   constructor(
     readonly db: BetterSqlite3.Database,
@@ -47,7 +47,9 @@ export class StoreDb {
     // Alerts that a failed storage could not take ride along with the next commit; back to memory if it fails too.
     const carried = this.unwrittenAlerts.splice(0);
     try {
-      return this.runInTransaction(() => {
+      // IMMEDIATE: the write lock is taken (waiting the busy timeout) before anything is read, so a commit of another
+      // writer in between (`evse alerts ack` beside the station) cannot fail a read-then-write with SQLITE_BUSY.
+      return this.runInTransaction.immediate(() => {
         for (const { at, alert } of carried) insertAlert(this, alert, at);
         const result = fn();
         holdThread(this.commitDelayMs);

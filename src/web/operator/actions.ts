@@ -5,7 +5,7 @@
  */
 import type { StopReason } from '../../control/charger-fsm.js';
 import type { OperatorActionInput, OperatorActionRow } from '../../journal/page-records.js';
-import type { AlertRow } from '../../journal/types.js';
+import type { AlertQuery, AlertRow } from '../../journal/types.js';
 import type { JournalFigures, StationCounts } from '../metrics-data.js';
 import { refused, type OperatorRequest, type PageAnswer } from '../page-requests.js';
 import type { UplinkView } from '../sources.js';
@@ -26,9 +26,9 @@ export interface OperatorJournal {
   depth(): Promise<number>;
 }
 
-/** The journal's alerts as alert-api.md agrees them (src/journal, helper alerts-core). */
+/** The journal's alerts (alert-api.md): listed, acknowledged and closed by the operator. */
 export interface OperatorAlerts {
-  listAlerts(q: { readonly states?: readonly ('open' | 'acknowledged' | 'closed')[]; readonly limit?: number }): Promise<readonly AlertRow[]>;
+  listAlerts(q: AlertQuery): Promise<readonly AlertRow[]>;
   setAlertState(id: number, state: 'acknowledged' | 'closed', by: string): Promise<AlertRow>;
 }
 
@@ -69,7 +69,7 @@ export const operatorBy = (clientAddress: string): string => `operator@${clientA
 async function carryOut(deps: OperatorActionDeps, request: OperatorRequest, clientAddress: string): Promise<PageAnswer> {
   switch (request.op) {
     case 'alerts': {
-      const rows = await deps.alerts.listAlerts({ states: ['open', 'acknowledged'], limit: 200 });
+      const rows = await deps.alerts.listAlerts({ states: ['open', 'acknowledged'], audience: 'operator', limit: 200 });
       return ok({ alerts: rows.map((a) => ({ ...a, guidance: alertGuidance(a.code) })) });
     }
     case 'alert-state':
