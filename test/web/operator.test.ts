@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import sinon from 'sinon';
+import { PassThrough } from 'node:stream';
+import { hashPasswordCommand } from '../../src/commands/hash-password.js';
+import { EvseErrorCode } from '../../src/errors.js';
 import { hashPassword, parsePasswordHash, verifyPassword } from '../../src/web/operator/password.js';
 import { webConfigSchema } from '../../src/web/config.js';
 import { pageRig, until, type PageRig } from './support/page-rig.js';
@@ -50,6 +53,23 @@ describe('web: operator view (fastify inject, simulated station, real journal)',
       assert.deepEqual(result.error?.issues[0]?.path, ['operatorPasswordHash']);
       assert.match(result.error?.issues[0]?.message ?? '', /scrypt\$N\$r\$p\$salt\$hash/);
     }
+  });
+
+  it('evse config hash-password: a piped password (first line) becomes a hash that verifies it; a short one is refused', async () => {
+    const run = async (input: string): Promise<string> => {
+      const stdin = new PassThrough();
+      stdin.end(input);
+      let out = '';
+      await hashPasswordCommand({ stdin: stdin as unknown as NodeJS.ReadStream, stderr: process.stderr, write: (t) => (out += t) });
+      return out;
+    };
+    const printed = await run(`${PASSWORD}\nsecond line\n`);
+    assert.match(printed, /^scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+\n$/);
+    assert.ok(!printed.includes(PASSWORD));
+    const parsed = parsePasswordHash(printed.trim());
+    assert.ok(parsed);
+    assert.equal(await verifyPassword(PASSWORD, parsed), true);
+    await assert.rejects(run('short\n'), (err: { code?: number }) => err.code === EvseErrorCode.InvalidArgument);
   });
 
   it('without a hash configured no operator route exists at all: 404, not 401', async () => {

@@ -32,6 +32,8 @@ export const operatorBodyLimitBytes = 4096;
 /** The header every action sends its CSRF token in. */
 export const csrfHeader = 'x-csrf-token';
 const MAX_SESSIONS = 16;
+/** scrypt checks at once (16 MiB and tens of ms each): a flood of logins from many addresses gets 503, not the memory. */
+const MAX_CONCURRENT_CHECKS = 2;
 
 const loginBody = z.object({ password: z.string().min(1, 'must not be empty').max(1024, 'must be at most 1024 characters') }).strict();
 const alertParams = z.object({ id: z.string().regex(/^[1-9]\d{0,14}$/, 'must be an alert number').transform(Number) }).strict();
@@ -60,6 +62,7 @@ export function registerOperatorRoutes(app: FastifyInstance, options: OperatorRo
   const nowMs = options.nowMs ?? ((): number => Date.now());
   const lifetimeMs = options.sessionLifetimeMs ?? 8 * 3600_000;
   const sessions = new OperatorSessions(nowMs, lifetimeMs, MAX_SESSIONS);
+  let checking = 0;
   const throttle = new LoginThrottle(nowMs, options.maxLoginFailures ?? 5, options.loginWindowMs ?? 60_000);
   const operator = (request: FastifyRequest, op: OperatorRequest): Promise<PageAnswer> =>
     act({ kind: 'operator', request: op, clientAddress: request.ip });
@@ -87,9 +90,17 @@ export function registerOperatorRoutes(app: FastifyInstance, options: OperatorRo
       }
       const body = parseOr400(loginBody, request.body ?? {}, reply);
       if (body === null) return reply;
+      if (checking >= MAX_CONCURRENT_CHECKS) return reply.code(503).header('retry-after', '1').send({ error: 'busy checking other logins; try again in a moment' });
       // Counted before the check, so parallel guesses cannot all slip in under the limit.
       throttle.fail(address);
-      if (!(await verifyPassword(body.password, stored))) {
+      checking += 1;
+      let matches: boolean;
+      try {
+        matches = await verifyPassword(body.password, stored);
+      } finally {
+        checking -= 1;
+      }
+      if (!matches) {
         void operator(request, { op: 'note', what: 'login-failed' });
         return reply.code(401).send({ error: 'wrong password' });
       }
