@@ -159,6 +159,7 @@ describe('web: operator view (fastify inject, simulated station, real journal)',
     assert.deepEqual(stop.json(), { sessionId: id, reason: 'Local' });
     await until(async () => (await rig!.journal.session(id))?.stopReason != null, 'the stop journaled');
     assert.equal((await rig.journal.session(id))?.stopReason, 'Local', 'a local stop by the operator');
+    await until(() => rig?.sim.station.controller.activeSessionId() === null, 'the session ended');
     assert.equal((await act('/operator/api/session/stop', {}, headers)).statusCode, 409, 'nothing left to stop');
 
     assert.equal((await act('/operator/api/availability', { operative: 'no' }, headers)).statusCode, 400);
