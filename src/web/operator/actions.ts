@@ -119,10 +119,12 @@ async function health(deps: OperatorActionDeps): Promise<OperatorHealth> {
 const journaled = (request: OperatorRequest): boolean => !['alerts', 'health', 'action-log'].includes(request.op);
 
 /** What of an answer goes into the action log (a diagnostics bundle is named, not copied). */
-function resultText(answer: PageAnswer): string {
+function resultText(op: OperatorRequest['op'], answer: PageAnswer): string {
   if (!answer.ok) return `${answer.status}: ${answer.error}`;
   const value = answer.value as Record<string, unknown>;
-  if ('bytes' in value) return JSON.stringify({ fileName: value['fileName'], bytes: (value['bytes'] as Uint8Array).length });
+  if (op === 'diagnostics') return JSON.stringify({ fileName: value['fileName'], bytes: (value['bytes'] as Uint8Array).length });
+  // The alert itself is in the journal: the log keeps what changed.
+  if (op === 'alert-state') return JSON.stringify({ state: value['state'], stateBy: value['stateBy'], code: value['code'] });
   return JSON.stringify(value).slice(0, 2000);
 }
 
@@ -142,7 +144,7 @@ export async function operatorAction(deps: OperatorActionDeps, request: Operator
       action,
       args: op === 'note' || Object.keys(args).length === 0 ? null : args,
       ok: answer.ok,
-      result: op === 'note' ? action : resultText(answer),
+      result: op === 'note' ? action : resultText(op, answer),
       clientAddress,
     };
     await deps.journal.recordOperatorAction(entry).catch((err: unknown) => {
