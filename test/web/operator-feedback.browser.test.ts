@@ -16,6 +16,7 @@ import { benchConfigInput } from '../../simulator/bench-config.js';
 import { createBenchCsms, type BenchCsms } from '../../simulator/csms/bench-csms.js';
 import { tempStateDir } from '../journal/support/helpers.js';
 import { launchChromium } from '../support/browser.js';
+import { seriousAxeViolations } from './support/axe.js';
 import { until } from './support/page-rig.js';
 
 const PASSWORD = 'operator pass 360';
@@ -94,6 +95,8 @@ describe('feedback and operator view in headless Chromium', function () {
     await page.locator('label[for="outcome-could-not-charge"]').click();
     await page.selectOption('#feedback-problem', 'connector');
     await page.fill('#feedback-comment', hostile);
+    await page.screenshot({ path: `${ARTIFACTS}/feedback-form-360.png`, fullPage: true });
+    assert.deepEqual((await seriousAxeViolations(page)).filter((v) => v.targets.some((t) => t.includes('feedback'))), [], 'the feedback form');
     const answered = page.waitForResponse((r) => r.url().endsWith(`/api/sessions/${sessionId}/feedback`));
     await page.locator('#feedback-form button[type="submit"]').click();
     assert.equal((await answered).status(), 201);
@@ -139,6 +142,7 @@ describe('feedback and operator view in headless Chromium', function () {
     assert.equal(csms.callsOf('StopTransaction')[0]?.['reason'], 'Local');
     await page.locator('#action-log li', { hasText: 'stop-session' }).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: `${ARTIFACTS}/operator-360.png`, fullPage: true });
+    assert.deepEqual(await seriousAxeViolations(page), [], 'the operator page');
     const width = await page.evaluate('document.documentElement.scrollWidth');
     assert.ok(Number(width) <= 360, `no sideways scrolling at 360 px (scrollWidth ${String(width)})`);
     const actions = await journal.operatorActions(10);
