@@ -3,7 +3,8 @@
  * a browser polling fast, or a flood from the LAN, must not delay a pilot edge (test/bench/reaction-latency.bench.ts
  * measures it). The station's thread pushes a status snapshot a few times a second and on every state change; journal
  * questions (session list, receipts) and, at each scrape of `/metrics`, the station's totals are relayed to it, a
- * bounded number at a time.
+ * bounded number at a time. So are the page's changes (a driver's feedback, the operator's actions): checked here,
+ * carried out there (src/web/page-actions.ts), a bounded number at a time too.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Receipt } from '../billing/receipt.js';
