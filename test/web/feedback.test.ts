@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
+import { systemClock } from '../../src/clock.js';
+import { createSimStation } from '../../src/commands/sim/sim-station.js';
+import { parseConfig } from '../../src/config/load.js';
+import type { SessionRow } from '../../src/journal/ports.js';
+import { silentLogger } from '../../src/logger.js';
+import { startStatusServer } from '../../src/web/server.js';
+import { benchConfigInput } from '../../simulator/bench-config.js';
 import { manualClock } from '../journal/support/helpers.js';
 import { openReadOnlyDatabase } from '../../src/journal/read-only.js';
-import { couldNotChargeAlertCode, driverFeedbackMessageId, driverFeedbackVendorId, feedbackWindowMs } from '../../src/web/feedback-service.js';
+import { couldNotChargeAlertCode, driverFeedbackMessageId, driverFeedbackVendorId, feedbackWindowMs, type FeedbackJournal } from '../../src/web/feedback-service.js';
 import { runFeedbackReport } from '../../src/commands/report-feedback.js';
 import { pageRig, until, type PageRig } from './support/page-rig.js';
 
@@ -119,5 +126,44 @@ describe('web: driver feedback (fastify inject, simulated station, real journal)
     const script = await rig.app.inject({ url: '/feedback.js' });
     assert.equal(script.statusCode, 200);
     assert.doesNotMatch(script.body, /innerHTML/, 'the form never turns text into markup');
+  });
+});
+
+describe('web: feedback relayed from the page worker to the station thread', function () {
+  this.timeout(30_000);
+
+  it('at most 4 at a time: the fifth gets 503 while the station thread is busy, and all are answered once it is free', async () => {
+    const config = parseConfig(benchConfigInput);
+    const sim = await createSimStation({ config, clock: systemClock, logger: silentLogger(), meterPath: 'direct' });
+    const held: (() => void)[] = [];
+    const session: SessionRow = { id: 1, connectorId: 1, idTag: null, plugInAtMs: Date.now(), authorizedAtMs: null, startAtMs: Date.now(), stopAtMs: null, unplugAtMs: null, meterStartWh: 0, meterStopWh: null, stopReason: null, csmsTransactionId: null, cost: null, clockTrusted: true };
+    // A journal that holds every lookup until released: the station thread is "busy" with them.
+    const journal: FeedbackJournal = {
+      session: () => new Promise((resolve) => held.push(() => resolve(session))),
+      recordFeedback: () => Promise.resolve(1),
+      raiseAlert: () => Promise.resolve(1),
+    };
+    const server = await startStatusServer({
+      sources: { station: sim.station, config, clock: systemClock },
+      logger: silentLogger(),
+      host: '127.0.0.1',
+      port: 0,
+      actions: { feedback: { journal, clock: systemClock, connectedSessionId: () => 1 }, operator: null },
+    });
+    try {
+      const send = (): Promise<Response> =>
+        fetch(`${server.url}api/sessions/1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rating: 5, outcome: 'charged' }) });
+      const first = [send(), send(), send(), send()];
+      await until(() => held.length === 4, 'four requests at the station thread');
+      const fifth = await send();
+      assert.equal(fifth.status, 503);
+      assert.match(((await fifth.json()) as { error: string }).error, /^busy/);
+      for (const release of held.splice(0)) release();
+      assert.deepEqual((await Promise.all(first)).map((r) => r.status), [201, 201, 201, 201]);
+    } finally {
+      for (const release of held.splice(0)) release();
+      await server.close();
+      await sim.close();
+    }
   });
 });
