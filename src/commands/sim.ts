@@ -180,7 +180,7 @@ export function registerSimCommand(program: Command): void {
           clock,
           realClock: systemClock,
           logger,
-          ...(journal ? { recorder: journal, reader: journal } : {}),
+          ...(journal ? { recorder: journal, reader: journal, alerts: journal } : {}),
           out: write,
           statusIntervalS: opts.statusInterval,
           interrupted,

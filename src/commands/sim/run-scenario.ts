@@ -33,6 +33,8 @@ export interface RunScenarioOptions {
   readonly recorder?: SessionRecorder;
   readonly authorizer?: Authorizer;
   readonly reader?: JournalReader;
+  /** Where faults and the driver's session events become alerts (the journal). */
+  readonly alerts?: SimStationOptions['alerts'];
   readonly meterPath?: 'modbus' | 'direct';
   /** One human line per state change. */
   readonly out?: (line: string) => void;
@@ -90,6 +92,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<ScenarioRes
     ...(opts.recorder ? { recorder: opts.recorder } : {}),
     ...(opts.authorizer ? { authorizer: opts.authorizer } : {}),
     ...(opts.reader ? { reader: opts.reader } : {}),
+    ...(opts.alerts ? { alerts: opts.alerts } : {}),
   });
   const { station, world } = sim;
   const summary = collectSummary(scenario.name, station, clock);
