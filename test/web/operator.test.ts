@@ -169,9 +169,16 @@ describe('web: operator view (fastify inject, simulated station, real journal)',
     assert.equal((await act('/operator/api/availability', { operative: true }, headers)).statusCode, 200);
     await until(() => rig!.sim.station.controller.snapshot().status !== 'Unavailable', 'back in service');
 
+    // A latched RCD trip whose condition is gone: the reset clears it (nothing else may).
+    rig.sim.world.inject('rcd-trip', true);
+    await until(() => rig?.sim.station.controller.faults.isActive('rcd-trip') === true, 'the RCD trip latched');
+    rig.sim.world.inject('rcd-trip', false);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(rig.sim.station.controller.faults.isActive('rcd-trip'), true, 'latched until reset');
     const reset = await act('/operator/api/faults/reset', {}, headers);
     assert.equal(reset.statusCode, 200);
-    assert.deepEqual(reset.json(), { reset: [] });
+    assert.deepEqual(reset.json(), { reset: ['rcd-trip'] });
+    assert.equal(rig.sim.station.controller.faults.isActive('rcd-trip'), false);
 
     const log = await rig.app.inject({ url: '/operator/api/actions?limit=10', headers: { cookie } });
     const actions = log.json<{ actions: { action: string; args: unknown; ok: boolean; result: string; clientAddress: string }[] }>().actions;

@@ -131,7 +131,9 @@ export const operatorPageScript = `'use strict';
       const li = el('li', { className: a.severity });
       li.dataset.alert = String(a.id);
       li.dataset.state = a.state || 'open';
-      const evidence = a.detail ? JSON.stringify(a.detail, null, 1) : '';
+      // The monitor keeps its evidence as JSON text inside the detail: shown unfolded, still as text.
+      const unfold = (v) => { if (typeof v !== 'string' || !/^[[{]/.test(v)) return v; try { return JSON.parse(v); } catch (err) { return v; } };
+      const evidence = a.detail ? JSON.stringify(Object.fromEntries(Object.entries(a.detail).map(([k, v]) => [k, unfold(v)])), null, 1) : '';
       li.append(
         el('strong', { textContent: a.message }),
         el('div', { className: 'muted', textContent: a.code + ' · ' + a.severity + ' · ' + (a.state || 'open') + (a.count > 1 ? ' · ' + a.count + ' times' : '') + ' · since ' + dateTime(a.atMs) }),
