@@ -5,10 +5,54 @@
  * session (the server decides; the form only hides itself once it is told no). Everything is built with
  * createElement/textContent: a comment with markup is shown back as text.
  */
+
+/**
+ * The form's texts, English and German; the script picks the browser's language. (The main page's catalogue, when it
+ * has one, can take these entries over as they are.)
+ */
+const english = {
+  heading: 'Tell the operator how it went (session #{session})',
+  ratingLegend: 'How was it? (1 poor – 5 great)',
+  outcomeLegend: 'Did you charge?',
+  outcomes: { charged: 'Charged as expected', 'charged-with-problem': 'Charged, with a problem', 'could-not-charge': 'Could not charge' },
+  problemLabel: 'What went wrong? ',
+  problems: { none: 'No problem', connector: 'Connector or cable', payment: 'Payment or card', slow: 'Slow charging', display: 'Station display', other: 'Something else' },
+  commentLabel: 'Comment (optional, up to 500 characters)',
+  send: 'Send feedback',
+  incomplete: 'Please pick a rating and whether you could charge.',
+  notSent: 'Not sent: ',
+  noAnswer: 'Not sent: the station did not answer. Try again.',
+  thanks: 'Thank you for your feedback',
+  yourComment: 'Your comment: ',
+};
+
+export const feedbackFormTexts: Readonly<Record<'en' | 'de', typeof english>> = {
+  en: english,
+  de: {
+    heading: 'Sagen Sie dem Betreiber, wie es war (Ladevorgang #{session})',
+    ratingLegend: 'Wie war es? (1 schlecht – 5 sehr gut)',
+    outcomeLegend: 'Konnten Sie laden?',
+    outcomes: { charged: 'Wie erwartet geladen', 'charged-with-problem': 'Geladen, mit einem Problem', 'could-not-charge': 'Konnte nicht laden' },
+    problemLabel: 'Was lief schief? ',
+    problems: { none: 'Kein Problem', connector: 'Stecker oder Kabel', payment: 'Bezahlung oder Karte', slow: 'Langsames Laden', display: 'Anzeige der Station', other: 'Etwas anderes' },
+    commentLabel: 'Kommentar (freiwillig, bis 500 Zeichen)',
+    send: 'Feedback senden',
+    incomplete: 'Bitte wählen Sie eine Bewertung und ob Sie laden konnten.',
+    notSent: 'Nicht gesendet: ',
+    noAnswer: 'Nicht gesendet: die Station antwortet nicht. Bitte erneut versuchen.',
+    thanks: 'Danke für Ihr Feedback',
+    yourComment: 'Ihr Kommentar: ',
+  },
+};
+
 export const feedbackFormScript = `'use strict';
 (() => {
   const section = document.getElementById('feedback');
   if (!section) return;
+  // The form's texts in the browser's language (English unless German comes first): one entry per language above.
+  const catalogue = ${JSON.stringify(feedbackFormTexts)};
+  const language = (navigator.languages || [navigator.language || 'en']).map((l) => String(l).slice(0, 2).toLowerCase()).find((l) => l in catalogue) || 'en';
+  const t = catalogue[language];
   const sheet = document.createElement('link');
   sheet.rel = 'stylesheet';
   sheet.href = '/feedback.css';
@@ -32,29 +76,29 @@ export const feedbackFormScript = `'use strict';
     shownFor = sessionId;
     section.className = 'card';
     section.hidden = false;
-    const rating = el('fieldset', {}, el('legend', { textContent: 'How was it? (1 poor – 5 great)' }), ...[1, 2, 3, 4, 5].map((n) => choice('rating', String(n), String(n))));
-    const outcome = el('fieldset', {}, el('legend', { textContent: 'Did you charge?' }),
-      choice('outcome', 'charged', 'Charged as expected'),
-      choice('outcome', 'charged-with-problem', 'Charged, with a problem'),
-      choice('outcome', 'could-not-charge', 'Could not charge'));
+    const rating = el('fieldset', {}, el('legend', { textContent: t.ratingLegend }), ...[1, 2, 3, 4, 5].map((n) => choice('rating', String(n), String(n))));
+    const outcome = el('fieldset', {}, el('legend', { textContent: t.outcomeLegend }),
+      choice('outcome', 'charged', t.outcomes.charged),
+      choice('outcome', 'charged-with-problem', t.outcomes['charged-with-problem']),
+      choice('outcome', 'could-not-charge', t.outcomes['could-not-charge']));
     const problemSelect = el('select', { id: 'feedback-problem', name: 'problem' },
-      el('option', { value: '', textContent: 'No problem' }),
-      el('option', { value: 'connector', textContent: 'Connector or cable' }),
-      el('option', { value: 'payment', textContent: 'Payment or card' }),
-      el('option', { value: 'slow', textContent: 'Slow charging' }),
-      el('option', { value: 'display', textContent: 'Station display' }),
-      el('option', { value: 'other', textContent: 'Something else' }));
+      el('option', { value: '', textContent: t.problems.none }),
+      el('option', { value: 'connector', textContent: t.problems.connector }),
+      el('option', { value: 'payment', textContent: t.problems.payment }),
+      el('option', { value: 'slow', textContent: t.problems.slow }),
+      el('option', { value: 'display', textContent: t.problems.display }),
+      el('option', { value: 'other', textContent: t.problems.other }));
     const comment = el('textarea', { id: 'feedback-comment', name: 'comment', maxLength: 500, rows: 3 });
     const status = el('p', { id: 'feedback-status', className: 'muted', role: 'status' });
-    const submit = el('button', { type: 'submit', textContent: 'Send feedback' });
+    const submit = el('button', { type: 'submit', textContent: t.send });
     const form = el('form', { id: 'feedback-form' }, rating, outcome,
-      el('p', {}, el('label', { htmlFor: 'feedback-problem', textContent: 'What went wrong? ' }), problemSelect),
-      el('p', {}, el('label', { htmlFor: 'feedback-comment', textContent: 'Comment (optional, up to 500 characters)' }), el('br'), comment),
+      el('p', {}, el('label', { htmlFor: 'feedback-problem', textContent: t.problemLabel }), problemSelect),
+      el('p', {}, el('label', { htmlFor: 'feedback-comment', textContent: t.commentLabel }), el('br'), comment),
       submit, status);
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       const data = new FormData(form);
-      if (!data.get('rating') || !data.get('outcome')) { status.textContent = 'Please pick a rating and whether you could charge.'; return; }
+      if (!data.get('rating') || !data.get('outcome')) { status.textContent = t.incomplete; return; }
       const body = { rating: Number(data.get('rating')), outcome: String(data.get('outcome')) };
       if (data.get('problem')) body.problem = String(data.get('problem'));
       if (String(data.get('comment') || '').trim() !== '') body.comment = String(data.get('comment'));
@@ -68,16 +112,16 @@ export const feedbackFormScript = `'use strict';
             thanks(body.comment);
           } else {
             submit.disabled = false;
-            status.textContent = 'Not sent: ' + (answer.error || ('HTTP ' + response.status));
+            status.textContent = t.notSent + (answer.error || ('HTTP ' + response.status));
           }
-        }, () => { submit.disabled = false; status.textContent = 'Not sent: the station did not answer. Try again.'; });
+        }, () => { submit.disabled = false; status.textContent = t.noAnswer; });
     });
-    section.replaceChildren(el('h2', { textContent: 'Tell the operator how it went (session #' + sessionId + ')' }), form);
+    section.replaceChildren(el('h2', { textContent: t.heading.replace('{session}', String(sessionId)) }), form);
   }
 
   function thanks(comment) {
-    const children = [el('h2', { textContent: 'Thank you for your feedback' })];
-    if (comment) children.push(el('p', {}, 'Your comment: ', el('q', { id: 'feedback-echo', textContent: comment })));
+    const children = [el('h2', { textContent: t.thanks })];
+    if (comment) children.push(el('p', {}, t.yourComment, el('q', { id: 'feedback-echo', textContent: comment })));
     section.replaceChildren(...children);
   }
 

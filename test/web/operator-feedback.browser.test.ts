@@ -116,6 +116,14 @@ describe('feedback and operator view in headless Chromium', function () {
     assert.ok(start >= 1);
     assert.deepEqual({ ...data, timestamp: 'T' }, { rating: 2, outcome: 'could-not-charge', problem: 'connector', comment: hostile, timestamp: 'T', transactionId: data['transactionId'] });
     assert.equal(typeof data['transactionId'], 'number', 'tied to the CSMS transaction');
+
+    // A German browser gets the form in German.
+    const german = await (browser as Browser).newContext({ locale: 'de-DE', viewport: { width: 360, height: 780 } });
+    const dePage = await german.newPage();
+    await dePage.goto(server.url);
+    await dePage.locator('#feedback h2', { hasText: `Sagen Sie dem Betreiber, wie es war (Ladevorgang #${sessionId})` }).waitFor({ timeout: 10_000 });
+    assert.equal(await dePage.locator('label[for="outcome-could-not-charge"]').textContent(), 'Konnte nicht laden');
+    await german.close();
   });
 
   it('the operator logs in, acknowledges the could-not-charge alert and stops the session (a local stop)', async () => {
