@@ -57,11 +57,12 @@ export interface PageChanges {
 }
 
 /**
- * The local status page and its JSON API, as a Fastify app (not listening; `inject` it in tests). Without `changes`
- * it is read-only: nothing here changes the station. It runs in the status page's worker thread (src/web/worker.ts) or, in tests, beside the
- * station with {@link localStatusData}. Routes: `/` (page), `/app.js`, `/style.css`, `/api/status`, `/api/sessions`,
- * `/api/sessions/:id/receipt?format=json|text`, `/metrics` (Prometheus, unless `web.metrics` is false). With `changes`: `POST /api/sessions/:id/feedback`
- * (src/web/feedback.ts) and, with a password hash, the operator's `/operator…` routes (src/web/operator/routes.ts).
+ * The local status page and its JSON API, as a Fastify app (not listening; `inject` it in tests). Without `changes` it
+ * is read-only: nothing here changes the station. It runs in the status page's worker thread (src/web/worker.ts) or,
+ * in tests, beside the station with {@link localStatusData}. Routes: `/` (page), `/app.js`, `/style.css`,
+ * `/api/status`, `/api/sessions`, `/api/sessions/:id/receipt?format=json|text`, `/metrics` (Prometheus, unless
+ * `web.metrics` is false). With `changes`: `POST /api/sessions/:id/feedback` (src/web/feedback.ts) and, with a password
+ * hash, the operator's `/operator…` routes (src/web/operator/routes.ts).
  */
 export function buildStatusApp(data: StatusData, onError: (message: string, url: string) => void, changes?: PageChanges): FastifyInstance {
   const app = Fastify({ logger: false });
