@@ -31,6 +31,8 @@ export enum EvseErrorCode {
   TariffInvalid = 500,
   // 6xx status page
   StationUnreachable = 600,
+  /** A driver's second feedback on one session (once per session). */
+  FeedbackExists = 601,
   // 9xx internal invariants
   InvariantViolated = 900,
 }

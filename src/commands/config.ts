@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfigFile } from '../config/load.js';
+import { hashPasswordCommand } from './hash-password.js';
 
 /** `evse config check FILE`: validates a config file and prints the effective configuration. */
 export function registerConfigCommands(program: Command): void {
@@ -14,4 +15,8 @@ export function registerConfigCommands(program: Command): void {
       process.stdout.write(`${file}: valid\n`);
       if (opts.print) process.stdout.write(`${JSON.stringify(cfg, null, 2)}\n`);
     });
+  config
+    .command('hash-password')
+    .description('read the operator password from stdin (not echoed on a terminal) and print its scrypt hash for web.operatorPasswordHash')
+    .action(() => hashPasswordCommand({ stdin: process.stdin, stderr: process.stderr, write: (text) => process.stdout.write(text) }));
 }

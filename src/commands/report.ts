@@ -5,6 +5,7 @@ import { energyReport, loadReportSessions, sessionsReport, utilizationReport } f
 import { EvseError, EvseErrorCode } from '../errors.js';
 import type { JournalReader } from '../journal/ports.js';
 import { openReadOnlyJournal } from '../journal/read-only.js';
+import { registerFeedbackReport } from './report-feedback.js';
 import { installedService, readSideConfigPath, readSideStateDir, type InstalledService } from './journal-location.js';
 import { registerAnomalyReport } from './report-anomalies.js';
 
@@ -108,6 +109,7 @@ export function registerReportCommands(program: Command, deps: BillingCommandDep
       deps.write(await runReport(kind, opts, deps));
     });
   }
+  registerFeedbackReport(report, deps);
   registerAnomalyReport(report, deps);
 }
 

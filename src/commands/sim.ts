@@ -16,6 +16,7 @@ import { ocpp16Uplink, startAlertNotifier, type Notifier } from '../wiring/notif
 import { OCPP_VERSIONS, type OcppVersion } from '../ocpp/config.js';
 import { createStationUplink, uplinkAuthorizer, uplinkDefaultPrice, type StationUplink } from '../wiring/uplink.js';
 import { openStatusPage, type StatusServer } from '../web/server.js';
+import { stationPageActions } from '../wiring/page-actions.js';
 import { createBenchCsms, type BenchCsms } from '../../simulator/csms/bench-csms.js';
 import { runScenario, type RunStation, type ScenarioResult } from './sim/run-scenario.js';
 import { benchConfigInput } from '../../simulator/bench-config.js';
@@ -223,18 +224,19 @@ export function registerSimCommand(program: Command): void {
             if (journal) link.notifier = startAlertNotifier({ config: uplinkConfig, journal, uplink: ocpp16Uplink(link.uplink), mqtt: sim.station.mqtt, logger });
             if (opts.web) {
               const uplinkNow = (): StationUplink | null => link.uplink;
+              const figures = journal && stateDir !== null ? { journalFigures: journalFigures(journal, journalPath(stateDir)) } : {};
+              const uplinkStatus = opts.uplink ? { uplinkStatus: () => uplinkNow()?.status() ?? Promise.resolve(null) } : {};
               page.server = await openStatusPage({
                 sources: {
                   station: sim.station,
                   config,
                   clock,
-                  ...(journal && stateDir !== null ? { journalFigures: journalFigures(journal, journalPath(stateDir)) } : {}),
-                  ...(opts.uplink
-                    ? { uplinkStatus: () => uplinkNow()?.status() ?? Promise.resolve(null), csmsDefaultPrice: () => uplinkDefaultPrice(uplinkNow()) }
-                    : {}),
+                  ...figures,
+                  ...(opts.uplink ? { ...uplinkStatus, csmsDefaultPrice: () => uplinkDefaultPrice(uplinkNow()) } : {}),
                 },
                 reader: journal,
                 logger,
+                ...(journal ? { actions: stationPageActions({ station: sim.station, journal, config, clock, logger, uplink: () => ocpp16Uplink(uplinkNow()), ...figures, ...uplinkStatus }) } : {}),
                 fallbackToFreePort: opts.webPort === undefined,
                 ...(opts.webPort !== undefined ? { port: opts.webPort } : {}),
               });

@@ -22,6 +22,7 @@ import type {
   SessionRow,
 } from './ports.js';
 import type { SerializedError, WorkerApi, WorkerInit, WorkerOp, WorkerReply, WorkerRequest } from './protocol.js';
+import type { DriverFeedback, FeedbackForward, FeedbackRow, OperatorActionInput, OperatorActionRow } from './page-records.js';
 import { pruneReport } from './prune.js';
 import { lockStateDir, type StateLock } from './state-lock.js';
 import { ALERT_BACKLOG_BOUND } from './store/alerts.js';
@@ -139,6 +140,17 @@ export interface Journal extends SessionRecorder, OutboxStore, KeyValueStore, Jo
    * newest that many only.
    */
   alerts(latest?: number): Promise<readonly AlertRow[]>;
+  /**
+   * Stores a driver's feedback on a session and queues `forward` (a DataTransfer of the session) in one transaction;
+   * resolves with the outbox seq. Rejects FeedbackExists for a second one, InvalidArgument for an unknown session.
+   */
+  recordFeedback(sessionId: number, feedback: DriverFeedback, clientAddress: string, forward: FeedbackForward): Promise<number>;
+  /** Feedback given in [fromMs, toMs), oldest first. */
+  feedback(range: { readonly fromMs: number; readonly toMs: number }): Promise<readonly FeedbackRow[]>;
+  /** Journals one operator action of the station page (src/web/operator). */
+  recordOperatorAction(action: OperatorActionInput): Promise<number>;
+  /** The newest `limit` operator actions, newest first. */
+  operatorActions(limit: number): Promise<readonly OperatorActionRow[]>;
   /** The highest import register the journal knows, or null when it is empty (meter plausibility at boot). */
   lastMeterWh(): Promise<number | null>;
   /**
@@ -184,6 +196,8 @@ const readOps: ReadonlySet<WorkerOp> = new Set<WorkerOp>([
   'events',
   'lastMeterWh',
   'alerts',
+  'feedback',
+  'operatorActions',
   'listAlerts',
   'alertGroupCounts',
   // Commits only when a backlog overflowed: its success is mostly a read.
@@ -483,6 +497,18 @@ class WorkerJournal implements Journal {
   }
   lastMeterWh(): Promise<number | null> {
     return this.call('lastMeterWh');
+  }
+  recordFeedback(sessionId: number, feedback: DriverFeedback, clientAddress: string, forward: FeedbackForward): Promise<number> {
+    return this.call('recordFeedback', sessionId, feedback, clientAddress, forward, this.clock.nowMs());
+  }
+  feedback(range: { readonly fromMs: number; readonly toMs: number }): Promise<readonly FeedbackRow[]> {
+    return this.call('feedback', range.fromMs, range.toMs);
+  }
+  recordOperatorAction(action: OperatorActionInput): Promise<number> {
+    return this.call('recordOperatorAction', action, this.clock.nowMs());
+  }
+  operatorActions(limit: number): Promise<readonly OperatorActionRow[]> {
+    return this.call('operatorActions', limit);
   }
   prune(): Promise<PruneReport> {
     this.pruning ??= this.pruneInSteps().finally(() => {

@@ -120,6 +120,30 @@ export const migrations: readonly string[] = [
     updated_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 3: the station page: drivers' feedback (once per session) and the operator's actions (src/web/feedback*, operator/).
+  `
+  CREATE TABLE driver_feedback (
+    session_id INTEGER PRIMARY KEY REFERENCES sessions(id),
+    at INTEGER NOT NULL,
+    rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+    outcome TEXT NOT NULL,
+    problem TEXT,
+    comment TEXT,
+    client_address TEXT NOT NULL
+  );
+  CREATE INDEX driver_feedback_at ON driver_feedback(at);
+
+  CREATE TABLE operator_actions (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    arguments TEXT,
+    ok INTEGER NOT NULL,
+    result TEXT NOT NULL,
+    client_address TEXT NOT NULL
+  );
+  CREATE INDEX operator_actions_at ON operator_actions(at);
+  `,
 ];
 
 /** The schema version this software writes: the number of migrations it knows. */

@@ -6,6 +6,7 @@ import type { MeterSample } from '../../hal/meter.js';
 import type { SessionEventRecord, SessionStart, SessionStop } from '../session/recorder.js';
 import type { StoreOpenOptions } from './open.js';
 import type { DeadLetterOutcome, DeliveryAnswer, EventRow, OutboxKind, OutboxLane, OutboxMessage, SampleRow, SessionRow } from './ports.js';
+import type { DriverFeedback, FeedbackForward, FeedbackRow, OperatorActionInput, OperatorActionRow } from './page-records.js';
 import type { PruneCursor } from './prune.js';
 import type { RaiseOutcome } from './store/alerts.js';
 import type {
@@ -56,6 +57,10 @@ export interface WorkerApi {
   readonly pendingAlerts: (channel: string, limit: number, nowMs: number) => PendingAlerts;
   readonly confirmAlertDelivery: (channel: string, upToId: number, nowMs: number) => void;
   readonly noteCleanShutdown: (kind: CleanShutdownKind, nowMs: number) => void;
+  readonly recordFeedback: (sessionId: number, feedback: DriverFeedback, clientAddress: string, forward: FeedbackForward, nowMs: number) => number;
+  readonly feedback: (fromMs: number, toMs: number) => FeedbackRow[];
+  readonly recordOperatorAction: (action: OperatorActionInput, nowMs: number) => number;
+  readonly operatorActions: (limit: number) => OperatorActionRow[];
   readonly openSessionCount: () => number;
   readonly recover: (meterReadingWh: number | null, nowMs: number) => RecoveryReport;
   /** The first cursor of a prune (live size before); the prune then goes one `pruneStep` request at a time. */

@@ -14,6 +14,7 @@ import { AlertRecords, insertAlert, type RaiseOutcome } from './store/alerts.js'
 import { ClockRecords } from './store/clock.js';
 import { StoreDb } from './store/db.js';
 import { OutboxRecords } from './store/outbox.js';
+import { PageRecords } from './store/page-records.js';
 import { ReadRecords } from './store/reads.js';
 import { SessionRecords } from './store/sessions.js';
 import { SettingsRecords } from './store/settings.js';
@@ -29,6 +30,8 @@ export class JournalStore {
   readonly alertRecords: AlertRecords;
   readonly clockRecords: ClockRecords;
   readonly readRecords: ReadRecords;
+  /** Drivers' feedback and operator actions (the station page). */
+  readonly pageRecords: PageRecords;
 
   constructor(
     readonly db: BetterSqlite3.Database,
@@ -41,6 +44,7 @@ export class JournalStore {
     this.alertRecords = new AlertRecords(this.shared);
     this.clockRecords = new ClockRecords(this.shared);
     this.readRecords = new ReadRecords(this.shared);
+    this.pageRecords = new PageRecords(this.shared);
   }
 
   /** A cached prepared statement. */

@@ -85,7 +85,7 @@ export class FirmwareManager {
   /** GetDiagnostics: returns the file name it will upload, or null when it cannot (unsupported location). */
   getDiagnostics(req: { location: string; retries?: number; retryInterval?: number }): string | null {
     if (!/^https?:\/\//.test(req.location)) return null;
-    const fileName = `diagnostics-${this.options.identity}-${new Date(this.options.clock.nowMs()).toISOString().replace(/[:.]/g, '-')}.json.gz`;
+    const fileName = this.diagnosticsFileName();
     const job = this.diagnosticsJob(req, fileName).catch((err: unknown) => this.options.logger.error({ error: (err as Error).message }, 'diagnostics upload failed'));
     this.busy = job.then(() => undefined);
     return fileName;
@@ -162,9 +162,22 @@ export class FirmwareManager {
     await this.setFirmware('Installed');
   }
 
+  private diagnosticsFileName(): string {
+    return `diagnostics-${this.options.identity}-${new Date(this.options.clock.nowMs()).toISOString().replace(/[:.]/g, '-')}.json.gz`;
+  }
+
+  /** The bundle GetDiagnostics uploads (gzipped JSON), for a download from the operator's page. */
+  async diagnosticsBundle(): Promise<{ readonly fileName: string; readonly bytes: Buffer }> {
+    return { fileName: this.diagnosticsFileName(), bytes: await this.diagnosticsBytes() };
+  }
+
+  private async diagnosticsBytes(): Promise<Buffer> {
+    return gzipSync(JSON.stringify({ identity: this.options.identity, generatedAt: new Date(this.options.clock.nowMs()).toISOString(), ...(await this.options.diagnostics()) }));
+  }
+
   private async diagnosticsJob(req: { location: string; retries?: number; retryInterval?: number }, fileName: string): Promise<void> {
     const { clock, logger } = this.options;
-    const bundle = gzipSync(JSON.stringify({ identity: this.options.identity, generatedAt: new Date(clock.nowMs()).toISOString(), ...(await this.options.diagnostics()) }));
+    const bundle = await this.diagnosticsBytes();
     const attempts = Math.max(1, (req.retries ?? 0) + 1);
     for (let attempt = 1; attempt <= attempts; attempt += 1) {
       await this.setDiagnostics('Uploading');

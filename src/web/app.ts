@@ -1,7 +1,10 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { renderReceiptText } from '../billing/receipt.js';
+import { registerFeedbackRoutes } from './feedback.js';
 import { metricsContentType, renderMetrics } from './metrics.js';
+import { registerOperatorRoutes } from './operator/routes.js';
+import type { PageRequestHandler } from './page-requests.js';
 import { pageHtml, pageScript, pageStyle } from './page.js';
 import type { StatusData } from './status-data.js';
 
@@ -25,7 +28,7 @@ const receiptParams = z.object({ id: wholeNumber(1, Number.MAX_SAFE_INTEGER) }).
 const receiptQuery = z.object({ format: z.enum(['json', 'text']).default('json') }).strict();
 
 /** "limit: must be at most 200, got \"500\"": the field, the rule and the value, for a 400 answer. */
-function describeInvalid(error: z.ZodError, input: unknown): string {
+export function describeInvalid(error: z.ZodError, input: unknown): string {
   return error.issues
     .map((issue) => {
       const path = issue.path.join('.') || '(query)';
@@ -37,20 +40,31 @@ function describeInvalid(error: z.ZodError, input: unknown): string {
     .join('; ');
 }
 
-function parseOr400<T>(schema: z.ZodType<T>, input: unknown, reply: FastifyReply): T | null {
+export function parseOr400<T>(schema: z.ZodType<T>, input: unknown, reply: FastifyReply): T | null {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   void reply.code(400).send({ error: describeInvalid(result.error, input) });
   return null;
 }
 
+/** What the page may change, when the station wired it (src/web/page-actions.ts); absent: read-only. */
+export interface PageChanges {
+  readonly act: PageRequestHandler;
+  /** `POST /api/sessions/:id/feedback` exists. */
+  readonly feedback: boolean;
+  /** The operator's scrypt hash; null: no /operator route exists at all. */
+  readonly operatorPasswordHash: string | null;
+}
+
 /**
- * The local status page and its JSON API, as a Fastify app (not listening; `inject` it in tests). Read-only: nothing
- * here changes the station. It runs in the status page's worker thread (src/web/worker.ts) or, in tests, beside the
- * station with {@link localStatusData}. Routes: `/` (page), `/app.js`, `/style.css`, `/api/status`, `/api/sessions`,
- * `/api/sessions/:id/receipt?format=json|text`, `/metrics` (Prometheus, unless `web.metrics` is false).
+ * The local status page and its JSON API, as a Fastify app (not listening; `inject` it in tests). Without `changes` it
+ * is read-only: nothing here changes the station. It runs in the status page's worker thread (src/web/worker.ts) or,
+ * in tests, beside the station with {@link localStatusData}. Routes: `/` (page), `/app.js`, `/style.css`,
+ * `/api/status`, `/api/sessions`, `/api/sessions/:id/receipt?format=json|text`, `/metrics` (Prometheus, unless
+ * `web.metrics` is false). With `changes`: `POST /api/sessions/:id/feedback` (src/web/feedback.ts) and, with a password
+ * hash, the operator's `/operator…` routes (src/web/operator/routes.ts).
  */
-export function buildStatusApp(data: StatusData, onError: (message: string, url: string) => void): FastifyInstance {
+export function buildStatusApp(data: StatusData, onError: (message: string, url: string) => void, changes?: PageChanges): FastifyInstance {
   const app = Fastify({ logger: false });
 
   // The page loads nothing from elsewhere: a station is often offline, and a strict policy keeps injected text inert.
@@ -93,6 +107,9 @@ export function buildStatusApp(data: StatusData, onError: (message: string, url:
     if (query.format === 'text') return reply.type('text/plain; charset=utf-8').send(renderReceiptText(receipt));
     return receipt;
   });
+
+  registerFeedbackRoutes(app, changes?.feedback === true ? changes.act : null);
+  registerOperatorRoutes(app, { stationId: data.stationId, passwordHash: changes?.operatorPasswordHash ?? null, act: changes?.act ?? null });
 
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no such page: ${request.method} ${request.url}` }));
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {

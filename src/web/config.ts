@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parsePasswordHash, passwordHashFormat } from './operator/password.js';
 
 /** A host name or an IP address to listen on (no scheme, no port). */
 const listenHost = z
@@ -10,7 +11,8 @@ const listenHost = z
   });
 
 /**
- * The local status page and its JSON API (`src/web`). It only reads: nothing on it starts, stops or changes a session.
+ * The local status page and its JSON API (`src/web`). Without `operatorPasswordHash` it only reads: nothing on it starts,
+ * stops or changes a session (a driver's feedback is stored, nothing else).
  * The default listens on loopback; set `host` to "0.0.0.0" to show it to the station's LAN (id tags are masked).
  */
 export const webConfigSchema = z
@@ -21,6 +23,14 @@ export const webConfigSchema = z
     port: z.number().int().min(0).max(65535).default(8080),
     /** Prometheus metrics at `/metrics` on the same server (docs/METRICS.md). */
     metrics: z.boolean().default(true),
+    /**
+     * The operator's password as an scrypt hash (`evse config hash-password` prints one). Set: the /operator page and its
+     * action routes exist; absent: the page stays read-only and those routes do not exist at all.
+     */
+    operatorPasswordHash: z
+      .string()
+      .refine((text) => parsePasswordHash(text) !== null, { message: `must be an scrypt hash in the form ${passwordHashFormat}` })
+      .optional(),
   })
   .strict();
 

@@ -19,6 +19,7 @@ export function pageHtml(stationId: string): string {
 <title>${id} · charging station</title>
 <link rel="stylesheet" href="/style.css">
 <script src="/app.js" defer></script>
+<script src="/feedback.js" defer></script>
 </head>
 <body>
 <header>
@@ -56,6 +57,8 @@ export function pageHtml(stationId: string): string {
       <p id="clock-note" class="muted" hidden>Times were taken before the station's clock was set and may be off.</p>
     </details>
   </section>
+
+  <section id="feedback" hidden></section>
 
   <section id="price" class="card">
     <h2>Price</h2>

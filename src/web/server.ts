@@ -2,6 +2,7 @@ import type { JournalReader } from '../journal/ports.js';
 import type { Logger } from '../logger.js';
 import { siblingModuleUrl, startModuleWorker } from '../worker-launcher.js';
 import { browsableHost } from './config.js';
+import { pageRequestHandler, type PageActions } from './page-actions.js';
 import { localStatusData } from './status-data.js';
 import type { StatusSources } from './status-view.js';
 import type { FromWebWorker, JournalQuestion, ToWebWorker, WebWorkerInit } from './worker-protocol.js';
@@ -11,6 +12,11 @@ export interface StatusServerOptions {
   /** The journal's read side, for the session list and receipts (absent: those answer 503). */
   readonly reader?: JournalReader | null;
   readonly logger: Logger;
+  /**
+   * What the page may change (feedback with a journal; operator actions, used only with `web.operatorPasswordHash`);
+   * absent: the page only reads.
+   */
+  readonly actions?: PageActions;
 }
 
 export interface StatusServer {
@@ -52,7 +58,10 @@ export async function startStatusServer(opts: StatusServerOptions & { readonly h
     hasJournal: data.sessions !== null,
     maxPending: MAX_PENDING_QUESTIONS,
     metrics: data.metrics !== null,
+    feedback: (opts.actions?.feedback ?? null) !== null,
+    operatorPasswordHash: (opts.actions?.operator ?? null) !== null ? (sources.config.web.operatorPasswordHash ?? null) : null,
   };
+  const handle = pageRequestHandler(opts.actions ?? { feedback: null, operator: null });
   const worker = startModuleWorker(siblingModuleUrl(import.meta.url, 'worker'), init);
   const send = (message: ToWebWorker): void => worker.postMessage(message);
 
@@ -119,6 +128,9 @@ export async function startStatusServer(opts: StatusServerOptions & { readonly h
           return;
         case 'ask':
           void answer(message.id, message.question);
+          return;
+        case 'act':
+          void handle(message.request).then((result) => send({ type: 'acted', id: message.id, answer: result }));
           return;
         case 'error':
           logger.error({ err: message.message, url: message.url }, 'status page request failed');

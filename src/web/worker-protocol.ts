@@ -1,5 +1,6 @@
 import type { Receipt } from '../billing/receipt.js';
 import type { MetricsSnapshot } from './metrics-data.js';
+import type { PageAnswer, PageRequest } from './page-requests.js';
 import type { RecentSession } from './recent-sessions.js';
 import type { StationStatusView } from './status-view.js';
 
@@ -14,6 +15,10 @@ export interface WebWorkerInit {
   readonly maxPending: number;
   /** Serve `/metrics` (config `web.metrics`). */
   readonly metrics: boolean;
+  /** Drivers' feedback is taken (the station keeps a journal); the route exists only then. */
+  readonly feedback: boolean;
+  /** The operator's scrypt hash when the operator view is on; null: no operator route exists. */
+  readonly operatorPasswordHash: string | null;
 }
 
 export type JournalQuestion =
@@ -29,6 +34,7 @@ export type ToWebWorker =
   | { readonly type: 'status'; readonly view: StationStatusView }
   | { readonly type: 'answer'; readonly id: number; readonly ok: true; readonly value: JournalAnswer }
   | { readonly type: 'answer'; readonly id: number; readonly ok: false; readonly message: string }
+  | { readonly type: 'acted'; readonly id: number; readonly answer: PageAnswer }
   | { readonly type: 'close' };
 
 /** The worker → the station's thread. */
@@ -36,5 +42,7 @@ export type FromWebWorker =
   | { readonly type: 'listening'; readonly port: number }
   | { readonly type: 'listen-failed'; readonly code: string | null; readonly message: string }
   | { readonly type: 'ask'; readonly id: number; readonly question: JournalQuestion }
+  /** A feedback or an operator action, carried out on the station's thread (src/web/page-actions.ts). */
+  | { readonly type: 'act'; readonly id: number; readonly request: PageRequest }
   | { readonly type: 'error'; readonly message: string; readonly url: string }
   | { readonly type: 'closed' };

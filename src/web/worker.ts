@@ -3,7 +3,8 @@
  * a browser polling fast, or a flood from the LAN, must not delay a pilot edge (test/bench/reaction-latency.bench.ts
  * measures it). The station's thread pushes a status snapshot a few times a second and on every state change; journal
  * questions (session list, receipts) and, at each scrape of `/metrics`, the station's totals are relayed to it, a
- * bounded number at a time.
+ * bounded number at a time. So are the page's changes (a driver's feedback, the operator's actions): checked here,
+ * carried out there (src/web/page-actions.ts), a bounded number at a time too.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Receipt } from '../billing/receipt.js';
@@ -12,6 +13,7 @@ import type { MetricsSnapshot } from './metrics-data.js';
 import type { RecentSession } from './recent-sessions.js';
 import type { StatusData } from './status-data.js';
 import type { StationStatusView } from './status-view.js';
+import type { PageAnswer, PageRequest } from './page-requests.js';
 import type { FromWebWorker, JournalAnswer, JournalQuestion, ToWebWorker, WebWorkerInit } from './worker-protocol.js';
 
 const port = parentPort;
@@ -40,6 +42,20 @@ function ask(question: JournalQuestion): Promise<JournalAnswer> {
   });
 }
 
+/** Feedback and operator actions waiting for the station's thread (bounded like the journal questions). */
+const acting = new Map<number, (answer: PageAnswer) => void>();
+
+function act(request: PageRequest): Promise<PageAnswer> {
+  if (acting.size >= init.maxPending) {
+    return Promise.resolve({ ok: false, status: 503, error: 'busy: too many requests at once; try again in a moment' });
+  }
+  const id = nextId++;
+  return new Promise((resolve) => {
+    acting.set(id, resolve);
+    post({ type: 'act', id, request });
+  });
+}
+
 const data: StatusData = {
   stationId: init.stationId,
   status: () => (latest !== null ? Promise.resolve(latest) : new Promise((resolve) => waitingForStatus.push(resolve))),
@@ -48,7 +64,11 @@ const data: StatusData = {
   metrics: init.metrics ? async () => (await ask({ op: 'metrics' })) as MetricsSnapshot : null,
 };
 
-const app = buildStatusApp(data, (message, url) => post({ type: 'error', message, url }));
+const app = buildStatusApp(data, (message, url) => post({ type: 'error', message, url }), {
+  act,
+  feedback: init.feedback,
+  operatorPasswordHash: init.operatorPasswordHash,
+});
 
 port.on('message', (message: ToWebWorker) => {
   switch (message.type) {
@@ -63,6 +83,10 @@ port.on('message', (message: ToWebWorker) => {
       else entry?.reject(new Error(message.message));
       return;
     }
+    case 'acted':
+      acting.get(message.id)?.(message.answer);
+      acting.delete(message.id);
+      return;
     case 'close':
       app.close().then(
         () => {

@@ -16,6 +16,7 @@ import { startStation, type Station } from './station.js';
 import { createStationUplink, uplinkAuthorizer, uplinkDefaultPrice, type StationUplink } from './uplink.js';
 import { ocpp16Uplink, startAlertNotifier, type Notifier } from './notify.js';
 import { openStatusPage, type StatusServer } from '../web/server.js';
+import { stationPageActions } from './page-actions.js';
 import { installFailSafe, type FailSafeProcess } from '../daemon/fail-safe.js';
 import { failSafeScriptPath, writeFailSafeScript } from '../daemon/fail-safe-script.js';
 import { reloadFromConfigFile } from '../daemon/reload.js';
@@ -248,21 +249,23 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
     }
     // The `alerts` channels: each its own loop on the journal's alert log; nothing here waits on them.
     alertChannels = startAlertNotifier({ config, journal: openedJournal, uplink: ocpp16Uplink(uplink), mqtt: running.mqtt, logger: log });
-    // The status page is read-only and optional: a port in use is logged and the station charges on without it.
+    // The status page is optional: a port in use is logged and the station charges on without it. It reads, takes
+    // drivers' feedback, and acts for the operator only when a password hash is configured.
+    const figures = journalFigures(openedJournal, journalPath(stateDir), {
+      onError: (err) => log.warn({ err: err.message }, 'metrics: alert log not readable'),
+    });
+    const uplinkStatus = ocppConfigured ? { uplinkStatus: () => uplink?.status() ?? Promise.resolve(null) } : {};
     statusPage = await openStatusPage({
       sources: {
         station: running,
         config,
         clock,
-        journalFigures: journalFigures(openedJournal, journalPath(stateDir), {
-          onError: (err) => log.warn({ err: err.message }, 'metrics: alert log not readable'),
-        }),
-        ...(ocppConfigured
-          ? { uplinkStatus: () => uplink?.status() ?? Promise.resolve(null), csmsDefaultPrice: () => uplinkDefaultPrice(uplink) }
-          : {}),
+        journalFigures: figures,
+        ...(ocppConfigured ? { ...uplinkStatus, csmsDefaultPrice: () => uplinkDefaultPrice(uplink) } : {}),
       },
       reader: openedJournal,
       logger: log.child({ module: 'web' }),
+      actions: stationPageActions({ station: running, journal: openedJournal, config, clock, logger: log.child({ module: 'web' }), uplink: () => ocpp16Uplink(uplink), journalFigures: figures, ...uplinkStatus }),
     });
     if (statusPage) log.info({ url: statusPage.url }, 'status page listening');
     // State changes in the system journal: what an operator reads with journalctl -u evse.
