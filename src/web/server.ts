@@ -4,7 +4,7 @@ import { siblingModuleUrl, startModuleWorker } from '../worker-launcher.js';
 import { browsableHost } from './config.js';
 import { localStatusData } from './status-data.js';
 import type { StatusSources } from './status-view.js';
-import type { FromWebWorker, JournalQuestion, ToWebWorker, WebWorkerInit } from './worker-protocol.js';
+import type { FromWebWorker, JournalAnswer, JournalQuestion, ToWebWorker, WebWorkerInit } from './worker-protocol.js';
 
 export interface StatusServerOptions {
   readonly sources: StatusSources;
@@ -20,7 +20,7 @@ export interface StatusServer {
   close(): Promise<void>;
 }
 
-/** How often the station's thread refreshes the status the worker serves (and at once on every state change). */
+/** How often the station's thread refreshes the status the worker serves (and at once on every event and meter reading). */
 const SNAPSHOT_INTERVAL_MS = 500;
 /** Journal questions relayed at a time. */
 const MAX_PENDING_QUESTIONS = 4;
@@ -75,28 +75,46 @@ export async function startStatusServer(opts: StatusServerOptions & { readonly h
       }
     });
   };
-  // State changes show at once, but never from inside the controller's own event dispatch.
+  // State changes and new meter readings show at once (the live page promises them within a second), but never
+  // from inside the controller's own event dispatch.
   let scheduled = false;
-  const unsubscribe = sources.station.onEvent(() => {
+  const pushSoon = (): void => {
     if (scheduled) return;
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
       push();
     });
-  });
+  };
+  const unsubscribeEvents = sources.station.onEvent(pushSoon);
+  const unsubscribeSamples = sources.station.controller.meterPoller.onSample(pushSoon);
+  const unsubscribe = (): void => {
+    unsubscribeEvents();
+    unsubscribeSamples();
+  };
   const timer = setInterval(push, SNAPSHOT_INTERVAL_MS);
   timer.unref();
   push();
 
+  const answerOf = async (question: JournalQuestion): Promise<JournalAnswer> => {
+    switch (question.op) {
+      case 'sessions':
+        return (await data.sessions?.({ limit: question.limit, days: question.days })) ?? [];
+      case 'receipt':
+        return (await data.receipt?.(question.sessionId)) ?? null;
+      case 'series':
+        return (await data.series?.(question.sessionId, question.points)) ?? null;
+      case 'daily':
+        return (await data.daily?.(question.days)) ?? [];
+      case 'hours':
+        return (await data.hours?.(question.days)) ?? null;
+      case 'metrics':
+        return (await data.metrics?.()) ?? null;
+    }
+  };
   const answer = async (id: number, question: JournalQuestion): Promise<void> => {
     try {
-      const value =
-        question.op === 'sessions'
-          ? ((await data.sessions?.({ limit: question.limit, days: question.days })) ?? [])
-          : question.op === 'receipt'
-            ? ((await data.receipt?.(question.sessionId)) ?? null)
-            : ((await data.metrics?.()) ?? null);
+      const value = await answerOf(question);
       send({ type: 'answer', id, ok: true, value });
     } catch (err) {
       logger.error({ err: (err as Error).message, question }, 'status page journal question failed');
