@@ -90,7 +90,7 @@ export interface DailyEnergy {
   readonly sessions: number;
   readonly energyWh: number;
   /** Revenue with tax, per currency (one unless the tariff's currency changed that day). */
-  readonly revenue: readonly { readonly currency: string; readonly minor: number; readonly text: string }[];
+  readonly revenue: readonly { readonly currency: string; readonly minor: number; readonly minorUnits: number; readonly text: string }[];
 }
 
 /** The first instant of the local day `daysBack` days before the one `nowMs` lies in. */
@@ -119,6 +119,7 @@ export async function dailyEnergy(reader: JournalReader, days: number, context: 
       revenue: ofDay.map((r) => ({
         currency: r.currency,
         minor: r.revenueMinor,
+        minorUnits: minorUnits.get(r.currency) ?? 2,
         text: formatMoney(r.revenueMinor, minorUnits.get(r.currency) ?? 2, r.currency),
       })),
     });

@@ -91,9 +91,9 @@ export const pageScript = `'use strict';
     const total = days.reduce((s, d) => s + d.energyWh, 0);
     const sessions = days.reduce((s, d) => s + d.sessions, 0);
     const revenue = {};
-    for (const d of days) for (const r of d.revenue) revenue[r.currency] = (revenue[r.currency] || 0) + r.minor;
+    for (const d of days) for (const r of d.revenue) revenue[r.currency] = { minor: ((revenue[r.currency] || {}).minor || 0) + r.minor, units: r.minorUnits };
     const best = days.reduce((a, d) => (d.energyWh > a.energyWh ? d : a), days[0]);
-    const revenueText = Object.entries(revenue).map(([c, minor]) => number(minor / 100, 2) + ' ' + c).join(', ') || '0';
+    const revenueText = Object.entries(revenue).map(([c, r]) => number(r.minor / Math.pow(10, r.units), r.units) + ' ' + c).join(', ') || '0';
     text('daily-chart-desc', sessions === 0 ? t('chart.none') : t('chart.daily.desc', { energy: kwh(total), sessions, days: days.length, revenue: revenueText, bestDay: best.date, bestEnergy: kwh(best.energyWh) }));
     $('daily-table').tBodies[0].replaceChildren(...days.filter((d) => d.sessions > 0).map((d) => row([d.date, kwh(d.energyWh), d.revenue.map((r) => r.text).join(', '), String(d.sessions)])));
   }

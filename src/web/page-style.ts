@@ -33,6 +33,9 @@ header .muted { color: #c9d1d9; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .25rem .5rem .25rem 0; vertical-align: top; font-variant-numeric: tabular-nums; }
 .table-wrap { overflow-x: auto; max-width: 100%; }
+.table-wrap th, .table-wrap td { overflow-wrap: normal; }
+/* A phone has no room for why a session ended: the receipt says it. */
+@media (max-width: 29.99rem) { #sessions th:nth-child(5), #sessions td:nth-child(5) { display: none; } }
 #faults li { margin-bottom: .5rem; }
 #faults .operator { color: #4f5963; font-size: .9rem; }
 /* Fingers, not pointers: every link and toggle is at least 44 px high and wide. */
