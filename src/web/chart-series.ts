@@ -50,13 +50,13 @@ function offerAt(events: readonly EventRow[]): (atMs: number) => number | null {
  * its mean power and its last register reading, so a peak of a few seconds still moves its point.
  */
 export function downsample(samples: readonly SampleRow[], points: number): { atMs: number; powerW: number; importWh: number }[] {
-  const size = Math.max(1, Math.ceil(samples.length / Math.max(1, points)));
+  const groups = Math.min(samples.length, Math.max(1, points));
   const out: { atMs: number; powerW: number; importWh: number }[] = [];
-  for (let i = 0; i < samples.length; i += size) {
-    const group = samples.slice(i, i + size);
+  for (let g = 0; g < groups; g++) {
+    const group = samples.slice(Math.floor((g * samples.length) / groups), Math.floor(((g + 1) * samples.length) / groups));
     const last = group[group.length - 1];
     if (last === undefined) continue;
-    out.push({ atMs: last.atMs, powerW: Math.round(group.reduce((s, g) => s + g.totalPowerW, 0) / group.length), importWh: last.importWh });
+    out.push({ atMs: last.atMs, powerW: Math.round(group.reduce((s, x) => s + x.totalPowerW, 0) / group.length), importWh: last.importWh });
   }
   return out;
 }
