@@ -13,6 +13,7 @@ import { registerReceiptCommand } from './commands/receipt.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerSafeCommand } from './commands/safe.js';
 import { registerStatusCommand } from './commands/status.js';
+import { registerQrCommand } from './commands/qr.js';
 
 /**
  * The `evse` command. Each command lives in `src/commands/<name>.ts` and registers itself here;
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerSafeCommand(program);
   registerStatusCommand(program);
+  registerQrCommand(program);
   return program;
 }
 
