@@ -4,11 +4,10 @@ import { renderReceiptText } from '../billing/receipt.js';
 import { MAX_DAILY_DAYS, MAX_SERIES_POINTS, MAX_UTILIZATION_DAYS } from './chart-series.js';
 import { defaultEventStreamLimits, EventStreams, formatEvent, type EventStreamLimits } from './event-stream.js';
 import { catalogue, languageOf, supportedLanguages } from './i18n/catalogue.js';
-import { liveChange } from './live-updates.js';
+import { LiveFeed } from './live-updates.js';
 import { metricsContentType, renderMetrics } from './metrics.js';
 import { chartScript, pageHtml, pageScript, pageStyle } from './page.js';
 import type { StatusData } from './status-data.js';
-import type { StationStatusView } from './status-view.js';
 
 const NO_JOURNAL = 'no journal: this station keeps sessions in memory only';
 
@@ -167,14 +166,9 @@ function registerEventStream(app: FastifyInstance, data: StatusData, limits: Eve
     app.get('/api/events', (_request, reply) => reply.code(503).send({ error: 'no live stream here: the station pushes no snapshots' }));
     return;
   }
-  const streams = new EventStreams(limits);
-  let previous: StationStatusView | null = null;
-  const unsubscribe = live.subscribe((view) => {
-    const change = liveChange(previous, view);
-    previous = view;
-    if (change.status) streams.broadcast('status', view);
-    if (change.sample !== null) streams.broadcast('sample', change.sample);
-  });
+  const streams = new EventStreams(limits, (open) => live.streamsOpen?.(open));
+  const feed = new LiveFeed((event, payload) => streams.broadcast(event, payload), limits.minStatusIntervalMs);
+  const unsubscribe = live.subscribe((view) => feed.push(view));
   app.get('/api/events', async (request, reply) => {
     if (streams.full) {
       return reply.code(503).header('retry-after', '10').send({ error: `busy: ${limits.maxStreams} live streams are open already; try again later` });
@@ -188,6 +182,7 @@ function registerEventStream(app: FastifyInstance, data: StatusData, limits: Eve
   // Open streams would hold the server's close forever: end them first (the browsers reconnect to what comes next).
   app.addHook('preClose', (done) => {
     unsubscribe();
+    feed.close();
     streams.closeAll();
     done();
   });

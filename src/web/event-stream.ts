@@ -9,6 +9,8 @@ export interface EventStreamLimits {
   readonly retryMs: number;
   /** Bytes a client may leave unread before it is dropped (a stalled phone must not grow the worker's memory). */
   readonly maxBufferedBytes: number;
+  /** The whole status goes out at most this often when only running figures changed (see LiveFeed). */
+  readonly minStatusIntervalMs: number;
 }
 
 export const defaultEventStreamLimits: EventStreamLimits = {
@@ -16,6 +18,7 @@ export const defaultEventStreamLimits: EventStreamLimits = {
   heartbeatMs: 15_000,
   retryMs: 2_000,
   maxBufferedBytes: 1 << 20,
+  minStatusIntervalMs: 1000,
 };
 
 /** One server-sent event as text: `event:` and a JSON `data:` line (JSON.stringify never writes a raw newline). */
@@ -32,7 +35,11 @@ export class EventStreams {
   private readonly streams = new Set<ServerResponse>();
   private heartbeat: NodeJS.Timeout | null = null;
 
-  constructor(private readonly limits: EventStreamLimits = defaultEventStreamLimits) {}
+  constructor(
+    private readonly limits: EventStreamLimits = defaultEventStreamLimits,
+    /** Told the number of open streams whenever it changes (the station pushes every meter reading only while > 0). */
+    private readonly onCount: (open: number) => void = () => undefined,
+  ) {}
 
   get size(): number {
     return this.streams.size;
@@ -54,8 +61,10 @@ export class EventStreams {
     });
     res.socket?.setNoDelay(true);
     this.streams.add(res);
+    this.onCount(this.streams.size);
     const forget = (): void => {
-      this.streams.delete(res);
+      if (!this.streams.delete(res)) return;
+      this.onCount(this.streams.size);
       if (this.streams.size === 0) this.stopHeartbeat();
     };
     res.on('close', forget);
@@ -76,6 +85,7 @@ export class EventStreams {
   closeAll(): void {
     for (const res of [...this.streams]) res.end();
     this.streams.clear();
+    this.onCount(0);
     this.stopHeartbeat();
   }
 
@@ -87,6 +97,7 @@ export class EventStreams {
     if (res.writableLength > this.limits.maxBufferedBytes) {
       // Too far behind to catch up usefully: drop it; its EventSource reconnects and starts from a fresh snapshot.
       this.streams.delete(res);
+      this.onCount(this.streams.size);
       res.destroy();
       return;
     }

@@ -42,13 +42,13 @@ export const pageScript = `'use strict';
   };
 
   // --- the running session's power curve ---------------------------------------------------------------------
-  const curve = { sessionId: null, points: [], loading: null };
+  const curve = { sessionId: null, points: [], energyWh: null };
   function drawPower() {
     const s = lastStatus && lastStatus.session;
     const pts = curve.points;
     const svg = $('power-chart');
     window.evseCharts.line(svg, pts, { start: pts.length ? time(new Date(pts[0].t).toISOString()) : '', end: pts.length ? time(new Date(pts[pts.length - 1].t).toISOString()) : '' });
-    const energy = s ? kwh(s.energyWh) : '–';
+    const energy = s ? kwh(curve.sessionId === s.id && curve.energyWh !== null ? Math.max(curve.energyWh, s.energyWh) : s.energyWh) : '–';
     text('power-chart-energy', t('chart.power.energySoFar', { energy }));
     if (pts.length === 0) { text('power-chart-desc', t('chart.power.empty')); return; }
     const powers = pts.map((p) => p.power);
@@ -60,6 +60,7 @@ export const pageScript = `'use strict';
   async function loadCurve(sessionId) {
     curve.sessionId = sessionId;
     curve.points = [];
+    curve.energyWh = null;
     try {
       const response = await fetch('/api/sessions/' + sessionId + '/series?points=300');
       if (!response.ok || curve.sessionId !== sessionId) return;
@@ -72,7 +73,14 @@ export const pageScript = `'use strict';
     } catch (err) { /* the live samples still draw the curve */ }
     drawPower();
   }
+  // A new meter reading: the power and energy figures and the curve follow it at once (the whole status comes at most
+  // once a second while only such figures change).
   function onSample(sample) {
+    const s = lastStatus && lastStatus.session;
+    if (s && sample.sessionId === s.id) {
+      text('power', kw(lastStatus.status === 'Charging' ? sample.powerW : 0));
+      if (sample.energyWh !== null) { curve.energyWh = sample.energyWh; text('energy', kwh(Math.max(sample.energyWh, s.energyWh))); }
+    }
     if (sample.sessionId === null || sample.sessionId !== curve.sessionId) return;
     const point = { t: Date.parse(sample.at), power: sample.powerW / 1000, offer: sample.offeredA };
     const last = curve.points[curve.points.length - 1];

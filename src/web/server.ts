@@ -87,7 +87,11 @@ export async function startStatusServer(opts: StatusServerOptions & { readonly h
     });
   };
   const unsubscribeEvents = sources.station.onEvent(pushSoon);
-  const unsubscribeSamples = sources.station.controller.meterPoller.onSample(pushSoon);
+  // A snapshot per meter reading only while someone watches live: with no stream open the timer keeps /api/status fresh.
+  let streamsOpen = 0;
+  const unsubscribeSamples = sources.station.controller.meterPoller.onSample(() => {
+    if (streamsOpen > 0) pushSoon();
+  });
   const unsubscribe = (): void => {
     unsubscribeEvents();
     unsubscribeSamples();
@@ -137,6 +141,9 @@ export async function startStatusServer(opts: StatusServerOptions & { readonly h
           return;
         case 'ask':
           void answer(message.id, message.question);
+          return;
+        case 'streams':
+          streamsOpen = message.open;
           return;
         case 'error':
           logger.error({ err: message.message, url: message.url }, 'status page request failed');

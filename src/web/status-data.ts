@@ -9,6 +9,8 @@ import { buildStatusView, type StationStatusView, type StatusSources } from './s
 export interface LiveStatus {
   /** Calls `listener` with every new snapshot until the returned function is called. */
   subscribe(listener: (view: StationStatusView) => void): () => void;
+  /** Told how many live streams are open: the station pushes a snapshot per meter reading only while some are. */
+  streamsOpen?(count: number): void;
 }
 
 /** What the status app serves, wherever it comes from (this thread, or the station's thread through messages). */

@@ -42,4 +42,6 @@ export type FromWebWorker =
   | { readonly type: 'listen-failed'; readonly code: string | null; readonly message: string }
   | { readonly type: 'ask'; readonly id: number; readonly question: JournalQuestion }
   | { readonly type: 'error'; readonly message: string; readonly url: string }
+  /** How many live streams are open now (the station pushes every meter reading only while some are). */
+  | { readonly type: 'streams'; readonly open: number }
   | { readonly type: 'closed' };

@@ -52,6 +52,9 @@ const data: StatusData = {
       liveListeners.add(listener);
       return () => liveListeners.delete(listener);
     },
+    streamsOpen(open) {
+      post({ type: 'streams', open });
+    },
   },
   sessions: init.hasJournal ? async (query) => (await ask({ op: 'sessions', ...query })) as RecentSession[] : null,
   receipt: init.hasJournal ? async (sessionId) => (await ask({ op: 'receipt', sessionId })) as Receipt | null : null,
