@@ -263,7 +263,12 @@ export const pageScript = `'use strict';
     armWatchdog();
     source.addEventListener('status', (e) => { armWatchdog(); showHealthy(); onStatus(JSON.parse(e.data)); });
     source.addEventListener('sample', (e) => { armWatchdog(); onSample(JSON.parse(e.data)); });
-    source.addEventListener('heartbeat', () => { armWatchdog(); });
+    // The heartbeat carries the station's time: the header clock stays right while nothing else changes.
+    source.addEventListener('heartbeat', (e) => {
+      armWatchdog();
+      const at = JSON.parse(e.data).at;
+      if (lastStatus) text('clock', dateTime(at) + (lastStatus.clockTrusted ? '' : ' ' + t('clock.notSet')));
+    });
     source.addEventListener('error', () => {
       showBroken();
       // EventSource retries by itself after a dropped connection, but gives up for good on an HTTP error (503 …).
