@@ -203,10 +203,25 @@ describe('status page in headless Chromium', function () {
     await screenshot(page, 'after-session');
   });
 
-  it('on a 360 px phone in German: the German texts and fault guidance, no sideways scroll, 44 px targets', async () => {
+  it('on a 360 px phone in German: the German texts, the curve and fault guidance, no sideways scroll, 44 px targets', async () => {
     assert.ok(browser);
     const phone = await browser.newContext({ locale: 'de-DE', viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     const german = await phone.newPage();
+    const fitsThePhone = async (state: string): Promise<void> => {
+      const widths = await german.evaluate(() => {
+        const root = (globalThis as unknown as PageGlobals).document.documentElement;
+        return { scroll: root.scrollWidth, client: root.clientWidth };
+      });
+      assert.ok(widths.scroll <= widths.client, `${state}: the page scrolls sideways at 360 px: ${widths.scroll} > ${widths.client}`);
+      const small = [];
+      for (const target of await german.locator('a:visible, summary:visible, button:visible').all()) {
+        const box = await target.boundingBox();
+        if (box !== null && (box.height < 44 || box.width < 44)) small.push(`${(await target.textContent()) ?? ''} ${box.width}×${box.height}`);
+      }
+      assert.deepEqual(small, [], `${state}: touch targets under 44 px`);
+      const violations = await seriousAccessibilityViolations(german);
+      assert.deepEqual(violations, [], `${state}: ${JSON.stringify(violations, null, 1)}`);
+    };
     try {
       // The residual-current trip of the earlier test is latched until an operator resets it.
       sim.station.controller.resetFaults();
@@ -216,25 +231,21 @@ describe('status page in headless Chromium', function () {
       assert.match((await german.locator('#action').textContent()) ?? '', /^Stecken Sie Ihr Auto an und halten Sie Ihre Karte/);
       assert.equal(await german.locator('#price h2').textContent(), 'Preis');
       assert.equal(await german.locator('#history h2').textContent(), 'Letzte Ladevorgänge');
+      sim.world.plug();
+      assert.equal(await sim.station.tap(config.simulator.idTag), 'started');
+      await german.locator('#headline').filter({ hasText: /^Lädt$/ }).waitFor({ timeout: 20_000 });
+      await german.waitForFunction(curvePoints, 3, { timeout: 20_000 });
+      assert.match((await german.locator('#power-chart-energy').textContent()) ?? '', /^bisher \d+,\d\d kWh$/);
+      await fitsThePhone('charging');
+      await screenshot(german, 'phone-de-charging');
       sim.world.inject('emergency-stop', true);
       await german.locator('#headline').filter({ hasText: 'Störung' }).waitFor({ timeout: 20_000 });
       assert.match((await german.locator('#action').textContent()) ?? '', /^Der Not-Aus wurde gedrückt/);
-      const widths = await german.evaluate(() => {
-        const root = (globalThis as unknown as PageGlobals).document.documentElement;
-        return { scroll: root.scrollWidth, client: root.clientWidth };
-      });
-      assert.ok(widths.scroll <= widths.client, `the page scrolls sideways at 360 px: ${widths.scroll} > ${widths.client}`);
-      const small = [];
-      for (const target of await german.locator('a:visible, summary:visible, button:visible').all()) {
-        const box = await target.boundingBox();
-        if (box !== null && (box.height < 44 || box.width < 44)) small.push(`${(await target.textContent()) ?? ''} ${box.width}×${box.height}`);
-      }
-      assert.deepEqual(small, [], 'touch targets under 44 px');
+      await fitsThePhone('fault');
       await screenshot(german, 'phone-de-fault');
-      const violations = await seriousAccessibilityViolations(german);
-      assert.deepEqual(violations, [], JSON.stringify(violations, null, 1));
     } finally {
       sim.world.inject('emergency-stop', false);
+      sim.world.unplug();
       await phone.close();
     }
   });
