@@ -1,5 +1,6 @@
 import { formatMoney } from '../billing/decimal.js';
-import { energyReport, loadReportSessions, periodKey, utilizationReport, type PeakHour, type ReportContext } from '../billing/reports.js';
+import { energyReport, periodKey, reportSession, utilizationReport, type PeakHour, type ReportContext, type ReportRange, type ReportSession } from '../billing/reports.js';
+import { storedFinalBreakdown } from '../billing/stored-cost.js';
 import { wallTimeAt } from '../billing/wall-clock.js';
 import type { EventRow, JournalReader, SampleRow } from '../journal/ports.js';
 
@@ -84,6 +85,28 @@ export async function sessionSeries(reader: JournalReader, sessionId: number, po
   };
 }
 
+/**
+ * The sessions of a range prepared for the charts, reading no more than they need: these answers are computed on the
+ * station's thread, and a month of sessions with a sample per second would be a million rows to copy and walk there.
+ * A finished session's energy and bill come from its stored final breakdown, so its samples are read only when it has
+ * none (a running session); its events (the charging intervals of the busy-hours chart) only when `events` is asked.
+ */
+async function chartSessions(
+  reader: JournalReader,
+  range: ReportRange,
+  context: ReportContext,
+  options: { readonly overlapping: boolean; readonly events: boolean },
+): Promise<ReportSession[]> {
+  const rows = await reader.sessions(range, { overlapping: options.overlapping });
+  const prepared: ReportSession[] = [];
+  for (const row of rows) {
+    const needSamples = storedFinalBreakdown(row) === null;
+    const [samples, events] = await Promise.all([needSamples ? reader.samples(row.id) : [], options.events ? reader.events(row.id) : []]);
+    prepared.push(reportSession(row, samples, events, context));
+  }
+  return prepared;
+}
+
 /** One local day of the energy chart (sessions belong to the day they started, as in `evse report energy`). */
 export interface DailyEnergy {
   readonly date: string;
@@ -105,7 +128,7 @@ function localDayStart(timeZone: string, nowMs: number, daysBack: number): numbe
 /** Energy and revenue per local day for the last `days` days (today included), oldest first, empty days as zeros. */
 export async function dailyEnergy(reader: JournalReader, days: number, context: ReportContext): Promise<DailyEnergy[]> {
   const fromMs = localDayStart(context.timeZone, context.nowMs, days - 1);
-  const sessions = await loadReportSessions(reader, { fromMs, toMs: context.nowMs + 1 }, context);
+  const sessions = await chartSessions(reader, { fromMs, toMs: context.nowMs + 1 }, context, { overlapping: false, events: false });
   const rows = energyReport(sessions, context.timeZone, ['day']);
   const minorUnits = new Map(sessions.map((s) => [s.cost.currency, s.cost.minorUnits]));
   const out: DailyEnergy[] = [];
@@ -140,7 +163,8 @@ export interface UtilizationHours {
 /** The peak-hours histogram of `evse report utilization` over the last `days` days. */
 export async function utilizationHours(reader: JournalReader, days: number, context: ReportContext): Promise<UtilizationHours> {
   const range = { fromMs: context.nowMs - days * DAY_MS, toMs: context.nowMs };
-  const sessions = await loadReportSessions(reader, range, context, { overlapping: true });
+  // Energy is not charted here: only the times matter, from the events.
+  const sessions = await chartSessions(reader, range, context, { overlapping: true, events: true });
   const report = utilizationReport(sessions, range, context.timeZone);
   return {
     from: report.from,

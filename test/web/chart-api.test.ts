@@ -10,6 +10,8 @@ import { startStatusServer } from '../../src/web/server.js';
 import { localStatusData } from '../../src/web/status-data.js';
 import { benchConfigInput } from '../../simulator/bench-config.js';
 import { createSimStation, type SimStation } from '../../src/commands/sim/sim-station.js';
+import { reportSession } from '../../src/billing/reports.js';
+import { dailyEnergy } from '../../src/web/chart-series.js';
 import { MemoryJournalReader } from '../billing/memory-reader.js';
 
 /** Now: 2026-11-21 22:30 in Berlin (UTC+1). */
@@ -115,6 +117,25 @@ describe('web: chart series API (/api/sessions/:id/series, /api/energy/daily, /a
     // 3 kWh at 0.39 + 0.50 flat fee, 19 % tax: 1.67 + 0.095 → 1.99 EUR.
     assert.equal(byDate.get('2026-11-19')?.revenue[0]?.text, '1.99 EUR');
     assert.equal(days.reduce((n, d) => n + d.sessions, 0), 2);
+  });
+
+  it("a finished session's stored bill is charted without reading its samples (they would be copied to the station's thread)", async () => {
+    const full = fixture();
+    const context = { tariff: sim.station.tariffs.current(), timeZone: 'Europe/Berlin', nowMs: NOW };
+    const first = await full.session(1);
+    assert.ok(first);
+    const bill = reportSession(first, await full.samples(1), await full.events(1), context).cost;
+    const billed = { ...first, cost: JSON.parse(JSON.stringify({ ...bill, final: true })) as unknown };
+    const second = await full.session(2);
+    assert.ok(second);
+    const reader = new MemoryJournalReader([billed, second], [...(await full.samples(1)), ...(await full.samples(2))], []);
+    const read: number[] = [];
+    const samples = reader.samples.bind(reader);
+    reader.samples = (id) => (read.push(id), samples(id));
+    const days = await dailyEnergy(reader, 3, context);
+    assert.deepEqual(read, [2], 'only the session without a stored final bill had its samples read');
+    assert.equal(days[0]?.energyWh, 3000);
+    assert.equal(days[0]?.revenue[0]?.text, '1.99 EUR');
   });
 
   it('the peak-hours histogram of the utilization report, by local hour', async () => {
