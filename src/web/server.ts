@@ -2,6 +2,8 @@ import type { JournalReader } from '../journal/ports.js';
 import type { Logger } from '../logger.js';
 import { siblingModuleUrl, startModuleWorker } from '../worker-launcher.js';
 import { browsableHost } from './config.js';
+import type { SessionSeries } from './chart-series.js';
+import { SessionCurve } from './session-curve.js';
 import { localStatusData } from './status-data.js';
 import type { StatusSources } from './status-view.js';
 import type { FromWebWorker, JournalAnswer, JournalQuestion, ToWebWorker, WebWorkerInit } from './worker-protocol.js';
@@ -89,7 +91,11 @@ export async function startStatusServer(opts: StatusServerOptions & { readonly h
   const unsubscribeEvents = sources.station.onEvent(pushSoon);
   // A snapshot per meter reading only while someone watches live: with no stream open the timer keeps /api/status fresh.
   let streamsOpen = 0;
-  const unsubscribeSamples = sources.station.controller.meterPoller.onSample(() => {
+  // The connected session's curve, kept here so that a page opened mid-session need not copy its samples out of the journal.
+  const curve = new SessionCurve();
+  const unsubscribeSamples = sources.station.controller.meterPoller.onSample((sample) => {
+    const snapshot = sources.station.controller.snapshot();
+    curve.add(sources.station.connectedSessionId(), sample, snapshot.output.mode === 'pwm' ? snapshot.offeredA : 0);
     if (streamsOpen > 0) pushSoon();
   });
   const unsubscribe = (): void => {
@@ -100,6 +106,20 @@ export async function startStatusServer(opts: StatusServerOptions & { readonly h
   timer.unref();
   push();
 
+  const keptSeries = (sessionId: number, points: number): SessionSeries | null => {
+    const kept = curve.series(sessionId, points);
+    if (kept === null) return null;
+    const last = kept.points[kept.points.length - 1];
+    const stoppedAtMs = sources.station.sessionTimeline(sessionId)?.stoppedAtMs ?? null;
+    return {
+      sessionId,
+      startedAt: new Date(kept.firstAtMs).toISOString(),
+      stoppedAt: stoppedAtMs === null ? null : new Date(stoppedAtMs).toISOString(),
+      energyWh: sources.station.sessionCost(sessionId)?.energyWh ?? Math.max(0, (last?.importWh ?? kept.firstWh) - kept.firstWh),
+      samples: kept.readings,
+      points: kept.points,
+    };
+  };
   const answerOf = async (question: JournalQuestion): Promise<JournalAnswer> => {
     switch (question.op) {
       case 'sessions':
@@ -107,7 +127,7 @@ export async function startStatusServer(opts: StatusServerOptions & { readonly h
       case 'receipt':
         return (await data.receipt?.(question.sessionId)) ?? null;
       case 'series':
-        return (await data.series?.(question.sessionId, question.points)) ?? null;
+        return keptSeries(question.sessionId, question.points) ?? (await data.series?.(question.sessionId, question.points)) ?? null;
       case 'daily':
         return (await data.daily?.(question.days)) ?? [];
       case 'hours':

@@ -58,7 +58,8 @@ const data: StatusData = {
   },
   sessions: init.hasJournal ? async (query) => (await ask({ op: 'sessions', ...query })) as RecentSession[] : null,
   receipt: init.hasJournal ? async (sessionId) => (await ask({ op: 'receipt', sessionId })) as Receipt | null : null,
-  series: init.hasJournal ? async (sessionId, points) => (await ask({ op: 'series', sessionId, points })) as SessionSeries | null : null,
+  // The connected session's curve is kept on the station's thread, journal or not.
+  series: async (sessionId, points) => (await ask({ op: 'series', sessionId, points })) as SessionSeries | null,
   daily: init.hasJournal ? async (days) => (await ask({ op: 'daily', days })) as DailyEnergy[] : null,
   hours: init.hasJournal ? async (days) => (await ask({ op: 'hours', days })) as UtilizationHours : null,
   metrics: init.metrics ? async () => (await ask({ op: 'metrics' })) as MetricsSnapshot : null,

@@ -72,6 +72,11 @@ describe('web: live stream /api/events (worker thread, simulated station)', func
     const readings = new Set(client.received.filter((e) => e.event === 'sample' && Date.parse(sampleOf(e).at) > Date.parse(sampleOf(later).at)).map((e) => sampleOf(e).at));
     assert.ok(readings.size >= 4, `only ${readings.size} readings in 1.2 s reached the client`);
     assert.ok((sampleOf(later).energyWh ?? -1) >= 0);
+    // No journal here: the running session's curve comes from what the station's thread kept of the readings.
+    const series = await fetch(`${server.url}api/sessions/1/series?points=5`);
+    assert.equal(series.status, 200);
+    const body = (await series.json()) as { points: { powerW: number }[]; samples: number };
+    assert.ok(body.points.length >= 1 && body.points.length <= 5 && body.samples >= body.points.length);
     sim.world.inject('rcd-trip', true);
     const fault = await client.next((e) => e.event === 'status' && statusOf(e).status === 'Faulted', 2000);
     assert.equal(statusOf(fault).guidance.actionKey, 'fault.rcd-trip');
