@@ -54,7 +54,8 @@ export class EventStreams {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
-      connection: 'keep-alive',
+      // The stream is the connection's whole life: when it ends the socket goes too, so the server can close at once.
+      connection: 'close',
       'x-content-type-options': 'nosniff',
       // Nginx and similar proxies would otherwise hold the events back.
       'x-accel-buffering': 'no',

@@ -30,13 +30,17 @@ describe('web: live stream /api/events (worker thread, simulated station)', func
     return client;
   };
 
-  beforeEach(async () => {
+  // One station and page for the whole sequence (plug, charge, fault, many clients, close), as a driver would see it.
+  before(async () => {
     sim = await createSimStation({ config, clock: systemClock, logger: silentLogger(), meterPath: 'direct' });
     server = await startStatusServer({ sources: { station: sim.station, config, clock: systemClock }, logger: silentLogger(), host: '127.0.0.1', port: 0 });
   });
 
-  afterEach(async () => {
+  afterEach(() => {
     for (const c of clients.splice(0)) c.close();
+  });
+
+  after(async () => {
     await server.close();
     await sim.close();
   });
@@ -62,7 +66,7 @@ describe('web: live stream /api/events (worker thread, simulated station)', func
 
   it('sends every new meter reading as a sample, and a fault with its guidance as a status', async () => {
     const client = await open();
-    sim.world.plug();
+    // Plugged in by the test before.
     assert.equal(await sim.station.tap(config.simulator.idTag), 'started');
     const charging = await client.next((e) => e.event === 'sample' && sampleOf(e).powerW > 1000 && sampleOf(e).sessionId === 1, 10_000);
     const later = await client.next((e) => e.event === 'sample' && Date.parse(sampleOf(e).at) > Date.parse(sampleOf(charging).at), 2000);
