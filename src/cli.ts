@@ -14,6 +14,7 @@ import { registerReceiptCommand } from './commands/receipt.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerSafeCommand } from './commands/safe.js';
 import { registerStatusCommand } from './commands/status.js';
+import { registerQrCommand } from './commands/qr.js';
 
 /**
  * The `evse` command. Each command lives in `src/commands/<name>.ts` and registers itself here;
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerSafeCommand(program);
   registerStatusCommand(program);
+  registerQrCommand(program);
   return program;
 }
 

@@ -1,11 +1,15 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { renderReceiptText } from '../billing/receipt.js';
-import { registerFeedbackRoutes } from './feedback.js';
-import { metricsContentType, renderMetrics } from './metrics.js';
-import { registerOperatorRoutes } from './operator/routes.js';
 import type { PageRequestHandler } from './page-requests.js';
-import { pageHtml, pageScript, pageStyle } from './page.js';
+import { LiveFeed } from './live-updates.js';
+import { MAX_DAILY_DAYS, MAX_SERIES_POINTS, MAX_UTILIZATION_DAYS } from './chart-series.js';
+import { catalogue, languageOf, supportedLanguages } from './i18n/catalogue.js';
+import { chartScript, pageHtml, pageScript, pageStyle } from './page.js';
+import { defaultEventStreamLimits, EventStreams, formatEvent, type EventStreamLimits } from './event-stream.js';
+import { metricsContentType, renderMetrics } from './metrics.js';
+import { registerFeedbackRoutes } from './feedback.js';
+import { registerOperatorRoutes } from './operator/routes.js';
 import type { StatusData } from './status-data.js';
 
 const NO_JOURNAL = 'no journal: this station keeps sessions in memory only';
@@ -26,6 +30,10 @@ const sessionsQuery = z
   .strict();
 const receiptParams = z.object({ id: wholeNumber(1, Number.MAX_SAFE_INTEGER) }).strict();
 const receiptQuery = z.object({ format: z.enum(['json', 'text']).default('json') }).strict();
+const seriesQuery = z.object({ points: wholeNumber(2, MAX_SERIES_POINTS).default(300) }).strict();
+const dailyQuery = z.object({ days: wholeNumber(1, MAX_DAILY_DAYS).default(30) }).strict();
+const hoursQuery = z.object({ days: wholeNumber(1, MAX_UTILIZATION_DAYS).default(30) }).strict();
+const languageParams = z.object({ lang: z.enum(supportedLanguages) }).strict();
 
 /** "limit: must be at most 200, got \"500\"": the field, the rule and the value, for a 400 answer. */
 export function describeInvalid(error: z.ZodError, input: unknown): string {
@@ -61,10 +69,17 @@ export interface PageChanges {
  * is read-only: nothing here changes the station. It runs in the status page's worker thread (src/web/worker.ts) or,
  * in tests, beside the station with {@link localStatusData}. Routes: `/` (page), `/app.js`, `/style.css`,
  * `/api/status`, `/api/sessions`, `/api/sessions/:id/receipt?format=json|text`, `/metrics` (Prometheus, unless
- * `web.metrics` is false). With `changes`: `POST /api/sessions/:id/feedback` (src/web/feedback.ts) and, with a password
- * hash, the operator's `/operator…` routes (src/web/operator/routes.ts).
+ * `web.metrics` is false); the live stream `/api/events`; the charts' series `/api/sessions/:id/series`,
+ * `/api/energy/daily`, `/api/utilization/hours`; the driver texts `/i18n/<lang>.json`. With `changes`:
+ * `POST /api/sessions/:id/feedback` (src/web/feedback.ts) and, with a password hash, the operator's `/operator…`
+ * routes (src/web/operator/routes.ts). `streams` tunes the live stream's limits (tests).
  */
-export function buildStatusApp(data: StatusData, onError: (message: string, url: string) => void, changes?: PageChanges): FastifyInstance {
+export function buildStatusApp(
+  data: StatusData,
+  onError: (message: string, url: string) => void,
+  options: Partial<PageChanges> & { readonly streams?: Partial<EventStreamLimits> } = {},
+): FastifyInstance {
+  const changes: PageChanges | null = options.act !== undefined ? { act: options.act, feedback: options.feedback ?? false, operatorPasswordHash: options.operatorPasswordHash ?? null } : null;
   const app = Fastify({ logger: false });
 
   // The page loads nothing from elsewhere: a station is often offline, and a strict policy keeps injected text inert.
@@ -75,11 +90,23 @@ export function buildStatusApp(data: StatusData, onError: (message: string, url:
     done(null, payload);
   });
 
-  app.get('/', (_request, reply) => reply.type('text/html; charset=utf-8').send(pageHtml(data.stationId)));
+  // The page speaks the browser's language (Accept-Language), English when it has no catalogue for it.
+  app.get('/', (request, reply) =>
+    reply.type('text/html; charset=utf-8').header('vary', 'accept-language').send(pageHtml(data.stationId, languageOf(request.headers['accept-language']))),
+  );
+  app.get('/i18n/:file', (request, reply) => {
+    const file = (request.params as { file: string }).file;
+    const params = parseOr400(languageParams, { lang: file.replace(/\.json$/, '') }, reply);
+    if (params === null) return reply;
+    return reply.type('application/json; charset=utf-8').send(catalogue(params.lang));
+  });
   app.get('/app.js', (_request, reply) => reply.type('text/javascript; charset=utf-8').send(pageScript));
+  app.get('/charts.js', (_request, reply) => reply.type('text/javascript; charset=utf-8').send(chartScript));
   app.get('/style.css', (_request, reply) => reply.type('text/css; charset=utf-8').send(pageStyle));
 
   app.get('/api/status', async () => data.status());
+
+  registerEventStream(app, data, { ...defaultEventStreamLimits, ...options.streams });
 
   const metrics = data.metrics;
   if (metrics !== null) {
@@ -108,6 +135,30 @@ export function buildStatusApp(data: StatusData, onError: (message: string, url:
     return receipt;
   });
 
+  app.get('/api/sessions/:id/series', async (request, reply) => {
+    const params = parseOr400(receiptParams, request.params, reply);
+    if (params === null) return reply;
+    const query = parseOr400(seriesQuery, request.query, reply);
+    if (query === null) return reply;
+    if (data.series === null) return reply.code(503).send({ error: NO_JOURNAL });
+    const series = await data.series(params.id, query.points);
+    if (series === null) return reply.code(404).send({ error: `no session ${params.id} in the journal` });
+    return series;
+  });
+
+  app.get('/api/energy/daily', async (request, reply) => {
+    const query = parseOr400(dailyQuery, request.query, reply);
+    if (query === null) return reply;
+    if (data.daily === null) return reply.code(503).send({ error: NO_JOURNAL });
+    return { days: await data.daily(query.days) };
+  });
+
+  app.get('/api/utilization/hours', async (request, reply) => {
+    const query = parseOr400(hoursQuery, request.query, reply);
+    if (query === null) return reply;
+    if (data.hours === null) return reply.code(503).send({ error: NO_JOURNAL });
+    return data.hours(query.days);
+  });
   registerFeedbackRoutes(app, changes?.feedback === true ? changes.act : null);
   registerOperatorRoutes(app, { stationId: data.stationId, passwordHash: changes?.operatorPasswordHash ?? null, act: changes?.act ?? null });
 
@@ -120,3 +171,36 @@ export function buildStatusApp(data: StatusData, onError: (message: string, url:
   return app;
 }
 
+
+/**
+ * `GET /api/events`: server-sent events. A stream starts with `retry:` and the whole status (`event: status`), then
+ * carries the status again whenever something on it changed, a `sample` event for every new meter reading, and a
+ * heartbeat comment. Streams are bounded (503 beyond the limit) and forgotten when their client goes away.
+ */
+function registerEventStream(app: FastifyInstance, data: StatusData, limits: EventStreamLimits): void {
+  const live = data.live;
+  if (live === null) {
+    app.get('/api/events', (_request, reply) => reply.code(503).send({ error: 'no live stream here: the station pushes no snapshots' }));
+    return;
+  }
+  const streams = new EventStreams(limits, (open) => live.streamsOpen?.(open));
+  const feed = new LiveFeed((event, payload) => streams.broadcast(event, payload), limits.minStatusIntervalMs);
+  const unsubscribe = live.subscribe((view) => feed.push(view));
+  app.get('/api/events', async (request, reply) => {
+    if (streams.full) {
+      return reply.code(503).header('retry-after', '10').send({ error: `busy: ${limits.maxStreams} live streams are open already; try again later` });
+    }
+    const view = await data.status();
+    if (request.raw.destroyed) return reply;
+    reply.hijack();
+    streams.open(reply.raw, [formatEvent('status', view)]);
+    return reply;
+  });
+  // Open streams would hold the server's close forever: end them first (the browsers reconnect to what comes next).
+  app.addHook('preClose', (done) => {
+    unsubscribe();
+    feed.close();
+    streams.closeAll();
+    done();
+  });
+}

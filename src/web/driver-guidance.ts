@@ -1,4 +1,16 @@
 import type { ChargePointStatus } from '../control/charger-fsm.js';
+import type { FaultName } from '../control/faults.js';
+import { translate } from './i18n/catalogue.js';
+import type { TextKey } from './i18n/en.js';
+
+/** The idle fee the driver will pay, as the page says it: price per minute and the wall time it starts. */
+export interface IdleFeeNotice {
+  /** "0.10" */
+  readonly perMinute: string;
+  readonly currency: string;
+  /** "14:32" on the station's wall clock. */
+  readonly from: string;
+}
 
 /** What the charger knows that changes what the driver should be told. */
 export interface GuidanceInput {
@@ -8,20 +20,29 @@ export interface GuidanceInput {
   readonly freeVend: boolean;
   /** The EV stopped drawing for good in this session (SuspendedEV, or current under the threshold long enough). */
   readonly chargingCompleted: boolean;
-  /** The plain-language message of the fault that stops charging, when one is latched. */
-  readonly faultMessage: string | null;
+  /** The fault that stops charging, when one is latched: its text comes from the catalogue (`fault.<name>`). */
+  readonly fault: FaultName | null;
   /** Why the offer is what it is, e.g. "limited by: external 4 A". */
   readonly limitReason: string;
-  /** Idle fee text when one will be charged, e.g. "0.10 EUR per minute from 14:32". */
-  readonly idleFeeNotice: string | null;
+  /** The idle fee when one will be charged. */
+  readonly idleFee: IdleFeeNotice | null;
 }
 
 /** A headline for the display and one sentence on what to do next. */
 export interface Guidance {
+  /** In English (the JSON API, `evse status`); the page shows the keys' texts in the browser's language. */
   readonly headline: string;
   readonly action: string;
   /** How the page colours it. */
   readonly tone: 'ready' | 'busy' | 'done' | 'paused' | 'fault';
+  /** The catalogue keys of headline and action (src/web/i18n), and the values of their placeholders. */
+  readonly headlineKey: TextKey;
+  readonly actionKey: TextKey;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+function guidance(tone: Guidance['tone'], headlineKey: TextKey, actionKey: TextKey, params: Readonly<Record<string, string>> = {}): Guidance {
+  return { headline: translate('en', headlineKey, params), action: translate('en', actionKey, params), tone, headlineKey, actionKey, params };
 }
 
 /**
@@ -30,37 +51,29 @@ export interface Guidance {
  * for the next step.
  */
 export function driverGuidance(input: GuidanceInput): Guidance {
-  const idle = input.idleFeeNotice === null ? '' : ` An idle fee applies: ${input.idleFeeNotice}.`;
+  const idle = input.idleFee === null ? {} : { ...input.idleFee };
   switch (input.status) {
     case 'Available':
-      return {
-        headline: 'Ready',
-        action: input.freeVend || input.authorized ? 'Plug in your car to start charging.' : 'Plug in your car and tap your card to start charging.',
-        tone: 'ready',
-      };
+      return guidance('ready', 'guidance.ready.headline', input.freeVend || input.authorized ? 'guidance.ready.plugIn' : 'guidance.ready.plugInAndTap');
     case 'Preparing':
-      if (!input.authorized && !input.freeVend) return { headline: 'Car connected', action: 'Tap your card to start charging.', tone: 'busy' };
-      return { headline: 'Starting', action: 'Waiting for your car to ask for power.', tone: 'busy' };
+      if (!input.authorized && !input.freeVend) return guidance('busy', 'guidance.connected.headline', 'guidance.connected.action');
+      return guidance('busy', 'guidance.starting.headline', 'guidance.starting.action');
     case 'Charging':
-      return { headline: 'Charging', action: input.freeVend ? 'Unplug your car to stop.' : 'Tap your card again to stop.', tone: 'busy' };
+      return guidance('busy', 'guidance.charging.headline', input.freeVend ? 'guidance.charging.unplugToStop' : 'guidance.charging.tapToStop');
     case 'SuspendedEV':
       if (input.chargingCompleted) {
-        return { headline: 'Charging complete', action: `Your car has stopped taking power. Please unplug to free the station.${idle}`, tone: 'done' };
+        return guidance('done', 'guidance.complete.headline', input.idleFee === null ? 'guidance.complete.action' : 'guidance.complete.actionIdleFee', idle);
       }
-      return { headline: 'Paused by your car', action: 'Your car is not taking power right now; charging resumes when it asks again.', tone: 'paused' };
+      return guidance('paused', 'guidance.pausedByCar.headline', 'guidance.pausedByCar.action');
     case 'SuspendedEVSE':
-      return {
-        headline: 'Paused by the station',
-        action: `Less power than a car needs (6 A) is available now (${input.limitReason}); charging resumes on its own.`,
-        tone: 'paused',
-      };
+      return guidance('paused', 'guidance.pausedByStation.headline', 'guidance.pausedByStation.action', { limit: input.limitReason });
     case 'Finishing':
-      return { headline: 'Session ended', action: `Please unplug your car.${idle}`, tone: 'done' };
+      return guidance('done', 'guidance.finishing.headline', input.idleFee === null ? 'guidance.finishing.action' : 'guidance.finishing.actionIdleFee', idle);
     case 'Reserved':
-      return { headline: 'Reserved', action: 'This station is reserved; tap the reserving card to start.', tone: 'busy' };
+      return guidance('busy', 'guidance.reserved.headline', 'guidance.reserved.action');
     case 'Unavailable':
-      return { headline: 'Out of service', action: 'This station is not taking new sessions right now. Please use another one.', tone: 'fault' };
+      return guidance('fault', 'guidance.unavailable.headline', 'guidance.unavailable.action');
     case 'Faulted':
-      return { headline: 'Fault', action: input.faultMessage ?? 'The station has a fault and cannot charge right now.', tone: 'fault' };
+      return guidance('fault', 'guidance.fault.headline', input.fault === null ? 'guidance.fault.action' : `fault.${input.fault}`);
   }
 }

@@ -3,9 +3,11 @@ import type { Logger } from '../logger.js';
 import { siblingModuleUrl, startModuleWorker } from '../worker-launcher.js';
 import { browsableHost } from './config.js';
 import { pageRequestHandler, type PageActions } from './page-actions.js';
+import type { SessionSeries } from './chart-series.js';
+import { SessionCurve } from './session-curve.js';
 import { localStatusData } from './status-data.js';
 import type { StatusSources } from './status-view.js';
-import type { FromWebWorker, JournalQuestion, ToWebWorker, WebWorkerInit } from './worker-protocol.js';
+import type { FromWebWorker, JournalAnswer, JournalQuestion, ToWebWorker, WebWorkerInit } from './worker-protocol.js';
 
 export interface StatusServerOptions {
   readonly sources: StatusSources;
@@ -26,7 +28,7 @@ export interface StatusServer {
   close(): Promise<void>;
 }
 
-/** How often the station's thread refreshes the status the worker serves (and at once on every state change). */
+/** How often the station's thread refreshes the status the worker serves (and at once on every event and meter reading). */
 const SNAPSHOT_INTERVAL_MS = 500;
 /** Journal questions relayed at a time. */
 const MAX_PENDING_QUESTIONS = 4;
@@ -84,28 +86,68 @@ export async function startStatusServer(opts: StatusServerOptions & { readonly h
       }
     });
   };
-  // State changes show at once, but never from inside the controller's own event dispatch.
+  // State changes and new meter readings show at once (the live page promises them within a second), but never
+  // from inside the controller's own event dispatch.
   let scheduled = false;
-  const unsubscribe = sources.station.onEvent(() => {
+  const pushSoon = (): void => {
     if (scheduled) return;
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
       push();
     });
+  };
+  const unsubscribeEvents = sources.station.onEvent(pushSoon);
+  // A snapshot per meter reading only while someone watches live: with no stream open the timer keeps /api/status fresh.
+  let streamsOpen = 0;
+  // The connected session's curve, kept here so that a page opened mid-session need not copy its samples out of the journal.
+  const curve = new SessionCurve();
+  const unsubscribeSamples = sources.station.controller.meterPoller.onSample((sample) => {
+    const snapshot = sources.station.controller.snapshot();
+    curve.add(sources.station.connectedSessionId(), sample, snapshot.output.mode === 'pwm' ? snapshot.offeredA : 0);
+    if (streamsOpen > 0) pushSoon();
   });
+  const unsubscribe = (): void => {
+    unsubscribeEvents();
+    unsubscribeSamples();
+  };
   const timer = setInterval(push, SNAPSHOT_INTERVAL_MS);
   timer.unref();
   push();
 
+  const keptSeries = (sessionId: number, points: number): SessionSeries | null => {
+    const kept = curve.series(sessionId, points);
+    if (kept === null) return null;
+    const last = kept.points[kept.points.length - 1];
+    const stoppedAtMs = sources.station.sessionTimeline(sessionId)?.stoppedAtMs ?? null;
+    return {
+      sessionId,
+      startedAt: new Date(kept.firstAtMs).toISOString(),
+      stoppedAt: stoppedAtMs === null ? null : new Date(stoppedAtMs).toISOString(),
+      energyWh: sources.station.sessionCost(sessionId)?.energyWh ?? Math.max(0, (last?.importWh ?? kept.firstWh) - kept.firstWh),
+      samples: kept.readings,
+      points: kept.points,
+    };
+  };
+  const answerOf = async (question: JournalQuestion): Promise<JournalAnswer> => {
+    switch (question.op) {
+      case 'sessions':
+        return (await data.sessions?.({ limit: question.limit, days: question.days })) ?? [];
+      case 'receipt':
+        return (await data.receipt?.(question.sessionId)) ?? null;
+      case 'series':
+        return keptSeries(question.sessionId, question.points) ?? (await data.series?.(question.sessionId, question.points)) ?? null;
+      case 'daily':
+        return (await data.daily?.(question.days)) ?? [];
+      case 'hours':
+        return (await data.hours?.(question.days)) ?? null;
+      case 'metrics':
+        return (await data.metrics?.()) ?? null;
+    }
+  };
   const answer = async (id: number, question: JournalQuestion): Promise<void> => {
     try {
-      const value =
-        question.op === 'sessions'
-          ? ((await data.sessions?.({ limit: question.limit, days: question.days })) ?? [])
-          : question.op === 'receipt'
-            ? ((await data.receipt?.(question.sessionId)) ?? null)
-            : ((await data.metrics?.()) ?? null);
+      const value = await answerOf(question);
       send({ type: 'answer', id, ok: true, value });
     } catch (err) {
       logger.error({ err: (err as Error).message, question }, 'status page journal question failed');
@@ -131,6 +173,9 @@ export async function startStatusServer(opts: StatusServerOptions & { readonly h
           return;
         case 'act':
           void handle(message.request).then((result) => send({ type: 'acted', id: message.id, answer: result }));
+          return;
+        case 'streams':
+          streamsOpen = message.open;
           return;
         case 'error':
           logger.error({ err: message.message, url: message.url }, 'status page request failed');

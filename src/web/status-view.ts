@@ -164,9 +164,13 @@ export async function buildStatusView(sources: StatusSources): Promise<StationSt
   const tariff = session?.tariff ?? station.tariffs.current();
   const price = priceNow(tariff, config.station.timeZone, nowMs);
 
-  const idleFeeNotice =
+  const idleFee =
     session?.view.idleFeeFrom !== null && session?.view.idleFeeFrom !== undefined
-      ? `${displayPrice(price.idleFeePerMinute, price.minorUnits)} ${price.currency} per minute from ${localClock(config.station.timeZone, session.view.idleFeeFrom)}`
+      ? {
+          perMinute: displayPrice(price.idleFeePerMinute, price.minorUnits),
+          currency: price.currency,
+          from: localClock(config.station.timeZone, session.view.idleFeeFrom),
+        }
       : null;
   const stopping = summary.active.find((f) => f.definition.severity === 'stop') ?? summary.reported;
   const guidance = driverGuidance({
@@ -174,9 +178,9 @@ export async function buildStatusView(sources: StatusSources): Promise<StationSt
     authorized: snapshot.authorization !== null,
     freeVend: snapshot.freeVend,
     chargingCompleted: session?.view.chargingCompletedAt !== null && session?.view.chargingCompletedAt !== undefined,
-    faultMessage: stopping?.definition.driverMessage ?? null,
+    fault: stopping?.definition.name ?? null,
     limitReason: offer.reason,
-    idleFeeNotice,
+    idleFee,
   });
   const uplink = sources.uplinkStatus ? await sources.uplinkStatus() : null;
   const { changesAtMs, ...priceRest } = price;

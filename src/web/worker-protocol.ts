@@ -1,4 +1,5 @@
 import type { Receipt } from '../billing/receipt.js';
+import type { DailyEnergy, SessionSeries, UtilizationHours } from './chart-series.js';
 import type { MetricsSnapshot } from './metrics-data.js';
 import type { PageAnswer, PageRequest } from './page-requests.js';
 import type { RecentSession } from './recent-sessions.js';
@@ -24,10 +25,14 @@ export interface WebWorkerInit {
 export type JournalQuestion =
   | { readonly op: 'sessions'; readonly limit: number; readonly days: number }
   | { readonly op: 'receipt'; readonly sessionId: number }
+  /** The page's charts: a session's power curve, energy per day, the peak-hours histogram (all bounded by app.ts). */
+  | { readonly op: 'series'; readonly sessionId: number; readonly points: number }
+  | { readonly op: 'daily'; readonly days: number }
+  | { readonly op: 'hours'; readonly days: number }
   /** Asked at each scrape of `/metrics`: the station's totals and the journal's figures, fresh. */
   | { readonly op: 'metrics' };
 
-export type JournalAnswer = RecentSession[] | Receipt | MetricsSnapshot | null;
+export type JournalAnswer = RecentSession[] | Receipt | MetricsSnapshot | SessionSeries | DailyEnergy[] | UtilizationHours | null;
 
 /** The station's thread → the worker. */
 export type ToWebWorker =
@@ -45,4 +50,6 @@ export type FromWebWorker =
   /** A feedback or an operator action, carried out on the station's thread (src/web/page-actions.ts). */
   | { readonly type: 'act'; readonly id: number; readonly request: PageRequest }
   | { readonly type: 'error'; readonly message: string; readonly url: string }
+  /** How many live streams are open now (the station pushes every meter reading only while some are). */
+  | { readonly type: 'streams'; readonly open: number }
   | { readonly type: 'closed' };

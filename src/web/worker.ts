@@ -1,14 +1,16 @@
 /**
  * The status page's thread. HTTP parsing and answering happen here, never on the thread that runs the control core:
  * a browser polling fast, or a flood from the LAN, must not delay a pilot edge (test/bench/reaction-latency.bench.ts
- * measures it). The station's thread pushes a status snapshot a few times a second and on every state change; journal
- * questions (session list, receipts) and, at each scrape of `/metrics`, the station's totals are relayed to it, a
- * bounded number at a time. So are the page's changes (a driver's feedback, the operator's actions): checked here,
- * carried out there (src/web/page-actions.ts), a bounded number at a time too.
+ * measures it). The station's thread pushes a status snapshot a few times a second, on every state change and on every
+ * meter reading, and the live stream (`/api/events`) passes them on; journal questions (session list, receipts, chart
+ * series) and, at each scrape of `/metrics`, the station's totals are relayed to it, a bounded number at a time. So
+ * are the page's changes (a driver's feedback, the operator's actions): checked here, carried out there
+ * (src/web/page-actions.ts), a bounded number at a time too.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Receipt } from '../billing/receipt.js';
 import { buildStatusApp } from './app.js';
+import type { DailyEnergy, SessionSeries, UtilizationHours } from './chart-series.js';
 import type { MetricsSnapshot } from './metrics-data.js';
 import type { RecentSession } from './recent-sessions.js';
 import type { StatusData } from './status-data.js';
@@ -23,6 +25,8 @@ const post = (message: FromWebWorker): void => port.postMessage(message);
 
 let latest: StationStatusView | null = null;
 const waitingForStatus: ((view: StationStatusView) => void)[] = [];
+/** The live stream's listeners: every snapshot the station pushes goes to them as it arrives. */
+const liveListeners = new Set<(view: StationStatusView) => void>();
 const pending = new Map<number, { resolve: (value: JournalAnswer) => void; reject: (err: Error) => void }>();
 let nextId = 1;
 
@@ -59,8 +63,21 @@ function act(request: PageRequest): Promise<PageAnswer> {
 const data: StatusData = {
   stationId: init.stationId,
   status: () => (latest !== null ? Promise.resolve(latest) : new Promise((resolve) => waitingForStatus.push(resolve))),
+  live: {
+    subscribe(listener) {
+      liveListeners.add(listener);
+      return () => liveListeners.delete(listener);
+    },
+    streamsOpen(open) {
+      post({ type: 'streams', open });
+    },
+  },
   sessions: init.hasJournal ? async (query) => (await ask({ op: 'sessions', ...query })) as RecentSession[] : null,
   receipt: init.hasJournal ? async (sessionId) => (await ask({ op: 'receipt', sessionId })) as Receipt | null : null,
+  // The connected session's curve is kept on the station's thread, journal or not.
+  series: async (sessionId, points) => (await ask({ op: 'series', sessionId, points })) as SessionSeries | null,
+  daily: init.hasJournal ? async (days) => (await ask({ op: 'daily', days })) as DailyEnergy[] : null,
+  hours: init.hasJournal ? async (days) => (await ask({ op: 'hours', days })) as UtilizationHours : null,
   metrics: init.metrics ? async () => (await ask({ op: 'metrics' })) as MetricsSnapshot : null,
 };
 
@@ -75,6 +92,7 @@ port.on('message', (message: ToWebWorker) => {
     case 'status':
       latest = message.view;
       for (const resolve of waitingForStatus.splice(0)) resolve(message.view);
+      for (const listener of liveListeners) listener(message.view);
       return;
     case 'answer': {
       const entry = pending.get(message.id);

@@ -41,9 +41,9 @@ const BENCH = 'reaction-latency';
  * before every re-close): it only paces re-closing between trials. EVSE_BENCH_REACTION_CLOSE_INTERVAL_MS=1000 with
  * EVSE_BENCH_REACTION_STATIONS=1 paces trials as the old run did, to compare.
  */
-const minCloseIntervalMs = (): number => Number(process.env['EVSE_BENCH_REACTION_CLOSE_INTERVAL_MS'] ?? 20);
+export const minCloseIntervalMs = (): number => Number(process.env['EVSE_BENCH_REACTION_CLOSE_INTERVAL_MS'] ?? 20);
 
-interface Variant {
+export interface Variant {
   readonly key: string;
   readonly label: string;
   readonly transitions: number;
@@ -51,6 +51,8 @@ interface Variant {
   readonly kinds: readonly Kind[];
   readonly setup: (dir: string) => StationSetup;
 }
+
+export const mixedKinds: readonly Kind[] = ['C→B', 'unplug', 'C→B', 'E', 'C→B', 'unplug', 'C→B', 'C→B', 'unplug', 'C→B'];
 
 const stationScript = fileURLToPath(new URL('./reaction/station-process.ts', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -67,7 +69,7 @@ function startStation(setup: StationSetup): ChildProcess {
   });
 }
 
-interface VariantResult {
+export interface VariantResult {
   readonly latencies: number[];
   readonly perKind: Map<Kind, number[]>;
   readonly seconds: number;
@@ -84,7 +86,7 @@ interface VariantResult {
 const WARM_UP_TRIALS = 20;
 
 /** Runs `v.transitions` trials over `v.stations` station processes, one edge in flight at a time. */
-async function measure(v: Variant, scratch: string): Promise<VariantResult> {
+export async function measure(v: Variant, scratch: string): Promise<VariantResult> {
   const latencies: number[] = [];
   const perKind = new Map<Kind, number[]>();
   const loadReports: string[] = [];
@@ -196,7 +198,7 @@ const run: Bench = async ({ quick }) => {
   const closeMs = minCloseIntervalMs();
   // Raw samples, one JSON line per variant, for comparing runs (reaction/compare-pacing.ts).
   const samplesFile = process.env['EVSE_BENCH_REACTION_SAMPLES'];
-  const mixed: readonly Kind[] = ['C→B', 'unplug', 'C→B', 'E', 'C→B', 'unplug', 'C→B', 'C→B', 'unplug', 'C→B'];
+  const mixed = mixedKinds;
   const all: Variant[] = [
     {
       key: 'memory',

@@ -7,9 +7,9 @@ const base: GuidanceInput = {
   authorized: false,
   freeVend: false,
   chargingCompleted: false,
-  faultMessage: null,
+  fault: null,
   limitReason: 'limited by: external 4 A',
-  idleFeeNotice: null,
+  idleFee: null,
 };
 
 describe('web: driver guidance', () => {
@@ -21,12 +21,12 @@ describe('web: driver guidance', () => {
     [{ status: 'Charging' }, 'Charging', /^Tap your card again to stop\.$/, 'busy'],
     [{ status: 'Charging', freeVend: true }, 'Charging', /^Unplug your car to stop\.$/, 'busy'],
     [{ status: 'SuspendedEV' }, 'Paused by your car', /resumes when it asks again/, 'paused'],
-    [{ status: 'SuspendedEV', chargingCompleted: true, idleFeeNotice: '0.10 EUR per minute from 14:32' }, 'Charging complete', /unplug.*An idle fee applies: 0\.10 EUR per minute from 14:32\.$/, 'done'],
+    [{ status: 'SuspendedEV', chargingCompleted: true, idleFee: { perMinute: '0.10', currency: 'EUR', from: '14:32' } }, 'Charging complete', /unplug.*An idle fee applies: 0\.10 EUR per minute from 14:32\.$/, 'done'],
     [{ status: 'SuspendedEVSE' }, 'Paused by the station', /\(limited by: external 4 A\)/, 'paused'],
     [{ status: 'Finishing' }, 'Session ended', /^Please unplug your car\.$/, 'done'],
     [{ status: 'Reserved' }, 'Reserved', /reserved/, 'busy'],
     [{ status: 'Unavailable' }, 'Out of service', /another one/, 'fault'],
-    [{ status: 'Faulted', faultMessage: 'The emergency stop was pressed.' }, 'Fault', /^The emergency stop was pressed\.$/, 'fault'],
+    [{ status: 'Faulted', fault: 'emergency-stop' }, 'Fault', /^The emergency stop was pressed\. Charging has stopped/, 'fault'],
     [{ status: 'Faulted' }, 'Fault', /cannot charge right now/, 'fault'],
   ];
   for (const [input, headline, action, tone] of table) {

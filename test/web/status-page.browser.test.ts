@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { acceleratedClock, systemClock } from '../../src/clock.js';
+import { acceleratedClock, systemClock, type Clock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config/load.js';
 import { faultDefinition } from '../../src/control/faults.js';
 import { openJournal, type Journal } from '../../src/journal/journal.js';
@@ -13,11 +13,24 @@ import type { StationStatusView } from '../../src/web/status-view.js';
 import { benchConfigInput } from '../../simulator/bench-config.js';
 import { createSimStation, type SimStation } from '../../src/commands/sim/sim-station.js';
 import { launchChromium } from '../support/browser.js';
+import { screenshot, seriousAccessibilityViolations } from '../support/page-checks.js';
 
 /** The little of the DOM the predicates below use (the project compiles without the DOM library). */
 interface PageGlobals {
-  readonly document: { querySelector(selector: string): { readonly textContent: string | null } | null };
+  readonly document: {
+    querySelector(selector: string): { readonly textContent: string | null; getAttribute(name: string): string | null } | null;
+    readonly documentElement: { readonly scrollWidth: number; readonly clientWidth: number };
+  };
+  /** Set by a test once the page is loaded: still there later proves the page never reloaded. */
+  sameDocument?: boolean;
 }
+
+/** Runs in the page: the power shown differs from `shown`. */
+const powerNot = (shown: string): boolean => (globalThis as unknown as PageGlobals).document.querySelector('#power')?.textContent !== shown;
+
+/** Runs in the page: the power curve has at least `n` points (line segments after the first move). */
+const curvePoints = (n: number): boolean =>
+  (((globalThis as unknown as PageGlobals).document.querySelector('#power-chart path.power')?.getAttribute('d') ?? '').match(/[ML]/g) ?? []).length >= n;
 
 /** Runs in the page: the cost shown is above `amount`. */
 const costAbove = (amount: number): boolean =>
@@ -43,12 +56,13 @@ describe('status page in headless Chromium', function () {
   let journal: Journal;
   let sim: SimStation;
   let server: StatusServer;
+  let clock: Clock;
   const config = parseConfig(benchConfigInput);
 
   before(async function () {
     browser = await launchChromium(this);
     dir = mkdtempSync(join(tmpdir(), 'evse-web-'));
-    const clock = acceleratedClock(60);
+    clock = acceleratedClock(60);
     journal = await openJournal({ ...config.journal, stateDir: dir, clock });
     sim = await createSimStation({ config, clock, ioClock: systemClock, logger: silentLogger(), recorder: journal, reader: journal, meterPath: 'direct' });
     server = await startStatusServer({ sources: { station: sim.station, config, clock }, reader: journal, logger: silentLogger(), host: '127.0.0.1', port: 0 });
@@ -70,18 +84,37 @@ describe('status page in headless Chromium', function () {
     page.locator(selector).filter({ hasText: expected }).first().waitFor({ timeout: 20_000 });
   const apiStatus = async (): Promise<StationStatusView> => (await (await fetch(`${server.url}api/status`)).json()) as StationStatusView;
 
+  let port = 0;
+  const restartServer = async (): Promise<void> => {
+    server = await startStatusServer({ sources: { station: sim.station, config, clock }, reader: journal, logger: silentLogger(), host: '127.0.0.1', port });
+  };
+  const noSeriousViolations = async (state: string): Promise<void> => {
+    const violations = await seriousAccessibilityViolations(page);
+    assert.deepEqual(violations, [], `axe-core, ${state}: ${JSON.stringify(violations, null, 1)}`);
+  };
+
   it('shows the free station and the price in force before anyone plugs in', async () => {
+    port = server.port;
     await page.goto(server.url);
     await waitForText('#headline', 'Ready');
     assert.match((await text('#action')) ?? '', /Plug in your car and tap your card/);
     assert.equal(await page.locator('#session').isHidden(), true);
     assert.match((await text('#price-energy')) ?? '', /^0\.(39|29) EUR per kWh/);
     assert.match((await text('#price-other')) ?? '', /0\.10 per minute idle after 30 min .*plus 19 % tax/);
+    await screenshot(page, 'ready');
+    await noSeriousViolations('ready');
+    await page.evaluate(() => {
+      (globalThis as unknown as PageGlobals).sameDocument = true;
+    });
   });
 
   it('while charging: the running cost of the API, rising, with energy and the card masked', async () => {
+    const plugged = Date.now();
     sim.world.plug();
     await waitForText('#headline', 'Car connected');
+    const shownAfterMs = Date.now() - plugged;
+    // The state change came over the live stream (no polling); the bench measures its latency (page-stream.bench.ts).
+    assert.ok(shownAfterMs < 1000, `the plug-in took ${shownAfterMs} ms to show`);
     assert.equal(await sim.station.tap(config.simulator.idTag), 'started');
     await waitForText('#headline', 'Charging');
     await page.locator('#session').waitFor({ state: 'visible' });
@@ -96,6 +129,26 @@ describe('status page in headless Chromium', function () {
     assert.match((await text('#energy')) ?? '', /^\d+\.\d\d kWh$/);
     assert.match((await text('#power')) ?? '', /^1\d\.\d kW$/);
     assert.equal(await text('#cost-source'), 'computed at the station');
+  });
+
+  it('the power curve grows live, and a lower offer shows without a reload', async () => {
+    await page.waitForFunction(curvePoints, 3, { timeout: 20_000 });
+    assert.match((await text('#power-chart-energy')) ?? '', /^\d+\.\d\d kWh so far$/);
+    assert.match((await text('#power-chart-desc')) ?? '', /^Power from .* kW, offered current up to \d+ A, over \d+ min; \d+\.\d\d kWh so far\.$/);
+    const before = (await text('#power')) ?? '';
+    // The station gets warm: it derates, the car draws less, and the page follows with no reload.
+    sim.world.inject('high-temperature', true);
+    await page.locator('#fault-list li[data-fault="high-temperature"]').waitFor({ timeout: 20_000 });
+    assert.match((await text('#fault-list li[data-fault="high-temperature"] strong')) ?? '', /^The station is warm, so it charges more slowly/);
+    await page.waitForFunction(powerNot, before, { timeout: 20_000 });
+    assert.ok(Number.parseFloat((await text('#power')) ?? '') < Number.parseFloat(before), `power ${await text('#power')} did not fall from ${before}`);
+    await screenshot(page, 'charging-derated');
+    await noSeriousViolations('charging, charts drawn');
+    sim.world.inject('high-temperature', false);
+    await page.locator('#fault-list li[data-fault="high-temperature"]').waitFor({ state: 'detached', timeout: 20_000 });
+    assert.equal(await page.evaluate(() => (globalThis as unknown as PageGlobals).sameDocument), true, 'the page reloaded');
+    const series = (await (await fetch(`${server.url}api/sessions/1/series?points=20`)).json()) as { points: unknown[] };
+    assert.ok(series.points.length > 0 && series.points.length <= 20);
   });
 
   it("the operator's figure replaces ours once the CSMS sends one, and its text stays text", async () => {
@@ -119,6 +172,7 @@ describe('status page in headless Chromium', function () {
     // The fault ended the session: the driver still sees its final figures, with a link to the receipt.
     await page.locator('#receipt').waitFor({ state: 'visible' });
     assert.equal(await page.locator('#receipt-link').getAttribute('href'), '/api/sessions/1/receipt?format=text');
+    await screenshot(page, 'fault');
   });
 
   it('after the session: the list holds it with its final cost, and its receipt opens', async () => {
@@ -139,11 +193,74 @@ describe('status page in headless Chromium', function () {
     assert.doesNotMatch(receipt, /SIMCARD01/, 'the id tag is masked on the receipt');
   });
 
-  it('says so when the station stops answering, instead of showing old figures as live', async () => {
+  it('the day and hour charts hold the finished session, with a table for screen readers', async () => {
+    await page.goto(server.url);
+    await page.locator('#daily-chart rect.bar').first().waitFor({ timeout: 20_000 });
+    assert.match((await text('#daily-chart-desc')) ?? '', /^\d+\.\d\d kWh in 1 sessions over 30 days; revenue \d+\.\d\d EUR\./);
+    assert.equal(await page.locator('#daily-table tbody tr').count(), 1);
+    await page.locator('#hours-chart rect.bar').first().waitFor({ timeout: 20_000 });
+    assert.match((await text('#hours-chart-desc')) ?? '', /busiest hour \d+:00/);
+    await screenshot(page, 'after-session');
+  });
+
+  it('on a 360 px phone in German: the German texts, the curve and fault guidance, no sideways scroll, 44 px targets', async () => {
+    assert.ok(browser);
+    const phone = await browser.newContext({ locale: 'de-DE', viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const german = await phone.newPage();
+    const fitsThePhone = async (state: string): Promise<void> => {
+      const widths = await german.evaluate(() => {
+        const root = (globalThis as unknown as PageGlobals).document.documentElement;
+        return { scroll: root.scrollWidth, client: root.clientWidth };
+      });
+      assert.ok(widths.scroll <= widths.client, `${state}: the page scrolls sideways at 360 px: ${widths.scroll} > ${widths.client}`);
+      const small = [];
+      for (const target of await german.locator('a:visible, summary:visible, button:visible').all()) {
+        const box = await target.boundingBox();
+        if (box !== null && (box.height < 44 || box.width < 44)) small.push(`${(await target.textContent()) ?? ''} ${box.width}×${box.height}`);
+      }
+      assert.deepEqual(small, [], `${state}: touch targets under 44 px`);
+      const violations = await seriousAccessibilityViolations(german);
+      assert.deepEqual(violations, [], `${state}: ${JSON.stringify(violations, null, 1)}`);
+    };
+    try {
+      // The residual-current trip of the earlier test is latched until an operator resets it.
+      sim.station.controller.resetFaults();
+      await german.goto(server.url);
+      assert.equal(await german.getAttribute('html', 'lang'), 'de');
+      await german.locator('#headline').filter({ hasText: /^Bereit$/ }).waitFor({ timeout: 20_000 });
+      assert.match((await german.locator('#action').textContent()) ?? '', /^Stecken Sie Ihr Auto an und halten Sie Ihre Karte/);
+      assert.equal(await german.locator('#price h2').textContent(), 'Preis');
+      assert.equal(await german.locator('#history h2').textContent(), 'Letzte Ladevorgänge');
+      sim.world.plug();
+      assert.equal(await sim.station.tap(config.simulator.idTag), 'started');
+      await german.locator('#headline').filter({ hasText: /^Lädt$/ }).waitFor({ timeout: 20_000 });
+      await german.waitForFunction(curvePoints, 3, { timeout: 20_000 });
+      assert.match((await german.locator('#power-chart-energy').textContent()) ?? '', /^bisher \d+,\d\d kWh$/);
+      await fitsThePhone('charging');
+      await screenshot(german, 'phone-de-charging');
+      sim.world.inject('emergency-stop', true);
+      await german.locator('#headline').filter({ hasText: 'Störung' }).waitFor({ timeout: 20_000 });
+      assert.match((await german.locator('#action').textContent()) ?? '', /^Der Not-Aus wurde gedrückt/);
+      await fitsThePhone('fault');
+      await screenshot(german, 'phone-de-fault');
+    } finally {
+      sim.world.inject('emergency-stop', false);
+      sim.world.unplug();
+      await phone.close();
+    }
+  });
+
+  it('says so plainly when the live stream breaks, reconnects by itself and clears the banner', async () => {
     await page.goto(server.url);
     await waitForText('#headline', /Ready|Fault/);
+    assert.equal(await page.locator('#stream-banner').isHidden(), true);
     await server.close();
-    await page.locator('#stale').waitFor({ state: 'visible', timeout: 20_000 });
-    assert.match((await text('#stale')) ?? '', /not answering/);
+    await page.locator('#stream-banner').waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match((await text('#stream-banner')) ?? '', /^Live updates are interrupted; reconnecting… The figures below are from /);
+    assert.equal(await page.locator('#stream-status').getAttribute('aria-live'), 'assertive');
+    await screenshot(page, 'stream-broken');
+    await restartServer();
+    await page.locator('#stream-banner').waitFor({ state: 'hidden', timeout: 10_000 });
+    await waitForText('#headline', /Ready|Fault/);
   });
 });

@@ -8,8 +8,11 @@ export interface StationSetup {
   readonly recorder: 'memory' | 'journal';
   /** SQLite journal only: its folder (a fresh one per station). */
   readonly journalDir?: string;
-  /** Status page polled back to back by this many clients, served from its own worker or on the control thread. */
-  readonly statusPage?: { readonly clients: number; readonly where: 'worker' | 'control thread' };
+  /**
+   * Status page polled back to back by `clients` (0: none), served from its own worker or on the control thread, with
+   * `streams` live streams (`/api/events`) open and read (page-stream.bench.ts).
+   */
+  readonly statusPage?: { readonly clients: number; readonly where: 'worker' | 'control thread'; readonly streams?: number };
   /** The simulated relay's least time between closings (see reaction-latency.bench.ts for why it is short here). */
   readonly minCloseIntervalMs: number;
 }

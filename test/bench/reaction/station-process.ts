@@ -21,7 +21,7 @@ import { startStatusServer } from '../../../src/web/server.js';
 import { localStatusData } from '../../../src/web/status-data.js';
 import type { Station } from '../../../src/wiring/station.js';
 import { createSimStation } from '../../../src/commands/sim/sim-station.js';
-import { pollStatusPage } from '../status-page-clients.js';
+import { openEventStreams, pollStatusPage } from '../status-page-clients.js';
 import type { FromStation, Kind, StationSetup, ToStation } from './protocol.js';
 
 const send = (message: FromStation): void => {
@@ -44,7 +44,13 @@ function edgeSource(): Worker {
 }
 
 /** The status page on loopback, polled back to back by `clients` fetch loops in a worker thread of their own. */
-async function statusPageLoad(station: Station, config: StationConfig, clients: number, where: 'worker' | 'control thread'): Promise<() => Promise<string>> {
+async function statusPageLoad(
+  station: Station,
+  config: StationConfig,
+  clients: number,
+  where: 'worker' | 'control thread',
+  streams: number,
+): Promise<() => Promise<string>> {
   const sources = { station, config, clock: systemClock };
   let server: { url: string; close(): Promise<void> };
   if (where === 'worker') {
@@ -55,13 +61,15 @@ async function statusPageLoad(station: Station, config: StationConfig, clients: 
     const address = app.server.address();
     server = { url: `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/`, close: () => app.close() };
   }
-  const load = pollStatusPage(`${server.url}api/status`, clients);
+  const load = clients > 0 ? pollStatusPage(`${server.url}api/status`, clients) : null;
+  const live = streams > 0 ? await openEventStreams(`${server.url}api/events`, streams) : null;
   const started = Date.now();
   return async () => {
-    const count = await load.stop();
+    const count = (await load?.stop()) ?? 0;
+    const events = (await live?.stop()) ?? 0;
     await server.close();
     const seconds = (Date.now() - started) / 1000;
-    return `status page (${where}): ${count} answers to ${clients} clients in ${seconds.toFixed(0)} s (${(count / seconds).toFixed(0)}/s)`;
+    return `status page (${where}): ${count} answers to ${clients} polling clients, ${events} events to ${streams} live streams in ${seconds.toFixed(0)} s`;
   };
 }
 
@@ -92,7 +100,9 @@ async function main(): Promise<void> {
   world.replaceEv({ ...config.simulator.ev, batteryWh: 200_000, startSocPercent: 10, reactionMs: 0 });
   station.onEvent((e) => log.info({ event: e.type }, 'controller event'));
   station.controller.meterPoller.onSample((s) => log.info({ w: s.totalPowerW, wh: s.importWh }, 'sample'));
-  const stopLoad = setup.statusPage ? await statusPageLoad(station, config, setup.statusPage.clients, setup.statusPage.where) : null;
+  const stopLoad = setup.statusPage
+    ? await statusPageLoad(station, config, setup.statusPage.clients, setup.statusPage.where, setup.statusPage.streams ?? 0)
+    : null;
 
   // Waits are woken by the station's own events (and a 10 ms fallback), not by a 1 ms polling loop: the old loop cost
   // a wake-up per millisecond of every wait, which paced nothing but the CPU. No wait is pending while an edge is in

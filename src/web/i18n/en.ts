@@ -1,0 +1,141 @@
+import { allFaults, type FaultName } from '../../control/faults.js';
+
+/**
+ * The driver texts of the status page in English: the source every translation follows (de.ts). `{name}` marks a
+ * value filled in at the station. A translation is one file of the same keys; TypeScript refuses one with a key
+ * missing. Other page scripts add their keys here and in every translation (the page hands the catalogue to them
+ * as `/i18n/<lang>.json` and in its `#i18n-catalogue` data block).
+ */
+const texts = {
+  'page.title': '{station} · charging station',
+  'page.loading': 'Loading…',
+  'uplink.standalone': 'standalone',
+  'uplink.online': 'online',
+  'uplink.offline': 'offline',
+  'uplink.queued': '{count} queued',
+  'clock.notSet': '(clock not yet set)',
+  'stream.broken': 'Live updates are interrupted; reconnecting… The figures below are from {time}.',
+  'stream.never': 'never',
+
+  'guidance.ready.headline': 'Ready',
+  'guidance.ready.plugIn': 'Plug in your car to start charging.',
+  'guidance.ready.plugInAndTap': 'Plug in your car and tap your card to start charging.',
+  'guidance.connected.headline': 'Car connected',
+  'guidance.connected.action': 'Tap your card to start charging.',
+  'guidance.starting.headline': 'Starting',
+  'guidance.starting.action': 'Waiting for your car to ask for power.',
+  'guidance.charging.headline': 'Charging',
+  'guidance.charging.unplugToStop': 'Unplug your car to stop.',
+  'guidance.charging.tapToStop': 'Tap your card again to stop.',
+  'guidance.complete.headline': 'Charging complete',
+  'guidance.complete.action': 'Your car has stopped taking power. Please unplug to free the station.',
+  'guidance.complete.actionIdleFee':
+    'Your car has stopped taking power. Please unplug to free the station. An idle fee applies: {perMinute} {currency} per minute from {from}.',
+  'guidance.pausedByCar.headline': 'Paused by your car',
+  'guidance.pausedByCar.action': 'Your car is not taking power right now; charging resumes when it asks again.',
+  'guidance.pausedByStation.headline': 'Paused by the station',
+  'guidance.pausedByStation.action': 'Less power than a car needs (6 A) is available now ({limit}); charging resumes on its own.',
+  'guidance.finishing.headline': 'Session ended',
+  'guidance.finishing.action': 'Please unplug your car.',
+  'guidance.finishing.actionIdleFee': 'Please unplug your car. An idle fee applies: {perMinute} {currency} per minute from {from}.',
+  'guidance.reserved.headline': 'Reserved',
+  'guidance.reserved.action': 'This station is reserved; tap the reserving card to start.',
+  'guidance.unavailable.headline': 'Out of service',
+  'guidance.unavailable.action': 'This station is not taking new sessions right now. Please use another one.',
+  'guidance.fault.headline': 'Fault',
+  'guidance.fault.action': 'The station has a fault and cannot charge right now.',
+
+  'faults.title': 'Faults',
+  'faults.forOperator': 'For the operator:',
+
+  'session.title': 'This session',
+  'session.card': 'card {tag}',
+  'session.cost': 'Cost so far',
+  'session.energy': 'Energy',
+  'session.power': 'Power',
+  'session.chargingTime': 'Charging time',
+  'session.connected': 'Connected',
+  'session.eta': 'Done about',
+  'session.etaTarget': '{time} (your target of {energy})',
+  'session.etaTrend': '{time} (from the power trend)',
+  'session.doneAt': 'done {time}',
+  'session.costFromOperator': 'from the operator',
+  'session.costFinal': 'final',
+  'session.costLocal': 'computed at the station',
+  'session.idleFee': 'Idle fee of {perMinute} {currency} per minute from {from} while the car stays plugged in after charging.',
+  'session.receipt': 'Your receipt',
+  'session.breakdown': 'Cost breakdown',
+  'session.clockNote': "Times were taken before the station's clock was set and may be off.",
+  'breakdown.energy': 'Energy',
+  'breakdown.chargingTime': 'Charging time',
+  'breakdown.idle': 'Idle fee',
+  'breakdown.flatFee': 'Session fee',
+  'breakdown.cap': 'Minimum / maximum price',
+  'breakdown.tax': 'Tax',
+  'breakdown.localTotal': 'Total at the station',
+  'breakdown.operatorPrice': 'Operator price',
+
+  'chart.power.title': 'Power and offered current',
+  'chart.power.desc': 'Power from {minPower} to {maxPower}, offered current up to {maxAmps}, over {duration}; {energy} so far.',
+  'chart.power.empty': 'No meter readings yet.',
+  'chart.power.powerLegend': 'Power (kW)',
+  'chart.power.offerLegend': 'Offered current (A)',
+  'chart.power.energySoFar': '{energy} so far',
+  'chart.daily.title': 'Energy per day, last {days} days',
+  'chart.daily.desc': '{energy} in {sessions} sessions over {days} days; revenue {revenue}. Most on {bestDay}: {bestEnergy}.',
+  'chart.daily.table': 'Energy and revenue per day',
+  'chart.hours.title': 'Busy hours, last {days} days',
+  'chart.hours.desc': 'Minutes the connector was occupied per hour of the day; busiest hour {hour}:00 with {minutes} min.',
+  'chart.hours.table': 'Occupied and charging minutes per hour',
+  'chart.none': 'No sessions in this period.',
+  'table.day': 'Day',
+  'table.energy': 'Energy',
+  'table.revenue': 'Revenue',
+  'table.sessions': 'Sessions',
+  'table.hour': 'Hour',
+  'table.occupied': 'Occupied (min)',
+  'table.charging': 'Charging (min)',
+
+  'price.title': 'Price',
+  'price.perKwh': '{price} {currency} per kWh{band}{change}',
+  'price.changeAt': ', {price} from {time}',
+  'price.byOperator': 'Price set by the operator.',
+  'price.perChargingHour': '{price} per hour charging',
+  'price.idle': '{price} per minute idle after {minutes} min',
+  'price.flatFee': '{price} per session',
+  'price.min': 'at least {price}',
+  'price.max': 'at most {price}',
+  'price.tax': 'plus {rate} % tax',
+  'price.noTax': 'no tax added',
+  'price.tariff': 'tariff {id}',
+
+  'station.title': 'Station',
+  'station.status': 'Status',
+  'station.offer': 'Offered current',
+  'station.offerValue': '{amps} A now, {reason}',
+  'station.pilot': 'Pilot / contactor',
+  'station.pilotValue': 'state {pilot}, contactor {contactor}',
+  'station.meter': 'Meter',
+  'station.meterNone': 'no reading yet',
+  'station.phases': 'Phases',
+
+  'history.title': 'Recent sessions',
+  'history.none': 'No sessions yet.',
+  'history.number': '#',
+  'history.started': 'Started',
+  'history.energy': 'Energy',
+  'history.cost': 'Cost',
+  'history.endedBy': 'Ended by',
+  'history.receipt': 'receipt',
+  'history.receiptColumn': 'Receipt',
+  'history.running': 'running',
+} as const;
+
+export type TextKey = keyof typeof texts | `fault.${FaultName}`;
+/** A whole catalogue: every key English has, nothing else. */
+export type Catalogue = Readonly<Record<TextKey, string>>;
+
+/** The fault guidance comes from the fault catalogue itself (src/control/faults.ts), so the two never drift apart. */
+const faultTexts = Object.fromEntries(allFaults().map((f) => [`fault.${f.name}`, f.driverMessage])) as Record<`fault.${FaultName}`, string>;
+
+export const en: Catalogue = { ...texts, ...faultTexts };
