@@ -48,6 +48,16 @@ export function parseLimitCommand(payload: string, maxA: number): CommandParse<L
   return { ok: true, value: { kind: 'set', amps: Math.floor(amps * 10) / 10, ttlS } };
 }
 
+export const loadModes = ['off', 'fuse', 'solar', 'solar-min'] as const;
+export type LoadModeCommand = (typeof loadModes)[number];
+
+/** `set/load_mode`: one of {@link loadModes} (case-insensitive). */
+export function parseLoadModeCommand(payload: string): CommandParse<LoadModeCommand> {
+  const text = payload.trim().toLowerCase();
+  const mode = loadModes.find((m) => m === text);
+  return mode === undefined ? { ok: false, problem: `expected one of ${loadModes.join(', ')}` } : { ok: true, value: mode };
+}
+
 /** `set/charging`: `pause` or `resume` (case-insensitive). */
 export function parseChargingCommand(payload: string): CommandParse<'pause' | 'resume'> {
   const text = payload.trim().toLowerCase();

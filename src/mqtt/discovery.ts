@@ -25,7 +25,7 @@ type Entity = Readonly<Record<string, unknown>> & { readonly object: string; rea
  * `homeassistant/<component>/<node>/<object>/config`. The lifetime register is `total_increasing`; the session energy,
  * which restarts at each session, is `total`. Command entities are announced only when commands are on.
  */
-export function discoveryMessages(topics: StationTopics, device: DeviceFacts, commands: boolean): DiscoveryMessage[] {
+export function discoveryMessages(topics: StationTopics, device: DeviceFacts, commands: boolean, loadManagement = false): DiscoveryMessage[] {
   const node = `evse_${topicSafe(device.stationId)}`;
   const sensor = (object: string, name: string, state_topic: string, fields: Record<string, unknown> = {}): Entity => ({
     component: 'sensor',
@@ -69,6 +69,27 @@ export function discoveryMessages(topics: StationTopics, device: DeviceFacts, co
       icon: 'mdi:alert',
     }),
   ];
+  if (loadManagement) {
+    entities.push(
+      ...topics.mainsCurrentA.map((topic, i) =>
+        sensor(`mains_current_l${i + 1}`, `Mains current L${i + 1}`, topic, { device_class: 'current', state_class: 'measurement', unit_of_measurement: 'A' }),
+      ),
+      sensor('mains_power', 'Mains power', topics.mainsPowerW, { device_class: 'power', state_class: 'measurement', unit_of_measurement: 'W' }),
+      sensor('solar_surplus', 'Solar surplus', topics.surplusW, { device_class: 'power', state_class: 'measurement', unit_of_measurement: 'W', icon: 'mdi:solar-power' }),
+    );
+    if (!commands) entities.push(sensor('load_mode', 'Load management mode', topics.loadMode, { icon: 'mdi:home-lightning-bolt' }));
+    else {
+      entities.push({
+        component: 'select',
+        object: 'load_mode',
+        name: 'Load management mode',
+        command_topic: topics.setLoadMode,
+        state_topic: topics.loadMode,
+        options: ['off', 'fuse', 'solar', 'solar-min'],
+        icon: 'mdi:home-lightning-bolt',
+      });
+    }
+  }
   if (commands) {
     entities.push(
       {

@@ -3,7 +3,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { AlertRow } from '../journal/types.js';
 import type { Logger } from '../logger.js';
 import { baseTopicOf, type MqttConfig } from './config.js';
-import { MqttCommandState, parseChargingCommand, parseLimitCommand, type LimitTarget } from './commands.js';
+import { MqttCommandState, parseChargingCommand, parseLimitCommand, parseLoadModeCommand, type LimitTarget, type LoadModeCommand } from './commands.js';
 import { discoveryMessages, type DeviceFacts } from './discovery.js';
 import { haStatusTopic, OFFLINE, ONLINE, stationTopics, type StationTopics } from './topics.js';
 import { currentValues, type MqttStationView } from './values.js';
@@ -14,6 +14,8 @@ export interface MqttLinkDeps {
   readonly phases: 1 | 3;
   readonly view: MqttStationView;
   readonly limitTarget: LimitTarget;
+  /** Switches load management's mode (a station with a mains meter; absent: no `set/load_mode`). */
+  readonly setLoadMode?: (mode: LoadModeCommand) => void;
   /** The journal's alerts, when there is a journal. */
   readonly alerts?: () => Promise<readonly AlertRow[]>;
   readonly log: Logger;
@@ -103,7 +105,7 @@ export function startMqttLink(deps: MqttLinkDeps): MqttLink {
 
   const publishDiscovery = (): void => {
     if (!config.discovery) return;
-    for (const m of discoveryMessages(topics, device, config.commands)) send(m.topic, m.payload, 1);
+    for (const m of discoveryMessages(topics, device, config.commands, deps.setLoadMode !== undefined)) send(m.topic, m.payload, 1);
   };
 
   function poke(): void {
@@ -134,6 +136,15 @@ export function startMqttLink(deps: MqttLinkDeps): MqttLink {
       }
       log.info({ topic, command: parsed.value }, 'mqtt current limit');
       commands.applyLimit(parsed.value);
+    } else if (topic === topics.setLoadMode && deps.setLoadMode !== undefined) {
+      const parsed = parseLoadModeCommand(payload);
+      if (!parsed.ok) {
+        log.warn({ topic, payload: payload.slice(0, 100), problem: parsed.problem }, 'mqtt command ignored');
+        return;
+      }
+      log.info({ topic, mode: parsed.value }, 'mqtt load management mode');
+      deps.setLoadMode(parsed.value);
+      poke();
     } else if (topic === topics.setCharging) {
       const parsed = parseChargingCommand(payload);
       if (!parsed.ok) {
@@ -150,7 +161,7 @@ export function startMqttLink(deps: MqttLinkDeps): MqttLink {
     log.info({ url: loggableUrl(config.url) }, 'mqtt connected');
     send(topics.availability, ONLINE, 1);
     publishDiscovery();
-    const filters = [...(config.discovery ? [haStatusTopic] : []), ...(config.commands ? [topics.setCurrentLimit, topics.setCharging] : [])];
+    const filters = [...(config.discovery ? [haStatusTopic] : []), ...(config.commands ? [topics.setCurrentLimit, topics.setCharging, ...(deps.setLoadMode ? [topics.setLoadMode] : [])] : [])];
     if (filters.length > 0) {
       client.subscribe(filters, { qos: 1 }, (err) => {
         if (err) log.warn({ err: err.message }, 'mqtt subscribe failed');

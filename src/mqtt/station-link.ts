@@ -2,6 +2,8 @@ import type { CostBreakdown } from '../billing/cost.js';
 import type { StationConfig } from '../config/schema.js';
 import type { ChargerController } from '../control/charger-controller.js';
 import type { AlertRow } from '../journal/types.js';
+import type { LoadControl } from '../control/load/load-control.js';
+import type { LoadMode } from '../control/load/load-manager.js';
 import type { Logger } from '../logger.js';
 import { startMqttLink, type MqttLink } from './publisher.js';
 import { ALERTS_PUBLISHED, type MqttStationView } from './values.js';
@@ -12,6 +14,8 @@ export interface MqttStationParts {
   sessionCost(sessionId: number): CostBreakdown | null;
   /** The recorder; when it is the journal, its alerts are published. */
   readonly recorder: unknown;
+  /** Load management, on a station with a mains meter. */
+  readonly load?: LoadControl | null;
 }
 
 /** The journal's alert log, when the recorder is the journal (the simulator without a journal has none). */
@@ -51,7 +55,9 @@ export function startStationMqtt(config: StationConfig, station: MqttStationPart
       return lastCost;
     },
     faults: () => controller.faults.summary().active.map((f) => f.definition.name),
+    load: () => station.load?.figures() ?? null,
   };
+  const load = station.load ?? null;
   const link = startMqttLink({
     config: config.mqtt,
     device: {
@@ -66,6 +72,7 @@ export function startStationMqtt(config: StationConfig, station: MqttStationPart
     phases: config.station.phases,
     view,
     limitTarget: controller,
+    ...(load !== null ? { setLoadMode: (mode: LoadMode) => load.setMode(mode) } : {}),
     ...(alertLogOf(station.recorder) ? { alerts: alertLogOf(station.recorder) } : {}),
     log: log.child({ module: 'mqtt' }),
   });

@@ -22,6 +22,13 @@ export interface StationTopics {
   readonly currentLimitA: string;
   readonly setCurrentLimit: string;
   readonly setCharging: string;
+  /** Load management: mains current per phase (import positive), mains power and PV surplus (W), the mode. */
+  readonly mainsCurrentA: readonly string[];
+  readonly mainsPowerW: string;
+  readonly surplusW: string;
+  readonly loadMode: string;
+  /** `off`, `fuse`, `solar` or `solar-min` (commands on, a station with load management). */
+  readonly setLoadMode: string;
 }
 
 export function stationTopics(base: string, phases: 1 | 3): StationTopics {
@@ -41,6 +48,11 @@ export function stationTopics(base: string, phases: 1 | 3): StationTopics {
     currentLimitA: `${base}/current_limit`,
     setCurrentLimit: `${base}/set/current_limit`,
     setCharging: `${base}/set/charging`,
+    mainsCurrentA: [1, 2, 3].map((n) => `${base}/mains/current/l${n}`),
+    mainsPowerW: `${base}/mains/power`,
+    surplusW: `${base}/mains/surplus`,
+    loadMode: `${base}/load_mode`,
+    setLoadMode: `${base}/set/load_mode`,
   };
 }
 

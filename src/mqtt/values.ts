@@ -1,4 +1,5 @@
 import type { MeterSample } from '../../hal/meter.js';
+import type { LoadFigures } from '../control/load/load-control.js';
 import type { AlertRow } from '../journal/types.js';
 import type { StationTopics } from './topics.js';
 
@@ -14,6 +15,8 @@ export interface MqttStationView {
   cost(): { readonly amount: number; readonly currency: string } | null;
   /** Names of the latched faults. */
   faults(): readonly string[];
+  /** Load management's figures, on a station with a mains meter (else absent or null). */
+  load?(): LoadFigures | null;
 }
 
 /** The newest alerts published on `alerts`. */
@@ -41,6 +44,13 @@ export function currentValues(
   values.set(topics.faults, JSON.stringify([...view.faults()]));
   values.set(topics.paused, String(extra.paused));
   values.set(topics.currentLimitA, extra.limitA === null ? 'none' : String(extra.limitA));
+  const load = view.load?.() ?? null;
+  if (load !== null) {
+    values.set(topics.loadMode, load.mode);
+    if (load.mainsA !== null) topics.mainsCurrentA.forEach((topic, i) => values.set(topic, (load.mainsA?.[i] ?? 0).toFixed(1)));
+    if (load.mainsPowerW !== null) values.set(topics.mainsPowerW, String(Math.round(load.mainsPowerW)));
+    if (load.surplusW !== null) values.set(topics.surplusW, String(Math.round(Math.max(0, load.surplusW))));
+  }
   if (extra.alerts !== null) {
     const newest = extra.alerts.slice(-ALERTS_PUBLISHED).reverse();
     values.set(

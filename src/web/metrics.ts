@@ -48,6 +48,19 @@ export async function renderMetrics(view: StationStatusView, snapshot: MetricsSn
   const limitedBy = gauge('evse_offer_limited_by', 'The limit that sets the offered current: 1 for the one in force, 0 for the others.', ['source']);
   for (const s of limitSources) limitedBy.set({ source: s }, s === view.offer.limitedBy ? 1 : 0);
 
+  if (view.load !== null) {
+    const modes = gauge('evse_load_mode', 'The load management mode in force: 1 for it, 0 for the others.', ['mode']);
+    for (const m of ['off', 'fuse', 'solar', 'solar-min']) modes.set({ mode: m }, m === view.load.mode ? 1 : 0);
+    gauge('evse_mains_fuse_amperes', "The building's main fuse per phase, as configured.").set(view.load.fuseA);
+    gauge('evse_mains_meter_lost', 'The mains meter is lost (1: load management offers its safe current) or reads (0).').set(view.load.meterLost ? 1 : 0);
+    if (view.load.mainsA !== null) {
+      const mains = gauge('evse_mains_current_amperes', 'Current at the grid connection per phase, import positive, export negative.', ['phase']);
+      view.load.mainsA.forEach((a, i) => mains.set({ phase: `L${i + 1}` }, a));
+    }
+    if (view.load.mainsPowerW !== null) gauge('evse_mains_power_watts', 'Active power at the grid connection, import positive.').set(view.load.mainsPowerW);
+    if (view.load.surplusW !== null) gauge('evse_solar_surplus_watts', 'What the building would export with the EV off (PV surplus).').set(view.load.surplusW);
+  }
+
   const active = new Set(view.faults.map((f) => f.name));
   const faultActive = gauge('evse_fault_active', 'A fault of the catalogue is latched now (1) or not (0).', ['fault', 'severity']);
   const faultsRaised = counter('evse_faults_raised_total', 'Times a fault was raised (latched anew) since the station started.', ['fault']);

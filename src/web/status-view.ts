@@ -125,6 +125,16 @@ export interface StationStatusView {
     readonly lastAnswerAt: string | null;
     readonly connectedSince: string | null;
   }) | null;
+  /** Load management (the building's fuse, PV surplus), on a station with a mains meter; else null. */
+  readonly load: {
+    readonly mode: string;
+    readonly fuseA: number;
+    /** Mains current per phase, import positive (null before the first reading). */
+    readonly mainsA: readonly number[] | null;
+    readonly mainsPowerW: number | null;
+    readonly surplusW: number | null;
+    readonly meterLost: boolean;
+  } | null;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -186,7 +196,19 @@ export async function buildStatusView(sources: StatusSources): Promise<StationSt
   const { changesAtMs, ...priceRest } = price;
   const csmsText = csmsPriceText(sources, session?.view ?? null, snapshot.authorization?.idTag ?? null, uplink?.connected ?? false);
 
+  const loadFigures = sources.station.load?.figures() ?? null;
   return {
+    load:
+      loadFigures === null
+        ? null
+        : {
+            mode: loadFigures.mode,
+            fuseA: loadFigures.fuseA,
+            mainsA: loadFigures.mainsA === null ? null : [...loadFigures.mainsA],
+            mainsPowerW: loadFigures.mainsPowerW,
+            surplusW: loadFigures.surplusW === null ? null : Math.max(0, loadFigures.surplusW),
+            meterLost: loadFigures.meterLost,
+          },
     station: {
       id: config.station.id,
       timeZone: config.station.timeZone,

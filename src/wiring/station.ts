@@ -176,7 +176,7 @@ export function startStation(deps: StationDeps): Promise<Station> {
   });
 
   // Home automation (the `mqtt` section): fire-and-forget, closed with the station.
-  const mqtt = startStationMqtt(config, { controller, recorder, sessionCost: (id) => billing.cost(id) }, log);
+  const mqtt = startStationMqtt(config, { controller, recorder, sessionCost: (id) => billing.cost(id), load }, log);
   let closing: Promise<void> | null = null;
   const station: Station = {
     controller,

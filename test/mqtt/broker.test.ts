@@ -167,6 +167,35 @@ describe('MQTT against a real mosquitto (issue 13, deliverable 3)', function () 
     await w.until('TTL over: limit lifted', () => offer().amps === 32 && w.last(`${BASE}/current_limit`) === 'none', 5_000);
   });
 
+  it('load management: mains currents, mode and surplus published and discovered; set/load_mode switches the mode', async () => {
+    const { logger, lines } = capturedLogger();
+    const config = parseConfig({
+      ...benchConfigInput,
+      station: { id: ID, firmwareVersion: '9.8.7', model: 'AC-T' },
+      mqtt: { url: broker.url, commands: true },
+      loadManagement: { mode: 'fuse', fuseA: 25, pvInstalled: true, meter: { driver: 'sim', model: 'sdm630', unitId: 2 } },
+    });
+    sim = await createSimStation({ config, clock: systemClock, logger, meterPath: 'modbus' });
+    const s = sim;
+    const w = await watcher([`${BASE}/#`, 'homeassistant/#']);
+    await w.until('mains readings', () => w.last(`${BASE}/mains/current/l1`) !== undefined && w.last(`${BASE}/load_mode`) === 'fuse');
+    // The simulated house at 07:00 (simulator.building): on L2 the base load and the heat pump, 1.5 kW: 6.5 A.
+    assert.ok(Math.abs(Number(w.last(`${BASE}/mains/current/l2`)) - 6.5) < 0.2, w.last(`${BASE}/mains/current/l2`));
+    assert.ok(w.last(`${BASE}/mains/power`) !== undefined && w.last(`${BASE}/mains/surplus`) === '0');
+    await w.until('discovery', () => w.messages.some((m) => m.topic === `homeassistant/select/${NODE}/load_mode/config`));
+    const select = JSON.parse(w.messages.find((m) => m.topic === `homeassistant/select/${NODE}/load_mode/config`)?.payload ?? '{}') as Record<string, unknown>;
+    assert.deepEqual(select['options'], ['off', 'fuse', 'solar', 'solar-min']);
+    assert.equal(select['command_topic'], `${BASE}/set/load_mode`);
+    const sensor = JSON.parse(w.messages.find((m) => m.topic === `homeassistant/sensor/${NODE}/mains_current_l2/config`)?.payload ?? '{}') as Record<string, unknown>;
+    assert.equal(sensor['device_class'], 'current');
+
+    await w.client.publishAsync(`${BASE}/set/load_mode`, 'solar');
+    await w.until('mode solar', () => w.last(`${BASE}/load_mode`) === 'solar' && s.station.load?.figures().mode === 'solar');
+    await w.client.publishAsync(`${BASE}/set/load_mode`, 'turbo');
+    await w.until('bad mode logged', () => lines().some((l) => l.includes('mqtt command ignored') && l.includes('load_mode')));
+    assert.equal(s.station.load?.figures().mode, 'solar', 'a bad payload changes nothing');
+  });
+
   it('commands off: set topics are not listened to', async () => {
     const { logger, lines } = capturedLogger();
     const s = await start({ url: broker.url }, logger);

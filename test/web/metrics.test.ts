@@ -239,6 +239,38 @@ describe('web: /metrics (Prometheus text format, real station on the simulator)'
   });
 });
 
+describe('web: /metrics with load management', function () {
+  this.timeout(30_000);
+  it('serves the mains current per phase, mains power, PV surplus, the mode and the meter state', async () => {
+    const config = parseConfig({
+      ...benchConfigInput,
+      loadManagement: { mode: 'solar-min', pvInstalled: true, meter: { driver: 'sim', model: 'sdm630', unitId: 2 } },
+      simulator: { building: { profile: 'solar-day', startHour: 12 } },
+    });
+    const sim = await createSimStation({ config, clock: systemClock, logger: silentLogger(), meterPath: 'modbus' });
+    const app = buildStatusApp(localStatusData({ station: sim.station, config, clock: systemClock }, null), () => undefined);
+    try {
+      for (let i = 0; i < 100 && sim.station.load?.figures().mainsA === null; i++) await new Promise((r) => setTimeout(r, 50));
+      const res = await app.inject({ url: '/metrics' });
+      assert.equal(res.statusCode, 200);
+      const families = parsePrometheusText(res.body);
+      const value = (name: string, labels: Record<string, string> = {}): number | undefined =>
+        families.get(name)?.samples.find((x) => Object.entries(labels).every(([k, v]) => x.labels[k] === v))?.value;
+      assert.equal(value('evse_load_mode', { mode: 'solar-min' }), 1);
+      assert.equal(value('evse_load_mode', { mode: 'fuse' }), 0);
+      assert.equal(value('evse_mains_fuse_amperes'), 25);
+      assert.equal(value('evse_mains_meter_lost'), 0);
+      // Noon on the solar day: 8.2 kW of PV against 250 W per phase (no EV yet): export on every phase.
+      for (const phase of ['L1', 'L2', 'L3']) assert.ok((value('evse_mains_current_amperes', { phase }) ?? 0) < -5, `${phase} exports`);
+      assert.ok((value('evse_mains_power_watts') ?? 0) < -5000);
+      assert.ok((value('evse_solar_surplus_watts') ?? 0) > 5000);
+    } finally {
+      await app.close();
+      await sim.close();
+    }
+  });
+});
+
 describe('web: /metrics switched off', () => {
   it('web.metrics: false serves no /metrics (404); the status API still answers', async () => {
     const config = parseConfig({ ...benchConfigInput, web: { metrics: false } });
