@@ -153,6 +153,12 @@ export function buildStatusApp(
     return { days: await data.daily(query.days) };
   });
 
+  // Load management's day: mains, EV and surplus power per minute (kept in the station's memory, not the journal).
+  app.get('/api/load/day', async (_request, reply) => {
+    if (data.load === null) return reply.code(404).send({ error: 'no load management on this station (no loadManagement section)' });
+    return data.load();
+  });
+
   app.get('/api/utilization/hours', async (request, reply) => {
     const query = parseOr400(hoursQuery, request.query, reply);
     if (query === null) return reply;

@@ -85,6 +85,34 @@ export const chartScript = `'use strict';
     svg.appendChild(g);
   }
 
-  window.evseCharts = { line, bars };
+  /**
+   * series: [{ t: ms, [key]: kW }] drawn as one line per key on one kW scale that reaches below zero when a value does
+   * (export at the grid connection); keys: [{ key, cls }].
+   */
+  function lines(svg, points, keys, labels) {
+    clear(svg);
+    const g = el('g', { 'aria-hidden': 'true' });
+    frame(g);
+    if (points.length === 0) { svg.appendChild(g); return; }
+    const values = points.flatMap((p) => keys.map((k) => p[k.key]));
+    const top = niceMax(Math.max(0, ...values), 1);
+    const low = Math.min(0, ...values) < 0 ? -niceMax(-Math.min(...values), 1) : 0;
+    const t0 = points[0].t, t1 = Math.max(points[points.length - 1].t, t0 + 1);
+    const x = (t) => LEFT + ((t - t0) / (t1 - t0)) * (RIGHT - LEFT);
+    const y = (v) => BOTTOM - ((v - low) / (top - low)) * (BOTTOM - TOP);
+    if (low < 0) g.appendChild(el('line', { class: 'zero', x1: LEFT, x2: RIGHT, y1: y(0).toFixed(1), y2: y(0).toFixed(1) }));
+    for (const k of keys) {
+      const d = points.map((p, i) => (i === 0 ? 'M' : 'L') + x(p.t).toFixed(1) + ' ' + y(p[k.key]).toFixed(1)).join(' ');
+      g.appendChild(el('path', { class: k.cls, d }));
+    }
+    g.appendChild(el('text', { x: LEFT - 3, y: TOP + 8, 'text-anchor': 'end' }, String(top)));
+    g.appendChild(el('text', { x: LEFT - 3, y: TOP + 18, 'text-anchor': 'end' }, 'kW'));
+    g.appendChild(el('text', { x: LEFT - 3, y: BOTTOM, 'text-anchor': 'end' }, String(low)));
+    g.appendChild(el('text', { x: LEFT, y: H - 8 }, labels.start));
+    g.appendChild(el('text', { x: RIGHT, y: H - 8, 'text-anchor': 'end' }, labels.end));
+    svg.appendChild(g);
+  }
+
+  window.evseCharts = { line, bars, lines };
 })();
 `;

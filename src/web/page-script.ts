@@ -115,6 +115,41 @@ export const pageScript = `'use strict';
     $('hours-table').tBodies[0].replaceChildren(...report.hours.filter((h) => h.occupiedMinutes > 0 || h.sessionsStarted > 0).map((h) => row([h.hour + ':00', String(h.occupiedMinutes), String(h.chargingMinutes), String(h.sessionsStarted)])));
   }
 
+  // --- the building's day (load management): loaded once, then a point per minute from the live status -----------
+  const building = { points: [], lastMinute: null, loaded: false };
+  function drawBuilding(status) {
+    const load = status ? status.load : null;
+    if (!building.loaded || !load) return;
+    $('building').hidden = false;
+    const pts = building.points;
+    const first = pts[0], last = pts[pts.length - 1];
+    window.evseCharts.lines($('building-chart'), pts, [{ key: 'mains', cls: 'mains' }, { key: 'ev', cls: 'ev' }, { key: 'surplus', cls: 'surplus' }],
+      { start: first ? time(new Date(first.t).toISOString()) : '', end: last ? time(new Date(last.t).toISOString()) : '' });
+    const mains = load.mainsPowerW === null ? '–' : kw(load.mainsPowerW);
+    text('building-chart-desc', t('chart.building.desc', { mains, surplus: kw(load.surplusW ?? 0), mode: load.mode, fuse: String(load.fuseA), minutes: String(pts.length) }));
+  }
+  async function loadBuilding() {
+    const response = await fetch('/api/load/day');
+    if (!response.ok) return;
+    const day = await response.json();
+    building.points = day.points.map((p) => ({ t: Date.parse(p.at), mains: p.mainsW / 1000, ev: p.evW / 1000, surplus: p.surplusW / 1000 }));
+    building.loaded = true;
+    drawBuilding(lastStatus);
+  }
+  // The live status carries the building's figures now: one new point a minute keeps the chart going without polling.
+  function onBuildingStatus(status) {
+    const load = status.load;
+    if (!load) return;
+    if (!building.loaded) { building.loaded = true; void loadBuilding().catch(() => undefined); return; }
+    const minute = Math.floor(Date.parse(status.at) / 60000);
+    if (building.lastMinute === minute || load.mainsPowerW === null) return;
+    building.lastMinute = minute;
+    const ev = status.meter ? status.meter.powerW : 0;
+    building.points.push({ t: minute * 60000, mains: load.mainsPowerW / 1000, ev: ev / 1000, surplus: (load.surplusW ?? 0) / 1000 });
+    if (building.points.length > 1440) building.points.splice(0, building.points.length - 1440);
+    drawBuilding(status);
+  }
+
   // --- status ------------------------------------------------------------------------------------------------
   function renderSession(s, status) {
     $('session').hidden = s === null;
@@ -232,6 +267,7 @@ export const pageScript = `'use strict';
     const sessionChanged = previous === null || previousId !== sessionId || (previous.session && previous.session.stoppedAt) !== (status.session && status.session.stoppedAt);
     if (sessionChanged || previous.status !== status.status) void refreshSessions().catch(() => undefined);
     if (sessionChanged) { void loadDaily().catch(() => undefined); void loadHours().catch(() => undefined); }
+    onBuildingStatus(status);
   }
 
   // --- the live stream ---------------------------------------------------------------------------------------

@@ -56,6 +56,13 @@ svg .bar.charging { fill: #2e7d32; }
 .key { display: inline-block; width: 1rem; height: .2rem; vertical-align: middle; margin: 0 .3rem 0 .6rem; }
 .key-power { background: #1565c0; }
 .key-offer { background: #ef6c00; }
+svg .mains { fill: none; stroke: #6a1b9a; stroke-width: 1.5; }
+svg .ev { fill: none; stroke: #1565c0; stroke-width: 2; }
+svg .surplus { fill: none; stroke: #2e7d32; stroke-width: 1.5; stroke-dasharray: 4 3; }
+svg .zero { stroke: #8a949e; stroke-width: 1; stroke-dasharray: 2 2; }
+.key-mains { background: #6a1b9a; }
+.key-ev { background: #1565c0; }
+.key-surplus { background: #2e7d32; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 @media (min-width: 40rem) {
   header { padding: .75rem 1rem; }

@@ -85,6 +85,12 @@ ${catalogueBlock(lang)}
     <p id="price-other" class="muted"></p>
   </section>
 
+  <section id="building" class="card" hidden>
+    <h2>${t('chart.building.title')}</h2>
+    <svg id="building-chart" viewBox="0 0 320 150" role="img" aria-labelledby="building-chart-title building-chart-desc"><title id="building-chart-title">${t('chart.building.title')}</title><desc id="building-chart-desc">${t('chart.none')}</desc></svg>
+    <p class="legend"><span class="key key-mains"></span>${t('chart.building.mainsLegend')} <span class="key key-ev"></span>${t('chart.building.evLegend')} <span class="key key-surplus"></span>${t('chart.building.surplusLegend')}</p>
+  </section>
+
   <section id="energy-days" class="card">
     <h2 id="daily-heading">${t('chart.daily.title', { days: '30' })}</h2>
     <svg id="daily-chart" viewBox="0 0 320 150" role="img" aria-labelledby="daily-chart-title daily-chart-desc"><title id="daily-chart-title">${t('chart.daily.title', { days: '30' })}</title><desc id="daily-chart-desc">${t('chart.none')}</desc></svg>

@@ -60,6 +60,7 @@ export async function startStatusServer(opts: StatusServerOptions & { readonly h
     hasJournal: data.sessions !== null,
     maxPending: MAX_PENDING_QUESTIONS,
     metrics: data.metrics !== null,
+    load: data.load !== null,
     feedback: (opts.actions?.feedback ?? null) !== null,
     operatorPasswordHash: (opts.actions?.operator ?? null) !== null ? (sources.config.web.operatorPasswordHash ?? null) : null,
   };
@@ -143,6 +144,8 @@ export async function startStatusServer(opts: StatusServerOptions & { readonly h
         return (await data.hours?.(question.days)) ?? null;
       case 'metrics':
         return (await data.metrics?.()) ?? null;
+      case 'load':
+        return (await data.load?.()) ?? null;
     }
   };
   const answer = async (id: number, question: JournalQuestion): Promise<void> => {

@@ -3,7 +3,7 @@ import type { TariffHolder } from '../billing/tariff-holder.js';
 import type { CompletionEstimate, SessionTimeline } from '../billing/timeline.js';
 import type { ChargerController } from '../control/charger-controller.js';
 import type { DisplayedCost } from '../session/billing-recorder.js';
-import type { LoadFigures } from '../control/load/load-control.js';
+import type { LoadFigures, LoadPoint } from '../control/load/load-control.js';
 import type { StationCounts } from './metrics-data.js';
 
 /**
@@ -25,7 +25,7 @@ export interface StationView {
   /** Totals the station keeps since it started, for `/metrics`. */
   counters(): StationCounts;
   /** Load management (a mains meter), when the station has it. */
-  readonly load?: { figures(): LoadFigures } | null;
+  readonly load?: { figures(): LoadFigures; history(): readonly LoadPoint[] } | null;
 }
 
 /** What the status page shows of the uplink (the OCPP client's status report satisfies it). */

@@ -27,8 +27,28 @@ export interface StatusData {
   readonly series: ((sessionId: number, points: number) => Promise<SessionSeries | null>) | null;
   readonly daily: ((days: number) => Promise<DailyEnergy[]>) | null;
   readonly hours: ((days: number) => Promise<UtilizationHours>) | null;
+  /** The building's day (load management's mains, EV and surplus power per minute); null on a station without it. */
+  readonly load: (() => Promise<LoadDay>) | null;
   /** What `/metrics` needs beyond the status; null when metrics are off (`web.metrics: false`, no route). */
   readonly metrics: (() => Promise<MetricsSnapshot>) | null;
+}
+
+/** The building's day for the page's chart: one point per minute, W, and the fuse and mode for the caption. */
+export interface LoadDay {
+  readonly mode: string;
+  readonly fuseA: number;
+  readonly points: readonly { readonly at: string; readonly mainsW: number; readonly evW: number; readonly surplusW: number }[];
+}
+
+function loadDay(sources: StatusSources): LoadDay {
+  const load = sources.station.load;
+  if (!load) return { mode: 'off', fuseA: 0, points: [] };
+  const f = load.figures();
+  return {
+    mode: f.mode,
+    fuseA: f.fuseA,
+    points: load.history().map((p) => ({ at: new Date(p.atMs).toISOString(), mainsW: Math.round(p.mainsW), evW: Math.round(p.evW), surplusW: Math.round(p.surplusW) })),
+  };
 }
 
 /** The data computed where the station runs: from the station itself and the journal's read side. */
@@ -54,6 +74,7 @@ export function localStatusData(sources: StatusSources, reader: JournalReader | 
     series: reader ? (sessionId, points) => sessionSeries(reader, sessionId, points) : null,
     daily: reader ? (days) => dailyEnergy(reader, days, reportContext()) : null,
     hours: reader ? (days) => utilizationHours(reader, days, reportContext()) : null,
+    load: sources.station.load ? () => Promise.resolve(loadDay(sources)) : null,
     metrics: config.web.metrics
       ? async () => ({ counts: sources.station.counters(), journal: (await sources.journalFigures?.()) ?? null })
       : null,

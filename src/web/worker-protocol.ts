@@ -3,6 +3,7 @@ import type { DailyEnergy, SessionSeries, UtilizationHours } from './chart-serie
 import type { MetricsSnapshot } from './metrics-data.js';
 import type { PageAnswer, PageRequest } from './page-requests.js';
 import type { RecentSession } from './recent-sessions.js';
+import type { LoadDay } from './status-data.js';
 import type { StationStatusView } from './status-view.js';
 
 /** What the status page's worker is started with. */
@@ -16,6 +17,8 @@ export interface WebWorkerInit {
   readonly maxPending: number;
   /** Serve `/metrics` (config `web.metrics`). */
   readonly metrics: boolean;
+  /** The station has load management: serve `/api/load/day`. */
+  readonly load: boolean;
   /** Drivers' feedback is taken (the station keeps a journal); the route exists only then. */
   readonly feedback: boolean;
   /** The operator's scrypt hash when the operator view is on; null: no operator route exists. */
@@ -29,10 +32,12 @@ export type JournalQuestion =
   | { readonly op: 'series'; readonly sessionId: number; readonly points: number }
   | { readonly op: 'daily'; readonly days: number }
   | { readonly op: 'hours'; readonly days: number }
+  /** The building's day (load management), from the station's memory. */
+  | { readonly op: 'load' }
   /** Asked at each scrape of `/metrics`: the station's totals and the journal's figures, fresh. */
   | { readonly op: 'metrics' };
 
-export type JournalAnswer = RecentSession[] | Receipt | MetricsSnapshot | SessionSeries | DailyEnergy[] | UtilizationHours | null;
+export type JournalAnswer = RecentSession[] | Receipt | MetricsSnapshot | SessionSeries | DailyEnergy[] | UtilizationHours | LoadDay | null;
 
 /** The station's thread → the worker. */
 export type ToWebWorker =

@@ -13,7 +13,7 @@ import { buildStatusApp } from './app.js';
 import type { DailyEnergy, SessionSeries, UtilizationHours } from './chart-series.js';
 import type { MetricsSnapshot } from './metrics-data.js';
 import type { RecentSession } from './recent-sessions.js';
-import type { StatusData } from './status-data.js';
+import type { LoadDay, StatusData } from './status-data.js';
 import type { StationStatusView } from './status-view.js';
 import type { PageAnswer, PageRequest } from './page-requests.js';
 import type { FromWebWorker, JournalAnswer, JournalQuestion, ToWebWorker, WebWorkerInit } from './worker-protocol.js';
@@ -79,6 +79,7 @@ const data: StatusData = {
   daily: init.hasJournal ? async (days) => (await ask({ op: 'daily', days })) as DailyEnergy[] : null,
   hours: init.hasJournal ? async (days) => (await ask({ op: 'hours', days })) as UtilizationHours : null,
   metrics: init.metrics ? async () => (await ask({ op: 'metrics' })) as MetricsSnapshot : null,
+  load: init.load ? async () => (await ask({ op: 'load' })) as LoadDay : null,
 };
 
 const app = buildStatusApp(data, (message, url) => post({ type: 'error', message, url }), {

@@ -12,6 +12,8 @@ export interface LoadControlTarget {
   activeSessionId(): number | null;
   /** The offer in force, all limits composed, with its reason. */
   currentOffer(): { readonly amps: number; readonly reason: string };
+  /** What the pilot offers the EV right now: the amps, and whether PWM runs at all. */
+  snapshot(): { readonly offeredA: number; readonly output: { readonly mode: string } };
   readonly meterPoller: { latest(): MeterSample | null };
   readonly faults: { raise(name: 'mains-meter-lost', detail: string): void; conditionGone(name: 'mains-meter-lost'): void };
 }
@@ -46,9 +48,22 @@ export interface SessionLoadTotals {
   readonly fuseLimitedS: number;
 }
 
+/** One minute of the building: mean mains power, EV power and surplus (W). */
+export interface LoadPoint {
+  readonly atMs: number;
+  readonly mainsW: number;
+  readonly evW: number;
+  readonly surplusW: number;
+}
+
+/** Minutes of history kept for the page's chart of the day. */
+const HISTORY_MINUTES = 24 * 60;
+
 export interface LoadControl {
   setMode(mode: LoadMode): void;
   figures(): LoadFigures;
+  /** The last 24 hours, one point per minute (oldest first), for the station page's chart of the day. */
+  history(): readonly LoadPoint[];
   /** The running (or last) session's totals so far, or null before any session ran under load management. */
   sessionTotals(): SessionLoadTotals | null;
   stop(): Promise<void>;
@@ -90,8 +105,9 @@ export function startLoadControl(deps: {
   });
   const evDraw = (): EvDraw => {
     const s = target.meterPoller.latest();
-    const offer = target.currentOffer();
-    const offeredA = offer.amps >= minA ? offer.amps : 0;
+    // What the EV is offered now: the pilot's PWM, not the composed limit (no PWM: nothing, whatever the limit).
+    const pilot = target.snapshot();
+    const offeredA = pilot.output.mode === 'pwm' && pilot.offeredA >= minA ? pilot.offeredA : 0;
     // No EV reading yet: count the EV as drawing nothing, which makes the rest of the building look bigger (safe).
     if (s === null) return { currentsA: [0, 0, 0], powerW: 0, offeredA };
     const a = (i: number): number => s.phases[i]?.currentA ?? 0;
@@ -115,6 +131,24 @@ export function startLoadControl(deps: {
     const evA = evW / (station.nominalVoltageV * station.phases);
     if (offer.reason.startsWith('limited by: mains') && evA >= offer.amps - 1) totals.fuseLimitedS += seconds;
   };
+  // One point per minute of the wall clock, the mean of the readings in it.
+  const history: LoadPoint[] = [];
+  let minute: { key: number; mainsW: number; evW: number; surplusW: number; n: number } | null = null;
+  const remember = (): void => {
+    const f = manager.figures();
+    if (f.reading === null) return;
+    const key = Math.floor(deps.clock.nowMs() / 60_000);
+    if (minute !== null && minute.key !== key) {
+      history.push({ atMs: minute.key * 60_000, mainsW: minute.mainsW / minute.n, evW: minute.evW / minute.n, surplusW: minute.surplusW / minute.n });
+      if (history.length > HISTORY_MINUTES) history.splice(0, history.length - HISTORY_MINUTES);
+      minute = null;
+    }
+    minute ??= { key, mainsW: 0, evW: 0, surplusW: 0, n: 0 };
+    minute.mainsW += f.reading.powerW;
+    minute.evW += Math.max(0, target.meterPoller.latest()?.totalPowerW ?? 0);
+    minute.surplusW += Math.max(0, f.surplusW ?? 0);
+    minute.n += 1;
+  };
   const poller = new MainsPoller(
     deps.meter,
     manager,
@@ -125,6 +159,7 @@ export function startLoadControl(deps: {
       onLimit: (limit) => {
         target.setLoadLimit(limit);
         account();
+        remember();
       },
       onLost: (why) => target.faults.raise('mains-meter-lost', why),
       onBack: () => target.faults.conditionGone('mains-meter-lost'),
@@ -154,6 +189,7 @@ export function startLoadControl(deps: {
         meterErrors: poller.errorCounts(),
       };
     },
+    history: () => [...history],
     sessionTotals() {
       return totals === null ? null : { ...totals, solarWh: Math.round(totals.solarWh), gridWh: Math.round(totals.gridWh), fuseLimitedS: Math.round(totals.fuseLimitedS) };
     },
