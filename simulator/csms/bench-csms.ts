@@ -1,5 +1,6 @@
 /**
- * A bench CSMS: an ocpp-rpc server in strict mode (ocpp1.6) that accepts stations, records every frame in both
+ * A bench CSMS: an ocpp-rpc server in strict mode (subprotocols ocpp1.6 and ocpp2.0.1, the station's choice) that
+ * accepts stations, records every frame in both
  * directions, and can be told to go down and come back, answer slowly, answer with CALLERRORs or custom results, and
  * send any CSMS-initiated call. Tests and `evse sim` use it on loopback; a station connects to `${url}/${id}`.
  */
@@ -9,6 +10,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { RPCServer, createRPCError, type CallErrorCode, type RpcClient } from './ocpp-rpc.js';
 import { defaultCsmsAnswers, type CsmsAnswerState } from './default-answers.js';
+import { defaultCsms201Answers } from './default-answers-201.js';
 import { FrameRecorder, type RecordedFrame } from './frames.js';
 
 export type { RecordedFrame } from './frames.js';
@@ -60,6 +62,8 @@ export interface BenchCsms {
   readonly controls: BenchCsmsControls;
   /** Station identities connected right now. */
   connectedIdentities(): string[];
+  /** The subprotocol a connected station chose ('ocpp1.6' or 'ocpp2.0.1'), or null when it is not connected. */
+  protocolOf(identity: string): string | null;
   /** Websocket connections accepted since start (a reconnect counts again). */
   acceptedConnections(): number;
   /** Parameters of the inbound calls of `method` (station → CSMS), in order. */
@@ -89,7 +93,10 @@ export async function createBenchCsms(options: BenchCsmsOptions = {}): Promise<B
     rejectedIdTags: new Set<string>(),
     unknownIdTags: new Set<string>(),
   };
-  const defaults = defaultCsmsAnswers(answers);
+  const defaults: Readonly<Record<string, Readonly<Record<string, (p: Record<string, unknown>, id: string) => unknown>>>> = {
+    'ocpp1.6': defaultCsmsAnswers(answers),
+    'ocpp2.0.1': defaultCsms201Answers(answers),
+  };
   let answerDelayMs = options.answerDelayMs ?? 0;
   let accepted = 0;
   let silentMethod: string | null = null;
@@ -97,7 +104,7 @@ export async function createBenchCsms(options: BenchCsmsOptions = {}): Promise<B
   let httpServer: HttpServer | null = null;
   let rpcServer: InstanceType<typeof RPCServer> | null = null;
 
-  const answer = async (identity: string, method: string, params: Record<string, unknown>): Promise<unknown> => {
+  const answer = async (identity: string, protocol: string, method: string, params: Record<string, unknown>): Promise<unknown> => {
     if (silentMethod === method) return new Promise<never>(noop);
     if (answerDelayMs > 0) await new Promise((r) => setTimeout(r, answerDelayMs));
     const failure = failures.get(method);
@@ -107,13 +114,13 @@ export async function createBenchCsms(options: BenchCsmsOptions = {}): Promise<B
     }
     const custom = responders.get(method);
     if (custom) return custom(params, identity);
-    const standard = defaults[method];
+    const standard = defaults[protocol]?.[method];
     if (!standard) throw createRPCError('NotImplemented', `bench CSMS has no answer for ${method}`);
     return standard(params, identity);
   };
 
   const startServing = async (): Promise<void> => {
-    const server = new RPCServer({ protocols: ['ocpp1.6'], strictMode: true, pingIntervalMs: 0, callTimeoutMs: 10_000 });
+    const server = new RPCServer({ protocols: ['ocpp1.6', 'ocpp2.0.1'], strictMode: true, pingIntervalMs: 0, callTimeoutMs: 10_000 });
     server.auth((accept, reject, handshake) => {
       if (options.tls?.requireClientCert) {
         const tlsSocket = handshake.request.socket as TLSSocket;
@@ -139,7 +146,8 @@ export async function createBenchCsms(options: BenchCsmsOptions = {}): Promise<B
       client.on('close', () => {
         if (clients.get(identity) === client) clients.delete(identity);
       });
-      client.handle(({ method, params }) => answer(identity, method ?? '', (params ?? {}) as Record<string, unknown>) as Promise<Record<string, unknown>>);
+      const protocol = client.protocol ?? 'ocpp1.6';
+      client.handle(({ method, params }) => answer(identity, protocol, method ?? '', (params ?? {}) as Record<string, unknown>) as Promise<Record<string, unknown>>);
     });
     const listener = (req: IncomingMessage, res: import('node:http').ServerResponse): void => {
       res.writeHead(404).end();
@@ -243,6 +251,7 @@ export async function createBenchCsms(options: BenchCsmsOptions = {}): Promise<B
     controls,
     answers,
     connectedIdentities: () => [...clients.keys()],
+    protocolOf: (identity) => clients.get(identity)?.protocol ?? null,
     acceptedConnections: () => accepted,
     callsOf: (method) =>
       messages.filter((m) => m.type === 'CALL' && !m.outbound && m.method === method).map((m) => m.payload as Record<string, unknown>),

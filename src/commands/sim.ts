@@ -11,9 +11,9 @@ import { openJournal, type Journal } from '../journal/journal.js';
 import { journalPath } from '../journal/open.js';
 import { journalFigures } from '../wiring/journal-figures.js';
 import { createLogger } from '../logger.js';
-import type { OcppClient } from '../ocpp/client.js';
 import { describeDrain, waitForOutboxDrain } from '../ocpp/drain.js';
-import { createUplink, uplinkAuthorizer, uplinkDefaultPrice } from '../wiring/uplink.js';
+import { OCPP_VERSIONS, type OcppVersion } from '../ocpp/config.js';
+import { createStationUplink, uplinkAuthorizer, uplinkDefaultPrice, type StationUplink } from '../wiring/uplink.js';
 import { openStatusPage, type StatusServer } from '../web/server.js';
 import { createBenchCsms, type BenchCsms } from '../../simulator/csms/bench-csms.js';
 import { runScenario, type RunStation, type ScenarioResult } from './sim/run-scenario.js';
@@ -37,6 +37,7 @@ interface SimOptions {
   web: boolean;
   webPort?: number;
   board?: boolean;
+  ocpp?: OcppVersion;
 }
 
 function positiveNumber(name: string) {
@@ -45,6 +46,11 @@ function positiveNumber(name: string) {
     if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a number > 0, got "${value}"`);
     return n;
   };
+}
+
+function ocppVersion(value: string): OcppVersion {
+  if (!(OCPP_VERSIONS as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${OCPP_VERSIONS.join(', ')}, got "${value}"`);
+  return value as OcppVersion;
 }
 
 function portNumber(value: string): number {
@@ -84,6 +90,7 @@ export function registerSimCommand(program: Command): void {
     .option('--interactive', 'read commands from stdin even when it is not a terminal')
     .option('--csms <url>', 'report to this CSMS (OCPP-J endpoint is URL/ID) instead of the in-process bench CSMS')
     .option('--id <id>', 'charge point identity at the CSMS (default: station.id of the config)')
+    .option('--ocpp <version>', `OCPP version of the uplink: ${OCPP_VERSIONS.join(' or ')} (default: ocpp.version of the config)`, ocppVersion)
     .option('--no-uplink', 'run without any CSMS (sessions are journaled, nothing is reported)')
     .option('--drain-timeout <s>', 'seconds to wait for the outbox to drain at the end', nonNegativeNumber, 30)
     .option('--web-port <port>', 'status page port (default: web.port of the config, 8080; taken when free, else any free port)', portNumber)
@@ -101,7 +108,8 @@ export function registerSimCommand(program: Command): void {
           `unknown scenario "${opts.scenario}"; valid scenarios: ${scenarios.map((s) => s.name).join(', ')}`,
         );
       }
-      const config: StationConfig = opts.config ? loadConfigFile(opts.config) : parseConfig(benchConfigInput);
+      const loaded: StationConfig = opts.config ? loadConfigFile(opts.config) : parseConfig(benchConfigInput);
+      const config: StationConfig = opts.ocpp ? { ...loaded, ocpp: { ...loaded.ocpp, version: opts.ocpp } } : loaded;
       const boardRoot = opts.board ? process.env[boardRootEnv] : undefined;
       if (opts.board && boardRoot === undefined) {
         // The drivers must see the board at /sys/class: run this command line again in a private mount namespace.
@@ -133,7 +141,7 @@ export function registerSimCommand(program: Command): void {
       let csms: BenchCsms | null = null;
       const page: { server: StatusServer | null } = { server: null };
       // Set once the station is up (inside onReady); a holder, since it is assigned in a callback.
-      const link: { uplink: OcppClient | null } = { uplink: null };
+      const link: { uplink: StationUplink | null } = { uplink: null };
       let uplinkConfig: StationConfig = config;
       if (opts.uplink) {
         if (opts.csms) {
@@ -141,7 +149,7 @@ export function registerSimCommand(program: Command): void {
         } else {
           csms = await createBenchCsms({ port: 0 });
           uplinkConfig = { ...config, ocpp: { ...config.ocpp, url: csms.url, chargePointId: opts.id ?? config.station.id } };
-          write(`bench CSMS listening on ${csms.url}`);
+          write(`bench CSMS listening on ${csms.url} (OCPP ${config.ocpp.version})`);
         }
       }
 
@@ -195,7 +203,7 @@ export function registerSimCommand(program: Command): void {
           onReady: async (sim) => {
             journal?.onUnavailable((err) => sim.station.controller.raiseFault('journal-unavailable', err.message));
             if (journal && opts.uplink) {
-              const uplink = await createUplink({
+              const uplink = await createStationUplink({
                 station: sim.station,
                 journal,
                 config: uplinkConfig,
@@ -211,7 +219,7 @@ export function registerSimCommand(program: Command): void {
               uplink.start();
             }
             if (opts.web) {
-              const uplinkNow = (): OcppClient | null => link.uplink;
+              const uplinkNow = (): StationUplink | null => link.uplink;
               page.server = await openStatusPage({
                 sources: {
                   station: sim.station,
@@ -238,12 +246,14 @@ export function registerSimCommand(program: Command): void {
         process.off('SIGTERM', onSignal);
       }
       let undelivered: string[] = [];
+      let registration: string | null = null;
       try {
         if (link.uplink !== null && journal !== null) {
           // The scenario is only done once every journaled message reached the CSMS.
           link.uplink.outboxChanged();
           const drain = await waitForOutboxDrain(link.uplink, journal, opts.drainTimeout * 1000, systemClock);
           write(describeDrain(drain));
+          registration = drain.registration;
           if (!drain.drained) undelivered = [describeDrain(drain)];
         }
       } finally {
@@ -253,8 +263,15 @@ export function registerSimCommand(program: Command): void {
         await csms?.close();
         if (scratch !== null) rmSync(scratch, { recursive: true, force: true });
       }
-      const delivered = csms ? { startTransactions: csms.callsOf('StartTransaction').length, stopTransactions: csms.callsOf('StopTransaction').length, meterValues: csms.callsOf('MeterValues').length } : null;
-      const report = { ...result, uplink: opts.uplink ? { csms: opts.csms ?? csms?.url ?? null, undelivered, ...(delivered ? { delivered } : {}) } : null };
+      const delivered = csms
+        ? config.ocpp.version === '2.0.1'
+          ? { bootNotifications: csms.callsOf('BootNotification').length, statusNotifications: csms.callsOf('StatusNotification').length, transactionEvents: csms.callsOf('TransactionEvent').length }
+          : { startTransactions: csms.callsOf('StartTransaction').length, stopTransactions: csms.callsOf('StopTransaction').length, meterValues: csms.callsOf('MeterValues').length }
+        : null;
+      const report = {
+        ...result,
+        uplink: opts.uplink ? { csms: opts.csms ?? csms?.url ?? null, ocppVersion: config.ocpp.version, registration, undelivered, ...(delivered ? { delivered } : {}) } : null,
+      };
       result.problems.push(...boardProblems);
       if (undelivered.length > 0) result.problems.push(`outbox not drained after ${opts.drainTimeout} s: ${undelivered.join('; ')}`);
 

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 
+/** The OCPP versions a station can be configured for. */
+export const OCPP_VERSIONS = ['1.6', '2.0.1'] as const;
+export type OcppVersion = (typeof OCPP_VERSIONS)[number];
+
 /**
  * The `ocpp` section of the station config: where the CSMS is and how to authenticate. Vendor, model, serial and
  * firmware version come from `station`. OCPP configuration keys (HeartbeatInterval …) are not here: the CSMS owns them
@@ -7,6 +11,11 @@ import { z } from 'zod';
  */
 export const ocppSchema = z
   .object({
+    /**
+     * OCPP version the station speaks: "1.6" (OCPP 1.6J, src/ocpp) or "2.0.1" (src/ocpp/v201). Everything below is
+     * shared: the URL, identity, security profile and password mean the same in both.
+     */
+    version: z.enum(OCPP_VERSIONS).default('1.6'),
     /** CSMS base URL (ws:// or wss://); the endpoint is `${url}/${chargePointId}`. Null: no uplink (or the simulator's bench CSMS). */
     url: z
       .string()

@@ -1,5 +1,6 @@
 /**
- * The websocket link to the CSMS. One ocpp-rpc RPCClient per connection attempt (subprotocol ocpp1.6, strict mode,
+ * The websocket link to the CSMS, for OCPP 1.6J and 2.0.1 alike. One ocpp-rpc RPCClient per connection attempt
+ * (subprotocol ocpp1.6 or ocpp2.0.1, strict mode,
  * ocpp-rpc's own reconnect off): this module retries every attempt, the first included, with exponential back-off and
  * jitter, forever, so a station that boots while the CSMS is unreachable still comes online. `isOpen()` is true only
  * while a socket is open; a socket is replaced only when the CSMS is silent: a ping unanswered within the interval
@@ -15,7 +16,7 @@ import type { Logger } from '../logger.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
 import { reconnectDelayMs, type BackoffOptions } from './backoff.js';
-import { refuseNonUtf8Frames, RPCClient, TimeoutError, withOcpp16ErrorCode, type RpcClient } from './rpc.js';
+import { refuseNonUtf8Frames, RPCClient, TimeoutError, withOcpp16ErrorCode, withOcpp201ErrorCode, type RpcClient } from './rpc.js';
 
 /** A handler of a CSMS-initiated call: gets validated params (strict mode), returns the .conf payload or throws an RPC error. */
 export type InboundHandler = (params: Record<string, unknown>) => Promise<Record<string, unknown>> | Record<string, unknown>;
@@ -36,6 +37,11 @@ export interface ConnectionOptions {
   readonly logger: Logger;
   /** Randomness for the jitter (tests pin it). */
   readonly random?: () => number;
+  /**
+   * The websocket subprotocol (default 'ocpp1.6'). ocpp-rpc validates both directions against its schemas for it;
+   * the CALLERROR codes it writes are respelled for the version (ocpp16ErrorCode, ocpp201ErrorCode).
+   */
+  readonly protocol?: 'ocpp1.6' | 'ocpp2.0.1';
 }
 
 export interface ConnectionEvents {
@@ -98,9 +104,10 @@ export class OcppConnection {
     return this.connectedSince;
   }
 
-  /** Registers the handler of a CSMS-initiated call (kept across reconnects). */
+  /** Registers the handler of a CSMS-initiated call (kept across reconnects; the open socket gets it at once). */
   handle(method: string, handler: InboundHandler): void {
     this.handlers.set(method, handler);
+    this.client?.handle(method, ({ params }) => Promise.resolve(handler((params ?? {}) as Record<string, unknown>)));
   }
 
   onOpen(listener: () => void): () => void {
@@ -171,10 +178,11 @@ export class OcppConnection {
   private connectNow(): void {
     if (!this.started) return;
     const { url, identity, tls } = this.options;
+    const protocol = this.options.protocol ?? 'ocpp1.6';
     const client = new RPCClient({
       endpoint: url,
       identity,
-      protocols: ['ocpp1.6'],
+      protocols: [protocol],
       strictMode: true,
       reconnect: false,
       callTimeoutMs: this.options.callTimeoutMs,
@@ -196,8 +204,9 @@ export class OcppConnection {
     this.lastInboundMono = Number.NEGATIVE_INFINITY;
     // Every frame leaves through sendRaw, the CALLERRORs ocpp-rpc writes itself for malformed input included: give
     // them their OCPP 1.6 code there (see ocpp16ErrorCode).
+    const respell = protocol === 'ocpp1.6' ? withOcpp16ErrorCode : withOcpp201ErrorCode;
     const sendRaw = client.sendRaw.bind(client);
-    client.sendRaw = (message: string) => sendRaw(withOcpp16ErrorCode(message));
+    client.sendRaw = (message: string) => sendRaw(respell(message));
     refuseNonUtf8Frames(client);
     for (const [method, handler] of this.handlers) {
       client.handle(method, ({ params }) => Promise.resolve(handler((params ?? {}) as Record<string, unknown>)));

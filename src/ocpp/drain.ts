@@ -4,7 +4,14 @@
  */
 import type { Clock } from '../clock.js';
 import type { OutboxStore } from '../journal/ports.js';
-import type { OcppClient } from './client.js';
+import type { UplinkStatus } from './client.js';
+import type { OutboxSender } from './outbox-sender.js';
+
+/** What draining needs of an uplink (1.6 or 2.0.1). */
+export interface DrainableUplink {
+  status(): Promise<UplinkStatus>;
+  readonly sender: Pick<OutboxSender, 'messageInFlight'>;
+}
 
 export interface DrainResult {
   readonly drained: boolean;
@@ -18,7 +25,7 @@ export interface DrainResult {
 }
 
 /** Resolves once the outbox is drained (drained: true) or after `timeoutMs` (drained: false, with what is left). */
-export async function waitForOutboxDrain(client: OcppClient, outbox: OutboxStore, timeoutMs: number, clock: Clock, pollMs = 50): Promise<DrainResult> {
+export async function waitForOutboxDrain(client: DrainableUplink, outbox: OutboxStore, timeoutMs: number, clock: Clock, pollMs = 50): Promise<DrainResult> {
   const deadline = clock.monotonicMs() + timeoutMs;
   for (;;) {
     const status = await client.status();

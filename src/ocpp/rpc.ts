@@ -71,8 +71,27 @@ const OCPP16_ERROR_CODES: ReadonlySet<string> = new Set([
   'GenericError',
 ]);
 
+/**
+ * The OCPP 2.0.1 spelling of a CALLERROR code ocpp-rpc produced. Its schema validator names every occurrence
+ * failure (a required property missing, too many items …) with the 1.6 misspelling `OccurenceConstraintViolation`
+ * on every protocol, and only respells on ocpp1.6; 2.0.1 (Part 4, 4.3) knows only `OccurrenceConstraintViolation`.
+ * The other codes ocpp-rpc writes are 2.0.1 codes already.
+ */
+export function ocpp201ErrorCode(code: string): string {
+  return code === 'OccurenceConstraintViolation' ? 'OccurrenceConstraintViolation' : code;
+}
+
+/** An outbound frame with the CALLERROR code in its 2.0.1 spelling (any other frame is returned as it is). */
+export function withOcpp201ErrorCode(frame: string): string {
+  return withErrorCode(frame, ocpp201ErrorCode);
+}
+
 /** An outbound frame with the CALLERROR code in its 1.6 spelling (any other frame is returned as it is). */
 export function withOcpp16ErrorCode(frame: string): string {
+  return withErrorCode(frame, ocpp16ErrorCode);
+}
+
+function withErrorCode(frame: string, spell: (code: string) => string): string {
   if (!frame.startsWith('[4,')) return frame;
   let message: unknown;
   try {
@@ -81,7 +100,7 @@ export function withOcpp16ErrorCode(frame: string): string {
     return frame;
   }
   if (!Array.isArray(message) || typeof message[2] !== 'string') return frame;
-  const code = ocpp16ErrorCode(message[2]);
+  const code = spell(message[2]);
   if (code === message[2]) return frame;
   message[2] = code;
   return JSON.stringify(message);

@@ -10,9 +10,8 @@ import { lockStateDir } from '../journal/state-lock.js';
 import { journalFigures } from './journal-figures.js';
 import type { Logger } from '../logger.js';
 import { StationClock, systemClock } from '../clock.js';
-import type { OcppClient } from '../ocpp/client.js';
 import { startStation, type Station } from './station.js';
-import { createUplink, uplinkAuthorizer, uplinkDefaultPrice } from './uplink.js';
+import { createStationUplink, uplinkAuthorizer, uplinkDefaultPrice, type StationUplink } from './uplink.js';
 import { openStatusPage, type StatusServer } from '../web/server.js';
 import { installFailSafe, type FailSafeProcess } from '../daemon/fail-safe.js';
 import { failSafeScriptPath, writeFailSafeScript } from '../daemon/fail-safe-script.js';
@@ -69,7 +68,7 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
   let meter: EnergyMeter | null = null;
   let journal: Journal | null = null;
   let station: Station | null = null;
-  let uplink: OcppClient | null = null;
+  let uplink: StationUplink | null = null;
   let statusPage: StatusServer | null = null;
   let pruneTimer: ReturnType<typeof setInterval> | undefined;
   let stopWatchdog: () => void = () => undefined;
@@ -200,7 +199,7 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
       });
     };
     if (ocppConfigured) {
-      uplink = await createUplink({
+      uplink = await createStationUplink({
         station: running,
         journal: openedJournal,
         config,

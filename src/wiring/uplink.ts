@@ -7,6 +7,7 @@ import type { StationConfig } from '../config/schema.js';
 import type { Journal } from '../journal/journal.js';
 import type { Logger } from '../logger.js';
 import { createOcppClient, type OcppClient } from '../ocpp/client.js';
+import { createOcpp201Client, type Ocpp201Client } from '../ocpp/v201/client.js';
 import { outboxAlerts } from './outbox-alerts.js';
 import type { Authorizer, Station } from './station.js';
 
@@ -20,8 +21,87 @@ export interface UplinkDeps {
   readonly onReset: (kind: 'Soft' | 'Hard') => Promise<void>;
 }
 
+/** The uplink of either OCPP version, as the station's wiring (run, sim, status page) uses it. */
+export type StationUplink = OcppClient | Ocpp201Client;
+
+/** True for the 2.0.1 uplink. */
+export function isOcpp201(uplink: StationUplink): uplink is Ocpp201Client {
+  return (uplink as Partial<Ocpp201Client>).version === '2.0.1';
+}
+
+/** The uplink of the version the config names (`ocpp.version`, default 1.6). Call `start()` on the result. */
+export async function createStationUplink(deps: UplinkDeps): Promise<StationUplink> {
+  return deps.config.ocpp.version === '2.0.1' ? createUplink201(deps) : createUplink(deps);
+}
+
 /**
- * Connects the station to its CSMS: the OCPP client reads transaction messages from the journal's outbox and keeps
+ * The CSMS's time (BootNotification, Heartbeat) sets the station clock, and the journal corrects the records made
+ * before it was trusted (both versions).
+ */
+function csmsTimeSetter(journal: Journal, clock: Clock, logger: Logger): (csmsNowMs: number) => void {
+  return (csmsNowMs) => {
+    if (!(clock instanceof StationClock)) return;
+    const correction = clock.setFromCsms(csmsNowMs);
+    if (correction === null) return;
+    // Posted at once: the journal worker runs requests in order, so the sender's next outbox read sees the
+    // corrected timestamps and no untrusted time goes on the wire.
+    journal.correctClock(correction.correctionMs, correction.sinceMs).then(
+      (changed) => logger.info({ correctionMs: correction.correctionMs, ...changed }, 'clock set from the CSMS; earlier records corrected'),
+      (err: unknown) => logger.error({ err: (err as Error).message }, 'could not correct the records of the untrusted clock'),
+    );
+  };
+}
+
+/** The station's electrical facts for the uplink (W ↔ A, the EVSE's maximum power). */
+function electricalOf(config: StationConfig): { phases: number; nominalVoltageV: number; maxCurrentA: number } {
+  return {
+    phases: config.station.phases,
+    nominalVoltageV: config.station.nominalVoltageV,
+    maxCurrentA: Math.min(config.limits.hardwareMaxA, config.limits.cableMaxA, config.limits.configuredMaxA),
+  };
+}
+
+/**
+ * The OCPP 2.0.1 uplink on the station: the same journal (outbox, settings), clock trust and charge-point port as
+ * 1.6. The transaction messages of the journal wait in the outbox until the 2.0.1 transaction module delivers them.
+ */
+export async function createUplink201(deps: UplinkDeps): Promise<Ocpp201Client> {
+  const { station, journal, config, clock, logger } = deps;
+  const client = await createOcpp201Client({
+    config: { ...config.ocpp, stateDir: config.ocpp.stateDir ?? dirname(journal.openReport.path) },
+    station: config.station,
+    port: chargePointAdapter(station, clock, deps.onReset),
+    outbox: journal,
+    kv: journal,
+    clock,
+    logger,
+    electrical: electricalOf(config),
+    onCsmsTime: csmsTimeSetter(journal, clock, logger),
+    ...outboxAlerts(journal, logger),
+  });
+  let subscriptions: (() => void)[] = [];
+  return {
+    ...client,
+    start() {
+      // Transaction messages leave as soon as the journal has them, not at the next idle poll.
+      if (subscriptions.length === 0) {
+        subscriptions = [
+          station.onEvent((e) => {
+            if (e.type === 'session-started' || e.type === 'session-stopped') client.outboxChanged();
+          }),
+        ];
+      }
+      client.start();
+    },
+    async stop() {
+      for (const unsubscribe of subscriptions.splice(0)) unsubscribe();
+      await client.stop();
+    },
+  };
+}
+
+/**
+ * Connects the station to its CSMS over OCPP 1.6: the OCPP client reads transaction messages from the journal's outbox and keeps
  * its configuration keys in the journal; it drives the station only through the charge-point port. Call `start()`
  * on the result.
  */
@@ -41,22 +121,8 @@ export async function createUplink(deps: UplinkDeps): Promise<OcppClient> {
     sessionSamples: (sessionId) => journal.samples(sessionId),
     diagnostics: async () => ({ alerts: await journal.alerts(), journal: journal.openReport }),
     dataTransfer: californiaPricingRoute(station, journal, clock, logger.child({ module: 'costmsg' })),
-    electrical: {
-      phases: config.station.phases,
-      nominalVoltageV: config.station.nominalVoltageV,
-      maxCurrentA: Math.min(config.limits.hardwareMaxA, config.limits.cableMaxA, config.limits.configuredMaxA),
-    },
-    onCsmsTime: (csmsNowMs) => {
-      if (!(clock instanceof StationClock)) return;
-      const correction = clock.setFromCsms(csmsNowMs);
-      if (correction === null) return;
-      // Posted at once: the journal worker runs requests in order, so the sender's next outbox read sees the
-      // corrected timestamps and no untrusted time goes on the wire.
-      journal.correctClock(correction.correctionMs, correction.sinceMs).then(
-        (changed) => logger.info({ correctionMs: correction.correctionMs, ...changed }, 'clock set from the CSMS; earlier records corrected'),
-        (err: unknown) => logger.error({ err: (err as Error).message }, 'could not correct the records of the untrusted clock'),
-      );
-    },
+    electrical: electricalOf(config),
+    onCsmsTime: csmsTimeSetter(journal, clock, logger),
     // Dead letters and journal failures of the outbox become alerts in the journal.
     ...outboxAlerts(journal, logger),
   });
@@ -93,18 +159,19 @@ export async function createUplink(deps: UplinkDeps): Promise<OcppClient> {
 }
 
 /** The station's authorizer, late-bound to the uplink once it exists (a tap before that is refused). */
-export function uplinkAuthorizer(client: () => OcppClient | null): Authorizer {
+export function uplinkAuthorizer(client: () => StationUplink | null): Authorizer {
   return async (idTag) => {
     const c = client();
     if (!c) return { status: 'Invalid' };
-    const result = await c.authorizer.authorize(idTag);
+    const result = isOcpp201(c) ? await c.authorize(idTag) : await c.authorizer.authorize(idTag);
     return { status: result.status };
   };
 }
 
-/** The CSMS's DefaultPrice (configuration key), or null when it set none. */
-export function uplinkDefaultPrice(client: OcppClient | null): DefaultPrice | null {
-  const text = client?.keys.get('DefaultPrice') ?? '';
+/** The CSMS's DefaultPrice (1.6 configuration key), or null when it set none (always, over 2.0.1). */
+export function uplinkDefaultPrice(client: StationUplink | null): DefaultPrice | null {
+  if (client === null || isOcpp201(client)) return null;
+  const text = client.keys.get('DefaultPrice') ?? '';
   if (text === '') return null;
   const parsed = parseDefaultPrice(text);
   return parsed.ok ? parsed.price : null;
