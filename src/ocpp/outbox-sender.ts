@@ -110,8 +110,10 @@ export class OutboxSender {
   private delivered = 0;
   private readonly lanes: readonly LaneState[];
   private readonly support: Promise<CsmsSupport>;
+  private wire: OutboxWire | undefined;
 
   constructor(private readonly options: OutboxSenderOptions) {
+    this.wire = options.wire;
     this.support = options.csmsSupport ? Promise.resolve(options.csmsSupport) : CsmsSupport.load(null, '', options.logger);
     this.lanes = (['transaction', 'optional'] as const).map((name) => {
       const lane: LaneState = {
@@ -145,6 +147,14 @@ export class OutboxSender {
   /** Wakes the lanes: a message was enqueued, the link opened, or registration was accepted. */
   kick(): void {
     for (const lane of this.lanes) lane.runner.kick();
+  }
+
+  /**
+   * From now on messages go on the wire through `wire` (the 2.0.1 transaction module installs its rendering on the
+   * client's sender). A message already in flight finishes as it was sent.
+   */
+  useWire(wire: OutboxWire): void {
+    this.wire = wire;
   }
 
   /** Messages delivered since start. */
@@ -187,7 +197,8 @@ export class OutboxSender {
 
   /** Sends one message; resolves with how long the lane should wait before its next step. */
   private async deliver(lane: LaneState, message: OutboxMessage): Promise<number> {
-    const { link, logger, wire } = this.options;
+    const { link, logger } = this.options;
+    const wire = this.wire;
     const call = wire ? await wire.render(message) : await this.render16(lane, message);
     if (call === null) return 0;
     if (typeof call === 'string') {
@@ -258,7 +269,7 @@ export class OutboxSender {
     if (message.kind === 'StartTransaction' && message.sessionId !== null && delivery.transactionId !== undefined) {
       this.options.onStartAnswered?.(message.sessionId, delivery.transactionId, delivery.idTagStatus ?? 'Accepted');
     }
-    this.options.wire?.answered?.(message, delivery);
+    this.wire?.answered?.(message, delivery);
   }
 
   private async fail(lane: LaneState, message: OutboxMessage, error: string): Promise<void> {

@@ -25,6 +25,8 @@ import { deliverableOutbox, securityEventOutbox201 } from './outbox-view.js';
 import { Registration201 } from './registration.js';
 import { resetHandler } from './reset.js';
 import { StatusNotifications201 } from './status-notifications.js';
+import { createTransactions201, type Transactions201 } from './transactions/transactions.js';
+import type { TransactionEventAnswer } from './transactions/wire.js';
 
 export interface Ocpp201ClientOptions {
   /** The `ocpp` config section (`version` "2.0.1"); `url` must be set. */
@@ -49,6 +51,10 @@ export interface Ocpp201ClientOptions {
   readonly electrical?: { readonly phases: number; readonly nominalVoltageV: number; readonly maxCurrentA: number };
   /** The BootNotification reason of this start; default: the one noted in the journal before a restart, else PowerUp. */
   readonly bootReason?: BootReason;
+  /** A TransactionEvent was answered (totalCost, updatedPersonalMessage for the running cost display). */
+  readonly onTransactionAnswer?: (sessionId: number, event: { readonly eventType: string; readonly seqNo: number }, answer: TransactionEventAnswer) => void;
+  /** Meter-value tick of the transaction module, ms (tests; default 1000). */
+  readonly meterTickMs?: number;
 }
 
 /** A handler of a CSMS-initiated call: validated params in (strict mode), the CALLRESULT payload out, or an RPC error thrown. */
@@ -62,6 +68,8 @@ export interface Ocpp201Client {
   readonly sender: OutboxSender;
   readonly securityEvents: SecurityEvents;
   readonly statusNotifications: StatusNotifications201;
+  /** Transactions (E, F, J use cases): see src/ocpp/v201/transactions/. */
+  readonly transactions: Transactions201;
   /** Installs the handler of a CSMS-initiated action (replacing any before it; live on the open link at once). */
   handle(action: string, handler: Handler201): void;
   /** Actions with a handler, for tests and the README's table. */
@@ -202,6 +210,27 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     availabilityHandler(port),
   ];
   for (const table of handlerTables) for (const [action, handler] of Object.entries(table)) handle(action, handler);
+  const transactions = await createTransactions201({
+    port,
+    outbox,
+    kv,
+    clock,
+    logger: log,
+    deviceModel,
+    sender,
+    connection,
+    registration,
+    reportStatus: () => statusNotifications.reportAll(),
+    deliverOutboxKind: (kind) => {
+      deliverable.add(kind);
+      kick();
+    },
+    call,
+    electrical,
+    ...(options.meterTickMs !== undefined ? { tickMs: options.meterTickMs } : {}),
+    ...(options.onTransactionAnswer ? { onTransactionAnswer: options.onTransactionAnswer } : {}),
+  });
+  for (const [action, handler] of Object.entries(transactions.handlers)) handle(action, handler);
 
   // Settings the control core applies itself: given at start and on every change.
   const applyStationSettings = (): void => {
@@ -233,6 +262,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     sender,
     securityEvents,
     statusNotifications,
+    transactions,
     handle,
     handledActions: () => [...handled].sort(),
     call,
@@ -285,12 +315,14 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
       );
       registration.start();
       statusNotifications.start();
+      transactions.start();
       sender.start();
       connection.start();
     },
     async stop() {
       for (const u of unsubscribers.splice(0)) u();
       statusNotifications.stop();
+      transactions.stop();
       registration.stop();
       await connection.stop();
       await sender.stop();

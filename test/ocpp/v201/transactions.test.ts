@@ -1,122 +1,161 @@
 import assert from 'node:assert/strict';
 import type { TransactionEventRequest } from '../../../src/ocpp/v201/transactions/types.js';
-import { TxStation } from './support/tx-rig.js';
+import { sleep, waitFor } from './rig.js';
+import { BenchRig } from './support/bench-rig.js';
+import { assertSchema } from './schemas.js';
 
 const summary = (events: TransactionEventRequest[]): string[] =>
-  events.map((e) => `${e.seqNo} ${e.eventType} ${e.triggerReason}${e.offline === true ? ' offline' : ''}`);
+  events.map((e) => `${e.seqNo} ${e.eventType} ${e.triggerReason}${e.transactionInfo.chargingState ? ` ${e.transactionInfo.chargingState}` : ''}${e.offline === true ? ' offline' : ''}`);
 
-describe('OCPP 2.0.1 transactions over the real journal and a strict 2.0.1 websocket on loopback', function () {
-  let station: TxStation;
+describe('OCPP 2.0.1 transactions against the bench CSMS (strict 2.0.1, real journal, loopback)', function () {
+  let rig: BenchRig;
 
   afterEach(async function () {
-    await station.close();
+    await rig.close();
   });
 
-  it('a cable-first session goes out as Started, Updated…, Ended under one station-made id with seqNo 0, 1, 2, 3', async function () {
-    station = await TxStation.create();
-    await station.connect();
-    const id = await station.startSession('CARD0001', 1000);
-    await station.updated(id, 'ChargingStateChanged', { chargingState: 'Charging' });
-    await station.updated(id, 'MeterValuePeriodic', {
-      meterValue: [{ timestamp: new Date().toISOString(), sampledValue: [{ value: 1500, context: 'Sample.Periodic', measurand: 'Energy.Active.Import.Register', unitOfMeasure: { unit: 'Wh' } }] }],
-    });
-    await station.stopSession(id, 2000, 'Local', 'CARD0001');
-    const events = await station.waitEvents(4);
-    assert.deepEqual(summary(events), ['0 Started Authorized', '1 Updated ChargingStateChanged', '2 Updated MeterValuePeriodic', '3 Ended StopAuthorized']);
-    const ids = new Set(events.map((e) => e.transactionInfo.transactionId));
-    assert.equal(ids.size, 1);
-    assert.ok([...ids][0]!.length <= 36);
-    assert.equal(events[3]?.transactionInfo.stoppedReason, 'Local');
-    assert.equal(events[0]?.idToken?.idToken, 'CARD0001');
-    const rows = await station.journal.depth();
-    assert.equal(rows, 0, 'every row delivered');
-  });
-
-  it('a session that ran offline arrives in order once the link is back, each event flagged offline: true', async function () {
-    station = await TxStation.create();
-    await station.connect();
-    const first = await station.startSession('CARD0001', 1000);
-    await station.waitEvents(1);
-    await station.disconnect();
-    await station.updated(first, 'ChargingStateChanged', { chargingState: 'SuspendedEV' });
-    await station.stopSession(first, 1500, 'EVDisconnected');
-    const second = await station.startSession('CARD0002', 1500, false);
-    await station.stopSession(second, 1700, 'Remote');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(station.csms.events.length, 1, 'nothing leaves while offline');
-    await station.connect();
-    const events = await station.waitEvents(5);
-    assert.deepEqual(summary(events), [
-      '0 Started Authorized',
-      '1 Updated ChargingStateChanged offline',
-      '2 Ended EVCommunicationLost offline',
-      '0 Started CablePluggedIn offline',
-      '1 Ended RemoteStop offline',
+  it('E02 cable first: Started (Authorized), ChargingStateChanged, MeterValuePeriodic, Ended (StopAuthorized) with seqNo 0, 1, 2, 3 under one id', async function () {
+    rig = await BenchRig.create({ config: { initialKeys: { 'SampledDataCtrlr/TxUpdatedInterval': '1' } } });
+    await rig.waitRegistered();
+    rig.station.meter(0);
+    rig.station.plugIn();
+    assert.equal(rig.station.authorizeStart('CARD0001', 'local'), 'Accepted');
+    await rig.waitEvents(2);
+    rig.station.meter(250);
+    await waitFor(() => rig.events().some((e) => e.triggerReason === 'MeterValuePeriodic'), 4000, 'a periodic sample');
+    rig.station.tapStop('CARD0001');
+    await waitFor(() => rig.events().some((e) => e.eventType === 'Ended'), 4000, 'Ended');
+    const events = rig.events();
+    for (const e of events) assertSchema('TransactionEvent', 'req', e);
+    const periodic = events.filter((e) => e.triggerReason === 'MeterValuePeriodic');
+    assert.deepEqual(summary(events.filter((e) => e.triggerReason !== 'MeterValuePeriodic' || e === periodic[0])).slice(0, 3), [
+      '0 Started Authorized EVConnected',
+      '1 Updated ChargingStateChanged Charging',
+      '2 Updated MeterValuePeriodic',
     ]);
-    assert.equal(new Set(events.slice(0, 3).map((e) => e.transactionInfo.transactionId)).size, 1);
-    assert.notEqual(events[3]?.transactionInfo.transactionId, events[0]?.transactionInfo.transactionId);
-    // Events that happened online after the link came back are not flagged.
-    const third = await station.startSession('CARD0003', 1700);
-    await station.waitEvents(6);
-    assert.equal(station.csms.events[5]?.offline, undefined);
-    await station.stopSession(third, 1800);
-    await station.waitEvents(7);
+    assert.deepEqual(events.map((e) => e.seqNo), events.map((_, i) => i), 'seqNo 0, 1, 2 … without gap');
+    const ended = events[events.length - 1];
+    assert.deepEqual([ended?.eventType, ended?.triggerReason, ended?.transactionInfo.stoppedReason, ended?.idToken?.idToken], ['Ended', 'StopAuthorized', 'Local', 'CARD0001']);
+    assert.equal(new Set(events.map((e) => e.transactionInfo.transactionId)).size, 1);
+    assert.equal(periodic[0]?.meterValue?.[0]?.sampledValue[0]?.context, 'Sample.Periodic');
   });
 
-  it('a reboot mid-transaction continues the same transactionId and seqNo (Ended with PowerLoss)', async function () {
-    station = await TxStation.create();
-    await station.connect();
-    const id = await station.startSession('CARD0001', 1000);
-    await station.updated(id, 'ChargingStateChanged', { chargingState: 'Charging' });
-    await station.waitEvents(2);
-    await station.reboot(1000);
-    await station.connect();
-    const events = await station.waitEvents(3);
-    assert.deepEqual(summary(events), ['0 Started Authorized', '1 Updated ChargingStateChanged', '2 Ended AbnormalCondition offline']);
-    assert.equal(events[2]?.transactionInfo.transactionId, events[0]?.transactionInfo.transactionId);
+  it('E03 authorization first, then E09 the EV leaves: Started on the plug (CablePluggedIn), Ended EVDisconnected', async function () {
+    rig = await BenchRig.create();
+    await rig.waitRegistered();
+    rig.station.authorizeStart('CARD0002', 'local');
+    await sleep(30);
+    rig.station.plugIn();
+    await rig.waitEvents(2);
+    rig.station.unplug();
+    await waitFor(() => rig.events().some((e) => e.eventType === 'Ended'), 4000, 'Ended');
+    assert.deepEqual(summary(rig.events()), ['0 Started CablePluggedIn EVConnected', '1 Updated ChargingStateChanged Charging', '2 Ended EVCommunicationLost Idle']);
+    assert.equal(rig.events()[2]?.transactionInfo.stoppedReason, 'EVDisconnected');
+  });
+
+  it('a session that ran while the CSMS was away arrives later in order, flagged offline: true, with the right seqNos', async function () {
+    rig = await BenchRig.create();
+    await rig.waitRegistered();
+    await rig.csms.controls.goDown();
+    await waitFor(() => !rig.client.connection.isOpen(), 3000, 'link down');
+    rig.station.plugIn();
+    rig.station.authorizeStart('CARD0003', 'local');
+    await rig.station.committed();
+    await sleep(50);
+    rig.station.tapStop('CARD0003');
+    await rig.station.committed();
+    await sleep(100);
+    assert.equal(rig.events().length, 0);
+    await rig.csms.controls.comeBack();
+    const events = await rig.waitEvents(3);
+    assert.deepEqual(summary(events), ['0 Started Authorized EVConnected offline', '1 Updated ChargingStateChanged Charging offline', '2 Ended StopAuthorized EVConnected offline']);
+    // Online again: the next session's events are not flagged.
+    rig.station.authorizeStart('CARD0004', 'local');
+    const next = await rig.waitEvents(4);
+    assert.equal(next[3]?.offline, undefined);
+    assert.equal(next[3]?.seqNo, 0);
+  });
+
+  it('a reboot mid-transaction continues the same transactionId and seqNo: Ended (PowerLoss) follows what was sent', async function () {
+    rig = await BenchRig.create();
+    await rig.waitRegistered();
+    rig.station.plugIn();
+    rig.station.authorizeStart('CARD0005', 'local');
+    const before = await rig.waitEvents(2);
+    await rig.crashAndRestart();
+    await rig.waitRegistered();
+    const events = await rig.waitEvents(3);
+    assert.deepEqual(summary(events), ['0 Started Authorized EVConnected', '1 Updated ChargingStateChanged Charging', '2 Ended AbnormalCondition EVConnected offline']);
+    assert.equal(events[2]?.transactionInfo.transactionId, before[0]?.transactionInfo.transactionId);
     assert.equal(events[2]?.transactionInfo.stoppedReason, 'PowerLoss');
-    assert.equal(events[2]?.meterValue?.[0]?.sampledValue[0]?.value, 1000);
   });
 
-  it('a refused TransactionEvent is retried MessageAttempts times, MessageAttemptInterval × attempts apart, then set aside', async function () {
-    station = await TxStation.create({ attempts: 3, intervalS: 0.2 });
-    await station.connect();
-    station.csms.failNext = 2;
-    const started = Date.now();
-    const id = await station.startSession('CARD0001', 1000);
-    const [event] = await station.waitEvents(1);
-    assert.equal(event?.seqNo, 0);
-    // Two refusals: waits of 0.2 s × 1 and 0.2 s × 2 before the third attempt.
-    assert.ok(Date.now() - started >= 550, `retried after ${Date.now() - started} ms`);
-    assert.equal(station.dead.length, 0);
-    station.csms.failNext = 3;
-    await station.stopSession(id, 1100);
-    const deadline = Date.now() + 5000;
-    while (station.dead.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.equal(station.dead.length, 1, 'after 3 refused attempts the Ended is a dead letter');
-    assert.equal(station.dead[0]?.message.kind, 'StopTransaction');
-    assert.equal(station.csms.events.length, 1);
+  it('F01/F02 remote start (authorized first, remoteStartId on Started) and F03 remote stop by transactionId; E14 status; F05 refused while charging', async function () {
+    rig = await BenchRig.create();
+    await rig.waitRegistered();
+    rig.station.plugIn();
+    const answer = await rig.call('RequestStartTransaction', { remoteStartId: 77, idToken: { idToken: 'APP-USER-1', type: 'Central' } });
+    assert.equal(answer['status'], 'Accepted');
+    const [started] = await rig.waitEvents(2);
+    assert.deepEqual([started?.triggerReason, started?.transactionInfo.remoteStartId, started?.idToken], ['RemoteStart', 77, { idToken: 'APP-USER-1', type: 'Central' }]);
+    assert.deepEqual(rig.csms.callsOf('Authorize').map((p) => p['idToken']), [{ idToken: 'APP-USER-1', type: 'Central' }], 'AuthorizeRemoteStart: authorized first');
+    const transactionId = started?.transactionInfo.transactionId ?? '';
+    assert.deepEqual(await rig.call('GetTransactionStatus', { transactionId }), { ongoingIndicator: true, messagesInQueue: false });
+    assert.deepEqual(await rig.call('UnlockConnector', { evseId: 1, connectorId: 1 }), { status: 'OngoingAuthorizedTransaction' });
+    assert.deepEqual(await rig.call('RequestStopTransaction', { transactionId: 'not-this-one' }), { status: 'Rejected' });
+    assert.deepEqual(await rig.call('RequestStartTransaction', { remoteStartId: 78, idToken: { idToken: 'X', type: 'Central' } }), { status: 'Rejected', statusInfo: { reasonCode: 'TxInProgress' } });
+    assert.deepEqual(await rig.call('RequestStopTransaction', { transactionId }), { status: 'Accepted' });
+    await waitFor(() => rig.events().some((e) => e.eventType === 'Ended'), 4000, 'Ended');
+    const ended = rig.events().find((e) => e.eventType === 'Ended');
+    assert.deepEqual([ended?.triggerReason, ended?.transactionInfo.stoppedReason, ended?.transactionInfo.transactionId], ['RemoteStop', 'Remote', transactionId]);
+    // The CSMS has the Ended once the station journaled its answer.
+    await waitFor(async () => (await rig.journal.depth()) === 0, 3000, 'outbox drained');
+    assert.deepEqual(await rig.call('GetTransactionStatus', { transactionId }), { ongoingIndicator: false, messagesInQueue: false });
+    assert.deepEqual(await rig.call('UnlockConnector', { evseId: 1, connectorId: 1 }), { status: 'Unlocked' });
+    assert.deepEqual(await rig.call('UnlockConnector', { evseId: 2, connectorId: 1 }), { status: 'UnknownConnector', statusInfo: { reasonCode: 'UnknownEvse', additionalInfo: 'this station has EVSE 1 with connector 1 only' } });
   });
 
-  it('the answer reaches the station: idTokenInfo status is journaled, totalCost and personalMessage are handed on', async function () {
-    station = await TxStation.create();
-    station.csms.answer = (e) =>
-      e.eventType === 'Ended'
-        ? { totalCost: 4.2, updatedPersonalMessage: { format: 'UTF8', content: '4.20 EUR, thank you' } }
-        : { idTokenInfo: { status: 'Accepted' } };
-    await station.connect();
-    const id = await station.startSession('CARD0001', 1000);
-    await station.stopSession(id, 2000);
-    await station.waitEvents(2);
-    const deadline = Date.now() + 2000;
-    while (station.answers.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.deepEqual(
-      station.answers.map((a) => [a.eventType, a.answer.totalCost, a.answer.updatedPersonalMessage?.content, a.answer.idTokenInfo?.status]),
-      [
-        ['Started', undefined, undefined, 'Accepted'],
-        ['Ended', 4.2, '4.20 EUR, thank you', undefined],
-      ],
-    );
-    assert.deepEqual(station.sessionRow(id), { tx_uid: station.csms.events[0]?.transactionInfo.transactionId, id_tag_status: 'Accepted', csms_transaction_id: null });
+  it('a remote start whose token the CSMS refuses (Authorize Blocked) starts nothing', async function () {
+    rig = await BenchRig.create();
+    await rig.waitRegistered();
+    rig.csms.answers.rejectedIdTags.add('BLOCKED-1');
+    rig.station.plugIn();
+    assert.deepEqual(await rig.call('RequestStartTransaction', { remoteStartId: 5, idToken: { idToken: 'BLOCKED-1', type: 'Central' } }), { status: 'Accepted' });
+    await waitFor(() => rig.csms.callsOf('Authorize').length === 1, 3000, 'Authorize');
+    await sleep(100);
+    assert.equal(rig.station.activeSession(), null);
+    assert.equal(rig.events().length, 0);
+  });
+
+  it('StopTxOnInvalidId: a Started answered Blocked ends the transaction with DeAuthorized', async function () {
+    rig = await BenchRig.create();
+    await rig.waitRegistered();
+    rig.csms.answers.rejectedIdTags.add('CARD-BLOCKED');
+    rig.station.plugIn();
+    rig.station.authorizeStart('CARD-BLOCKED', 'local');
+    await waitFor(() => rig.events().some((e) => e.eventType === 'Ended'), 4000, 'Ended');
+    const ended = rig.events().find((e) => e.eventType === 'Ended');
+    assert.deepEqual([ended?.triggerReason, ended?.transactionInfo.stoppedReason], ['Deauthorized', 'DeAuthorized']);
+  });
+
+  it('F06 TriggerMessage: TransactionEvent (Updated, Trigger) during a transaction, MeterValues, Heartbeat; BootNotification refused once accepted', async function () {
+    rig = await BenchRig.create();
+    await rig.waitRegistered();
+    assert.deepEqual(await rig.call('TriggerMessage', { requestedMessage: 'TransactionEvent' }), { status: 'Rejected', statusInfo: { reasonCode: 'NoTransaction' } });
+    rig.station.meter(0);
+    rig.station.plugIn();
+    rig.station.authorizeStart('CARD0006', 'local');
+    await rig.waitEvents(2);
+    assert.deepEqual(await rig.call('TriggerMessage', { requestedMessage: 'TransactionEvent', evse: { id: 1 } }), { status: 'Accepted' });
+    const events = await rig.waitEvents(3);
+    assert.deepEqual([events[2]?.triggerReason, events[2]?.seqNo, events[2]?.meterValue?.[0]?.sampledValue[0]?.context], ['Trigger', 2, 'Trigger']);
+    assert.deepEqual(await rig.call('TriggerMessage', { requestedMessage: 'MeterValues' }), { status: 'Accepted' });
+    await waitFor(() => rig.csms.callsOf('MeterValues').length === 1, 3000, 'MeterValues');
+    assertSchema('MeterValues', 'req', rig.csms.callsOf('MeterValues')[0]);
+    const heartbeats = rig.csms.callsOf('Heartbeat').length;
+    assert.deepEqual(await rig.call('TriggerMessage', { requestedMessage: 'Heartbeat' }), { status: 'Accepted' });
+    await waitFor(() => rig.csms.callsOf('Heartbeat').length === heartbeats + 1, 3000, 'Heartbeat');
+    assert.deepEqual(await rig.call('TriggerMessage', { requestedMessage: 'BootNotification' }), { status: 'Rejected' });
+    assert.deepEqual(await rig.call('TriggerMessage', { requestedMessage: 'LogStatusNotification' }), { status: 'NotImplemented' });
   });
 });

@@ -21,8 +21,8 @@ export interface TransactionEventAnswer {
 
 /** Facts of a session kept beside the journal (by the 2.0.1 use cases), looked up when its events leave. */
 export interface SessionFacts {
-  /** RequestStartTransaction's remoteStartId, when the session was started remotely. */
-  remoteStartId(sessionId: number): number | undefined;
+  /** RequestStartTransaction's remoteStartId, when the session (of this token, started then) was started remotely. */
+  remoteStartId(sessionId: number, idTag?: string | null, startAtMs?: number): number | undefined;
   /** The session was stopped by a master pass card. */
   stoppedByMasterPass(sessionId: number): boolean;
   /** The type of an id tag (default ISO14443: a card tap). */
@@ -51,15 +51,23 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 /** A TransactionEvent built for a message, kept until its answer (the answer needs its eventType and seqNo). */
 const SESSION_KINDS = new Set(['StartTransaction', 'StopTransaction', 'MeterValues', 'TransactionEvent']);
 
+/** Transactions remembered by id (the running one and the last few: RequestStopTransaction, GetTransactionStatus). */
+const KNOWN_TRANSACTIONS = 32;
+
 export class TransactionWire implements OutboxWire {
   private readonly sent = new Map<number, TransactionEventRequest>();
+  /** sessionId → transactionId of the sessions whose events went on the wire in this process. */
+  private readonly known = new Map<number, string>();
 
   constructor(private readonly options: TransactionWireOptions) {}
 
   private context(message: OutboxMessage): EventContext {
     const facts = this.options.facts ?? noSessionFacts;
     const sessionId = message.sessionId;
-    const remoteStartId = sessionId === null ? undefined : facts.remoteStartId(sessionId);
+    const startAtMs = message.kind === 'StartTransaction' && typeof message.payload['timestamp'] === 'string' ? Date.parse(message.payload['timestamp']) : undefined;
+    const idTag = message.payload['idTag'];
+    const remoteStartId =
+      sessionId === null ? undefined : facts.remoteStartId(sessionId, typeof idTag === 'string' ? idTag : null, startAtMs !== undefined && Number.isFinite(startAtMs) ? startAtMs : undefined);
     return {
       points: this.options.points(),
       offline: !this.options.online.wasOnlineAt(message.createdAtMs),
@@ -74,12 +82,38 @@ export class TransactionWire implements OutboxWire {
     if (message.sessionId !== null && SESSION_KINDS.has(message.kind)) {
       const event = transactionEventOf(message, this.context(message));
       if (typeof event === 'string') return Promise.resolve(event);
+      // At most one message per lane is in flight: older entries belong to messages that failed or were set aside.
+      if (this.sent.size >= 8) this.sent.clear();
       this.sent.set(message.seq, event);
+      this.learn(message.sessionId, event.transactionInfo.transactionId);
       return Promise.resolve({ method: 'TransactionEvent', params: event as unknown as Record<string, unknown> });
     }
     if (this.options.renderOther) return Promise.resolve(this.options.renderOther(message));
     if (message.kind === 'MeterValues') return Promise.resolve(meterValuesOfNoSession(message));
     return Promise.resolve({ method: message.kind, params: { ...message.payload } });
+  }
+
+  /**
+   * The transactionId of a session whose events went to the CSMS in this process. A session never outlives its
+   * process (the journal closes it at the next boot), so the CSMS can only know the ids of sessions learned here.
+   */
+  transactionIdOf(sessionId: number): string | undefined {
+    return this.known.get(sessionId);
+  }
+
+  /** The session of a transactionId the CSMS may know, or undefined. */
+  sessionOf(transactionId: string): number | undefined {
+    for (const [sessionId, id] of this.known) if (id === transactionId) return sessionId;
+    return undefined;
+  }
+
+  private learn(sessionId: number, transactionId: string): void {
+    if (this.known.get(sessionId) === transactionId) return;
+    this.known.set(sessionId, transactionId);
+    if (this.known.size > KNOWN_TRANSACTIONS) {
+      const oldest = this.known.keys().next().value;
+      if (oldest !== undefined) this.known.delete(oldest);
+    }
   }
 
   answer(message: OutboxMessage, answer: unknown): DeliveryAnswer | string {
