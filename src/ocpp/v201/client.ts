@@ -102,8 +102,6 @@ function readPem(path: string | null, what: string): string | undefined {
   }
 }
 
-const STATION_STATUSES = new Set(['Accepted', 'Blocked', 'Expired', 'Invalid', 'ConcurrentTx']);
-
 /** Loads the device model from the journal and wires the 2.0.1 uplink. Does not connect until `start()`. */
 export async function createOcpp201Client(options: Ocpp201ClientOptions): Promise<Ocpp201Client> {
   const { config, station, port, outbox, kv, clock, logger } = options;
@@ -273,15 +271,8 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     async authorize(idTag) {
       // A tap in the moments after start waits for the boot's answer (nothing but the boot may leave before it).
       if (!registration.isAccepted()) await acceptedWithin(deviceModel.int('OCPPCommCtrlr', 'MessageTimeout[Default]') * 1000);
-      if (!connection.isOpen() || !registration.isAccepted()) return { status: 'Invalid' };
-      try {
-        const conf = await call<{ idTokenInfo: { status: string } }>('Authorize', { idToken: { idToken: idTag, type: 'ISO14443' } });
-        const status = conf.idTokenInfo.status;
-        return { status: STATION_STATUSES.has(status) ? (status as 'Accepted') : 'Invalid' };
-      } catch (err) {
-        log.warn({ error: (err as Error).message }, 'Authorize failed');
-        return { status: 'Invalid' };
-      }
+      // C01 (cache, offline rules), C16 master pass: src/ocpp/v201/authorization/authorizer.ts.
+      return { status: (await transactions.authorizer.authorize(idTag)).status };
     },
     start() {
       void securityEvents.record('StartupOfTheDevice');

@@ -158,4 +158,21 @@ describe('OCPP 2.0.1 transactions against the bench CSMS (strict 2.0.1, real jou
     assert.deepEqual(await rig.call('TriggerMessage', { requestedMessage: 'BootNotification' }), { status: 'Rejected' });
     assert.deepEqual(await rig.call('TriggerMessage', { requestedMessage: 'LogStatusNotification' }), { status: 'NotImplemented' });
   });
+
+  it('C16 master pass through the client: the running transaction ends with stoppedReason MasterPass, the pass starts nothing', async function () {
+    rig = await BenchRig.create({ config: { initialKeys: { 'AuthCtrlr/MasterPassGroupId': 'MASTERS' } } });
+    await rig.waitRegistered();
+    rig.csms.controls.respondWith('Authorize', (p) => {
+      const token = (p['idToken'] as { idToken: string }).idToken;
+      return { idTokenInfo: token === 'MASTER' ? { status: 'Accepted', groupIdToken: { idToken: 'MASTERS', type: 'Central' } } : { status: 'Accepted' } };
+    });
+    rig.station.plugIn();
+    assert.deepEqual(await rig.client.authorize('CARD0007'), { status: 'Accepted' });
+    rig.station.authorizeStart('CARD0007', 'local');
+    await rig.waitEvents(2);
+    assert.deepEqual(await rig.client.authorize('MASTER'), { status: 'Invalid' });
+    await waitFor(() => rig.events().some((e) => e.eventType === 'Ended'), 4000, 'Ended');
+    const ended = rig.events().find((e) => e.eventType === 'Ended');
+    assert.deepEqual([ended?.triggerReason, ended?.transactionInfo.stoppedReason], ['StopAuthorized', 'MasterPass']);
+  });
 });

@@ -11,6 +11,8 @@ import type { Logger } from '../../../logger.js';
 import type { ChargePointPort } from '../../charge-point-port.js';
 import type { InboundHandler } from '../../connection.js';
 import type { OutboxSender } from '../../outbox-sender.js';
+import { AuthCache201 } from '../authorization/auth-cache.js';
+import { Authorizer201 } from '../authorization/authorizer.js';
 import type { DeviceModel } from '../device-model/device-model.js';
 import { OnlineIntervals } from './online-intervals.js';
 import { remoteControlHandlers } from './remote-control.js';
@@ -58,6 +60,8 @@ export interface Transactions201 {
   readonly wire: TransactionWire;
   readonly online: OnlineIntervals;
   readonly updates: SessionUpdates;
+  /** C01/C09/C16: the station's tap asks it. */
+  readonly authorizer: Authorizer201;
   start(): void;
   stop(): void;
 }
@@ -126,6 +130,26 @@ export async function createTransactions201(deps: Transactions201Deps): Promise<
     }
   };
 
+  const authorizer = new Authorizer201({
+    link: { isOpen: () => deps.connection.isOpen(), call: deps.call },
+    mayTransmit: () => deps.registration.isAccepted(),
+    cache: new AuthCache201(deps.kv, {
+      enabled: () => deviceModel.bool('AuthCacheCtrlr', 'Enabled'),
+      lifeTimeS: () => deviceModel.int('AuthCacheCtrlr', 'LifeTime'),
+    }),
+    settings: {
+      enabled: () => deviceModel.bool('AuthCtrlr', 'Enabled'),
+      localPreAuthorize: () => deviceModel.bool('AuthCtrlr', 'LocalPreAuthorize'),
+      localAuthorizeOffline: () => deviceModel.bool('AuthCtrlr', 'LocalAuthorizeOffline'),
+      offlineTxForUnknownIdEnabled: () => deviceModel.bool('AuthCtrlr', 'OfflineTxForUnknownIdEnabled'),
+      masterPassGroupId: () => deviceModel.get('AuthCtrlr', 'MasterPassGroupId'),
+    },
+    port,
+    clock,
+    logger: log,
+    onMasterPassStop: (sessionId) => facts.markMasterPass(sessionId),
+  });
+
   const handlers = remoteControlHandlers({
     port,
     outbox: deps.outbox,
@@ -152,6 +176,7 @@ export async function createTransactions201(deps: Transactions201Deps): Promise<
     wire,
     online,
     updates,
+    authorizer,
     start() {
       deps.sender.useWire(wire);
       for (const kind of ['StartTransaction', 'StopTransaction', 'MeterValues', 'TransactionEvent'] as const) deps.deliverOutboxKind(kind);
