@@ -51,7 +51,9 @@ export interface Ocpp201ClientOptions {
   readonly electrical?: { readonly phases: number; readonly nominalVoltageV: number; readonly maxCurrentA: number };
   /** The BootNotification reason of this start; default: the one noted in the journal before a restart, else PowerUp. */
   readonly bootReason?: BootReason;
-  /** A TransactionEvent was answered (totalCost, updatedPersonalMessage for the running cost display). */
+  /** The CSMS's cost of a session (TransactionEvent totalCost + updatedPersonalMessage, CostUpdated): the driver's display. */
+  readonly onCost?: (sessionId: number, totalCost: number, priceText?: string) => void;
+  /** A TransactionEvent was answered (everything the CSMS said). */
   readonly onTransactionAnswer?: (sessionId: number, event: { readonly eventType: string; readonly seqNo: number }, answer: TransactionEventAnswer) => void;
   /** Meter-value tick of the transaction module, ms (tests; default 1000). */
   readonly meterTickMs?: number;
@@ -227,6 +229,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     electrical,
     ...(options.meterTickMs !== undefined ? { tickMs: options.meterTickMs } : {}),
     ...(options.onTransactionAnswer ? { onTransactionAnswer: options.onTransactionAnswer } : {}),
+    ...(options.onCost ? { onCost: options.onCost } : {}),
   });
   for (const [action, handler] of Object.entries(transactions.handlers)) handle(action, handler);
 

@@ -175,4 +175,25 @@ describe('OCPP 2.0.1 transactions against the bench CSMS (strict 2.0.1, real jou
     const ended = rig.events().find((e) => e.eventType === 'Ended');
     assert.deepEqual([ended?.triggerReason, ended?.transactionInfo.stoppedReason], ['StopAuthorized', 'MasterPass']);
   });
+
+  it('the running cost: CostUpdated and the Ended answer\'s totalCost with its personal message reach the display; an unknown id changes nothing', async function () {
+    const costs: [number, number, string | undefined][] = [];
+    rig = await BenchRig.create({ client: { onCost: (sessionId, totalCost, text) => costs.push([sessionId, totalCost, text]) } });
+    await rig.waitRegistered();
+    rig.csms.controls.respondWith('TransactionEvent', (p) =>
+      p['eventType'] === 'Ended' ? { totalCost: 4.2, updatedPersonalMessage: { format: 'UTF8', content: '4.20 EUR, thank you' } } : {},
+    );
+    rig.station.plugIn();
+    rig.station.authorizeStart('CARD0008', 'local');
+    const [started] = await rig.waitEvents(2);
+    const sessionId = rig.station.activeSession()?.sessionId;
+    assert.deepEqual(await rig.call('CostUpdated', { totalCost: 1.5, transactionId: started?.transactionInfo.transactionId ?? '' }), {});
+    assert.deepEqual(await rig.call('CostUpdated', { totalCost: 99, transactionId: 'unknown-transaction' }), {});
+    rig.station.tapStop('CARD0008');
+    await waitFor(() => costs.length === 2, 4000, 'the final cost');
+    assert.deepEqual(costs, [
+      [sessionId, 1.5, undefined],
+      [sessionId, 4.2, '4.20 EUR, thank you'],
+    ]);
+  });
 });

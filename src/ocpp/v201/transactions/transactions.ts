@@ -50,7 +50,12 @@ export interface Transactions201Deps {
   readonly electrical?: { readonly phases: number; readonly nominalVoltageV: number };
   /** Meter tick, ms (tests). */
   readonly tickMs?: number;
-  /** A TransactionEvent was answered: the running cost display takes totalCost / updatedPersonalMessage from here. */
+  /**
+   * The CSMS's cost of a session for the driver's display: TransactionEvent's totalCost (with updatedPersonalMessage
+   * as its text) and CostUpdated's running totalCost.
+   */
+  readonly onCost?: (sessionId: number, totalCost: number, priceText?: string) => void;
+  /** A TransactionEvent was answered (everything it said). */
   readonly onTransactionAnswer?: (sessionId: number, event: { readonly eventType: string; readonly seqNo: number }, answer: TransactionEventAnswer) => void;
 }
 
@@ -88,6 +93,7 @@ export async function createTransactions201(deps: Transactions201Deps): Promise<
       applyIdTokenInfo(sessionId, event, answer);
       if (event.eventType === 'Ended') facts.forget(sessionId);
       try {
+        if (answer.totalCost !== undefined) deps.onCost?.(sessionId, answer.totalCost, answer.updatedPersonalMessage?.content);
         deps.onTransactionAnswer?.(sessionId, event, answer);
       } catch (err) {
         log.error({ error: (err as Error).message }, 'transaction answer listener threw');
@@ -168,6 +174,15 @@ export async function createTransactions201(deps: Transactions201Deps): Promise<
       reportStatus: deps.reportStatus,
     },
   });
+
+  // CostUpdated: the running cost of a transaction the CSMS knows (its events went out in this process).
+  handlers['CostUpdated'] = (params) => {
+    const transactionId = params['transactionId'] as string;
+    const sessionId = wire.sessionOf(transactionId);
+    if (sessionId === undefined) log.warn({ transactionId }, 'CostUpdated for a transaction this station does not know');
+    else deps.onCost?.(sessionId, params['totalCost'] as number);
+    return {};
+  };
 
   const unsubscribers: (() => void)[] = [];
   return {
