@@ -55,7 +55,11 @@ export const ocppSchema = z
     firmwareMaxBytes: z.number().int().min(1024).max(16 * 1024 ** 3).default(256 * 1024 ** 2),
     /** The idTag reported in StartTransaction for free-vend sessions (no card was presented). */
     freeVendIdTag: z.string().min(1).max(20).default('FREEVEND'),
-    /** Seeds for OCPP configuration keys on first start (the stored value wins afterwards). */
+    /**
+     * Seeds for OCPP configuration keys on first start (the stored value wins afterwards): 1.6 key names
+     * (`HeartbeatInterval`), or for 2.0.1 device-model variables `Component/Variable[Instance]`
+     * (`OCPPCommCtrlr/HeartbeatInterval`, `DeviceDataCtrlr/ItemsPerMessage[GetReport]`).
+     */
     initialKeys: z.record(z.string(), z.string()).default({}),
   })
   .strict()

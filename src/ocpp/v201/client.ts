@@ -1,10 +1,11 @@
 /**
  * The OCPP 2.0.1 uplink, assembled on the shared pieces (link, back-off, outbox sender, clock trust, security
  * profiles, security events): registration (B01–B04), StatusNotification, the device model (B05–B07), Reset
- * (B11–B12) and ChangeAvailability (G03–G04). Other use cases plug in through `handle(action, fn)` (a CSMS call) and
+ * (B11–B12), ChangeAvailability (G03–G04) and CA certificates (M03–M05). Other use cases plug in through `handle(action, fn)` (a CSMS call) and
  * `call(action, payload)` / the outbox (a station call); see src/ocpp/README.md "OCPP 2.0.1".
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Clock } from '../../clock.js';
 import { EvseError, EvseErrorCode } from '../../errors.js';
 import type { KeyValueStore, OutboxKind, OutboxStore } from '../../journal/ports.js';
@@ -17,11 +18,13 @@ import { CsmsSupport } from '../csms-support.js';
 import { OutboxSender, type DeadLetter, type StoreFailure, type StoreRecovery, type StoreRetry } from '../outbox-sender.js';
 import { SecurityEvents, securityEventOfConnectFailure, type SecurityEventType } from '../security-events.js';
 import { availabilityHandler } from './availability.js';
+import { certificateHandlers } from './certificate-handlers.js';
+import { CertificateStore } from './certificates.js';
 import { takeBootReason, type BootReason } from './boot-reason.js';
 import { DeviceModel } from './device-model/device-model.js';
 import { deviceModelHandlers } from './device-model/handlers.js';
 import { stationComponents } from './device-model/station-components.js';
-import { deliverableOutbox, securityEventOutbox201 } from './outbox-view.js';
+import { deliverableLink, deliverableOutbox, securityEventOutbox201 } from './outbox-view.js';
 import { Registration201 } from './registration.js';
 import { resetHandler } from './reset.js';
 import { StatusNotifications201 } from './status-notifications.js';
@@ -81,7 +84,11 @@ export interface Ocpp201Client {
    * is down, and with the RPC error of a CALLERROR. For messages that must survive being offline use the outbox.
    */
   call<T = Record<string, unknown>>(action: string, payload: Record<string, unknown>): Promise<T>;
-  /** The outbox sender delivers rows of `kind` from now on (StatusNotification and SecurityEventNotification already). */
+  /**
+   * The outbox sender delivers rows of `kind` (StatusNotification and SecurityEventNotification already). Call it when
+   * assembling, before any row of that kind is queued: until then a transaction-lane row of it waits, and an
+   * optional-lane row of it is refused towards a dead letter.
+   */
   deliverOutboxKind(kind: OutboxKind): void;
   /**
    * Online authorization of an id token (ISO14443) with Authorize, mapped onto the station's statuses: the
@@ -130,7 +137,12 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
   );
   const storedPassword = deviceModel.get('SecurityCtrlr', 'BasicAuthPassword');
   const password = profile === 1 || profile === 2 ? storedPassword || config.authorizationKey : null;
-  const ca = profile >= 2 ? readPem(config.caFile, 'caFile') : undefined;
+  // M05: CSMS roots the CSMS installed are trusted beside ocpp.caFile (read once, at start).
+  const certificates = config.stateDir === null ? null : new CertificateStore(join(config.stateDir, 'certificates'), () => clock.nowMs());
+  const installedCsmsRoots = profile >= 2 && certificates ? (await certificates.list(['CSMSRootCertificate'])).map((c) => c.pem) : [];
+  const configuredCa = profile >= 2 ? readPem(config.caFile, 'caFile') : undefined;
+  const caPems = [...(configuredCa ? [configuredCa] : []), ...installedCsmsRoots];
+  const ca = caPems.length > 0 ? caPems.join('\n') : undefined;
   const cert = profile === 3 ? readPem(config.clientCertFile, 'clientCertFile') : undefined;
   const key = profile === 3 ? readPem(config.clientKeyFile, 'clientKeyFile') : undefined;
 
@@ -170,7 +182,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
   const sender = new OutboxSender({
     store: deliverableOutbox(outbox, deliverable),
     csmsSupport,
-    link: connection,
+    link: deliverableLink(connection, deliverable),
     // MessageAttempts / MessageAttemptInterval of TransactionEvent govern every retried outbox message.
     policy: {
       attempts: () => deviceModel.int('OCPPCommCtrlr', 'MessageAttempts[TransactionEvent]'),
@@ -204,10 +216,23 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     connection.handle(action, handler);
   };
   const call = <T = Record<string, unknown>>(action: string, payload: Record<string, unknown>): Promise<T> => connection.call<T>(action, payload);
+  const reset = resetHandler({ port, kv, clock, logger: log, securityEvent: (type, techInfo) => securityEvents.record(type as SecurityEventType, techInfo) });
   const handlerTables = [
     deviceModelHandlers({ deviceModel, clock, logger: log, call }),
-    resetHandler({ port, kv, clock, logger: log, securityEvent: (type, techInfo) => securityEvents.record(type as SecurityEventType, techInfo) }),
+    reset.handlers,
     availabilityHandler(port),
+    // Without a state directory there is nowhere to keep certificates: those actions stay NotImplemented.
+    ...(certificates
+      ? [
+          certificateHandlers({
+            store: certificates,
+            securityProfile: profile,
+            hasConfiguredCa: config.caFile !== null,
+            logger: log,
+            securityEvent: (type, techInfo) => securityEvents.record(type as SecurityEventType, techInfo),
+          }),
+        ]
+      : []),
   ];
   for (const table of handlerTables) for (const [action, handler] of Object.entries(table)) handle(action, handler);
   const transactions = await createTransactions201({
@@ -255,6 +280,8 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
 
   const unsubscribers: (() => void)[] = [];
   let bootReported = false;
+  /** Monotonic time the link last closed, or null while it is open (B04: how long the station was offline). */
+  let offlineSinceMono: number | null = null;
   return {
     version: '2.0.1',
     connection,
@@ -283,7 +310,16 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
       unsubscribers.push(
         connection.onOpen(() => {
           securityEvents.connected();
+          // B04: back after more than OfflineThreshold, the connector's status is reported again whether or not it
+          // changed (a shorter outage: only the changes queued meanwhile). Before the first Accepted boot, that
+          // boot's full report covers it.
+          const offlineMs = offlineSinceMono === null ? 0 : clock.monotonicMs() - offlineSinceMono;
+          offlineSinceMono = null;
+          if (bootReported && offlineMs > deviceModel.int('OCPPCommCtrlr', 'OfflineThreshold') * 1000) void statusNotifications.reportAll();
           kick();
+        }),
+        connection.onClose(() => {
+          offlineSinceMono ??= clock.monotonicMs();
         }),
         connection.onConnectFailure((err) => {
           const type = securityEventOfConnectFailure(err);
@@ -315,6 +351,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     },
     async stop() {
       for (const u of unsubscribers.splice(0)) u();
+      reset.cancelScheduled();
       statusNotifications.stop();
       transactions.stop();
       registration.stop();

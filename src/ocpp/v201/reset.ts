@@ -25,7 +25,13 @@ type Handler = (params: Record<string, unknown>) => Promise<Record<string, unkno
 /** How long after the answer the reset starts, so the CALLRESULT leaves first. */
 const AFTER_REPLY_MS = 20;
 
-export function resetHandler(deps: ResetDeps): Record<string, Handler> {
+export interface ResetHandling {
+  readonly handlers: Record<string, Handler>;
+  /** Forgets a scheduled OnIdle reset (the uplink stops: nothing may restart the station after that). */
+  cancelScheduled(): void;
+}
+
+export function resetHandler(deps: ResetDeps): ResetHandling {
   const { port, clock, logger } = deps;
   let scheduled: (() => void) | null = null;
 
@@ -51,7 +57,7 @@ export function resetHandler(deps: ResetDeps): Record<string, Handler> {
     scheduled = unsubscribe;
   };
 
-  return {
+  const handlers: Record<string, Handler> = {
     Reset: (params) => {
       const type = params['type'] as 'Immediate' | 'OnIdle';
       const evseId = params['evseId'] as number | undefined;
@@ -69,6 +75,13 @@ export function resetHandler(deps: ResetDeps): Record<string, Handler> {
       }
       whenIdle(() => restartStation('Soft', 'OnIdle reset requested by the CSMS, now idle'));
       return { status: 'Scheduled' };
+    },
+  };
+  return {
+    handlers,
+    cancelScheduled: () => {
+      scheduled?.();
+      scheduled = null;
     },
   };
 }

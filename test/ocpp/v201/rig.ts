@@ -43,7 +43,7 @@ export class Rig201 {
     readonly csms: BenchCsms,
     public journal: Journal,
     readonly dir: string,
-    private readonly config: OcppConfig,
+    private config: OcppConfig,
     private readonly extra: Partial<Ocpp201ClientOptions>,
   ) {}
 
@@ -51,8 +51,16 @@ export class Rig201 {
     const dir = mkdtempSync(join(tmpdir(), 'evse-v201-'));
     const csms = await createBenchCsms({ port: 0, ...options.csms });
     const journal = await openJournal({ stateDir: dir, clock: systemClock });
-    const rig = new Rig201(csms, journal, dir, fastConfig201(csms.url, options.config), options.client ?? {});
-    await rig.boot();
+    const rig = new Rig201(csms, journal, dir, fastConfig201(csms.url, { stateDir: dir, ...options.config }), options.client ?? {});
+    try {
+      await rig.boot();
+    } catch (err) {
+      // A client that refused to start (a bad seed) leaves nothing open behind it.
+      await journal.close();
+      await csms.close();
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
     return rig;
   }
 
@@ -72,8 +80,9 @@ export class Rig201 {
     this.client.start();
   }
 
-  /** The process restarts: the journal file is closed and opened again, the client built anew. */
-  async restart(): Promise<void> {
+  /** The process restarts: the journal file is closed and opened again, the client built anew (optionally with another config). */
+  async restart(config: Partial<OcppConfig> = {}): Promise<void> {
+    this.config = { ...this.config, ...config };
     await this.client.stop();
     await this.journal.close();
     this.journal = await openJournal({ stateDir: this.dir, clock: systemClock });

@@ -1,8 +1,9 @@
 /**
  * The controller components of the Core profile and their variables (OCPP 2.0.1 Part 2, appendix "Standardized
- * components"), as this station supports them. Only variables something in the station reads or answers are listed;
- * the README says which required ones are missing. Values that depend on the station (identity, security profile,
- * the clock, the EVSE's state) are live and come from `station-components.ts`.
+ * components"), with the types, limits and values this station supports. Every one is stored, reported and settable
+ * as described; which ones already change what the station does (and which wait for the 2.0.1 transaction,
+ * authorization and meter-value modules) is in src/ocpp/README.md. Values that depend on the station (identity,
+ * security profile, the clock, the EVSE's state) are live and come from `station-components.ts`.
  */
 import { SUPPORTED_MEASURANDS } from '../../config-keys.js';
 import type { VariableSpec } from './types.js';
