@@ -184,6 +184,11 @@ export async function createTransactions201(deps: Transactions201Deps): Promise<
     return {};
   };
 
+  // Installed while the client is assembled, before the sender starts: no row of these kinds is ever refused as
+  // undeliverable, and none goes out 1.6-shaped.
+  deps.sender.useWire(wire);
+  for (const kind of ['StartTransaction', 'StopTransaction', 'MeterValues', 'TransactionEvent'] as const) deps.deliverOutboxKind(kind);
+
   const unsubscribers: (() => void)[] = [];
   return {
     handlers,
@@ -193,8 +198,6 @@ export async function createTransactions201(deps: Transactions201Deps): Promise<
     updates,
     authorizer,
     start() {
-      deps.sender.useWire(wire);
-      for (const kind of ['StartTransaction', 'StopTransaction', 'MeterValues', 'TransactionEvent'] as const) deps.deliverOutboxKind(kind);
       // Online = the link is open and the CSMS accepted the boot: only then can an event leave as it happens. The
       // interval starts when the link opened: the accepted-listeners run only after the boot's interval was stored,
       // and an event of that moment (a tap right after the boot) must not read as offline.
