@@ -196,4 +196,34 @@ describe('OCPP 2.0.1 transactions against the bench CSMS (strict 2.0.1, real jou
       [sessionId, 4.2, '4.20 EUR, thank you'],
     ]);
   });
+
+  it('J01 clock-aligned values: Updated MeterValueClock during a transaction, a MeterValuesRequest outside one', async function () {
+    rig = await BenchRig.create({ config: { initialKeys: { 'AlignedDataCtrlr/Interval': '1', 'SampledDataCtrlr/TxUpdatedInterval': '0' } } });
+    await rig.waitRegistered();
+    rig.station.meter(0);
+    await rig.csms.waitFor(() => rig.csms.callsOf('MeterValues').length >= 1, 4000, 'an idle aligned MeterValues');
+    const idle = rig.csms.callsOf('MeterValues')[0];
+    assertSchema('MeterValues', 'req', idle);
+    assert.equal((idle?.['meterValue'] as { sampledValue: { context: string }[] }[])[0]?.sampledValue[0]?.context, 'Sample.Clock');
+    rig.station.plugIn();
+    rig.station.authorizeStart('CARD0009', 'local');
+    await waitFor(() => rig.events().some((e) => e.triggerReason === 'MeterValueClock'), 4000, 'an aligned Updated');
+    const clock = rig.events().find((e) => e.triggerReason === 'MeterValueClock');
+    assert.equal(clock?.meterValue?.[0]?.sampledValue[0]?.context, 'Sample.Clock');
+  });
+
+  it('E14: while the CSMS refuses the Ended (retry in 30 s), GetTransactionStatus says its messages are queued', async function () {
+    rig = await BenchRig.create({ config: { initialKeys: { 'OCPPCommCtrlr/MessageAttemptInterval[TransactionEvent]': '30' } } });
+    await rig.waitRegistered();
+    rig.station.plugIn();
+    rig.station.authorizeStart('CARD0010', 'local');
+    const [started] = await rig.waitEvents(2);
+    await waitFor(async () => (await rig.journal.depth()) === 0, 3000, 'drained');
+    rig.csms.controls.failNext('TransactionEvent', 1);
+    rig.station.tapStop('CARD0010');
+    await waitFor(() => rig.events().length === 3, 3000, 'the refused Ended');
+    const transactionId = started?.transactionInfo.transactionId ?? '';
+    assert.deepEqual(await rig.call('GetTransactionStatus', { transactionId }), { ongoingIndicator: false, messagesInQueue: true });
+    assert.deepEqual(await rig.call('GetTransactionStatus', {}), { messagesInQueue: true });
+  });
 });
