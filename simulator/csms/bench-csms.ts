@@ -26,8 +26,10 @@ export interface BenchCsmsOptions {
   readonly passwords?: Readonly<Record<string, string>>;
   /** TLS (profiles 2 and 3): PEM server certificate and key; `ca` + `requireClientCert` for mutual TLS. */
   readonly tls?: { readonly cert: string; readonly key: string; readonly ca?: string; readonly requireClientCert?: boolean };
-  /** BootNotification.conf interval and status. */
+  /** BootNotification.conf interval. */
   readonly heartbeatIntervalS?: number;
+  /** BootNotification.conf status until a test changes `answers.bootStatus` (default Accepted). */
+  readonly bootStatus?: 'Accepted' | 'Pending' | 'Rejected';
   /** Answer calls with this delay (ms). */
   readonly answerDelayMs?: number;
 }
@@ -89,7 +91,7 @@ export async function createBenchCsms(options: BenchCsmsOptions = {}): Promise<B
   const answers: CsmsAnswerState = {
     nextTransactionId: 1,
     heartbeatIntervalS: options.heartbeatIntervalS ?? 300,
-    bootStatus: 'Accepted',
+    bootStatus: options.bootStatus ?? 'Accepted',
     rejectedIdTags: new Set<string>(),
     unknownIdTags: new Set<string>(),
   };

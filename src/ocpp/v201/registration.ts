@@ -94,11 +94,14 @@ export class Registration201 {
     this.retryTimer = null;
   }
 
-  /** Sends BootNotification now (first open link, a retry, or TriggerMessage). Resolves with the CSMS's status. */
-  async sendBoot(): Promise<RegistrationStatus> {
+  /**
+   * Sends BootNotification now (first open link, a retry, or TriggerMessage: pass 'Triggered'). Resolves with the
+   * CSMS's status.
+   */
+  async sendBoot(reason: BootReason = this.options.reason): Promise<RegistrationStatus> {
     if (this.booting || !this.options.connection.isOpen()) return this.state;
     this.booting = true;
-    const { connection, logger, deviceModel, station, reason } = this.options;
+    const { connection, logger, deviceModel, station } = this.options;
     try {
       const conf = await connection.call<BootAnswer>('BootNotification', { reason, chargingStation: { ...station } });
       this.takeCsmsTime(conf.currentTime);

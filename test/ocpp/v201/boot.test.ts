@@ -43,10 +43,8 @@ describe('OCPP 2.0.1 boot (B01–B04), heartbeat, clock and StatusNotification o
   });
 
   it('Pending: only the boot leaves (CSMS calls are answered), retried after the interval, then everything flows', async () => {
-    rig = await Rig201.create({ csms: { heartbeatIntervalS: 1 } });
+    rig = await Rig201.create({ csms: { heartbeatIntervalS: 1, bootStatus: 'Pending' } });
     const r = rig;
-    r.csms.answers.bootStatus = 'Pending';
-    await r.restart();
     await waitFor(() => r.client.registration.status() === 'Pending', 3000, 'Pending');
     const from = r.csms.messages.length;
     const got = (await r.call('GetVariables', { getVariableData: [{ component: { name: 'TxCtrlr' }, variable: { name: 'TxStartPoint' } }] })) as {
@@ -65,11 +63,8 @@ describe('OCPP 2.0.1 boot (B01–B04), heartbeat, clock and StatusNotification o
   });
 
   it('Rejected: nothing else leaves, not even the heartbeat; retried after the interval until Accepted', async () => {
-    rig = await Rig201.create({ csms: { heartbeatIntervalS: 1 }, config: { initialKeys: { 'OCPPCommCtrlr/HeartbeatInterval': '1' } } });
+    rig = await Rig201.create({ csms: { heartbeatIntervalS: 1, bootStatus: 'Rejected' }, config: { initialKeys: { 'OCPPCommCtrlr/HeartbeatInterval': '1' } } });
     const r = rig;
-    await r.waitRegistered();
-    r.csms.answers.bootStatus = 'Rejected';
-    await r.restart();
     await waitFor(() => r.client.registration.status() === 'Rejected', 3000, 'Rejected');
     const from = r.csms.messages.length;
     r.station.setStatus(0, 'Unavailable');
