@@ -40,7 +40,8 @@ export interface Transactions201Deps {
   readonly registration: {
     isAccepted(): boolean;
     onAccepted(l: () => void): () => void;
-    sendBoot(): Promise<unknown>;
+    /** TriggerMessage sends its boot with reason Triggered. */
+    sendBoot(reason: 'Triggered'): Promise<unknown>;
     sendHeartbeat(): Promise<unknown>;
   };
   readonly reportStatus: () => Promise<unknown>;
@@ -169,7 +170,7 @@ export async function createTransactions201(deps: Transactions201Deps): Promise<
     authorize,
     trigger: {
       bootAccepted: () => deps.registration.isAccepted(),
-      sendBoot: () => deps.registration.sendBoot(),
+      sendBoot: () => deps.registration.sendBoot('Triggered'),
       sendHeartbeat: () => deps.registration.sendHeartbeat(),
       reportStatus: deps.reportStatus,
     },
