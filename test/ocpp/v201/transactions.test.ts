@@ -226,4 +226,13 @@ describe('OCPP 2.0.1 transactions against the bench CSMS (strict 2.0.1, real jou
     assert.deepEqual(await rig.call('GetTransactionStatus', { transactionId }), { ongoingIndicator: false, messagesInQueue: true });
     assert.deepEqual(await rig.call('GetTransactionStatus', {}), { messagesInQueue: true });
   });
+
+  it('F06 TriggerMessage(BootNotification) while Pending: Accepted, and the boot goes with reason Triggered', async function () {
+    rig = await BenchRig.create({ csms: { bootStatus: 'Pending' } });
+    await rig.csms.waitFor(() => rig.csms.callsOf('BootNotification').length === 1, 4000, 'the first boot');
+    await sleep(50);
+    assert.deepEqual(await rig.call('TriggerMessage', { requestedMessage: 'BootNotification' }), { status: 'Accepted' });
+    await rig.csms.waitFor(() => rig.csms.callsOf('BootNotification').length === 2, 4000, 'the triggered boot');
+    assert.equal(rig.csms.callsOf('BootNotification')[1]?.['reason'], 'Triggered');
+  });
 });
