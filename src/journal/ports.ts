@@ -42,6 +42,15 @@ export const optionalLaneSql = `kind NOT IN ('StartTransaction', 'StopTransactio
  */
 export const optionalKinds: ReadonlySet<OutboxKind> = new Set<OutboxKind>(['StatusNotification', 'SecurityEventNotification', 'DataTransfer']);
 
+/** How {@link OutboxStore.markDead} sets a message aside. */
+export interface DeadLetterOptions {
+  /**
+   * OCPP 2.0.1: a dead StartTransaction row (its Started event) leaves the session's other messages pending: they go
+   * out under the station's own transactionId, which needs no answer from the CSMS. Default false (1.6: they follow).
+   */
+  readonly keepFollowers?: boolean;
+}
+
 /** What {@link OutboxStore.markDead} set aside. */
 export interface DeadLetterOutcome {
   /**
@@ -114,7 +123,7 @@ export interface OutboxStore {
    * Gives up on `seq` after TransactionMessageAttempts: kept as a dead letter (never deleted) with the last error. A
    * StartTransaction takes its session's later messages with it (see {@link DeadLetterOutcome}).
    */
-  markDead(seq: number, error: string): Promise<DeadLetterOutcome>;
+  markDead(seq: number, error: string, options?: DeadLetterOptions): Promise<DeadLetterOutcome>;
   /**
    * Removes a pending optional message (see {@link optionalKinds}) that the CSMS said it does not implement: neither
    * delivered nor a dead letter, just not for this CSMS. Refused for any other kind.

@@ -38,6 +38,11 @@ export interface OutboxWire {
   answer(message: OutboxMessage, answer: unknown): DeliveryAnswer | string;
   /** After the answer was journaled. */
   answered?(message: OutboxMessage, delivery: DeliveryAnswer): void;
+  /**
+   * A dead StartTransaction leaves its session's later messages pending (2.0.1: they need no id from the CSMS).
+   * Absent or false: they follow it into the dead letters (1.6).
+   */
+  readonly keepsFollowersOfDeadStart?: boolean;
 }
 
 /** What the sender needs of the configuration keys. */
@@ -276,7 +281,10 @@ export class OutboxSender {
     const { store, policy, clock, logger } = this.options;
     const attempts = message.attempts + 1;
     if (attempts >= policy.attempts()) {
-      const { followers } = await store.markDead(message.seq, error);
+      const { followers } =
+        this.wire?.keepsFollowersOfDeadStart === true
+          ? await store.markDead(message.seq, error, { keepFollowers: true })
+          : await store.markDead(message.seq, error);
       logger.error(
         { seq: message.seq, kind: message.kind, sessionId: message.sessionId, attempts, error, followers },
         'outbox message dead-lettered',

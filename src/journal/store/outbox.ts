@@ -1,5 +1,5 @@
 /** The outbox (OutboxStore): messages for the CSMS, in seq order, delivered once and never lost. */
-import { optionalKinds, optionalLaneSql, transactionLaneSql, type DeadLetterOutcome, type DeliveryAnswer, type OutboxKind, type OutboxLane, type OutboxMessage } from '../ports.js';
+import { optionalKinds, optionalLaneSql, transactionLaneSql, type DeadLetterOptions, type DeadLetterOutcome, type DeliveryAnswer, type OutboxKind, type OutboxLane, type OutboxMessage } from '../ports.js';
 import { toOutboxMessage, type OutboxRecord } from '../rows.js';
 import type { StoreDb } from './db.js';
 import { invalid } from './values.js';
@@ -33,7 +33,8 @@ export function insertOutbox(
   const deadStart =
     sessionId === null || kind === 'StartTransaction'
       ? undefined
-      : (s.sql(`SELECT seq FROM outbox WHERE session_id = ? AND kind = 'StartTransaction' AND state = 'dead' LIMIT 1`).get(sessionId) as
+      : // A Start dead-lettered with its followers kept (OCPP 2.0.1) says so in its answer column: later rows stay pending.
+        (s.sql(`SELECT seq FROM outbox WHERE session_id = ? AND kind = 'StartTransaction' AND state = 'dead' AND answer IS NULL LIMIT 1`).get(sessionId) as
           | { seq: number }
           | undefined);
   const seqNo = sessionId !== null && transactionEventKinds.has(kind) ? takeSeqNo(s, sessionId) : null;
@@ -136,12 +137,15 @@ export class OutboxRecords {
    * Dead-letters `seq`. A StartTransaction takes every pending message of its session with it in the same
    * transaction (they could never get the CSMS transactionId); their seqs are returned.
    */
-  markDead(seq: number, error: string): DeadLetterOutcome {
+  markDead(seq: number, error: string, options: DeadLetterOptions = {}): DeadLetterOutcome {
     return this.s.tx(() => {
       const row = this.outboxRow(seq);
       if (row.state !== 'pending') throw invalid(`outbox message ${seq} is ${row.state}, not pending`);
-      this.s.sql(`UPDATE outbox SET attempts = attempts + 1, state = 'dead', last_error = ? WHERE seq = ?`).run(error, seq);
-      if (row.kind !== 'StartTransaction' || row.session_id === null) return { followers: [] };
+      const keep = options.keepFollowers === true && row.kind === 'StartTransaction';
+      this.s
+        .sql(`UPDATE outbox SET attempts = attempts + 1, state = 'dead', last_error = ?, answer = ? WHERE seq = ?`)
+        .run(error, keep ? JSON.stringify({ followersKept: true }) : null, seq);
+      if (keep || row.kind !== 'StartTransaction' || row.session_id === null) return { followers: [] };
       const followers = (
         this.s.sql(`SELECT seq FROM outbox WHERE session_id = ? AND state = 'pending' ORDER BY seq`).all(row.session_id) as {
           seq: number;

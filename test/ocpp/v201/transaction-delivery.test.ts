@@ -119,4 +119,19 @@ describe('OCPP 2.0.1 transactions over the real journal and a strict 2.0.1 webso
     );
     assert.deepEqual(station.sessionRow(id), { tx_uid: station.csms.events[0]?.transactionInfo.transactionId, id_tag_status: 'Accepted', csms_transaction_id: null });
   });
+
+  it('a Started refused MessageAttempts times is set aside alone: the transaction\'s later events still go, under its id, seqNo 1, 2', async function () {
+    station = await TxStation.create({ attempts: 2, intervalS: 0 });
+    await station.connect();
+    station.csms.failNext = 2;
+    const id = await station.startSession('CARD0001', 1000);
+    const deadline = Date.now() + 5000;
+    while (station.dead.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual([station.dead[0]?.message.kind, station.dead[0]?.followers], ['StartTransaction', []]);
+    await station.updated(id, 'ChargingStateChanged', { chargingState: 'Charging' });
+    await station.stopSession(id, 1500);
+    const events = await station.waitEvents(2);
+    assert.deepEqual(summary(events), ['1 Updated ChargingStateChanged', '2 Ended StopAuthorized']);
+    assert.equal(await station.journal.depth(), 0);
+  });
 });

@@ -69,6 +69,13 @@ describe('OCPP 2.0.1 transactionId and seqNo in the journal', function () {
       assert.throws(() => store.markDelivered(start.seq, { raw: {} }, T0), /needs an integer transactionId/, 'the 1.6 guard stands');
       assert.equal(store.head('transaction')?.seq, start.seq);
       assert.throws(() => store.enqueue('TransactionEvent', null, { triggerReason: 'Trigger' }, T0), /belongs to a session/);
+      // 2.0.1: a dead Start keeps its followers pending, and what the session queues later is pending too.
+      const session = start.sessionId ?? -1;
+      store.enqueue('TransactionEvent', session, { timestamp: new Date(T0).toISOString(), triggerReason: 'Trigger' }, T0);
+      assert.deepEqual(store.markDead(start.seq, 'refused', { keepFollowers: true }), { followers: [] });
+      store.enqueue('MeterValues', session, { connectorId: 1, meterValue: [] }, T0);
+      assert.equal(store.depth(), 2);
+      assert.equal(store.head('transaction')?.transaction?.seqNo, 1);
     } finally {
       store.close();
       state.cleanup();

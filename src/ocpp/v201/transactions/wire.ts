@@ -55,6 +55,8 @@ const SESSION_KINDS = new Set(['StartTransaction', 'StopTransaction', 'MeterValu
 const KNOWN_TRANSACTIONS = 32;
 
 export class TransactionWire implements OutboxWire {
+  /** A refused Started never takes the transaction's later events with it: they carry the station's own id. */
+  readonly keepsFollowersOfDeadStart = true;
   private readonly sent = new Map<number, TransactionEventRequest>();
   /** sessionId → transactionId of the sessions whose events went on the wire in this process. */
   private readonly known = new Map<number, string>();
