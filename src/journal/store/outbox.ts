@@ -135,7 +135,8 @@ export class OutboxRecords {
 
   /**
    * Dead-letters `seq`. A StartTransaction takes every pending message of its session with it in the same
-   * transaction (they could never get the CSMS transactionId); their seqs are returned.
+   * transaction (they could never get the CSMS transactionId); their seqs are returned. With `keepFollowers` (OCPP
+   * 2.0.1, where the station authored the id) it goes alone and the session's later rows stay deliverable.
    */
   markDead(seq: number, error: string, options: DeadLetterOptions = {}): DeadLetterOutcome {
     return this.s.tx(() => {
