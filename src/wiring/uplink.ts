@@ -103,9 +103,9 @@ export async function createUplink201(deps: UplinkDeps): Promise<Ocpp201Client> 
 }
 
 /**
- * Connects the station to its CSMS over OCPP 1.6: the OCPP client reads transaction messages from the journal's outbox and keeps
- * its configuration keys in the journal; it drives the station only through the charge-point port. Call `start()`
- * on the result.
+ * Connects the station to its CSMS over OCPP 1.6: the OCPP client reads transaction messages from the journal's
+ * outbox and keeps its configuration keys in the journal; it drives the station only through the charge-point port.
+ * Call `start()` on the result.
  */
 export async function createUplink(deps: UplinkDeps): Promise<OcppClient> {
   const { station, journal, config, clock, logger } = deps;
