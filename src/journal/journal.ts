@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import type { SessionEventRecord, SessionRecorder, SessionStart, SessionStop } from '../session/recorder.js';
 import { journalDefaults as defaults, type SynchronousLevel } from './defaults.js';
 import type {
+  DeadLetterOptions,
   DeadLetterOutcome,
   DeliveryAnswer,
   EventRow,
@@ -347,8 +348,8 @@ class WorkerJournal implements Journal {
   markFailed(seq: number, error: string, nextAttemptAtMs: number): Promise<void> {
     return this.call('markFailed', seq, error, nextAttemptAtMs);
   }
-  markDead(seq: number, error: string): Promise<DeadLetterOutcome> {
-    return this.call('markDead', seq, error);
+  markDead(seq: number, error: string, options?: DeadLetterOptions): Promise<DeadLetterOutcome> {
+    return this.call('markDead', seq, error, options);
   }
   drop(seq: number, reason: string): Promise<void> {
     return this.call('drop', seq, reason);

@@ -144,6 +144,18 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX operator_actions_at ON operator_actions(at);
   `,
+  // 4: OCPP 2.0.1: the station authors each transaction's id (tx_uid) and numbers its TransactionEvents (seqNo) from 0,
+  // both durable so a reboot mid-transaction continues them. tx_next_seq_no is the next seqNo of the session; an
+  // outbox row of a session keeps the seqNo it was given (tx_seq_no). Sessions and rows from before get theirs here.
+  `
+  ALTER TABLE sessions ADD COLUMN tx_uid TEXT;
+  ALTER TABLE sessions ADD COLUMN tx_next_seq_no INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE outbox ADD COLUMN tx_seq_no INTEGER;
+  UPDATE sessions SET tx_uid = 'session-' || id;
+  UPDATE outbox SET tx_seq_no = (SELECT COUNT(*) FROM outbox o WHERE o.session_id = outbox.session_id AND o.seq < outbox.seq)
+    WHERE session_id IS NOT NULL;
+  UPDATE sessions SET tx_next_seq_no = (SELECT COUNT(*) FROM outbox o WHERE o.session_id = sessions.id);
+  `,
 ];
 
 /** The schema version this software writes: the number of migrations it knows. */

@@ -11,7 +11,12 @@ export type OutboxKind =
   | 'StatusNotification'
   | 'SecurityEventNotification'
   /** A vendor message about a session (costmsg ConnectorUnplugged): its `data` gets the transactionId at send time. */
-  | 'DataTransfer';
+  | 'DataTransfer'
+  /**
+   * OCPP 2.0.1: a TransactionEvent (Updated) of a session beyond its Start and Stop rows, which the 2.0.1 uplink sends
+   * as Started and Ended; transactionId, seqNo and offline are filled in at send time.
+   */
+  | 'TransactionEvent';
 
 /**
  * The two lanes of the outbox. Transaction messages (StartTransaction, StopTransaction, and anything of a session:
@@ -36,6 +41,15 @@ export const optionalLaneSql = `kind NOT IN ('StartTransaction', 'StopTransactio
  * CSMS does not track): a NotImplemented or NotSupported answer drops them quietly instead of dead-lettering them.
  */
 export const optionalKinds: ReadonlySet<OutboxKind> = new Set<OutboxKind>(['StatusNotification', 'SecurityEventNotification', 'DataTransfer']);
+
+/** How {@link OutboxStore.markDead} sets a message aside. */
+export interface DeadLetterOptions {
+  /**
+   * OCPP 2.0.1: a dead StartTransaction row (its Started event) leaves the session's other messages pending: they go
+   * out under the station's own transactionId, which needs no answer from the CSMS. Default false (1.6: they follow).
+   */
+  readonly keepFollowers?: boolean;
+}
 
 /** What {@link OutboxStore.markDead} set aside. */
 export interface DeadLetterOutcome {
@@ -64,12 +78,30 @@ export interface OutboxMessage {
   readonly attempts: number;
   /** Not to be sent before this wall time (retry back-off). */
   readonly nextAttemptAtMs: number;
+  /** OCPP 2.0.1: the transaction this message belongs to (absent for a message of no session, and from fakes). */
+  readonly transaction?: OutboxTransaction;
+}
+
+/** What OCPP 2.0.1 needs of a message's session: the station authors the transactionId and numbers the events. */
+export interface OutboxTransaction {
+  /** The station-authored transactionId (≤ 36 characters), made when the session was journaled. */
+  readonly id: string;
+  /** This message's seqNo within its transaction (from 0, no gaps); null for a message that is no TransactionEvent. */
+  readonly seqNo: number | null;
+  /** When the EV was plugged in and the start was authorized (for the Started event's trigger), epoch ms. */
+  readonly plugInAtMs: number | null;
+  readonly authorizedAtMs: number | null;
 }
 
 /** What the CSMS answered to a delivered message, stored in the same database transaction that marks it delivered. */
 export interface DeliveryAnswer {
   /** StartTransaction.conf transactionId. */
   readonly transactionId?: number;
+  /**
+   * OCPP 2.0.1: the StartTransaction row went out as TransactionEvent Started under the station's own transactionId
+   * (the session's {@link OutboxTransaction.id}); no CSMS id is stored.
+   */
+  readonly stationTransactionId?: string;
   /** idTagInfo.status of Start/StopTransaction.conf. */
   readonly idTagStatus?: string;
   /** The whole answer, for audit. */
@@ -91,7 +123,7 @@ export interface OutboxStore {
    * Gives up on `seq` after TransactionMessageAttempts: kept as a dead letter (never deleted) with the last error. A
    * StartTransaction takes its session's later messages with it (see {@link DeadLetterOutcome}).
    */
-  markDead(seq: number, error: string): Promise<DeadLetterOutcome>;
+  markDead(seq: number, error: string, options?: DeadLetterOptions): Promise<DeadLetterOutcome>;
   /**
    * Removes a pending optional message (see {@link optionalKinds}) that the CSMS said it does not implement: neither
    * delivered nor a dead letter, just not for this CSMS. Refused for any other kind.

@@ -5,7 +5,7 @@
 import type { MeterSample } from '../../hal/meter.js';
 import type { SessionEventRecord, SessionStart, SessionStop } from '../session/recorder.js';
 import type { StoreOpenOptions } from './open.js';
-import type { DeadLetterOutcome, DeliveryAnswer, EventRow, OutboxKind, OutboxLane, OutboxMessage, SampleRow, SessionRow } from './ports.js';
+import type { DeadLetterOptions, DeadLetterOutcome, DeliveryAnswer, EventRow, OutboxKind, OutboxLane, OutboxMessage, SampleRow, SessionRow } from './ports.js';
 import type { DriverFeedback, FeedbackForward, FeedbackRow, OperatorActionInput, OperatorActionRow } from './page-records.js';
 import type { PruneCursor } from './prune.js';
 import type { RaiseOutcome } from './store/alerts.js';
@@ -32,7 +32,7 @@ export interface WorkerApi {
   readonly head: (lane?: OutboxLane) => OutboxMessage | null;
   readonly markDelivered: (seq: number, answer: DeliveryAnswer, nowMs: number) => void;
   readonly markFailed: (seq: number, error: string, nextAttemptAtMs: number) => void;
-  readonly markDead: (seq: number, error: string) => DeadLetterOutcome;
+  readonly markDead: (seq: number, error: string, options?: DeadLetterOptions) => DeadLetterOutcome;
   readonly drop: (seq: number, reason: string) => void;
   readonly transactionIdFor: (sessionId: number) => number | null;
   readonly depth: () => number;

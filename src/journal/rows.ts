@@ -56,6 +56,11 @@ export interface OutboxRecord {
   last_error: string | null;
   answer: string | null;
   delivered_at: number | null;
+  tx_seq_no?: number | null;
+  /** Joined from the message's session by {@link OutboxRecords.head}. */
+  tx_uid?: string | null;
+  tx_plug_in_at?: number | null;
+  tx_authorized_at?: number | null;
 }
 
 export interface AlertRecord {
@@ -127,6 +132,16 @@ export function toOutboxMessage(r: OutboxRecord): OutboxMessage {
     createdAtMs: r.created_at,
     attempts: r.attempts,
     nextAttemptAtMs: r.next_attempt_at,
+    ...(typeof r.tx_uid === 'string'
+      ? {
+          transaction: {
+            id: r.tx_uid,
+            seqNo: r.tx_seq_no ?? null,
+            plugInAtMs: r.tx_plug_in_at ?? null,
+            authorizedAtMs: r.tx_authorized_at ?? null,
+          },
+        }
+      : {}),
   };
 }
 

@@ -9,7 +9,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { MeterSample } from '../../hal/meter.js';
 import type { SessionEventRecord, SessionStart, SessionStop } from '../session/recorder.js';
-import type { DeadLetterOutcome, DeliveryAnswer, EventRow, OutboxKind, OutboxLane, OutboxMessage, SampleRow, SessionRow } from './ports.js';
+import type { DeadLetterOptions, DeadLetterOutcome, DeliveryAnswer, EventRow, OutboxKind, OutboxLane, OutboxMessage, SampleRow, SessionRow } from './ports.js';
 import { AlertRecords, insertAlert, type RaiseOutcome } from './store/alerts.js';
 import { ClockRecords } from './store/clock.js';
 import { StoreDb } from './store/db.js';
@@ -104,8 +104,8 @@ export class JournalStore {
   markFailed(seq: number, error: string, nextAttemptAtMs: number): void {
     this.outboxRecords.markFailed(seq, error, nextAttemptAtMs);
   }
-  markDead(seq: number, error: string): DeadLetterOutcome {
-    return this.outboxRecords.markDead(seq, error);
+  markDead(seq: number, error: string, options?: DeadLetterOptions): DeadLetterOutcome {
+    return this.outboxRecords.markDead(seq, error, options);
   }
   drop(seq: number, reason: string): void {
     this.outboxRecords.drop(seq, reason);

@@ -30,7 +30,7 @@ function apiFor(store: JournalStore): WorkerApi {
     head: (lane) => store.head(lane),
     markDelivered: (seq, answer, nowMs) => store.markDelivered(seq, answer, nowMs),
     markFailed: (seq, error, next) => store.markFailed(seq, error, next),
-    markDead: (seq, error) => store.markDead(seq, error),
+    markDead: (seq, error, options) => store.markDead(seq, error, options),
     drop: (seq, reason) => store.drop(seq, reason),
     transactionIdFor: (sessionId) => store.transactionIdFor(sessionId),
     depth: () => store.depth(),

@@ -27,6 +27,24 @@ export interface OutboxLink {
   call<T = Record<string, unknown>>(method: string, params: Record<string, unknown>): Promise<T>;
 }
 
+/**
+ * How queued messages go on the wire when the uplink speaks another protocol than 1.6 (OCPP 2.0.1 sends Start, Stop
+ * and a session's MeterValues as TransactionEvent under the station's own transactionId). Without it, the 1.6 path.
+ */
+export interface OutboxWire {
+  /** The call for a queued message, with everything filled in at send time; a string says why it cannot leave (an attempt). */
+  render(message: OutboxMessage): Promise<{ readonly method: string; readonly params: Record<string, unknown> } | string>;
+  /** What to journal of the CSMS's answer, or why it is refused (an attempt, never stored). */
+  answer(message: OutboxMessage, answer: unknown): DeliveryAnswer | string;
+  /** After the answer was journaled. */
+  answered?(message: OutboxMessage, delivery: DeliveryAnswer): void;
+  /**
+   * A dead StartTransaction leaves its session's later messages pending (2.0.1: they need no id from the CSMS).
+   * Absent or false: they follow it into the dead letters (1.6).
+   */
+  readonly keepsFollowersOfDeadStart?: boolean;
+}
+
 /** What the sender needs of the configuration keys. */
 export interface OutboxRetryPolicy {
   /** TransactionMessageAttempts (≥ 1). */
@@ -67,6 +85,8 @@ export interface OutboxSenderOptions {
   readonly completeParams?: (message: OutboxMessage, params: Record<string, unknown>) => Promise<Record<string, unknown>>;
   /** Idle poll, ms: how often an empty outbox is looked at again without a kick (the journal may be written by another thread). */
   readonly idlePollMs?: number;
+  /** Another protocol's rendering (OCPP 2.0.1); absent: OCPP 1.6. */
+  readonly wire?: OutboxWire;
 }
 
 /** Methods whose payload must carry the CSMS transactionId of their session. */
@@ -95,8 +115,10 @@ export class OutboxSender {
   private delivered = 0;
   private readonly lanes: readonly LaneState[];
   private readonly support: Promise<CsmsSupport>;
+  private wire: OutboxWire | undefined;
 
   constructor(private readonly options: OutboxSenderOptions) {
+    this.wire = options.wire;
     this.support = options.csmsSupport ? Promise.resolve(options.csmsSupport) : CsmsSupport.load(null, '', options.logger);
     this.lanes = (['transaction', 'optional'] as const).map((name) => {
       const lane: LaneState = {
@@ -130,6 +152,14 @@ export class OutboxSender {
   /** Wakes the lanes: a message was enqueued, the link opened, or registration was accepted. */
   kick(): void {
     for (const lane of this.lanes) lane.runner.kick();
+  }
+
+  /**
+   * From now on messages go on the wire through `wire` (the 2.0.1 transaction module installs its rendering on the
+   * client's sender). A message already in flight finishes as it was sent.
+   */
+  useWire(wire: OutboxWire): void {
+    this.wire = wire;
   }
 
   /** Messages delivered since start. */
@@ -172,24 +202,18 @@ export class OutboxSender {
 
   /** Sends one message; resolves with how long the lane should wait before its next step. */
   private async deliver(lane: LaneState, message: OutboxMessage): Promise<number> {
-    const { store, link, logger } = this.options;
-    let params: Record<string, unknown> = { ...message.payload };
-    if (NEEDS_TRANSACTION_ID.has(message.kind) && message.sessionId !== null) {
-      const transactionId = await store.transactionIdFor(message.sessionId);
-      if (transactionId === null) {
-        // In-order delivery means the session's StartTransaction came first; without its id it was dead-lettered
-        // (or never journaled). Never invent one: count the attempt, so the message ends as a dead letter too.
-        await this.fail(lane, message, `no CSMS transactionId for session ${message.sessionId} (its StartTransaction was not answered)`);
-        return 0;
-      }
-      params = { ...params, transactionId };
+    const { link, logger } = this.options;
+    const wire = this.wire;
+    const call = wire ? await wire.render(message) : await this.render16(lane, message);
+    if (call === null) return 0;
+    if (typeof call === 'string') {
+      await this.fail(lane, message, call);
+      return 0;
     }
-    if (message.kind === 'DataTransfer') params = dataTransferParams(params);
-    if (this.options.completeParams) params = await this.options.completeParams(message, params);
     lane.inFlight = message;
     let answer: unknown;
     try {
-      answer = await link.call<unknown>(message.kind, params);
+      answer = await link.call<unknown>(call.method, call.params);
     } catch (err) {
       lane.inFlight = null;
       const code = rpcErrorCodeOf(err);
@@ -201,7 +225,7 @@ export class OutboxSender {
       }
       if (meansUnsupported(code) && optionalKinds.has(message.kind)) {
         await (await this.support).remember(message.kind, code);
-        await store.drop(message.seq, `${code}: ${(err as Error).message}`);
+        await this.options.store.drop(message.seq, `${code}: ${(err as Error).message}`);
         logger.info({ seq: message.seq, kind: message.kind, code }, 'optional message dropped: the CSMS does not implement it');
         return 0;
       }
@@ -209,7 +233,7 @@ export class OutboxSender {
       return 0;
     }
     lane.inFlight = null;
-    const delivery = deliveryAnswer(message, answer);
+    const delivery = wire ? wire.answer(message, answer) : deliveryAnswer(message, answer);
     if (typeof delivery === 'string') {
       // Strict mode on the link already refuses such answers; this guards any other link. Never store an invented id.
       await this.fail(lane, message, delivery);
@@ -218,6 +242,25 @@ export class OutboxSender {
     lane.unrecorded = { message, delivery };
     await this.record(lane);
     return 0;
+  }
+
+  /** The OCPP 1.6 call of a message (the CSMS transactionId filled in); null when the attempt was already counted. */
+  private async render16(lane: LaneState, message: OutboxMessage): Promise<{ method: string; params: Record<string, unknown> } | null> {
+    const { store } = this.options;
+    let params: Record<string, unknown> = { ...message.payload };
+    if (NEEDS_TRANSACTION_ID.has(message.kind) && message.sessionId !== null) {
+      const transactionId = await store.transactionIdFor(message.sessionId);
+      if (transactionId === null) {
+        // In-order delivery means the session's StartTransaction came first; without its id it was dead-lettered
+        // (or never journaled). Never invent one: count the attempt, so the message ends as a dead letter too.
+        await this.fail(lane, message, `no CSMS transactionId for session ${message.sessionId} (its StartTransaction was not answered)`);
+        return null;
+      }
+      params = { ...params, transactionId };
+    }
+    if (message.kind === 'DataTransfer') params = dataTransferParams(params);
+    if (this.options.completeParams) params = await this.options.completeParams(message, params);
+    return { method: message.kind, params };
   }
 
   /** Journals the answer the CSMS gave (retried by the lane until the journal takes it; never resent meanwhile). */
@@ -231,13 +274,17 @@ export class OutboxSender {
     if (message.kind === 'StartTransaction' && message.sessionId !== null && delivery.transactionId !== undefined) {
       this.options.onStartAnswered?.(message.sessionId, delivery.transactionId, delivery.idTagStatus ?? 'Accepted');
     }
+    this.wire?.answered?.(message, delivery);
   }
 
   private async fail(lane: LaneState, message: OutboxMessage, error: string): Promise<void> {
     const { store, policy, clock, logger } = this.options;
     const attempts = message.attempts + 1;
     if (attempts >= policy.attempts()) {
-      const { followers } = await store.markDead(message.seq, error);
+      const { followers } =
+        this.wire?.keepsFollowersOfDeadStart === true
+          ? await store.markDead(message.seq, error, { keepFollowers: true })
+          : await store.markDead(message.seq, error);
       logger.error(
         { seq: message.seq, kind: message.kind, sessionId: message.sessionId, attempts, error, followers },
         'outbox message dead-lettered',

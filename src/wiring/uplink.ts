@@ -77,6 +77,8 @@ export async function createUplink201(deps: UplinkDeps): Promise<Ocpp201Client> 
     logger,
     electrical: electricalOf(config),
     onCsmsTime: csmsTimeSetter(journal, clock, logger),
+    // TransactionEvent totalCost / personalMessage and CostUpdated: the figure the driver sees (as 1.6 costmsg).
+    onCost: (sessionId, totalCost, priceText) => station.csmsCost(sessionId, totalCost, priceText),
     ...outboxAlerts(journal, logger),
   });
   let subscriptions: (() => void)[] = [];

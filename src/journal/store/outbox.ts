@@ -1,5 +1,5 @@
 /** The outbox (OutboxStore): messages for the CSMS, in seq order, delivered once and never lost. */
-import { optionalKinds, optionalLaneSql, transactionLaneSql, type DeadLetterOutcome, type DeliveryAnswer, type OutboxKind, type OutboxLane, type OutboxMessage } from '../ports.js';
+import { optionalKinds, optionalLaneSql, transactionLaneSql, type DeadLetterOptions, type DeadLetterOutcome, type DeliveryAnswer, type OutboxKind, type OutboxLane, type OutboxMessage } from '../ports.js';
 import { toOutboxMessage, type OutboxRecord } from '../rows.js';
 import type { StoreDb } from './db.js';
 import { invalid } from './values.js';
@@ -13,7 +13,11 @@ const outboxKinds: ReadonlySet<string> = new Set([
   'StatusNotification',
   'SecurityEventNotification',
   'DataTransfer',
+  'TransactionEvent',
 ]);
+
+/** Kinds that a 2.0.1 uplink sends as a TransactionEvent of their session: each takes the session's next seqNo. */
+const transactionEventKinds: ReadonlySet<string> = new Set(['StartTransaction', 'StopTransaction', 'MeterValues', 'TransactionEvent']);
 
 /**
  * Appends one message inside the caller's transaction; returns its seq. A message of a session whose
@@ -29,12 +33,14 @@ export function insertOutbox(
   const deadStart =
     sessionId === null || kind === 'StartTransaction'
       ? undefined
-      : (s.sql(`SELECT seq FROM outbox WHERE session_id = ? AND kind = 'StartTransaction' AND state = 'dead' LIMIT 1`).get(sessionId) as
+      : // A Start dead-lettered with its followers kept (OCPP 2.0.1) says so in its answer column: later rows stay pending.
+        (s.sql(`SELECT seq FROM outbox WHERE session_id = ? AND kind = 'StartTransaction' AND state = 'dead' AND answer IS NULL LIMIT 1`).get(sessionId) as
           | { seq: number }
           | undefined);
+  const seqNo = sessionId !== null && transactionEventKinds.has(kind) ? takeSeqNo(s, sessionId) : null;
   const info = s
     .sql(
-      `INSERT INTO outbox (kind, session_id, payload, created_at, next_attempt_at, state, last_error) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO outbox (kind, session_id, payload, created_at, next_attempt_at, state, last_error, tx_seq_no) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
       kind,
@@ -44,8 +50,18 @@ export function insertOutbox(
       nowMs,
       deadStart ? 'dead' : 'pending',
       deadStart ? followerError(deadStart.seq) : null,
+      seqNo,
     );
   return Number(info.lastInsertRowid);
+}
+
+/** The session's next 2.0.1 seqNo, counted up in the same transaction as the row that takes it (no gap, no repeat). */
+function takeSeqNo(s: StoreDb, sessionId: number): number {
+  const row = s.sql('UPDATE sessions SET tx_next_seq_no = tx_next_seq_no + 1 WHERE id = ? RETURNING tx_next_seq_no - 1 AS seqNo').get(sessionId) as
+    | { seqNo: number }
+    | undefined;
+  if (!row) throw invalid(`no session ${sessionId}`);
+  return row.seqNo;
 }
 
 function followerError(startSeq: number): string {
@@ -58,7 +74,16 @@ export class OutboxRecords {
   /** The oldest pending message of `lane` (of either lane without one). */
   head(lane?: OutboxLane): OutboxMessage | null {
     const filter = lane === undefined ? '' : lane === 'transaction' ? `AND ${transactionLaneSql}` : `AND ${optionalLaneSql}`;
-    const row = this.s.sql(`SELECT * FROM outbox WHERE state = 'pending' ${filter} ORDER BY seq LIMIT 1`).get() as
+    // The session's 2.0.1 transaction facts ride along (subqueries, so the lane's index plan is unchanged).
+    const row = this.s
+      .sql(
+        `SELECT *,
+           (SELECT tx_uid FROM sessions WHERE id = outbox.session_id) AS tx_uid,
+           (SELECT plug_in_at FROM sessions WHERE id = outbox.session_id) AS tx_plug_in_at,
+           (SELECT authorized_at FROM sessions WHERE id = outbox.session_id) AS tx_authorized_at
+         FROM outbox WHERE state = 'pending' ${filter} ORDER BY seq LIMIT 1`,
+      )
+      .get() as
       | OutboxRecord
       | undefined;
     return row ? toOutboxMessage(row) : null;
@@ -76,7 +101,14 @@ export class OutboxRecords {
       // A retry after a crash between the CSMS answer and this commit may mark the same message twice.
       if (row.state === 'delivered') return;
       if (row.state === 'dead') throw invalid(`outbox message ${seq} is a dead letter`);
-      if (row.kind === 'StartTransaction' && row.session_id !== null) {
+      if (row.kind === 'StartTransaction' && row.session_id !== null && answer.stationTransactionId !== undefined) {
+        // OCPP 2.0.1: delivered as TransactionEvent Started under the station's id; it must be this session's.
+        const session = this.s.sql('SELECT tx_uid FROM sessions WHERE id = ?').get(row.session_id) as { tx_uid: string | null } | undefined;
+        if (session?.tx_uid !== answer.stationTransactionId) {
+          throw invalid(`StartTransaction ${seq} went out as transaction ${JSON.stringify(answer.stationTransactionId)}, not its session's ${JSON.stringify(session?.tx_uid)}`);
+        }
+        this.s.sql('UPDATE sessions SET id_tag_status = ? WHERE id = ?').run(answer.idTagStatus ?? null, row.session_id);
+      } else if (row.kind === 'StartTransaction' && row.session_id !== null) {
         const transactionId = answer.transactionId;
         if (typeof transactionId !== 'number' || !Number.isSafeInteger(transactionId)) {
           throw invalid(`StartTransaction ${seq} needs an integer transactionId (got ${JSON.stringify(transactionId)})`);
@@ -103,14 +135,18 @@ export class OutboxRecords {
 
   /**
    * Dead-letters `seq`. A StartTransaction takes every pending message of its session with it in the same
-   * transaction (they could never get the CSMS transactionId); their seqs are returned.
+   * transaction (they could never get the CSMS transactionId); their seqs are returned. With `keepFollowers` (OCPP
+   * 2.0.1, where the station authored the id) it goes alone and the session's later rows stay deliverable.
    */
-  markDead(seq: number, error: string): DeadLetterOutcome {
+  markDead(seq: number, error: string, options: DeadLetterOptions = {}): DeadLetterOutcome {
     return this.s.tx(() => {
       const row = this.outboxRow(seq);
       if (row.state !== 'pending') throw invalid(`outbox message ${seq} is ${row.state}, not pending`);
-      this.s.sql(`UPDATE outbox SET attempts = attempts + 1, state = 'dead', last_error = ? WHERE seq = ?`).run(error, seq);
-      if (row.kind !== 'StartTransaction' || row.session_id === null) return { followers: [] };
+      const keep = options.keepFollowers === true && row.kind === 'StartTransaction';
+      this.s
+        .sql(`UPDATE outbox SET attempts = attempts + 1, state = 'dead', last_error = ?, answer = ? WHERE seq = ?`)
+        .run(error, keep ? JSON.stringify({ followersKept: true }) : null, seq);
+      if (keep || row.kind !== 'StartTransaction' || row.session_id === null) return { followers: [] };
       const followers = (
         this.s.sql(`SELECT seq FROM outbox WHERE session_id = ? AND state = 'pending' ORDER BY seq`).all(row.session_id) as {
           seq: number;
@@ -156,9 +192,11 @@ export class OutboxRecords {
           | undefined;
         if (!session) throw invalid(`no session ${sessionId}`);
         // Keeps Start, MeterValues…, Stop in order: nothing of a session may follow its StopTransaction.
-        if (kind === 'MeterValues' && session.stop_at !== null) {
-          throw invalid(`session ${sessionId} is already stopped; its MeterValues would follow StopTransaction`);
+        if ((kind === 'MeterValues' || kind === 'TransactionEvent') && session.stop_at !== null) {
+          throw invalid(`session ${sessionId} is already stopped; its ${kind} would follow StopTransaction`);
         }
+      } else if (kind === 'TransactionEvent') {
+        throw invalid('a TransactionEvent belongs to a session');
       }
       return insertOutbox(this.s, kind, sessionId, payload, nowMs);
     });

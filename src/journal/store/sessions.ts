@@ -2,6 +2,7 @@
  * Sessions (SessionRecorder): start, samples, events, stop, unplug and the stored cost. A start and a stop each commit
  * together with their StartTransaction / StopTransaction outbox row.
  */
+import { randomUUID } from 'node:crypto';
 import type { MeterSample } from '../../../hal/meter.js';
 import type { SessionEventRecord, SessionStart, SessionStop } from '../../session/recorder.js';
 import type { SessionRecord } from '../rows.js';
@@ -26,8 +27,8 @@ export class SessionRecords {
       if (open) throw invalid(`connector ${start.connectorId} already has open session ${open.id}`);
       const info = s
         .sql(
-          `INSERT INTO sessions (connector_id, id_tag, plug_in_at, authorized_at, start_at, meter_start_wh, reservation_id, clock_trusted)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO sessions (connector_id, id_tag, plug_in_at, authorized_at, start_at, meter_start_wh, reservation_id, clock_trusted, tx_uid)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           start.connectorId,
@@ -38,6 +39,8 @@ export class SessionRecords {
           meterStartWh,
           start.reservationId ?? null,
           start.clockTrusted === false ? 0 : 1,
+          // OCPP 2.0.1 transactionId: the station authors it, here, so it is durable from the session's first commit.
+          randomUUID(),
         );
       const sessionId = Number(info.lastInsertRowid);
       const payload: Record<string, unknown> = {

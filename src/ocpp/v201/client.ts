@@ -28,6 +28,8 @@ import { deliverableLink, deliverableOutbox, securityEventOutbox201 } from './ou
 import { Registration201 } from './registration.js';
 import { resetHandler } from './reset.js';
 import { StatusNotifications201 } from './status-notifications.js';
+import { createTransactions201, type Transactions201 } from './transactions/transactions.js';
+import type { TransactionEventAnswer } from './transactions/wire.js';
 
 export interface Ocpp201ClientOptions {
   /** The `ocpp` config section (`version` "2.0.1"); `url` must be set. */
@@ -52,6 +54,12 @@ export interface Ocpp201ClientOptions {
   readonly electrical?: { readonly phases: number; readonly nominalVoltageV: number; readonly maxCurrentA: number };
   /** The BootNotification reason of this start; default: the one noted in the journal before a restart, else PowerUp. */
   readonly bootReason?: BootReason;
+  /** The CSMS's cost of a session (TransactionEvent totalCost + updatedPersonalMessage, CostUpdated): the driver's display. */
+  readonly onCost?: (sessionId: number, totalCost: number, priceText?: string) => void;
+  /** A TransactionEvent was answered (everything the CSMS said). */
+  readonly onTransactionAnswer?: (sessionId: number, event: { readonly eventType: string; readonly seqNo: number }, answer: TransactionEventAnswer) => void;
+  /** Meter-value tick of the transaction module, ms (tests; default 1000). */
+  readonly meterTickMs?: number;
 }
 
 /** A handler of a CSMS-initiated call: validated params in (strict mode), the CALLRESULT payload out, or an RPC error thrown. */
@@ -65,6 +73,8 @@ export interface Ocpp201Client {
   readonly sender: OutboxSender;
   readonly securityEvents: SecurityEvents;
   readonly statusNotifications: StatusNotifications201;
+  /** Transactions (E, F, J use cases): see src/ocpp/v201/transactions/. */
+  readonly transactions: Transactions201;
   /** Installs the handler of a CSMS-initiated action (replacing any before it; live on the open link at once). */
   handle(action: string, handler: Handler201): void;
   /** Actions with a handler, for tests and the README's table. */
@@ -100,8 +110,6 @@ function readPem(path: string | null, what: string): string | undefined {
     throw new EvseError(EvseErrorCode.ConfigInvalid, `ocpp.${what}: cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
 }
-
-const STATION_STATUSES = new Set(['Accepted', 'Blocked', 'Expired', 'Invalid', 'ConcurrentTx']);
 
 /** Loads the device model from the journal and wires the 2.0.1 uplink. Does not connect until `start()`. */
 export async function createOcpp201Client(options: Ocpp201ClientOptions): Promise<Ocpp201Client> {
@@ -227,6 +235,28 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
       : []),
   ];
   for (const table of handlerTables) for (const [action, handler] of Object.entries(table)) handle(action, handler);
+  const transactions = await createTransactions201({
+    port,
+    outbox,
+    kv,
+    clock,
+    logger: log,
+    deviceModel,
+    sender,
+    connection,
+    registration,
+    reportStatus: () => statusNotifications.reportAll(),
+    deliverOutboxKind: (kind) => {
+      deliverable.add(kind);
+      kick();
+    },
+    call,
+    electrical,
+    ...(options.meterTickMs !== undefined ? { tickMs: options.meterTickMs } : {}),
+    ...(options.onTransactionAnswer ? { onTransactionAnswer: options.onTransactionAnswer } : {}),
+    ...(options.onCost ? { onCost: options.onCost } : {}),
+  });
+  for (const [action, handler] of Object.entries(transactions.handlers)) handle(action, handler);
 
   // Settings the control core applies itself: given at start and on every change.
   const applyStationSettings = (): void => {
@@ -260,6 +290,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     sender,
     securityEvents,
     statusNotifications,
+    transactions,
     handle,
     handledActions: () => [...handled].sort(),
     call,
@@ -270,15 +301,8 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     async authorize(idTag) {
       // A tap in the moments after start waits for the boot's answer (nothing but the boot may leave before it).
       if (!registration.isAccepted()) await acceptedWithin(deviceModel.int('OCPPCommCtrlr', 'MessageTimeout[Default]') * 1000);
-      if (!connection.isOpen() || !registration.isAccepted()) return { status: 'Invalid' };
-      try {
-        const conf = await call<{ idTokenInfo: { status: string } }>('Authorize', { idToken: { idToken: idTag, type: 'ISO14443' } });
-        const status = conf.idTokenInfo.status;
-        return { status: STATION_STATUSES.has(status) ? (status as 'Accepted') : 'Invalid' };
-      } catch (err) {
-        log.warn({ error: (err as Error).message }, 'Authorize failed');
-        return { status: 'Invalid' };
-      }
+      // C01 (cache, offline rules), C16 master pass: src/ocpp/v201/authorization/authorizer.ts.
+      return { status: (await transactions.authorizer.authorize(idTag)).status };
     },
     start() {
       void securityEvents.record('StartupOfTheDevice');
@@ -321,6 +345,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
       );
       registration.start();
       statusNotifications.start();
+      transactions.start();
       sender.start();
       connection.start();
     },
@@ -328,6 +353,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
       for (const u of unsubscribers.splice(0)) u();
       reset.cancelScheduled();
       statusNotifications.stop();
+      transactions.stop();
       registration.stop();
       await connection.stop();
       await sender.stop();

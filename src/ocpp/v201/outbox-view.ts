@@ -16,7 +16,7 @@ function delegate(outbox: OutboxStore, overrides: Partial<OutboxStore>): OutboxS
     head: (lane) => outbox.head(lane),
     markDelivered: (seq, answer) => outbox.markDelivered(seq, answer),
     markFailed: (seq, error, at) => outbox.markFailed(seq, error, at),
-    markDead: (seq, error) => outbox.markDead(seq, error),
+    markDead: (seq, error, options) => outbox.markDead(seq, error, options),
     drop: (seq, reason) => outbox.drop(seq, reason),
     transactionIdFor: (sessionId) => outbox.transactionIdFor(sessionId),
     depth: () => outbox.depth(),

@@ -14,15 +14,15 @@ describe('OCPP 2.0.1 client: the registry other use cases plug into', function (
     rig = await Rig201.create();
     const r = rig;
     await r.waitRegistered();
-    await assert.rejects(r.call('GetTransactionStatus', {}), (e: unknown) => (e as { rpcErrorCode?: string }).rpcErrorCode === 'NotImplemented');
+    await assert.rejects(r.call('GetLocalListVersion', {}), (e: unknown) => (e as { rpcErrorCode?: string }).rpcErrorCode === 'NotImplemented');
     const connections = r.csms.acceptedConnections();
-    r.client.handle('GetTransactionStatus', () => ({ messagesInQueue: false }));
-    assert.deepEqual(await r.call('GetTransactionStatus', {}), { messagesInQueue: false });
+    r.client.handle('GetLocalListVersion', () => ({ versionNumber: 0 }));
+    assert.deepEqual(await r.call('GetLocalListVersion', {}), { versionNumber: 0 });
     assert.equal(r.csms.acceptedConnections(), connections, 'no reconnect needed');
-    assert.ok(r.client.handledActions().includes('GetTransactionStatus'));
+    assert.ok(r.client.handledActions().includes('GetLocalListVersion'));
     // An answer that breaks the schema never leaves as such: the CSMS gets InternalError.
-    r.client.handle('GetTransactionStatus', () => ({ messagesInQueue: 'no' }));
-    await assert.rejects(r.call('GetTransactionStatus', {}), (e: unknown) => (e as { rpcErrorCode?: string }).rpcErrorCode === 'InternalError');
+    r.client.handle('GetLocalListVersion', () => ({ versionNumber: 'no' }));
+    await assert.rejects(r.call('GetLocalListVersion', {}), (e: unknown) => (e as { rpcErrorCode?: string }).rpcErrorCode === 'InternalError');
 
     const answer = await r.client.call<{ idTokenInfo: { status: string } }>('Authorize', { idToken: { idToken: 'TAG-1', type: 'ISO14443' } });
     assert.equal(answer.idTokenInfo.status, 'Accepted');
@@ -33,7 +33,7 @@ describe('OCPP 2.0.1 client: the registry other use cases plug into', function (
     assert.equal(r.csms.messages.slice(before).filter((m) => m.method === 'Authorize').length, 0);
   });
 
-  it('the journal’s 1.6 transaction rows wait; a 1.6 leftover in the optional lane is dead-lettered, not a plug; deliverOutboxKind adds a kind', async () => {
+  it('the journal’s transaction rows leave as TransactionEvent, never 1.6-shaped; a 1.6 leftover in the optional lane is dead-lettered, not a plug', async () => {
     const dead: string[] = [];
     rig = await Rig201.create({ client: { onDeadLetter: (d) => dead.push(d.message.kind) } });
     const r = rig;
@@ -50,14 +50,14 @@ describe('OCPP 2.0.1 client: the registry other use cases plug into', function (
     assert.deepEqual(r.csms.callsOf('DataTransfer'), [], 'refused by the station, never sent');
     assert.deepEqual(r.csms.callsOf('StartTransaction'), [], 'nothing 1.6-shaped on a 2.0.1 link');
 
-    r.client.deliverOutboxKind('MeterValues');
     const meterValues = { evseId: 1, meterValue: [{ timestamp: new Date(now).toISOString(), sampledValue: [{ value: 100, measurand: 'Energy.Active.Import.Register' }] }] };
     await r.journal.enqueue('MeterValues', null, meterValues);
     r.client.outboxChanged();
     await r.csms.waitFor(() => r.csms.callsOf('MeterValues').length === 1, 3000, 'MeterValues');
     assert.deepEqual(r.csms.callsOf('MeterValues')[0], meterValues);
-    await waitFor(async () => (await r.journal.depth()) === 1, 2000, 'only the StartTransaction left waiting');
-    assert.equal((await r.journal.head())?.kind, 'StartTransaction');
+    // The journal's StartTransaction row went out as TransactionEvent Started (src/ocpp/v201/transactions).
+    await waitFor(async () => (await r.journal.depth()) === 0, 2000, 'everything delivered');
+    assert.deepEqual(r.csms.callsOf('TransactionEvent').map((e) => [e['eventType'], e['seqNo']]), [['Started', 0]]);
     assert.equal(r.csms.protocolOf(STATION.id), 'ocpp2.0.1');
   });
 

@@ -26,8 +26,9 @@ export function frameBytes(payload: Record<string, unknown>): number {
 export function splitReport<T>(items: readonly T[], limits: { readonly itemsPerMessage: number; readonly bytesPerMessage: number }, requestId: number, generatedAt: string): ReportPart<T>[] {
   const groups: T[][] = [];
   let current: T[] = [];
-  // tbc: true is the larger spelling, so a part that fits with it fits as the last part too.
-  const fits = (candidate: T[]): boolean => frameBytes(notifyReportPayload(requestId, generatedAt, { seqNo: groups.length, tbc: true, reportData: candidate })) <= limits.bytesPerMessage;
+  // tbc: false is the longer spelling ("false" against "true"), so a part that fits with it fits whether it turns out
+  // to be the last part or not.
+  const fits = (candidate: T[]): boolean => frameBytes(notifyReportPayload(requestId, generatedAt, { seqNo: groups.length, tbc: false, reportData: candidate })) <= limits.bytesPerMessage;
   for (const item of items) {
     const candidate = [...current, item];
     if (current.length > 0 && (current.length >= limits.itemsPerMessage || !fits(candidate))) {
