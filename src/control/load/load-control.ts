@@ -127,9 +127,11 @@ export function startLoadControl(deps: {
     const surplusW = Math.max(0, manager.figures().surplusW ?? 0);
     totals.solarWh += (Math.min(evW, surplusW) * seconds) / 3600;
     totals.gridWh += (Math.max(0, evW - surplusW) * seconds) / 3600;
+    // Held back by the fuse: the offer is the mains' and the pilot offers it (PWM), and the EV draws about all of it.
     const offer = target.currentOffer();
+    const pilot = target.snapshot();
     const evA = evW / (station.nominalVoltageV * station.phases);
-    if (offer.reason.startsWith('limited by: mains') && evA >= offer.amps - 1) totals.fuseLimitedS += seconds;
+    if (offer.reason.startsWith('limited by: mains') && pilot.output.mode === 'pwm' && evA >= pilot.offeredA - 1) totals.fuseLimitedS += seconds;
   };
   // One point per minute of the wall clock, the mean of the readings in it.
   const history: LoadPoint[] = [];

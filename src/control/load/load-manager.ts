@@ -141,12 +141,14 @@ export class LoadManager {
     let amps = fuse.amps;
     let reason = fuse.reason;
     const held = this.lastFuseAmps;
-    // Reduce only when the mains current is over the fuse minus the margin: while it is under, what the EV draws now
-    // fits, and a smaller room is the two meters' timing (an EV sample from before its ramp), not the building.
+    // While the pilot offers current, reduce only when the mains current is over the fuse minus the margin: while it
+    // is under, what the EV draws now fits, and a smaller room is the two meters' timing (an EV sample from before its
+    // ramp), not the building. Without PWM the room is taken as it is, so no EV starts on a limit the house outgrew.
     const target = s.fuseA - s.marginA;
     const phases = s.stationPhases === 1 ? [0] : [0, 1, 2];
     const underTarget = phases.every((i) => (reading.currentsA[i] ?? 0) <= target);
-    if (held !== null && amps < held && underTarget) amps = held;
+    const pilotOffers = (ev.offeredA ?? Number.POSITIVE_INFINITY) > 0;
+    if (held !== null && amps < held && underTarget && pilotOffers) amps = held;
     if (share > WARM_SHARE && held !== null && amps > held) {
       amps = held;
       reason = `${fuse.reason} (fuse cooling)`;
