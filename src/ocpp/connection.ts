@@ -148,20 +148,23 @@ export class OcppConnection {
   async call<T = Record<string, unknown>>(method: string, params: Record<string, unknown>, timeoutMs?: number): Promise<T> {
     const client = this.client;
     if (!client || !this.open) throw new EvseError(EvseErrorCode.OcppNotConnected, `cannot send ${method}: not connected to the CSMS`);
+    // Whether the CSMS sent anything while this call waited is judged from the moment it was sent, not over the last
+    // timeout's length: a frame that came right after the call sat on the window's edge, and a timer firing a few ms
+    // late on a loaded machine then decided whether a live link was dropped.
+    const sentMono = performance.now();
     try {
       const result = await client.call(method, params, { callTimeoutMs: timeoutMs ?? this.options.callTimeoutMs });
       this.lastAnswerAt = this.options.clock.nowMs();
       return result as T;
     } catch (err) {
-      if (err instanceof TimeoutError && client === this.client && !this.heardWithinMs(timeoutMs ?? this.options.callTimeoutMs))
-        this.dropLink(`${method} got no answer`);
+      if (err instanceof TimeoutError && client === this.client && !this.heardSince(sentMono)) this.dropLink(`${method} got no answer`);
       throw err;
     }
   }
 
-  /** True when a frame from the CSMS arrived in the last `ms` (ocpp-rpc's timers run on real time: so does this). */
-  private heardWithinMs(ms: number): boolean {
-    return performance.now() - this.lastInboundMono < ms;
+  /** True when a frame from the CSMS arrived since `mono` (performance.now: ocpp-rpc's timers run on real time too). */
+  private heardSince(mono: number): boolean {
+    return this.lastInboundMono >= mono;
   }
 
   /** Abandons the current socket (dead link) and reconnects after the back-off. */

@@ -93,9 +93,13 @@ describe('bad answers from the CSMS on the outbox path (real journal, bench CSMS
     assert.deepEqual(rig.csms.callsOf('StopTransaction').map((c) => c['transactionId']), [valid[0]?.transactionId]);
   });
 
-  it('garbage instead of an answer: no attempt counted (the call times out, the link is replaced), resent once, delivered once', async () => {
+  it('garbage instead of an answer: no attempt counted (the call times out; the CSMS is not silent, so the link stays), resent once, delivered once', async () => {
     rig = await JournalRig.create({ config: { callTimeoutS: 1, initialKeys: { TransactionMessageAttempts: '1' } } });
     await rig.waitRegistered();
+    // Nothing else in flight: an answer to another call (the boot's StatusNotification) within the call's second would
+    // rightly keep the link (the CSMS is not silent), and on a loaded machine one can land there.
+    await rig.waitDrained();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     misbehave(rig.csms, 'StartTransaction', 1, (_id, identity) => rig.csms.controls.sendRaw(identity, '}{ not json at all'));
     const sessionId = await rig.startSession('TAG-GARBAGE', 100);
     await rig.stopSession(sessionId, 200);
@@ -105,7 +109,9 @@ describe('bad answers from the CSMS on the outbox path (real journal, bench CSMS
     assert.equal(valid.length, 1);
     assert.equal(rig.csms.callsOf('StartTransaction').length, 2);
     assert.deepEqual(rig.csms.callsOf('StopTransaction').map((c) => c['transactionId']), [valid[0]?.transactionId]);
-    assert.equal(rig.csms.acceptedConnections(), 2, 'the silent link was replaced');
+    // The garbage frame is a frame: the CSMS is alive, so the link stays (a silent CSMS is what replaces a link; the
+    // dead-link tests cover it). This used to be judged over the last second and flipped with the timer's lateness.
+    assert.equal(rig.csms.acceptedConnections(), 1, 'a CSMS that sends frames keeps its link');
   });
 
   it('a result that is not an object (a bare string) breaks the schema: one attempt, then the proper answer', async () => {

@@ -55,7 +55,7 @@ async function watchDay(ctx: ScenarioContext, ms: number, report: LoadDayReport,
       report.maxMainsA = Math.max(report.maxMainsA, worst);
       report.maxFuseHeat = Math.max(report.maxFuseHeat, heat.add(worst / f.fuseA, seconds));
     }
-    if (f.offerReason.startsWith('limited by: mains') && f.offerA < evMaxA) report.fuseLimitedS += seconds;
+    if (f.offerByFuse && f.offerA < evMaxA) report.fuseLimitedS += seconds;
     const surplusW = Math.max(0, f.surplusW ?? 0);
     report.surplusWh += (surplusW * seconds) / 3600;
     report.evFromSurplusWh += (Math.min(f.evPowerW, surplusW) * seconds) / 3600;

@@ -10,8 +10,8 @@ export interface LoadControlTarget {
   setLoadLimit(limit: LoadLimit | null): void;
   /** The running session, whose energy is split into solar and grid (null: none). */
   activeSessionId(): number | null;
-  /** The offer in force, all limits composed, with its reason. */
-  currentOffer(): { readonly amps: number; readonly reason: string };
+  /** The offer in force, all limits composed, with its reason and the limit that set it. */
+  currentOffer(): { readonly amps: number; readonly reason: string; readonly limitedBy: string };
   /** What the pilot offers the EV right now: the amps, and whether PWM runs at all. */
   snapshot(): { readonly offeredA: number; readonly output: { readonly mode: string } };
   readonly meterPoller: { latest(): MeterSample | null };
@@ -32,6 +32,8 @@ export interface LoadFigures {
   /** The offer in force with every limit composed, and its reason ("limited by: mains L2 24.1 A of 25 A"). */
   readonly offerA: number;
   readonly offerReason: string;
+  /** The building's fuse sets the offer now (load management's limit is the least, and it is the fuse's room). */
+  readonly offerByFuse: boolean;
   /** What the EV draws now (the EV meter), W. */
   readonly evPowerW: number;
   readonly meterLost: boolean;
@@ -131,7 +133,8 @@ export function startLoadControl(deps: {
     const offer = target.currentOffer();
     const pilot = target.snapshot();
     const evA = evW / (station.nominalVoltageV * station.phases);
-    if (offer.reason.startsWith('limited by: mains') && pilot.output.mode === 'pwm' && evA >= pilot.offeredA - 1) totals.fuseLimitedS += seconds;
+    const byFuse = offer.limitedBy === 'load' && manager.limit()?.kind === 'fuse';
+    if (byFuse && pilot.output.mode === 'pwm' && evA >= pilot.offeredA - 1) totals.fuseLimitedS += seconds;
   };
   // One point per minute of the wall clock, the mean of the readings in it.
   const history: LoadPoint[] = [];
@@ -186,6 +189,7 @@ export function startLoadControl(deps: {
         limit: manager.limit(),
         offerA: offer.amps,
         offerReason: offer.reason,
+        offerByFuse: offer.limitedBy === 'load' && manager.limit()?.kind === 'fuse',
         evPowerW: target.meterPoller.latest()?.totalPowerW ?? 0,
         meterLost: poller.isLost,
         meterErrors: poller.errorCounts(),

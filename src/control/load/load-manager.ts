@@ -36,9 +36,13 @@ export interface EvDraw {
   readonly offeredA?: number;
 }
 
+/** What set load management's limit: the fuse's room, solar surplus, a cut to protect the fuse, a lost mains meter. */
+export type LoadLimitKind = 'fuse' | 'solar' | 'cut' | 'lost';
+
 /** A limit on the offer from load management, with the reason the driver and operator see. */
 export interface LoadLimit {
   readonly amps: number;
+  readonly kind: LoadLimitKind;
   readonly reason: string;
 }
 
@@ -70,7 +74,6 @@ export class LoadManager {
   private latest: LoadLimit | null = null;
   private lastReading: MainsReading | null = null;
   private surplusW: number | null = null;
-  private limitedMs = 0;
   /** The fuse's limit last given (before solar and the cut), or null before the first reading. */
   private lastFuseAmps: number | null = null;
 
@@ -103,9 +106,9 @@ export class LoadManager {
     return this.mode === 'off' ? null : this.latest;
   }
 
-  /** The last plausible reading, the surplus, and the ms spent limited by the fuse (for reports and metrics). */
-  figures(): { readonly reading: MainsReading | null; readonly surplusW: number | null; readonly fuseLimitedMs: number; readonly lost: string | null } {
-    return { reading: this.lastReading, surplusW: this.surplusW, fuseLimitedMs: this.limitedMs, lost: this.lost };
+  /** The last plausible reading, the surplus, and why the meter counts as lost (for reports and metrics). */
+  figures(): { readonly reading: MainsReading | null; readonly surplusW: number | null; readonly lost: string | null } {
+    return { reading: this.lastReading, surplusW: this.surplusW, lost: this.lost };
   }
 
   /**
@@ -154,16 +157,15 @@ export class LoadManager {
       reason = `${fuse.reason} (fuse cooling)`;
     }
     this.lastFuseAmps = amps;
-    let limit: LoadLimit = { amps, reason };
-    if (this.cut) limit = { amps: 0, reason: `mains overload: ${fuse.reason}, charging cut to protect the fuse` };
+    let limit: LoadLimit = { amps, kind: 'fuse', reason };
+    if (this.cut) limit = { amps: 0, kind: 'cut', reason: `mains overload: ${fuse.reason}, charging cut to protect the fuse` };
 
     if (this.mode === 'solar' || this.mode === 'solar-min') {
       const decision = (this.mode === 'solar' ? this.solar : this.solarMin).decide(reading.powerW, ev.powerW, reading.monoMs, ev.offeredA);
       this.surplusW = decision.surplusW;
-      if (decision.amps < limit.amps) limit = { amps: decision.amps, reason: decision.reason };
+      if (decision.amps < limit.amps) limit = { amps: decision.amps, kind: 'solar', reason: decision.reason };
     } else this.surplusW = ev.powerW - reading.powerW;
 
-    if (limit.reason.startsWith('mains') && this.latest?.reason.startsWith('mains') === true) this.limitedMs += seconds * 1000;
     this.latest = limit;
     return { limit: this.limit(), health: { ok: true } };
   }
@@ -180,7 +182,7 @@ export class LoadManager {
   private fallback(): LoadLimit {
     const solarMode = this.mode === 'solar' || this.mode === 'solar-min';
     return solarMode
-      ? { amps: this.mode === 'solar-min' ? Math.min(this.settings.fallbackA, this.settings.minA) : 0, reason: 'mains meter lost: solar charging paused' }
-      : { amps: this.settings.fallbackA, reason: `mains meter lost: safe current ${this.settings.fallbackA} A` };
+      ? { amps: this.mode === 'solar-min' ? Math.min(this.settings.fallbackA, this.settings.minA) : 0, kind: 'lost', reason: 'mains meter lost: solar charging paused' }
+      : { amps: this.settings.fallbackA, kind: 'lost', reason: `mains meter lost: safe current ${this.settings.fallbackA} A` };
   }
 }

@@ -91,7 +91,7 @@ describe('load management: the EV limit from the mains reading', () => {
 
   it('the meter lost: the safe current in fuse mode, a pause in solar mode; the first good reading ends it', () => {
     const lm = new LoadManager(settings());
-    assert.deepEqual(lm.onLost('no answer'), { amps: 6, reason: 'mains meter lost: safe current 6 A' });
+    assert.deepEqual(lm.onLost('no answer'), { amps: 6, kind: 'lost', reason: 'mains meter lost: safe current 6 A' });
     assert.equal(lm.onReading({ currentsA: [5, 5, 5], powerW: 3450, monoMs: 1000 }, { currentsA: [0, 0, 0], powerW: 0 }).limit?.amps, 18);
     const solar = new LoadManager(settings({ mode: 'solar', pvInstalled: true }));
     assert.equal(solar.onLost('no answer')?.amps, 0);
