@@ -22,6 +22,7 @@ const view = {
   offer: { amps: 16, limitedBy: 'configured', reason: '', offeredNowA: 0 },
   faults: [],
   uplink: null,
+  load: null,
 } as unknown as StationStatusView;
 
 describe('metrics: the journal figures and their rendering', () => {
