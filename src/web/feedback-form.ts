@@ -1,8 +1,9 @@
 /**
  * The driver's feedback form, served as `/feedback.js` and loaded by the main page into its `<section id="feedback">`.
- * Its own script, so the main page's script (src/web/page.ts) stays as it is: it reads /api/status and
- * /api/sessions itself every few seconds and offers the form while the EV is plugged in and for two hours after the
- * session (the server decides; the form only hides itself once it is told no). Everything is built with
+ * Its own script: it follows the status the main page's live stream delivers (the page dispatches each one as an
+ * `evse-status` event on window, and keeps the newest in `window.evseLastStatus`), never polls, and asks for
+ * /api/sessions only when the state changes. It offers the form while the EV is plugged in and for two hours after
+ * the session (the server decides; the form only hides itself once it is told no). Everything is built with
  * createElement/textContent: a comment with markup is shown back as text.
  */
 
@@ -131,8 +132,7 @@ export const feedbackFormScript = `'use strict';
     section.replaceChildren();
   }
 
-  async function candidate() {
-    const status = await (await fetch('/api/status')).json();
+  async function candidate(status) {
     if (status.session) return status.session.id;
     const listed = await fetch('/api/sessions?limit=1');
     if (!listed.ok) return null;
@@ -140,19 +140,27 @@ export const feedbackFormScript = `'use strict';
     return newest && newest.stop && Date.now() - Date.parse(newest.stop) < WINDOW_MS ? newest.id : null;
   }
 
-  async function tick() {
+  async function tick(status) {
     try {
-      const id = await candidate();
+      const id = await candidate(status);
       if (id === null) { if (shownFor !== null && !done.has(shownFor)) hide(); }
       else if (id !== shownFor && !done.has(id)) render(id);
     } catch (err) {
       // The main page already says when the station does not answer.
-    } finally {
-      setTimeout(() => { void tick(); }, 3000);
     }
   }
+  // Only a change of state or session matters to the form: figures that move every second are not a reason to ask.
+  let lastKey = null;
+  function onStatus(status) {
+    if (!status) return;
+    const key = status.status + '|' + (status.session ? status.session.id + ':' + (status.session.stoppedAt || '') : '-');
+    if (key === lastKey) return;
+    lastKey = key;
+    void tick(status);
+  }
   section.hidden = true;
-  void tick();
+  window.addEventListener('evse-status', (event) => onStatus(event.detail));
+  onStatus(window.evseLastStatus);
 })();
 `;
 

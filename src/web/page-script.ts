@@ -257,6 +257,9 @@ export const pageScript = `'use strict';
   function onStatus(status) {
     const previous = lastStatus;
     lastStatus = status;
+    // Other scripts of the page (the feedback form) follow the same stream instead of polling.
+    window.evseLastStatus = status;
+    window.dispatchEvent(new CustomEvent('evse-status', { detail: status }));
     const sessionId = status.session ? status.session.id : null;
     const previousId = previous && previous.session ? previous.session.id : null;
     render(status);
