@@ -98,6 +98,7 @@ describe('OCPP 2.0.1 smart charging against the bench CSMS (strict 2.0.1, real j
     ((late['chargingSchedule'] as Record<string, unknown>[])[0] as Record<string, unknown>)['chargingSchedulePeriod'] = [{ startPeriod: 60, limit: 16 }];
     assert.equal(await rejected(1, late), 'InvalidSchedule');
     assert.equal(await rejected(0, profile(8, 'ChargingStationExternalConstraints', [16])), 'InvalidProfile');
+    assert.equal(await rejected(0, profile(14, 'ChargingStationMaxProfile', [16], { chargingProfileKind: 'Relative' })), 'InvalidProfile');
     assert.deepEqual(rig.client.smartCharging.installed(), []);
     // A transaction runs: a TxProfile naming another transaction, or none, is still refused.
     const transactionId = await startTransaction();

@@ -72,6 +72,7 @@ export function refusalOf(evseId: number, profile: ChargingProfile201, ctx: Inst
   const purpose = profile.chargingProfilePurpose;
   if (purpose === 'ChargingStationExternalConstraints') return refuse('InvalidProfile', 'ChargingStationExternalConstraints is set by an external system, not by the CSMS');
   if (purpose === 'ChargingStationMaxProfile' && evseId !== 0) return refuse('InvalidEvseId', 'ChargingStationMaxProfile only on evseId 0');
+  if (purpose === 'ChargingStationMaxProfile' && profile.chargingProfileKind === 'Relative') return refuse('InvalidProfile', 'ChargingStationMaxProfile cannot be Relative');
   if (purpose !== 'TxProfile' && profile.transactionId !== undefined) return refuse('InvalidProfile', 'transactionId only in a TxProfile');
   if (purpose === 'TxProfile') {
     if (evseId !== 1) return refuse('InvalidEvseId', 'TxProfile only on an EVSE (evseId 1)');

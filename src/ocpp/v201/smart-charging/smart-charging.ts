@@ -60,8 +60,13 @@ export class SmartCharging201 {
 
   start(): void {
     if (this.timer) return;
-    this.timer = this.options.clock.setInterval(() => void this.refresh(), this.options.tickMs ?? 1000);
-    void this.refresh();
+    this.timer = this.options.clock.setInterval(() => this.tick(), this.options.tickMs ?? 1000);
+    this.tick();
+  }
+
+  /** A tick's failure (the journal closing under a stopping client) is logged; the next tick tries again. */
+  private tick(): void {
+    this.refresh().catch((err: unknown) => this.options.logger.warn({ err }, 'smart charging: evaluation failed'));
   }
 
   stop(): void {
