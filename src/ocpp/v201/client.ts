@@ -27,6 +27,8 @@ import { stationComponents } from './device-model/station-components.js';
 import { deliverableLink, deliverableOutbox, securityEventOutbox201 } from './outbox-view.js';
 import { Registration201 } from './registration.js';
 import { resetHandler } from './reset.js';
+import { smartChargingHandlers } from './smart-charging/handlers.js';
+import { SmartCharging201 } from './smart-charging/smart-charging.js';
 import { StatusNotifications201 } from './status-notifications.js';
 import { createTransactions201, type Transactions201 } from './transactions/transactions.js';
 import type { TransactionEventAnswer } from './transactions/wire.js';
@@ -75,6 +77,8 @@ export interface Ocpp201Client {
   readonly statusNotifications: StatusNotifications201;
   /** Transactions (E, F, J use cases): see src/ocpp/v201/transactions/. */
   readonly transactions: Transactions201;
+  /** Smart charging (K01, K08–K10) on the 1.6 schedule engine: see src/ocpp/v201/smart-charging/. */
+  readonly smartCharging: SmartCharging201;
   /** Installs the handler of a CSMS-initiated action (replacing any before it; live on the open link at once). */
   handle(action: string, handler: Handler201): void;
   /** Actions with a handler, for tests and the README's table. */
@@ -257,6 +261,18 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     ...(options.onCost ? { onCost: options.onCost } : {}),
   });
   for (const [action, handler] of Object.entries(transactions.handlers)) handle(action, handler);
+  const smartCharging = new SmartCharging201({
+    kv,
+    port,
+    clock,
+    logger: log,
+    phases: electrical.phases,
+    nominalVoltageV: electrical.nominalVoltageV,
+    stationMaxA: electrical.maxCurrentA,
+    transactionIdOf: (sessionId) => transactions.wire.transactionIdOf(sessionId),
+  });
+  await smartCharging.load();
+  for (const [action, handler] of Object.entries(smartChargingHandlers({ smartCharging, clock, logger: log, call }))) handle(action, handler);
 
   // Settings the control core applies itself: given at start and on every change.
   const applyStationSettings = (): void => {
@@ -291,6 +307,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     securityEvents,
     statusNotifications,
     transactions,
+    smartCharging,
     handle,
     handledActions: () => [...handled].sort(),
     call,
@@ -346,6 +363,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
       registration.start();
       statusNotifications.start();
       transactions.start();
+      smartCharging.start();
       sender.start();
       connection.start();
     },
@@ -354,6 +372,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
       reset.cancelScheduled();
       statusNotifications.stop();
       transactions.stop();
+      smartCharging.stop();
       registration.stop();
       await connection.stop();
       await sender.stop();

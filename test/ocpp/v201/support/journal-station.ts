@@ -126,7 +126,12 @@ export class JournalStation implements ChargePointPort {
     return this.pending;
   }
 
-  setExternalLimitA(): void {}
+  /** The external limits smart charging gave, in order (null: none). */
+  readonly limits: (number | null)[] = [];
+
+  setExternalLimitA(limitA: number | null): void {
+    this.limits.push(limitA);
+  }
 
   changeAvailability(): 'Accepted' | 'Scheduled' | 'Rejected' {
     return this.session ? 'Scheduled' : 'Accepted';
