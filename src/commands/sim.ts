@@ -12,7 +12,7 @@ import { journalPath } from '../journal/open.js';
 import { journalFigures } from '../wiring/journal-figures.js';
 import { createLogger } from '../logger.js';
 import { describeDrain, waitForOutboxDrain } from '../ocpp/drain.js';
-import { ocpp16Uplink, startAlertNotifier, type Notifier } from '../wiring/notify.js';
+import { startAlertNotifier, type Notifier } from '../wiring/notify.js';
 import { OCPP_VERSIONS, type OcppVersion } from '../ocpp/config.js';
 import { createStationUplink, uplinkAuthorizer, uplinkDefaultPrice, type StationUplink } from '../wiring/uplink.js';
 import { openStatusPage, type StatusServer } from '../web/server.js';
@@ -221,7 +221,7 @@ export function registerSimCommand(program: Command): void {
               uplink.start();
             }
             // The `alerts` channels (webhook, email, MQTT, and the CSMS when there is an uplink) on the journal's alerts.
-            if (journal) link.notifier = startAlertNotifier({ config: uplinkConfig, journal, uplink: ocpp16Uplink(link.uplink), mqtt: sim.station.mqtt, logger });
+            if (journal) link.notifier = startAlertNotifier({ config: uplinkConfig, journal, uplink: link.uplink, mqtt: sim.station.mqtt, logger });
             if (opts.web) {
               const uplinkNow = (): StationUplink | null => link.uplink;
               const figures = journal && stateDir !== null ? { journalFigures: journalFigures(journal, journalPath(stateDir)) } : {};
@@ -236,7 +236,7 @@ export function registerSimCommand(program: Command): void {
                 },
                 reader: journal,
                 logger,
-                ...(journal ? { actions: stationPageActions({ station: sim.station, journal, config, clock, logger, uplink: () => ocpp16Uplink(uplinkNow()), ...figures, ...uplinkStatus }) } : {}),
+                ...(journal ? { actions: stationPageActions({ station: sim.station, journal, config, clock, logger, uplink: uplinkNow, ...figures, ...uplinkStatus }) } : {}),
                 fallbackToFreePort: opts.webPort === undefined,
                 ...(opts.webPort !== undefined ? { port: opts.webPort } : {}),
               });

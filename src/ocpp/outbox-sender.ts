@@ -96,7 +96,7 @@ const NEEDS_TRANSACTION_ID = new Set(['StopTransaction', 'MeterValues', 'DataTra
  * A queued DataTransfer keeps vendorId and messageId beside its fields (so clock corrections reach its timestamp);
  * on the wire the fields, with the transactionId, become the JSON text of `data`.
  */
-function dataTransferParams(params: Record<string, unknown>): Record<string, unknown> {
+export function dataTransferParams(params: Record<string, unknown>): Record<string, unknown> {
   const { vendorId, messageId, ...fields } = params;
   return { vendorId, ...(messageId !== undefined ? { messageId } : {}), data: JSON.stringify(fields) };
 }

@@ -3,8 +3,7 @@ import type { Journal } from '../journal/journal.js';
 import type { Logger } from '../logger.js';
 import type { AlertPublisher } from '../notify/mqtt-channel.js';
 import { startNotifier, type Notifier, type NotifierDeps } from '../notify/notifier.js';
-import type { OcppClient } from '../ocpp/client.js';
-import { isOcpp201, type StationUplink } from './uplink.js';
+import type { StationUplink } from './uplink.js';
 
 export type { Notifier };
 
@@ -16,12 +15,14 @@ export type { Notifier };
 export function startAlertNotifier(deps: {
   readonly config: StationConfig;
   readonly journal: Journal;
-  readonly uplink: OcppClient | null;
+  readonly uplink: StationUplink | null;
   readonly mqtt: AlertPublisher | null;
   readonly logger: Logger;
   readonly tuning?: NotifierDeps['tuning'];
 }): Notifier {
   const { journal, uplink } = deps;
+  // Over 2.0.1 the uplink delivers DataTransfer rows too (createUplink201), and SecurityEventNotification has the same
+  // shape in both versions: the channel is the same.
   return startNotifier({
     config: deps.config.alerts,
     stationId: deps.config.station.id,
@@ -35,10 +36,3 @@ export function startAlertNotifier(deps: {
   });
 }
 
-/**
- * The uplink the CSMS alert channel can use: a 1.6 client. Over 2.0.1 the alerts' DataTransfer and
- * SecurityEventNotification rows are not delivered from the outbox yet, so the channel is left out (the others run).
- */
-export function ocpp16Uplink(uplink: StationUplink | null): OcppClient | null {
-  return uplink === null || isOcpp201(uplink) ? null : uplink;
-}

@@ -7,7 +7,7 @@ import type { Clock } from '../clock.js';
 import type { StationConfig } from '../config/schema.js';
 import type { Journal } from '../journal/journal.js';
 import type { Logger } from '../logger.js';
-import type { OcppClient } from '../ocpp/client.js';
+import { isOcpp201, type StationUplink } from './uplink.js';
 import type { JournalFigures } from '../web/metrics-data.js';
 import type { DiagnosticsBundle, OperatorActionDeps } from '../web/operator/actions.js';
 import type { PageActions } from '../web/page-actions.js';
@@ -22,7 +22,7 @@ export interface PageActionDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   /** The uplink once it exists (null: standalone, or not yet). */
-  readonly uplink: () => OcppClient | null;
+  readonly uplink: () => StationUplink | null;
   readonly uplinkStatus?: () => Promise<UplinkView | null>;
   readonly journalFigures?: () => Promise<JournalFigures>;
 }
@@ -30,7 +30,8 @@ export interface PageActionDeps {
 /** The GetDiagnostics bundle of the uplink; a standalone station builds the same from what it has. */
 async function diagnostics(deps: PageActionDeps): Promise<DiagnosticsBundle> {
   const uplink = deps.uplink();
-  if (uplink !== null) return uplink.firmware.diagnosticsBundle();
+  // GetDiagnostics' bundle over 1.6; over 2.0.1 (no such module yet) and standalone, the same built from the station.
+  if (uplink !== null && !isOcpp201(uplink)) return uplink.firmware.diagnosticsBundle();
   const at = new Date(deps.clock.nowMs()).toISOString();
   const identity = deps.config.ocpp.chargePointId ?? deps.config.station.id;
   const body = { identity, generatedAt: at, station: deps.config.station, alerts: await deps.journal.alerts(), journal: deps.journal.openReport };

@@ -14,7 +14,7 @@ import type { Logger } from '../logger.js';
 import { StationClock, systemClock } from '../clock.js';
 import { startStation, type Station } from './station.js';
 import { createStationUplink, uplinkAuthorizer, uplinkDefaultPrice, type StationUplink } from './uplink.js';
-import { ocpp16Uplink, startAlertNotifier, type Notifier } from './notify.js';
+import { startAlertNotifier, type Notifier } from './notify.js';
 import { openStatusPage, type StatusServer } from '../web/server.js';
 import { stationPageActions } from './page-actions.js';
 import { installFailSafe, type FailSafeProcess } from '../daemon/fail-safe.js';
@@ -248,7 +248,7 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
       running.monitor.watchCsmsLink(() => Promise.resolve(link.connection.isOpen()));
     }
     // The `alerts` channels: each its own loop on the journal's alert log; nothing here waits on them.
-    alertChannels = startAlertNotifier({ config, journal: openedJournal, uplink: ocpp16Uplink(uplink), mqtt: running.mqtt, logger: log });
+    alertChannels = startAlertNotifier({ config, journal: openedJournal, uplink, mqtt: running.mqtt, logger: log });
     // The status page is optional: a port in use is logged and the station charges on without it. It reads, takes
     // drivers' feedback, and acts for the operator only when a password hash is configured.
     const figures = journalFigures(openedJournal, journalPath(stateDir), {
@@ -265,7 +265,7 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
       },
       reader: openedJournal,
       logger: log.child({ module: 'web' }),
-      actions: stationPageActions({ station: running, journal: openedJournal, config, clock, logger: log.child({ module: 'web' }), uplink: () => ocpp16Uplink(uplink), journalFigures: figures, ...uplinkStatus }),
+      actions: stationPageActions({ station: running, journal: openedJournal, config, clock, logger: log.child({ module: 'web' }), uplink: () => uplink, journalFigures: figures, ...uplinkStatus }),
     });
     if (statusPage) log.info({ url: statusPage.url }, 'status page listening');
     // State changes in the system journal: what an operator reads with journalctl -u evse.

@@ -81,6 +81,8 @@ export async function createUplink201(deps: UplinkDeps): Promise<Ocpp201Client> 
     onCost: (sessionId, totalCost, priceText) => station.csmsCost(sessionId, totalCost, priceText),
     ...outboxAlerts(journal, logger),
   });
+  // The station's DataTransfers (alerts to the CSMS, a driver's feedback) have the same shape over 2.0.1.
+  client.deliverOutboxKind('DataTransfer');
   let subscriptions: (() => void)[] = [];
   return {
     ...client,

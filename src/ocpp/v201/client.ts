@@ -94,6 +94,8 @@ export interface Ocpp201Client {
    * optional-lane row of it is refused towards a dead letter.
    */
   deliverOutboxKind(kind: OutboxKind): void;
+  /** True when this CSMS answered NotImplemented/NotSupported to `kind` (remembered in the journal). */
+  isUnsupported(kind: OutboxKind): boolean;
   /**
    * Online authorization of an id token (ISO14443) with Authorize, mapped onto the station's statuses: the
    * placeholder until C01 (cache, local list, offline rules, GroupId) replaces it. Offline: Invalid.
@@ -315,6 +317,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
       deliverable.add(kind);
       kick();
     },
+    isUnsupported: (kind) => csmsSupport.isUnsupported(kind),
     async authorize(idTag) {
       // A tap in the moments after start waits for the boot's answer (nothing but the boot may leave before it).
       if (!registration.isAccepted()) await acceptedWithin(deviceModel.int('OCPPCommCtrlr', 'MessageTimeout[Default]') * 1000);

@@ -5,7 +5,7 @@
  * transactionId substitution from an answer: the station authored the id before the CSMS heard of it.
  */
 import type { DeliveryAnswer, OutboxMessage } from '../../../journal/ports.js';
-import type { OutboxWire } from '../../outbox-sender.js';
+import { dataTransferParams, type OutboxWire } from '../../outbox-sender.js';
 import { meterValuesFrom, transactionEventOf, type EventContext } from './transaction-event.js';
 import type { OnlineIntervals } from './online-intervals.js';
 import type { TxPoints } from './tx-points.js';
@@ -92,6 +92,12 @@ export class TransactionWire implements OutboxWire {
     }
     if (this.options.renderOther) return Promise.resolve(this.options.renderOther(message));
     if (message.kind === 'MeterValues') return Promise.resolve(meterValuesOfNoSession(message));
+    // A queued DataTransfer (alerts, a driver's feedback) keeps its fields beside vendorId and messageId: on the wire
+    // they become the JSON text of `data`, as over 1.6, with the station-authored transactionId of its session.
+    if (message.kind === 'DataTransfer') {
+      const transactionId = message.sessionId === null ? undefined : this.transactionIdOf(message.sessionId);
+      return Promise.resolve({ method: 'DataTransfer', params: dataTransferParams({ ...message.payload, ...(transactionId ? { transactionId } : {}) }) });
+    }
     return Promise.resolve({ method: message.kind, params: { ...message.payload } });
   }
 
