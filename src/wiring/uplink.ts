@@ -79,6 +79,8 @@ export async function createUplink201(deps: UplinkDeps): Promise<Ocpp201Client> 
     onCsmsTime: csmsTimeSetter(journal, clock, logger),
     // TransactionEvent totalCost / personalMessage and CostUpdated: the figure the driver sees (as 1.6 costmsg).
     onCost: (sessionId, totalCost, priceText) => station.csmsCost(sessionId, totalCost, priceText),
+    journalReader: journal,
+    diagnostics: async () => ({ alerts: await journal.alerts(), journal: journal.openReport }),
     ...outboxAlerts(journal, logger),
   });
   let subscriptions: (() => void)[] = [];

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../../clock.js';
 import { EvseError, EvseErrorCode } from '../../errors.js';
-import type { KeyValueStore, OutboxKind, OutboxStore } from '../../journal/ports.js';
+import type { JournalReader, KeyValueStore, OutboxKind, OutboxStore } from '../../journal/ports.js';
 import type { Logger } from '../../logger.js';
 import type { ChargePointPort } from '../charge-point-port.js';
 import type { StationIdentity, UplinkStatus } from '../client.js';
@@ -22,6 +22,7 @@ import { certificateHandlers } from './certificate-handlers.js';
 import { CertificateStore } from './certificates.js';
 import { takeBootReason, type BootReason } from './boot-reason.js';
 import { DeviceModel } from './device-model/device-model.js';
+import { logAndCustomerHandlers } from './log-and-customer.js';
 import { deviceModelHandlers } from './device-model/handlers.js';
 import { stationComponents } from './device-model/station-components.js';
 import { deliverableLink, deliverableOutbox, securityEventOutbox201 } from './outbox-view.js';
@@ -60,6 +61,10 @@ export interface Ocpp201ClientOptions {
   readonly onTransactionAnswer?: (sessionId: number, event: { readonly eventType: string; readonly seqNo: number }, answer: TransactionEventAnswer) => void;
   /** Meter-value tick of the transaction module, ms (tests; default 1000). */
   readonly meterTickMs?: number;
+  /** The journal's sessions, for CustomerInformation's report (N09); absent: none reported. */
+  readonly journalReader?: Pick<JournalReader, 'sessions'>;
+  /** What a GetLog DiagnosticsLog bundle holds besides the uplink's own facts (N01). */
+  readonly diagnostics?: () => Promise<Record<string, unknown>>;
 }
 
 /** A handler of a CSMS-initiated call: validated params in (strict mode), the CALLRESULT payload out, or an RPC error thrown. */
@@ -257,6 +262,18 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     ...(options.onCost ? { onCost: options.onCost } : {}),
   });
   for (const [action, handler] of Object.entries(transactions.handlers)) handle(action, handler);
+  // N01 GetLog, N09/N10 CustomerInformation; TriggerMessage gains LogStatusNotification (src/ocpp/v201/logs.ts).
+  const logAndCustomer = logAndCustomerHandlers({
+    identity,
+    kv,
+    clock,
+    logger: log,
+    call,
+    diagnostics: async () => ({ uplink: { connected: connection.isOpen(), registration: registration.status(), outboxDepth: await outbox.depth(), deadLetters }, ...(await options.diagnostics?.()) }),
+    ...(options.journalReader ? { sessions: options.journalReader } : {}),
+    ...(transactions.handlers['TriggerMessage'] ? { triggerMessage: transactions.handlers['TriggerMessage'] } : {}),
+  });
+  for (const [action, handler] of Object.entries(logAndCustomer.handlers)) handle(action, handler);
 
   // Settings the control core applies itself: given at start and on every change.
   const applyStationSettings = (): void => {
@@ -352,6 +369,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     async stop() {
       for (const u of unsubscribers.splice(0)) u();
       reset.cancelScheduled();
+      logAndCustomer.logs.cancel();
       statusNotifications.stop();
       transactions.stop();
       registration.stop();
