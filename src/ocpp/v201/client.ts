@@ -22,7 +22,7 @@ import { certificateHandlers } from './certificate-handlers.js';
 import { CertificateStore } from './certificates.js';
 import { takeBootReason, type BootReason } from './boot-reason.js';
 import { DeviceModel } from './device-model/device-model.js';
-import { logAndCustomerHandlers } from './log-and-customer.js';
+import { maintenanceHandlers } from './maintenance.js';
 import { deviceModelHandlers } from './device-model/handlers.js';
 import { stationComponents } from './device-model/station-components.js';
 import { deliverableLink, deliverableOutbox, securityEventOutbox201 } from './outbox-view.js';
@@ -262,8 +262,8 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     ...(options.onCost ? { onCost: options.onCost } : {}),
   });
   for (const [action, handler] of Object.entries(transactions.handlers)) handle(action, handler);
-  // N01 GetLog, N09/N10 CustomerInformation; TriggerMessage gains LogStatusNotification (src/ocpp/v201/logs.ts).
-  const logAndCustomer = logAndCustomerHandlers({
+  // N01 GetLog, N09/N10 CustomerInformation, L01 UpdateFirmware; TriggerMessage gains their status notifications.
+  const maintenance = maintenanceHandlers({
     identity,
     kv,
     clock,
@@ -272,8 +272,20 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     diagnostics: async () => ({ uplink: { connected: connection.isOpen(), registration: registration.status(), outboxDepth: await outbox.depth(), deadLetters }, ...(await options.diagnostics?.()) }),
     ...(options.journalReader ? { sessions: options.journalReader } : {}),
     ...(transactions.handlers['TriggerMessage'] ? { triggerMessage: transactions.handlers['TriggerMessage'] } : {}),
+    ...(certificates
+      ? {
+          firmware: {
+            stateDir: config.stateDir,
+            maxBytes: config.firmwareMaxBytes,
+            installCommand: config.firmwareInstallCommand,
+            manufacturerRoots: async () => (await certificates.list(['ManufacturerRootCertificate'])).map((c) => c.certificate),
+            sessionRunning: () => port.activeSession() !== null,
+            securityEvent: (type, techInfo) => void securityEvents.record(type as SecurityEventType, techInfo),
+          },
+        }
+      : {}),
   });
-  for (const [action, handler] of Object.entries(logAndCustomer.handlers)) handle(action, handler);
+  for (const [action, handler] of Object.entries(maintenance.handlers)) handle(action, handler);
 
   // Settings the control core applies itself: given at start and on every change.
   const applyStationSettings = (): void => {
@@ -369,7 +381,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     async stop() {
       for (const u of unsubscribers.splice(0)) u();
       reset.cancelScheduled();
-      logAndCustomer.logs.cancel();
+      maintenance.stop();
       statusNotifications.stop();
       transactions.stop();
       registration.stop();

@@ -41,6 +41,20 @@ export function failureOfHttpStatus(status: number): AttemptFailure {
   return { status: 'UploadFailure', retryable: true };
 }
 
+/** Waits `ms`, or less when `signal` aborts (a canceled or stopped upload keeps no timer). */
+function abortableWait(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      clock.clearTimeout(handle);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const handle = clock.setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
+}
+
 function parseTime(value: unknown): number | null {
   if (typeof value !== 'string') return null;
   const ms = Date.parse(value);
@@ -165,7 +179,7 @@ export class LogUploads {
         logger.warn({ attempt, error: (err as Error).message }, 'log upload failed');
       }
       if (!failure.retryable) break;
-      if (attempt < job.attempts) await new Promise<void>((resolve) => clock.setTimeout(resolve, job.retryIntervalS * 1000));
+      if (attempt < job.attempts) await abortableWait(clock, job.retryIntervalS * 1000, signal);
     }
     await this.setStatus(failure.status, job.requestId, signal);
     this.status = 'Idle';
