@@ -22,6 +22,7 @@ import { certificateHandlers } from './certificate-handlers.js';
 import { CertificateStore } from './certificates.js';
 import { takeBootReason, type BootReason } from './boot-reason.js';
 import { DeviceModel } from './device-model/device-model.js';
+import type { LogWindow } from './logs.js';
 import { maintenanceHandlers } from './maintenance.js';
 import { deviceModelHandlers } from './device-model/handlers.js';
 import { stationComponents } from './device-model/station-components.js';
@@ -63,8 +64,8 @@ export interface Ocpp201ClientOptions {
   readonly meterTickMs?: number;
   /** The journal's sessions, for CustomerInformation's report (N09); absent: none reported. */
   readonly journalReader?: Pick<JournalReader, 'sessions'>;
-  /** What a GetLog DiagnosticsLog bundle holds besides the uplink's own facts (N01). */
-  readonly diagnostics?: () => Promise<Record<string, unknown>>;
+  /** What a GetLog DiagnosticsLog bundle holds besides the uplink's own facts, for the window asked (N01). */
+  readonly diagnostics?: (window: LogWindow) => Promise<Record<string, unknown>>;
 }
 
 /** A handler of a CSMS-initiated call: validated params in (strict mode), the CALLRESULT payload out, or an RPC error thrown. */
@@ -269,7 +270,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     clock,
     logger: log,
     call,
-    diagnostics: async () => ({ uplink: { connected: connection.isOpen(), registration: registration.status(), outboxDepth: await outbox.depth(), deadLetters }, ...(await options.diagnostics?.()) }),
+    diagnostics: async (window) => ({ uplink: { connected: connection.isOpen(), registration: registration.status(), outboxDepth: await outbox.depth(), deadLetters }, ...(await options.diagnostics?.(window)) }),
     ...(options.journalReader ? { sessions: options.journalReader } : {}),
     ...(transactions.handlers['TriggerMessage'] ? { triggerMessage: transactions.handlers['TriggerMessage'] } : {}),
     ...(certificates

@@ -28,6 +28,11 @@ export interface LogUploadDeps {
   readonly defaultRetryIntervalS?: number;
 }
 
+/** Whether something that happened over [firstMs, lastMs] falls in the window (overlaps it). */
+export function overlapsLogWindow(window: LogWindow, firstMs: number, lastMs: number): boolean {
+  return (window.oldestMs === null || lastMs >= window.oldestMs) && (window.latestMs === null || firstMs <= window.latestMs);
+}
+
 /** What one upload attempt's failure means: the status it ends on and whether another attempt can help. */
 interface AttemptFailure {
   readonly status: 'BadMessage' | 'PermissionDenied' | 'UploadFailure';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
+import { overlapsLogWindow, type LogWindow } from '../../../src/ocpp/v201/logs.js';
 import { FirmwareServer } from '../support/firmware-server.js';
 import { Rig201, sleep, waitFor } from './rig.js';
 import { assertSchema } from './schemas.js';
@@ -37,7 +38,15 @@ describe('OCPP 2.0.1 GetLog (N01) and LogStatusNotification', function () {
     r.csms.callsOf('LogStatusNotification').map((n) => ({ status: n['status'], requestId: n['requestId'] }));
 
   it('DiagnosticsLog: Accepted with the file name, Uploading → Uploaded; the bundle is the gzipped JSON with the window asked', async () => {
-    rig = await Rig201.create({ client: { diagnostics: () => Promise.resolve({ logs: ['line 1'] }) } });
+    // The station's extras see the window asked (src/wiring/uplink.ts keeps the alerts that overlap it).
+    const lines = [
+      { atMs: Date.parse('2025-12-31T00:00:00.000Z'), text: 'before' },
+      { atMs: Date.parse('2026-01-15T00:00:00.000Z'), text: 'line 1' },
+      { atMs: Date.parse('2026-03-01T00:00:00.000Z'), text: 'after' },
+    ];
+    const diagnostics = (window: LogWindow): Promise<Record<string, unknown>> =>
+      Promise.resolve({ logs: lines.filter((l) => overlapsLogWindow(window, l.atMs, l.atMs)).map((l) => l.text) });
+    rig = await Rig201.create({ client: { diagnostics } });
     const r = rig;
     await r.waitRegistered();
     const params = {
