@@ -8,6 +8,7 @@ import type { Journal } from '../journal/journal.js';
 import type { Logger } from '../logger.js';
 import { createOcppClient, type OcppClient } from '../ocpp/client.js';
 import { createOcpp201Client, type Ocpp201Client } from '../ocpp/v201/client.js';
+import { overlapsLogWindow } from '../ocpp/v201/logs.js';
 import { outboxAlerts } from './outbox-alerts.js';
 import type { Authorizer, Station } from './station.js';
 
@@ -79,6 +80,9 @@ export async function createUplink201(deps: UplinkDeps): Promise<Ocpp201Client> 
     onCsmsTime: csmsTimeSetter(journal, clock, logger),
     // TransactionEvent totalCost / personalMessage and CostUpdated: the figure the driver sees (as 1.6 costmsg).
     onCost: (sessionId, totalCost, priceText) => station.csmsCost(sessionId, totalCost, priceText),
+    journalReader: journal,
+    // GetLog's bundle: the alerts raised or raised again within the window asked.
+    diagnostics: async (window) => ({ alerts: (await journal.alerts()).filter((a) => overlapsLogWindow(window, a.atMs, a.lastAtMs)), journal: journal.openReport }),
     ...outboxAlerts(journal, logger),
   });
   // The station's DataTransfers (alerts to the CSMS, a driver's feedback) have the same shape over 2.0.1.

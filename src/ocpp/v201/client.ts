@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../../clock.js';
 import { EvseError, EvseErrorCode } from '../../errors.js';
-import type { KeyValueStore, OutboxKind, OutboxStore } from '../../journal/ports.js';
+import type { JournalReader, KeyValueStore, OutboxKind, OutboxStore } from '../../journal/ports.js';
 import type { Logger } from '../../logger.js';
 import type { ChargePointPort } from '../charge-point-port.js';
 import type { StationIdentity, UplinkStatus } from '../client.js';
@@ -22,6 +22,8 @@ import { certificateHandlers } from './certificate-handlers.js';
 import { CertificateStore } from './certificates.js';
 import { takeBootReason, type BootReason } from './boot-reason.js';
 import { DeviceModel } from './device-model/device-model.js';
+import type { LogWindow } from './logs.js';
+import { maintenanceHandlers } from './maintenance.js';
 import { deviceModelHandlers } from './device-model/handlers.js';
 import { stationComponents } from './device-model/station-components.js';
 import { deliverableLink, deliverableOutbox, securityEventOutbox201 } from './outbox-view.js';
@@ -62,6 +64,10 @@ export interface Ocpp201ClientOptions {
   readonly onTransactionAnswer?: (sessionId: number, event: { readonly eventType: string; readonly seqNo: number }, answer: TransactionEventAnswer) => void;
   /** Meter-value tick of the transaction module, ms (tests; default 1000). */
   readonly meterTickMs?: number;
+  /** The journal's sessions, for CustomerInformation's report (N09); absent: none reported. */
+  readonly journalReader?: Pick<JournalReader, 'sessions'>;
+  /** What a GetLog DiagnosticsLog bundle holds besides the uplink's own facts, for the window asked (N01). */
+  readonly diagnostics?: (window: LogWindow) => Promise<Record<string, unknown>>;
 }
 
 /** A handler of a CSMS-initiated call: validated params in (strict mode), the CALLRESULT payload out, or an RPC error thrown. */
@@ -275,6 +281,30 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
   });
   await smartCharging.load();
   for (const [action, handler] of Object.entries(smartChargingHandlers({ smartCharging, clock, logger: log, call }))) handle(action, handler);
+  // N01 GetLog, N09/N10 CustomerInformation, L01 UpdateFirmware; TriggerMessage gains their status notifications.
+  const maintenance = maintenanceHandlers({
+    identity,
+    kv,
+    clock,
+    logger: log,
+    call,
+    diagnostics: async (window) => ({ uplink: { connected: connection.isOpen(), registration: registration.status(), outboxDepth: await outbox.depth(), deadLetters }, ...(await options.diagnostics?.(window)) }),
+    ...(options.journalReader ? { sessions: options.journalReader } : {}),
+    ...(transactions.handlers['TriggerMessage'] ? { triggerMessage: transactions.handlers['TriggerMessage'] } : {}),
+    ...(certificates
+      ? {
+          firmware: {
+            stateDir: config.stateDir,
+            maxBytes: config.firmwareMaxBytes,
+            installCommand: config.firmwareInstallCommand,
+            manufacturerRoots: async () => (await certificates.list(['ManufacturerRootCertificate'])).map((c) => c.certificate),
+            sessionRunning: () => port.activeSession() !== null,
+            securityEvent: (type, techInfo) => void securityEvents.record(type as SecurityEventType, techInfo),
+          },
+        }
+      : {}),
+  });
+  for (const [action, handler] of Object.entries(maintenance.handlers)) handle(action, handler);
 
   // Settings the control core applies itself: given at start and on every change.
   const applyStationSettings = (): void => {
@@ -373,6 +403,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     async stop() {
       for (const u of unsubscribers.splice(0)) u();
       reset.cancelScheduled();
+      maintenance.stop();
       statusNotifications.stop();
       transactions.stop();
       smartCharging.stop();

@@ -156,7 +156,7 @@ describe('OCPP 2.0.1 transactions against the bench CSMS (strict 2.0.1, real jou
     assert.deepEqual(await rig.call('TriggerMessage', { requestedMessage: 'Heartbeat' }), { status: 'Accepted' });
     await waitFor(() => rig.csms.callsOf('Heartbeat').length === heartbeats + 1, 3000, 'Heartbeat');
     assert.deepEqual(await rig.call('TriggerMessage', { requestedMessage: 'BootNotification' }), { status: 'Rejected' });
-    assert.deepEqual(await rig.call('TriggerMessage', { requestedMessage: 'LogStatusNotification' }), { status: 'NotImplemented' });
+    assert.deepEqual(await rig.call('TriggerMessage', { requestedMessage: 'PublishFirmwareStatusNotification' }), { status: 'NotImplemented' });
   });
 
   it('C16 master pass through the client: the running transaction ends with stoppedReason MasterPass, the pass starts nothing', async function () {
