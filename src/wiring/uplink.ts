@@ -62,13 +62,11 @@ function electricalOf(config: StationConfig): { phases: number; nominalVoltageV:
   };
 }
 
-/**
- * The OCPP 2.0.1 uplink on the station: the same journal (outbox, settings), clock trust and charge-point port as
- * 1.6. The transaction messages of the journal wait in the outbox until the 2.0.1 transaction module delivers them.
- */
-export async function createUplink201(deps: UplinkDeps): Promise<Ocpp201Client> {
+/** What both versions' clients take from the station alike: the config, the port, the journal (outbox, settings). */
+function sharedClientOptions(deps: UplinkDeps) {
   const { station, journal, config, clock, logger } = deps;
-  const client = await createOcpp201Client({
+  return {
+    // Firmware downloads go to the station's state directory unless the config names another.
     config: { ...config.ocpp, stateDir: config.ocpp.stateDir ?? dirname(journal.openReport.path) },
     station: config.station,
     port: chargePointAdapter(station, clock, deps.onReset),
@@ -76,6 +74,17 @@ export async function createUplink201(deps: UplinkDeps): Promise<Ocpp201Client> 
     kv: journal,
     clock,
     logger,
+  };
+}
+
+/**
+ * The OCPP 2.0.1 uplink on the station: the same journal (outbox, settings), clock trust and charge-point port as
+ * 1.6. The transaction messages of the journal wait in the outbox until the 2.0.1 transaction module delivers them.
+ */
+export async function createUplink201(deps: UplinkDeps): Promise<Ocpp201Client> {
+  const { station, journal, config, clock, logger } = deps;
+  const client = await createOcpp201Client({
+    ...sharedClientOptions(deps),
     electrical: electricalOf(config),
     onCsmsTime: csmsTimeSetter(journal, clock, logger),
     // TransactionEvent totalCost / personalMessage and CostUpdated: the figure the driver sees (as 1.6 costmsg).
@@ -116,14 +125,7 @@ export async function createUplink201(deps: UplinkDeps): Promise<Ocpp201Client> 
 export async function createUplink(deps: UplinkDeps): Promise<OcppClient> {
   const { station, journal, config, clock, logger } = deps;
   const client = await createOcppClient({
-    // Firmware downloads go to the station's state directory unless the config names another.
-    config: { ...config.ocpp, stateDir: config.ocpp.stateDir ?? dirname(journal.openReport.path) },
-    station: config.station,
-    port: chargePointAdapter(station, clock, deps.onReset),
-    outbox: journal,
-    kv: journal,
-    clock,
-    logger,
+    ...sharedClientOptions(deps),
     freeVend: config.control.freeVend,
     sessionIdTag: async (sessionId) => (await journal.session(sessionId))?.idTag ?? null,
     sessionSamples: (sessionId) => journal.samples(sessionId),

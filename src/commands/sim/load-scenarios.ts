@@ -1,5 +1,6 @@
 import { FuseHeat } from '../../control/load/fuse-curve.js';
 import type { StationConfig } from '../../config/schema.js';
+import { loadManagementSchema, type LoadManagementConfig } from '../../control/load/config.js';
 import type { StopReason } from '../../control/charger-fsm.js';
 import type { EvProfile } from '../../../simulator/ev.js';
 import type { RunSummary, Scenario, ScenarioContext } from './scenarios.js';
@@ -94,6 +95,10 @@ const emptyReport = (): LoadDayReport => ({
 /** The report of the last run of each scenario (read by its check and by the benchmark). */
 export const lastLoadDay = new Map<string, LoadDayReport>();
 
+/** Load management on the simulated building's meter (unit 2 on the EV meter's line), the section's defaults. */
+const simulatedBuilding = (mode: 'fuse' | 'solar', pvInstalled: boolean): LoadManagementConfig =>
+  loadManagementSchema.parse({ mode, pvInstalled, meter: { driver: 'sim', unitId: 2 } });
+
 /** A big battery, so the EV draws all afternoon and the building, not the battery, decides. */
 const bigEv: Partial<EvProfile> = { batteryWh: 150_000, startSocPercent: 10, targetSocPercent: 100, maxCurrentA: 16, phases: 3 };
 
@@ -105,15 +110,7 @@ export function loadDayScenarios(h: ScenarioHelpers): Scenario[] {
       configure: (config: StationConfig): StationConfig => ({
         ...config,
         simulator: { ...config.simulator, building: { profile: 'house', startHour: 16 } },
-        loadManagement: config.loadManagement ?? {
-          mode: 'fuse',
-          meter: { driver: 'sim', model: 'sdm630', unitId: 2, emulateLineTiming: false, answerDelayMs: 0, pollIntervalMs: 1000, timeoutMs: 500, retries: 1, baudRate: 9600 },
-          fuseA: 25,
-          marginA: 2,
-          fallbackA: 6,
-          pvInstalled: false,
-          solar: { startHoldS: 60, stopHoldS: 300 },
-        },
+        loadManagement: config.loadManagement ?? simulatedBuilding('fuse', false),
       }),
       async run(ctx) {
         const report = emptyReport();
@@ -138,15 +135,7 @@ export function loadDayScenarios(h: ScenarioHelpers): Scenario[] {
       configure: (config: StationConfig): StationConfig => ({
         ...config,
         simulator: { ...config.simulator, building: { profile: 'solar-day', startHour: 6 } },
-        loadManagement: config.loadManagement ?? {
-          mode: 'solar',
-          meter: { driver: 'sim', model: 'sdm630', unitId: 2, emulateLineTiming: false, answerDelayMs: 0, pollIntervalMs: 1000, timeoutMs: 500, retries: 1, baudRate: 9600 },
-          fuseA: 25,
-          marginA: 2,
-          fallbackA: 6,
-          pvInstalled: true,
-          solar: { startHoldS: 60, stopHoldS: 300 },
-        },
+        loadManagement: config.loadManagement ?? simulatedBuilding('solar', true),
       }),
       async run(ctx) {
         const report = emptyReport();
