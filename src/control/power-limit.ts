@@ -1,4 +1,5 @@
 import { MAX_OFFER_A, MIN_OFFER_A } from '../../hal/pilot-duty.js';
+import { limitText, type LimitWords } from './limit-words.js';
 
 /**
  * Power-level limiting: the current offered to the EV is the smallest of every limit, and the reason is kept so the
@@ -19,7 +20,7 @@ export interface LimitInputs {
    * Load management (the building's fuse, solar surplus), with its own words for the reason ("mains L2 24.1 A of
    * 25 A"), or null when it does not limit.
    */
-  readonly load?: { readonly amps: number; readonly reason: string } | null;
+  readonly load?: { readonly amps: number; readonly words: LimitWords } | null;
 }
 
 export interface OfferedCurrent {
@@ -28,8 +29,10 @@ export interface OfferedCurrent {
   readonly limitedBy: LimitSource;
   /** Whether a valid PWM duty exists (≥ 6 A). */
   readonly canOffer: boolean;
-  /** Human text, e.g. "limited by: cable 20 A". */
+  /** Human text in English, e.g. "limited by: cable 20 A". */
   readonly reason: string;
+  /** The reason as data, for the page's languages (src/web/i18n `limit.*`). */
+  readonly words: LimitWords;
 }
 
 
@@ -49,14 +52,7 @@ export function offeredCurrent(inputs: LimitInputs): OfferedCurrent {
   }
   // Floor to 0.1 A so a duty never offers more than the limit allows.
   const amps = Math.max(0, Math.min(MAX_OFFER_A, Math.floor(best[1] * 10) / 10));
-  return {
-    amps,
-    limitedBy: best[0],
-    canOffer: amps >= MIN_OFFER_A,
-    reason: best[0] === 'load' && inputs.load ? `limited by: ${inputs.load.reason}` : `limited by: ${best[0]} ${formatAmps(amps)}`,
-  };
-}
-
-function formatAmps(a: number): string {
-  return `${Number.isInteger(a) ? a.toFixed(0) : a.toFixed(1)} A`;
+  const source = best[0];
+  const words: LimitWords = source === 'load' && inputs.load ? inputs.load.words : { kind: 'source', source: source === 'load' ? 'hardware' : source, amps };
+  return { amps, limitedBy: source, canOffer: amps >= MIN_OFFER_A, reason: `limited by: ${limitText(words)}`, words };
 }

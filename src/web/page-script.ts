@@ -26,10 +26,36 @@ export const pageScript = `'use strict';
     const minutes = Math.floor(ms / 60000);
     return minutes >= 60 ? Math.floor(minutes / 60) + ' h ' + String(minutes % 60).padStart(2, '0') + ' min' : minutes + ' min';
   };
-  // Exact decimal texts as the tariff has them, padded to the currency's minor unit: "0.1" reads "0.10".
+  // Exact decimal texts as the tariff has them, padded to the currency's minor unit ("0.1" reads "0.10"), with the
+  // language's decimal mark ("0,10" in German): not through a float, so a price keeps every digit it has.
+  const decimalMark = (new Intl.NumberFormat(lang).formatToParts(1.5).find((part) => part.type === 'decimal') || { value: '.' }).value;
   const padPrice = (p, units) => {
     const [whole, fraction = ''] = p.split('.');
-    return fraction.length >= units ? p : whole + '.' + fraction.padEnd(units, '0');
+    const padded = fraction.length >= units ? fraction : fraction.padEnd(units, '0');
+    return padded === '' ? whole : whole + decimalMark + padded;
+  };
+  // An amount in minor units, written the language's way ("€3.45", "3,45 €"); a code Intl does not know stays a code.
+  const money = (minor, units, currency) => {
+    try {
+      return new Intl.NumberFormat(lang, { style: 'currency', currency, minimumFractionDigits: units, maximumFractionDigits: units }).format(minor / Math.pow(10, units));
+    } catch {
+      return number(minor / Math.pow(10, units), units) + ' ' + currency;
+    }
+  };
+  const amps = (a) => number(a, Number.isInteger(a) ? 0 : 1) + ' A';
+  const kwText = (w) => number(Math.max(0, w) / 1000, 1) + ' kW';
+  // Why the offer is what it is (status.offer.words, src/control/limit-words.ts), in the page's language.
+  const limitText = (w) => {
+    switch (w.kind) {
+      case 'source': return t('limit.source.' + w.source, { amps: amps(w.amps) });
+      case 'fuse': return t(w.cooling ? 'limit.fuseCooling' : 'limit.fuse', { phase: w.phase, mainsA: amps(Math.round(w.mainsA * 10) / 10), fuseA: amps(w.fuseA) });
+      case 'fuse-cut': return t('limit.fuseCut', { phase: w.phase, mainsA: amps(Math.round(w.mainsA * 10) / 10), fuseA: amps(w.fuseA) });
+      case 'solar': return t('limit.solar', { surplus: kwText(w.surplusW) });
+      case 'solar-min': return t('limit.solarMin', { minA: amps(w.minA), surplus: kwText(w.surplusW) });
+      case 'solar-wait': return t('limit.solarWait', { start: kwText(w.startW), surplus: kwText(w.surplusW) });
+      case 'mains-lost': return w.safeA === null ? t('limit.mainsLostPaused') : t('limit.mainsLostSafe', { amps: amps(w.safeA) });
+      default: return '';
+    }
   };
   const row = (cells) => {
     const tr = document.createElement('tr');
@@ -101,9 +127,9 @@ export const pageScript = `'use strict';
     const revenue = {};
     for (const d of days) for (const r of d.revenue) revenue[r.currency] = { minor: ((revenue[r.currency] || {}).minor || 0) + r.minor, units: r.minorUnits };
     const best = days.reduce((a, d) => (d.energyWh > a.energyWh ? d : a), days[0]);
-    const revenueText = Object.entries(revenue).map(([c, r]) => number(r.minor / Math.pow(10, r.units), r.units) + ' ' + c).join(', ') || '0';
+    const revenueText = Object.entries(revenue).map(([c, r]) => money(r.minor, r.units, c)).join(', ') || '0';
     text('daily-chart-desc', sessions === 0 ? t('chart.none') : t('chart.daily.desc', { energy: kwh(total), sessions, days: days.length, revenue: revenueText, bestDay: best.date, bestEnergy: kwh(best.energyWh) }));
-    $('daily-table').tBodies[0].replaceChildren(...days.filter((d) => d.sessions > 0).map((d) => row([d.date, kwh(d.energyWh), d.revenue.map((r) => r.text).join(', '), String(d.sessions)])));
+    $('daily-table').tBodies[0].replaceChildren(...days.filter((d) => d.sessions > 0).map((d) => row([d.date, kwh(d.energyWh), d.revenue.map((r) => money(r.minor, r.minorUnits, r.currency)).join(', '), String(d.sessions)])));
   }
   async function loadHours() {
     const response = await fetch('/api/utilization/hours?days=30');
@@ -155,7 +181,8 @@ export const pageScript = `'use strict';
     $('session').hidden = s === null;
     if (s === null) return;
     text('session-id', '#' + s.id + (s.idTag ? ' · ' + t('session.card', { tag: s.idTag }) : ''));
-    text('cost', s.cost ? s.cost.total.text : '–');
+    const cash = (amount) => money(amount.minor, s.cost.minorUnits, s.cost.currency);
+    text('cost', s.cost ? cash(s.cost.total) : '–');
     text('cost-source', s.cost ? (s.cost.source === 'csms' ? t('session.costFromOperator') : (s.cost.final ? t('session.costFinal') : t('session.costLocal'))) : '');
     text('energy', kwh(s.energyWh));
     const charging = status.status === 'Charging';
@@ -171,8 +198,8 @@ export const pageScript = `'use strict';
     if (s.cost) {
       const b = s.cost.breakdown;
       const lines = [['breakdown.energy', b.energy], ['breakdown.chargingTime', b.chargingTime], ['breakdown.idle', b.idle], ['breakdown.flatFee', b.flatFee], ['breakdown.cap', b.capAdjustment], ['breakdown.tax', b.tax]];
-      for (const [key, amount] of lines) if (amount.minor !== 0) body.appendChild(row([t(key), amount.text]));
-      body.appendChild(row([t('breakdown.localTotal'), b.localTotal.text]));
+      for (const [key, amount] of lines) if (amount.minor !== 0) body.appendChild(row([t(key), cash(amount)]));
+      body.appendChild(row([t('breakdown.localTotal'), cash(b.localTotal)]));
       if (s.cost.priceText) body.appendChild(row([t('breakdown.operatorPrice'), s.cost.priceText]));
     }
     $('clock-note').hidden = s.clockTrusted;
@@ -219,8 +246,11 @@ export const pageScript = `'use strict';
     const state = $('state');
     state.className = 'card tone-' + status.guidance.tone;
     const g = status.guidance;
-    text('headline', catalogue[g.headlineKey] ? t(g.headlineKey, g.params) : g.headline);
-    text('action', catalogue[g.actionKey] ? t(g.actionKey, g.params) : g.action);
+    const limitReason = t('limit.lead', { what: limitText(status.offer.words) });
+    // A guidance that names the limit gets it in the page's language (its params carry the English text).
+    const params = 'limit' in g.params ? { ...g.params, limit: limitReason } : g.params;
+    text('headline', catalogue[g.headlineKey] ? t(g.headlineKey, params) : g.headline);
+    text('action', catalogue[g.actionKey] ? t(g.actionKey, params) : g.action);
     text('clock', dateTime(status.at) + (status.clockTrusted ? '' : ' ' + t('clock.notSet')));
     const up = $('uplink');
     if (status.uplink === null) { up.className = 'badge'; up.textContent = t('uplink.standalone'); }
@@ -232,7 +262,7 @@ export const pageScript = `'use strict';
     renderSession(status.session, status);
     renderPrice(status.price);
     text('ocpp-status', status.status);
-    text('offer', t('station.offerValue', { amps: status.offer.offeredNowA, reason: status.offer.reason }));
+    text('offer', t('station.offerValue', { amps: number(status.offer.offeredNowA, Number.isInteger(status.offer.offeredNowA) ? 0 : 1), reason: limitReason }));
     text('pilot', t('station.pilotValue', { pilot: status.pilot, contactor: status.contactor }));
     text('meter', status.meter ? kwh(status.meter.importWh) + ', ' + kw(status.meter.powerW) + (status.meter.frequencyHz !== null ? ', ' + number(status.meter.frequencyHz, 2) + ' Hz' : '') : t('station.meterNone'));
     text('phases', status.meter ? status.meter.phases.map((p, i) => 'L' + (i + 1) + ' ' + number(p.voltageV, 0) + ' V ' + number(p.currentA, 1) + ' A').join(' · ') : '–');
@@ -250,7 +280,7 @@ export const pageScript = `'use strict';
       const link = document.createElement('a');
       link.href = '/api/sessions/' + s.id + '/receipt?format=text';
       link.textContent = t('history.receipt');
-      return row(['' + s.id, dateTime(s.start), s.energyWh === null ? t('history.running') : kwh(s.energyWh), s.total ?? '–', s.stopReason ?? '', link]);
+      return row(['' + s.id, dateTime(s.start), s.energyWh === null ? t('history.running') : kwh(s.energyWh), s.totalMoney ? money(s.totalMoney.minor, s.totalMoney.minorUnits, s.totalMoney.currency) : '–', s.stopReason ?? '', link]);
     }));
   }
 

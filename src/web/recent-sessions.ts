@@ -18,6 +18,8 @@ export interface RecentSession {
   readonly energyWh: number | null;
   /** The stored final cost; null while running or before it was computed (the receipt recomputes it). */
   readonly total: string | null;
+  /** The same amount as data, so the page writes it the driver's way ("3,45 €"). */
+  readonly totalMoney: { readonly minor: number; readonly minorUnits: number; readonly currency: string } | null;
   readonly clockTrusted: boolean;
 }
 
@@ -36,6 +38,7 @@ function recentSession(row: SessionRow, timeZone: string): RecentSession {
     stopReason: row.stopReason,
     energyWh: row.meterStopWh === null ? null : row.meterStopWh - row.meterStartWh,
     total: stored?.success ? formatMoney(stored.data.totalMinor, stored.data.minorUnits, stored.data.currency) : null,
+    totalMoney: stored?.success ? { minor: stored.data.totalMinor, minorUnits: stored.data.minorUnits, currency: stored.data.currency } : null,
     clockTrusted: row.clockTrusted,
   };
 }

@@ -10,6 +10,7 @@ import type { StationConfig } from '../config/schema.js';
 import type { ChargePointStatus, StopReason } from '../control/charger-fsm.js';
 import type { FaultSeverity } from '../control/faults.js';
 import type { LimitSource } from '../control/power-limit.js';
+import type { LimitWords } from '../control/limit-words.js';
 import type { JournalFigures } from './metrics-data.js';
 import type { StationView, UplinkView } from './sources.js';
 import { driverGuidance, type Guidance } from './driver-guidance.js';
@@ -37,6 +38,9 @@ export interface CostView {
   /** What the driver is shown: the CSMS's figure once it sent one (costmsg), else the local one. */
   readonly total: Money;
   readonly source: 'csms' | 'local';
+  /** ISO 4217 code and its minor units, so the page writes each amount in the driver's language ("3,45 €"). */
+  readonly currency: string;
+  readonly minorUnits: number;
   readonly priceText: string | null;
   /** The local breakdown (net components, tax): always computed here, offline too. */
   readonly breakdown: {
@@ -102,7 +106,9 @@ export interface StationStatusView {
     /** The least of the limits now (what would be offered). */
     readonly amps: number;
     readonly limitedBy: LimitSource;
+    /** In English; `words` is the same as data, which the page says in its language. */
     readonly reason: string;
+    readonly words: LimitWords;
     /** What the pilot's PWM offers the EV right now (0 without PWM). */
     readonly offeredNowA: number;
   };
@@ -222,7 +228,7 @@ export async function buildStatusView(sources: StatusSources): Promise<StationSt
     pilot: snapshot.pilot,
     contactor: snapshot.contactor,
     // Only a PWM duty offers current to the EV; steady +12 V or state F offer none.
-    offer: { amps: offer.amps, limitedBy: offer.limitedBy, reason: offer.reason, offeredNowA: snapshot.output.mode === 'pwm' ? snapshot.offeredA : 0 },
+    offer: { amps: offer.amps, limitedBy: offer.limitedBy, reason: offer.reason, words: offer.words, offeredNowA: snapshot.output.mode === 'pwm' ? snapshot.offeredA : 0 },
     meter: sample
       ? {
           powerW: sample.totalPowerW,
@@ -313,6 +319,8 @@ function sessionView(station: StationView): { view: SessionView; tariff: CostBre
           ? {
               total: { minor: shown.totalMinor, text: shown.text },
               source: shown.source,
+              currency: cost.currency,
+              minorUnits: cost.minorUnits,
               priceText: shown.priceText ?? null,
               breakdown: {
                 energy: money(energyMinor, cost),

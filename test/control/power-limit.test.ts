@@ -36,6 +36,7 @@ describe('power-level limiting', () => {
       limitedBy: 'cable',
       canOffer: true,
       reason: 'limited by: cable 20 A',
+      words: { kind: 'source', source: 'cable', amps: 20 },
     });
     assert.equal(offeredCurrent({ ...limits, externalA: 13.37 }).reason, 'limited by: external 13.3 A');
     assert.equal(offeredCurrent({ ...limits, configuredMaxA: 16, temperatureA: 10 }).limitedBy, 'temperature');

@@ -34,14 +34,15 @@ const curvePoints = (n: number): boolean =>
 
 /** Runs in the page: the cost shown is above `amount`. */
 const costAbove = (amount: number): boolean =>
-  Number(((globalThis as unknown as PageGlobals).document.querySelector('#cost')?.textContent ?? '').split(' ')[0]) > amount;
+  Number(((globalThis as unknown as PageGlobals).document.querySelector('#cost')?.textContent ?? '').replace(/[^0-9.]/g, '')) > amount;
 
 /** Runs in the page: the newest listed session shows a final cost. */
 const listedCostShown = (): boolean =>
-  (globalThis as unknown as PageGlobals).document.querySelector('#sessions tbody tr td:nth-child(4)')?.textContent?.endsWith('EUR') === true;
+  (globalThis as unknown as PageGlobals).document.querySelector('#sessions tbody tr td:nth-child(4)')?.textContent?.startsWith('€') === true;
 
-/** The number in a money text such as "1.23 EUR". */
-const amountOf = (text: string | null): number => Number((text ?? '').split(' ')[0]);
+/** The number in a money text such as "€1.23". */
+/** "€0.60" (the English page writes amounts the English way) → 0.6. */
+const amountOf = (text: string | null): number => Number((text ?? '').replace(/[^0-9.]/g, ''));
 
 /**
  * The status page in a real headless Chromium against a simulated station (accelerated ×60, real SQLite journal,
@@ -155,7 +156,7 @@ describe('status page in headless Chromium', function () {
     const id = sim.station.controller.activeSessionId();
     assert.ok(id !== null);
     sim.station.csmsCost(id, 9.99, '<img src=x onerror="document.title=1">0.25 EUR/kWh');
-    await waitForText('#cost', '9.99 EUR');
+    await waitForText('#cost', '€9.99');
     assert.equal(await text('#cost-source'), 'from the operator');
     assert.equal(await text('#price-energy'), '<img src=x onerror="document.title=1">0.25 EUR/kWh');
     assert.equal(await page.locator('#price img').count(), 0, 'the CSMS text became markup');
@@ -196,7 +197,7 @@ describe('status page in headless Chromium', function () {
   it('the day and hour charts hold the finished session, with a table for screen readers', async () => {
     await page.goto(server.url);
     await page.locator('#daily-chart rect.bar').first().waitFor({ timeout: 20_000 });
-    assert.match((await text('#daily-chart-desc')) ?? '', /^\d+\.\d\d kWh in 1 sessions over 30 days; revenue \d+\.\d\d EUR\./);
+    assert.match((await text('#daily-chart-desc')) ?? '', /^\d+\.\d\d kWh in 1 sessions over 30 days; revenue €\d+\.\d\d\./);
     assert.equal(await page.locator('#daily-table tbody tr').count(), 1);
     await page.locator('#hours-chart rect.bar').first().waitFor({ timeout: 20_000 });
     assert.match((await text('#hours-chart-desc')) ?? '', /busiest hour \d+:00/);
@@ -236,6 +237,10 @@ describe('status page in headless Chromium', function () {
       await german.locator('#headline').filter({ hasText: /^Lädt$/ }).waitFor({ timeout: 20_000 });
       await german.waitForFunction(curvePoints, 3, { timeout: 20_000 });
       assert.match((await german.locator('#power-chart-energy').textContent()) ?? '', /^bisher \d+,\d\d kWh$/);
+      // The limit and the money in German too, not the station's English words and decimal points.
+      assert.match((await german.locator('#offer').textContent()) ?? '', /^\d+(,\d)? A jetzt, begrenzt durch: (Hardware|Kabel|Einstellung|Betreiber) \d+(,\d)? A$/);
+      assert.match((await german.locator('#price-energy').textContent()) ?? '', /^\d+,\d+ EUR pro kWh/);
+      await german.waitForFunction(() => /^\d+,\d\d\s€$/.test((globalThis as unknown as PageGlobals).document.querySelector('#cost')?.textContent ?? ''), undefined, { timeout: 20_000 });
       await fitsThePhone('charging');
       await screenshot(german, 'phone-de-charging');
       sim.world.inject('emergency-stop', true);

@@ -1,3 +1,5 @@
+import { limitText, type LimitWords } from '../limit-words.js';
+
 /**
  * Fuse mode: the most current the EV may draw per phase so that the building's mains current stays at or below the
  * fuse minus the safety margin. What the rest of the building draws is the mains reading minus the EV's own current on
@@ -23,6 +25,8 @@ export interface FuseLimit {
   readonly mainsA: number;
   /** "mains L2 24.1 A of 25 A". */
   readonly reason: string;
+  /** The same as data, for the page's languages. */
+  readonly words: Extract<LimitWords, { kind: 'fuse' }>;
 }
 
 export function fuseLimit(inputs: FuseLimitInputs): FuseLimit {
@@ -40,9 +44,7 @@ export function fuseLimit(inputs: FuseLimitInputs): FuseLimit {
   const mainsA = inputs.mainsA[binding.index] ?? 0;
   // Floored to 0.1 A (the epsilon keeps 6.8999… from float arithmetic at 6.9).
   const amps = Math.max(0, Math.floor(binding.amps * 10 + 1e-9) / 10);
-  return { amps, phase, mainsA, reason: `mains L${phase} ${mainsA.toFixed(1)} A of ${formatA(inputs.fuseA)}` };
+  const words = { kind: 'fuse', phase, mainsA, fuseA: inputs.fuseA, cooling: false } as const;
+  return { amps, phase, mainsA, reason: limitText(words), words };
 }
 
-function formatA(a: number): string {
-  return `${Number.isInteger(a) ? a.toFixed(0) : a.toFixed(1)} A`;
-}

@@ -1,3 +1,4 @@
+import { limitText, type LimitWords } from '../limit-words.js';
 import { fuseLimit } from './fuse-limit.js';
 import { FuseHeat, defaultFuseCurve, type FuseCurvePoint } from './fuse-curve.js';
 import { describeImplausibleMains, implausibleMains, type MainsReading } from './mains-reading.js';
@@ -43,7 +44,14 @@ export type LoadLimitKind = 'fuse' | 'solar' | 'cut' | 'lost';
 export interface LoadLimit {
   readonly amps: number;
   readonly kind: LoadLimitKind;
+  /** In English (`limitText(words)`). */
   readonly reason: string;
+  /** The reason as data, for the page's languages. */
+  readonly words: LimitWords;
+}
+
+function loadLimit(amps: number, kind: LoadLimitKind, words: LimitWords): LoadLimit {
+  return { amps, kind, reason: limitText(words), words };
 }
 
 /** What happened to the mains meter, for the fault and the log. */
@@ -142,7 +150,7 @@ export class LoadManager {
     const evA = ev.currentsA.map((a) => Math.min(cap, a)) as unknown as [number, number, number];
     const fuse = fuseLimit({ mainsA: reading.currentsA, evA, fuseA: s.fuseA, marginA: s.marginA, stationPhases: s.stationPhases });
     let amps = fuse.amps;
-    let reason = fuse.reason;
+    let cooling = false;
     const held = this.lastFuseAmps;
     // While the pilot offers current, reduce only when the mains current is over the fuse minus the margin: while it
     // is under, what the EV draws now fits, and a smaller room is the two meters' timing (an EV sample from before its
@@ -154,16 +162,16 @@ export class LoadManager {
     if (held !== null && amps < held && underTarget && pilotOffers) amps = held;
     if (share > WARM_SHARE && held !== null && amps > held) {
       amps = held;
-      reason = `${fuse.reason} (fuse cooling)`;
+      cooling = true;
     }
     this.lastFuseAmps = amps;
-    let limit: LoadLimit = { amps, kind: 'fuse', reason };
-    if (this.cut) limit = { amps: 0, kind: 'cut', reason: `mains overload: ${fuse.reason}, charging cut to protect the fuse` };
+    let limit = loadLimit(amps, 'fuse', { ...fuse.words, cooling });
+    if (this.cut) limit = loadLimit(0, 'cut', { ...fuse.words, kind: 'fuse-cut' });
 
     if (this.mode === 'solar' || this.mode === 'solar-min') {
       const decision = (this.mode === 'solar' ? this.solar : this.solarMin).decide(reading.powerW, ev.powerW, reading.monoMs, ev.offeredA);
       this.surplusW = decision.surplusW;
-      if (decision.amps < limit.amps) limit = { amps: decision.amps, kind: 'solar', reason: decision.reason };
+      if (decision.amps < limit.amps) limit = loadLimit(decision.amps, 'solar', decision.words);
     } else this.surplusW = ev.powerW - reading.powerW;
 
     this.latest = limit;
@@ -182,7 +190,7 @@ export class LoadManager {
   private fallback(): LoadLimit {
     const solarMode = this.mode === 'solar' || this.mode === 'solar-min';
     return solarMode
-      ? { amps: this.mode === 'solar-min' ? Math.min(this.settings.fallbackA, this.settings.minA) : 0, kind: 'lost', reason: 'mains meter lost: solar charging paused' }
-      : { amps: this.settings.fallbackA, kind: 'lost', reason: `mains meter lost: safe current ${this.settings.fallbackA} A` };
+      ? loadLimit(this.mode === 'solar-min' ? Math.min(this.settings.fallbackA, this.settings.minA) : 0, 'lost', { kind: 'mains-lost', safeA: null })
+      : loadLimit(this.settings.fallbackA, 'lost', { kind: 'mains-lost', safeA: this.settings.fallbackA });
   }
 }

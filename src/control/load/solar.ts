@@ -11,6 +11,8 @@
  *   EV followed the last change cannot pull the offer back.
  * - `solar-min` never stops: the minimum current always, plus the surplus above it.
  */
+import { limitText, type LimitWords } from '../limit-words.js';
+
 export interface SolarSettings {
   readonly startSurplusW: number;
   readonly stopSurplusW: number;
@@ -28,6 +30,12 @@ export interface SolarDecision {
   readonly surplusW: number;
   /** "solar surplus 3.2 kW", "waiting for solar surplus 4.1 kW (now 2.3 kW)". */
   readonly reason: string;
+  /** The same as data, for the page's languages. */
+  readonly words: LimitWords;
+}
+
+function decision(amps: number, surplusW: number, words: LimitWords): SolarDecision {
+  return { amps, surplusW, reason: limitText(words), words };
 }
 
 export class SolarHysteresis {
@@ -51,10 +59,9 @@ export class SolarHysteresis {
     // step yet), from its own draw when importing (it may take less than offered).
     const base = offeredA === undefined ? evA : mainsPowerW <= 0 ? Math.max(offeredA, evA) : Math.min(offeredA, evA);
     const surplusA = base - mainsPowerW / perAmpW;
-    const shown = `${(Math.max(0, surplusW) / 1000).toFixed(1)} kW`;
     if (this.keepMinimum) {
       const amps = Math.max(s.minA, floorTenth(surplusA));
-      return { amps, surplusW, reason: surplusA > s.minA ? `solar surplus ${shown}` : `solar minimum ${s.minA} A (surplus ${shown})` };
+      return decision(amps, surplusW, surplusA > s.minA ? { kind: 'solar', surplusW } : { kind: 'solar-min', minA: s.minA, surplusW });
     }
     const wantsSwitch = this.charging ? surplusW < s.stopSurplusW : surplusW >= s.startSurplusW;
     if (!wantsSwitch) this.crossingSinceMs = null;
@@ -68,9 +75,9 @@ export class SolarHysteresis {
       }
     }
     if (!this.charging) {
-      return { amps: 0, surplusW, reason: `waiting for solar surplus ${(s.startSurplusW / 1000).toFixed(1)} kW (now ${shown})` };
+      return decision(0, surplusW, { kind: 'solar-wait', startW: s.startSurplusW, surplusW });
     }
-    return { amps: Math.max(s.minA, floorTenth(surplusA)), surplusW, reason: `solar surplus ${shown}` };
+    return decision(Math.max(s.minA, floorTenth(surplusA)), surplusW, { kind: 'solar', surplusW });
   }
 
   /** Whether solar lets the EV charge now. */
