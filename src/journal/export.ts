@@ -61,7 +61,8 @@ const exportQueries: Record<ExportTable, { sql: string; columns: readonly string
   },
   alerts: {
     sql: 'SELECT * FROM alerts WHERE at >= ? AND at < ? ORDER BY id',
-    columns: ['id', 'at', 'severity', 'code', 'message', 'detail'],
+    // A schema-1 journal (before alert states) has the first six columns: its alerts read as raised once and open.
+    columns: ['id', 'at', 'severity', 'code', 'message', 'detail', 'dedupKey', 'audience', 'lastAt', 'count', 'state', 'stateAt', 'stateBy'],
     row: (r) => [
       r['id'] as number,
       isoOrNull(r['at'] as number),
@@ -69,6 +70,13 @@ const exportQueries: Record<ExportTable, { sql: string; columns: readonly string
       r['code'] as string,
       r['message'] as string,
       r['detail'] as string | null,
+      (r['dedup_key'] as string | undefined) ?? (r['code'] as string),
+      (r['audience'] as string | undefined) ?? 'operator',
+      isoOrNull((r['last_at'] as number | undefined) ?? (r['at'] as number)),
+      (r['count'] as number | undefined) ?? 1,
+      (r['state'] as string | undefined) ?? 'open',
+      isoOrNull((r['state_at'] as number | null | undefined) ?? null),
+      (r['state_by'] as string | null | undefined) ?? null,
     ],
   },
 };

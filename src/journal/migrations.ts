@@ -167,8 +167,8 @@ export function knownSchemaVersion(): number {
  * The oldest schema the read-side commands (report, receipt, journal export) read as it is, without migrating it:
  * every version from here up to {@link knownSchemaVersion} has the sessions, samples, session_events and alerts they
  * read. Raise it when a migration changes one of those tables so that they cannot read it as it is; version 0 is a file
- * before its first migration. Schema 2 rebuilt `alerts` with more columns: the export still reads the six it always
- * did, and `evse report anomalies` (anomaly-alerts.ts) reads a schema-1 table as alerts raised once and open, so 1 stays.
+ * before its first migration. Schema 2 rebuilt `alerts` with more columns: the export and `evse report anomalies`
+ * (anomaly-alerts.ts) read a schema-1 table as alerts raised once and open, so 1 stays.
  */
 export const oldestReadableSchemaVersion = 1;
 

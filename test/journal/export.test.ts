@@ -6,6 +6,9 @@ import { EvseErrorCode, type EvseError } from '../../src/errors.js';
 import { journalConfigSchema } from '../../src/journal/config.js';
 import { exportJournal } from '../../src/journal/export.js';
 import { configSchema } from '../../src/config/schema.js';
+import Database from 'better-sqlite3';
+import { journalPath } from '../../src/journal/open.js';
+import { migrations } from '../../src/journal/migrations.js';
 import { openTestStore, sampleAt, sessionStart, tempStateDir } from './support/helpers.js';
 
 const t0 = Date.UTC(2026, 4, 2, 17, 0, 0);
@@ -20,6 +23,9 @@ describe('evse journal export', function () {
     store.recordSample(id, sampleAt(12_008, t0 + 2000));
     store.stopSession(id, { stopAtMs: t0 + 3000, meterStopWh: 12_010, reason: 'Local' }, t0 + 3000);
     store.raiseAlert({ severity: 'warn', code: 'meter-slow', message: 'Meter answered after 900 ms.' }, t0);
+    // Raised again while open (counted, not a new row), then acknowledged: the export shows its life.
+    store.raiseAlert({ severity: 'warn', code: 'meter-slow', message: 'Meter answered after 900 ms.' }, t0 + 60_000);
+    store.setAlertState(1, 'acknowledged', 'operator', t0 + 120_000);
     store.close();
   });
   after(function () {
@@ -51,7 +57,32 @@ describe('evse journal export', function () {
     const sessions = run('sessions', 'csv').split('\r\n');
     assert.ok(sessions[1]?.includes(',"CARD,""7""",'), sessions[1]);
     const alerts = run('alerts', 'csv').split('\r\n');
-    assert.match(alerts[1] ?? '', /^1,2026-05-02T17:00:00\.000Z,warn,meter-slow,Meter answered after 900 ms\.,$/);
+    assert.equal(alerts[0], 'id,at,severity,code,message,detail,dedupKey,audience,lastAt,count,state,stateAt,stateBy');
+    assert.equal(
+      alerts[1],
+      '1,2026-05-02T17:00:00.000Z,warn,meter-slow,Meter answered after 900 ms.,,meter-slow,operator,2026-05-02T17:01:00.000Z,2,acknowledged,2026-05-02T17:02:00.000Z,operator',
+    );
+  });
+
+  it('exports the alerts of a schema-1 journal (before alert states) as raised once and open, without migrating it', function () {
+    const old = tempStateDir();
+    try {
+      const db = new Database(journalPath(old.dir));
+      db.exec(migrations[0] as string);
+      db.pragma('user_version = 1');
+      db.prepare('INSERT INTO alerts (id, at, severity, code, message, detail) VALUES (?, ?, ?, ?, ?, ?)').run(4, t0, 'info', 'plain', 'no detail', null);
+      db.close();
+      let out = '';
+      exportJournal(old.dir, 'alerts', 'json', (chunk) => (out += chunk));
+      assert.deepEqual(JSON.parse(out), [
+        { id: 4, at: '2026-05-02T17:00:00.000Z', severity: 'info', code: 'plain', message: 'no detail', detail: null, dedupKey: 'plain', audience: 'operator', lastAt: '2026-05-02T17:00:00.000Z', count: 1, state: 'open', stateAt: null, stateBy: null },
+      ]);
+      const check = new Database(journalPath(old.dir), { readonly: true });
+      assert.equal(check.pragma('user_version', { simple: true }), 1, 'the export migrated the file');
+      check.close();
+    } finally {
+      old.cleanup();
+    }
   });
 
   it('runs as `evse journal export --state-dir DIR --format json --what alerts`, and names a missing journal', async function () {
