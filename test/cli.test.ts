@@ -86,10 +86,10 @@ describe('evse command', function () {
   });
 
   it('sim opens the status page and says where; --no-web runs without it', () => {
-    const withPage = evse(['sim', '--scenario', 'basic', '--speed', '120', '--no-uplink', '--web-port', '0']);
+    const withPage = evse(['sim', '--scenario', 'basic', '--speed', '240', '--no-uplink', '--web-port', '0']);
     assert.equal(withPage.status, 0, withPage.stderr);
     assert.match(withPage.stdout, /^status page: http:\/\/127\.0\.0\.1:\d+\/$/m);
-    const without = evse(['sim', '--scenario', 'basic', '--speed', '120', '--no-uplink', '--no-web']);
+    const without = evse(['sim', '--scenario', 'basic', '--speed', '240', '--no-uplink', '--no-web']);
     assert.equal(without.status, 0, without.stderr);
     assert.doesNotMatch(without.stdout, /status page/);
     const bad = evse(['sim', '--web-port', '99999']);
