@@ -5,6 +5,7 @@
  * Pause is a limit of 0 A: below the 6 A minimum of IEC 61851-1 the state machine suspends (PWM off, contactor opened
  * after the EV stopped drawing), and the session stays open; resume lifts it. Pause has no TTL: it holds until resume.
  */
+import { loadModes, type LoadMode } from '../control/load/load-manager.js';
 
 export type CommandParse<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
 
@@ -48,8 +49,7 @@ export function parseLimitCommand(payload: string, maxA: number): CommandParse<L
   return { ok: true, value: { kind: 'set', amps: Math.floor(amps * 10) / 10, ttlS } };
 }
 
-export const loadModes = ['off', 'fuse', 'solar', 'solar-min'] as const;
-export type LoadModeCommand = (typeof loadModes)[number];
+export type LoadModeCommand = LoadMode;
 
 /** `set/load_mode`: one of {@link loadModes} (case-insensitive). */
 export function parseLoadModeCommand(payload: string): CommandParse<LoadModeCommand> {

@@ -4,6 +4,7 @@
  * session cookie, CSRF); the station's thread carries them out through the station's inputs and the journal, and
  * answers with the HTTP status the worker sends back. Plain data: it crosses threads by structured clone.
  */
+import type { LoadMode } from '../control/load/load-manager.js';
 import type { DriverFeedback } from '../journal/page-records.js';
 
 /** What the operator can do from the /operator page (src/web/operator/actions.ts carries them out). */
@@ -13,6 +14,8 @@ export type OperatorRequest =
   | { readonly op: 'reset-faults' }
   | { readonly op: 'stop-session' }
   | { readonly op: 'availability'; readonly operative: boolean }
+  /** Load management's mode (a station with a mains meter). */
+  | { readonly op: 'load-mode'; readonly mode: LoadMode }
   | { readonly op: 'health' }
   | { readonly op: 'diagnostics' }
   | { readonly op: 'action-log'; readonly limit: number }

@@ -16,7 +16,7 @@ import type { Station } from './station.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
 
 export interface PageActionDeps {
-  readonly station: Pick<Station, 'controller' | 'connectedSessionId' | 'counters'>;
+  readonly station: Pick<Station, 'controller' | 'connectedSessionId' | 'counters' | 'load'>;
   readonly journal: Journal;
   readonly config: StationConfig;
   readonly clock: Clock;
@@ -48,6 +48,7 @@ export function stationPageActions(deps: PageActionDeps): PageActions {
           controls: station.controller,
           journal,
           alerts: journal,
+          load: station.load,
           alertErrorStatus: (err) =>
             err instanceof EvseError && err.code === EvseErrorCode.AlertNotFound
               ? 404

@@ -197,6 +197,36 @@ describe('web: operator view (fastify inject, simulated station, real journal)',
     assert.match(actions[3]?.result ?? '', /^409: no session is running$/);
   });
 
+  it("load management's mode: set from the page through the station, shown in health, journaled; a bad mode 400, none without load management 409", async () => {
+    rig = await pageRig({
+      passwordHash: hash,
+      config: { loadManagement: { mode: 'fuse', fuseA: 25, marginA: 2, meter: { driver: 'sim', model: 'sdm630', unitId: 2 } } },
+    });
+    const { cookie, csrf } = await loggedIn();
+    const headers = { cookie, 'x-csrf-token': csrf };
+    const health = async (as = cookie) => (await rig!.app.inject({ url: '/operator/api/health', headers: { cookie: as } })).json<{ loadMode: string | null }>();
+    assert.equal((await health()).loadMode, 'fuse');
+    assert.equal((await act('/operator/api/load-mode', { mode: 'sunny' }, headers)).statusCode, 400);
+    assert.equal((await act('/operator/api/load-mode', { mode: 'solar', extra: 1 }, headers)).statusCode, 400);
+    assert.equal((await act('/operator/api/load-mode', { mode: 'solar' }, { cookie })).statusCode, 403, 'no CSRF token, no change');
+    assert.equal(rig.sim.station.load?.figures().mode, 'fuse');
+    const set = await act('/operator/api/load-mode', { mode: 'solar' }, headers);
+    assert.equal(set.statusCode, 200, set.body);
+    assert.deepEqual(set.json(), { mode: 'solar', from: 'fuse' });
+    assert.equal(rig.sim.station.load?.figures().mode, 'solar', 'the station runs in the mode the operator chose');
+    assert.equal((await health()).loadMode, 'solar');
+    const actions = (await rig.journal.operatorActions(5)).map((a) => [a.action, a.args, a.ok]);
+    assert.deepEqual(actions[0], ['load-mode', { mode: 'solar' }, true]);
+    await rig.close();
+
+    rig = await pageRig({ passwordHash: hash });
+    const other = await loggedIn();
+    assert.equal((await health(other.cookie)).loadMode, null);
+    const none = await act('/operator/api/load-mode', { mode: 'fuse' }, { cookie: other.cookie, 'x-csrf-token': other.csrf });
+    assert.equal(none.statusCode, 409);
+    assert.match(none.json<{ error: string }>().error, /no load management/);
+  });
+
   it('health, alerts with guidance and evidence, and the diagnostics bundle', async () => {
     rig = await pageRig({ passwordHash: hash });
     await rig.journal.raiseAlert({ severity: 'warn', code: 'outbox-dead-letter', message: 'A StopTransaction was given up', detail: { seq: 12 } });
@@ -204,7 +234,7 @@ describe('web: operator view (fastify inject, simulated station, real journal)',
     const health = await rig.app.inject({ url: '/operator/api/health', headers: { cookie } });
     assert.equal(health.statusCode, 200);
     const h = health.json<Record<string, unknown>>();
-    assert.deepEqual(Object.keys(h).sort(), ['eventLoopLag', 'faultsRaised', 'journalBytes', 'meterErrors', 'outboxDepth', 'uplink']);
+    assert.deepEqual(Object.keys(h).sort(), ['eventLoopLag', 'faultsRaised', 'journalBytes', 'loadMode', 'meterErrors', 'outboxDepth', 'uplink']);
     assert.equal(typeof h['outboxDepth'], 'number');
     const alerts = (await rig.app.inject({ url: '/operator/api/alerts', headers: { cookie } })).json<{ alerts: { code: string; guidance: string; detail: unknown }[] }>().alerts;
     const dead = alerts.find((a) => a.code === 'outbox-dead-letter');

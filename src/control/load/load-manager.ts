@@ -4,7 +4,9 @@ import { FuseHeat, defaultFuseCurve, type FuseCurvePoint } from './fuse-curve.js
 import { describeImplausibleMains, implausibleMains, type MainsReading } from './mains-reading.js';
 import { SolarHysteresis, type SolarSettings } from './solar.js';
 
-export type LoadMode = 'off' | 'fuse' | 'solar' | 'solar-min';
+/** Load management's modes; the MQTT `set/load_mode` and the operator page choose among them. */
+export const loadModes = ['off', 'fuse', 'solar', 'solar-min'] as const;
+export type LoadMode = (typeof loadModes)[number];
 
 export interface LoadSettings {
   readonly mode: LoadMode;

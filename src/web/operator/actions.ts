@@ -4,6 +4,7 @@
  * arguments, its result, the time and the client's address.
  */
 import type { StopReason } from '../../control/charger-fsm.js';
+import type { LoadMode } from '../../control/load/load-manager.js';
 import type { OperatorActionInput, OperatorActionRow } from '../../journal/page-records.js';
 import type { AlertQuery, AlertRow } from '../../journal/types.js';
 import type { JournalFigures, StationCounts } from '../metrics-data.js';
@@ -17,6 +18,12 @@ export interface OperatorControls {
   stop(reason: StopReason, idTag?: string, immediate?: boolean): void;
   setAvailability(operative: boolean): 'Accepted' | 'Scheduled';
   activeSessionId(): number | null;
+}
+
+/** Load management, when the station has it (the `loadManagement` section with a mains meter). */
+export interface OperatorLoad {
+  figures(): { readonly mode: LoadMode };
+  setMode(mode: LoadMode): void;
 }
 
 export interface OperatorJournal {
@@ -42,6 +49,8 @@ export interface OperatorActionDeps {
   readonly controls: OperatorControls;
   readonly journal: OperatorJournal;
   readonly alerts: OperatorAlerts;
+  /** Absent: the station has no load management, and the page offers no mode. */
+  readonly load?: OperatorLoad | null;
   counts(): StationCounts;
   readonly uplinkStatus?: () => Promise<UplinkView | null>;
   readonly journalFigures?: () => Promise<JournalFigures>;
@@ -59,6 +68,8 @@ export interface OperatorHealth {
   readonly uplink: UplinkView | null;
   readonly outboxDepth: number;
   readonly journalBytes: number | null;
+  /** Load management's mode, or null without load management. */
+  readonly loadMode: LoadMode | null;
 }
 
 const ok = (value: unknown): PageAnswer => ({ ok: true, value });
@@ -91,6 +102,12 @@ async function carryOut(deps: OperatorActionDeps, request: OperatorRequest, clie
     }
     case 'availability':
       return ok({ operative: request.operative, status: deps.controls.setAvailability(request.operative) });
+    case 'load-mode': {
+      if (!deps.load) return refused(409, 'this station has no load management (the loadManagement section with a mains meter)');
+      const from = deps.load.figures().mode;
+      deps.load.setMode(request.mode);
+      return ok({ mode: request.mode, from });
+    }
     case 'health':
       return ok(await health(deps));
     case 'diagnostics':
@@ -112,6 +129,7 @@ async function health(deps: OperatorActionDeps): Promise<OperatorHealth> {
     uplink,
     outboxDepth: uplink?.outboxDepth ?? (await deps.journal.depth()),
     journalBytes: figures?.fileBytes ?? null,
+    loadMode: deps.load?.figures().mode ?? null,
   };
 }
 

@@ -44,6 +44,19 @@ export function operatorPageHtml(stationId: string): string {
         <button id="logout" type="button">Log out</button>
       </div>
     </section>
+    <section id="load" class="card" hidden>
+      <h2>Load management</h2>
+      <form id="load-form">
+        <label for="load-mode">Mode</label>
+        <select id="load-mode" name="mode">
+          <option value="fuse">Fuse: stay under the building's fuse</option>
+          <option value="solar">Solar: charge from surplus only</option>
+          <option value="solar-min">Solar + minimum: surplus on top of 6 A</option>
+          <option value="off">Off: no building limit</option>
+        </select>
+        <button type="submit">Set mode</button>
+      </form>
+    </section>
     <section id="alerts" class="card">
       <h2>Alerts</h2>
       <p id="alerts-empty" class="muted" hidden>No open alerts.</p>
@@ -78,7 +91,7 @@ main { max-width: 48rem; margin: 0 auto; padding: .75rem; display: grid; gap: .7
 .buttons { display: grid; grid-template-columns: repeat(auto-fit, minmax(9.5rem, 1fr)); gap: .5rem; }
 button { font: inherit; padding: .55rem .75rem; border-radius: .35rem; border: 1px solid #1565c0; background: #1565c0; color: #fff; min-height: 2.75rem; }
 button.secondary { background: #fff; color: #1565c0; }
-input { font: inherit; padding: .5rem; width: 100%; box-sizing: border-box; margin: .25rem 0 .5rem; }
+input, select { font: inherit; padding: .5rem; width: 100%; box-sizing: border-box; margin: .25rem 0 .5rem; min-height: 2.75rem; }
 .muted { color: #5b6570; font-size: .9rem; }
 .notice { background: #fff8e1; border-radius: .25rem; padding: .5rem; }
 #alert-list, #action-log { list-style: none; padding: 0; margin: 0; display: grid; gap: .75rem; }
@@ -157,6 +170,10 @@ export const operatorPageScript = `'use strict';
       ['Journal size', h.journalBytes === null ? 'unknown' : (h.journalBytes / 1048576).toFixed(1) + ' MiB'],
       ['Control loop lag (p99)', (h.eventLoopLag.p99Seconds * 1000).toFixed(1) + ' ms'],
     ];
+    if (h.loadMode !== null) rows.push(['Load management', h.loadMode]);
+    $('load').hidden = h.loadMode === null;
+    // The select follows the station unless the operator is choosing right now.
+    if (h.loadMode !== null && document.activeElement !== $('load-mode')) $('load-mode').value = h.loadMode;
     $('health-table').replaceChildren(...rows.map(([k, v]) => el('tr', {}, el('th', { textContent: k }), el('td', { textContent: v }))));
   }
 
@@ -193,6 +210,10 @@ export const operatorPageScript = `'use strict';
   $('reset-faults').onclick = () => void act('POST', '/operator/api/faults/reset', {}, (a) => a.reset.length === 0 ? 'No latched fault could be reset.' : 'Reset: ' + a.reset.join(', '));
   $('set-inoperative').onclick = () => void act('POST', '/operator/api/availability', { operative: false }, (a) => 'Out of service (' + a.status + ').');
   $('set-operative').onclick = () => void act('POST', '/operator/api/availability', { operative: true }, (a) => 'Back in service (' + a.status + ').');
+  $('load-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    void act('POST', '/operator/api/load-mode', { mode: $('load-mode').value }, (a) => 'Load management: ' + a.mode + ' (was ' + a.from + ').');
+  });
   $('logout').onclick = async () => { await call('POST', '/operator/logout', {}).catch(() => undefined); showLogin('Logged out.'); };
   $('download-diagnostics').onclick = async () => {
     const response = await fetch('/operator/api/diagnostics');

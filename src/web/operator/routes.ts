@@ -12,6 +12,7 @@ import { LoginThrottle } from './login-throttle.js';
 import { operatorPageHtml, operatorPageScript, operatorPageStyle } from './page.js';
 import { parsePasswordHash, verifyPassword } from './password.js';
 import { cookieValue, csrfMatches, OperatorSessions, sessionCookieName, type OperatorSession } from './sessions.js';
+import { loadModes } from '../../control/load/load-manager.js';
 
 export interface OperatorRouteOptions {
   /** The configured scrypt hash (config `web.operatorPasswordHash`); null: no operator route is registered at all. */
@@ -38,6 +39,7 @@ const MAX_CONCURRENT_CHECKS = 2;
 const loginBody = z.object({ password: z.string().min(1, 'must not be empty').max(1024, 'must be at most 1024 characters') }).strict();
 const alertParams = z.object({ id: z.string().regex(/^[1-9]\d{0,14}$/, 'must be an alert number').transform(Number) }).strict();
 const availabilityBody = z.object({ operative: z.boolean() }).strict();
+const loadModeBody = z.object({ mode: z.enum(loadModes) }).strict();
 const actionLogQuery = z
   .object({ limit: z.string().regex(/^\d{1,3}$/, 'must be a whole number from 1 to 200').transform(Number).refine((n) => n >= 1 && n <= 200, 'must be a whole number from 1 to 200').default(50) })
   .strict();
@@ -155,6 +157,11 @@ export function registerOperatorRoutes(app: FastifyInstance, options: OperatorRo
         const body = parseOr400(availabilityBody, request.body ?? {}, reply);
         if (body === null) return reply;
         return sendAnswer(reply, await operator(request, { op: 'availability', operative: body.operative }));
+      });
+      guarded.post('/operator/api/load-mode', async (request, reply) => {
+        const body = parseOr400(loadModeBody, request.body ?? {}, reply);
+        if (body === null) return reply;
+        return sendAnswer(reply, await operator(request, { op: 'load-mode', mode: body.mode }));
       });
       guarded.get('/operator/api/health', async (request, reply) => sendAnswer(reply, await operator(request, { op: 'health' })));
       guarded.get('/operator/api/actions', async (request, reply) => {

@@ -34,11 +34,21 @@ export async function until(predicate: () => boolean | Promise<boolean>, what: s
  * The page's app (fastify, in-process, no worker) over a simulated station with a real SQLite journal in a temp dir,
  * with feedback and, given a hash, the operator's routes, wired as the daemon wires them.
  */
-export async function pageRig(opts: { readonly passwordHash?: string; readonly actionsClock?: Clock; readonly feedback?: boolean } = {}): Promise<PageRig> {
+export async function pageRig(
+  opts: {
+    readonly passwordHash?: string;
+    readonly actionsClock?: Clock;
+    readonly feedback?: boolean;
+    /** Config sections over the bench config (e.g. `loadManagement`: then the meters are read over the virtual Modbus line). */
+    readonly config?: Readonly<Record<string, unknown>>;
+  } = {},
+): Promise<PageRig> {
   const state = tempStateDir('evse-page-');
-  const config = parseConfig({ ...benchConfigInput, web: { ...(opts.passwordHash === undefined ? {} : { operatorPasswordHash: opts.passwordHash }) } });
+  const config = parseConfig({ ...benchConfigInput, ...opts.config, web: { ...(opts.passwordHash === undefined ? {} : { operatorPasswordHash: opts.passwordHash }) } });
   const journal = await openJournal({ stateDir: state.dir });
-  const sim = await createSimStation({ config, clock: systemClock, logger: silentLogger(), recorder: journal, reader: journal, meterPath: 'direct' });
+  // The mains meter of load management lives on the simulated Modbus line only.
+  const meterPath = config.loadManagement === undefined ? 'direct' : 'modbus';
+  const sim = await createSimStation({ config, clock: systemClock, logger: silentLogger(), recorder: journal, reader: journal, meterPath });
   const actions = stationPageActions({ station: sim.station, journal, config, clock: opts.actionsClock ?? systemClock, logger: silentLogger(), uplink: () => null });
   const app = buildStatusApp(localStatusData({ station: sim.station, config, clock: systemClock }, journal), () => undefined, {
     act: pageRequestHandler(actions),
