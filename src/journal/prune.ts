@@ -22,11 +22,21 @@ const settledSession = `(session_id IS NULL OR session_id IN (
   SELECT s.id FROM sessions s WHERE s.stop_at IS NOT NULL
     AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.session_id = s.id AND o.state <> 'delivered')))`;
 
+/**
+ * An alert may go once it is closed and every delivery channel's cursor is past it (a channel that is down keeps what
+ * it has not sent). Its time is its last repeat. A channel taken out of the config keeps its cursor, and so holds
+ * alerts after it: they then go by the disk budget's rules (never), which the journal report shows as its size.
+ */
+const settledAlert = `state = 'closed' AND id <= COALESCE((SELECT min(cursor) FROM alert_channels), id)`;
+
 /** The retention tables, in the order their steps run, with their key and time columns and what may go. */
 const retentionTables = [
   { phase: 'samples', table: 'samples', key: 'id', at: 'at', eligible: settledSession },
   { phase: 'events', table: 'session_events', key: 'id', at: 'at', eligible: settledSession },
   { phase: 'outbox', table: 'outbox', key: 'seq', at: 'created_at', eligible: `state = 'delivered'` },
+  { phase: 'alerts', table: 'alerts', key: 'id', at: 'last_at', eligible: settledAlert },
+  // The operator's action log: an audit trail, kept as long as the samples and no longer.
+  { phase: 'operatorActions', table: 'operator_actions', key: 'id', at: 'at', eligible: '1' },
 ] as const;
 
 export type PrunePhase = (typeof retentionTables)[number]['phase'] | 'budget' | 'vacuum' | 'done';
@@ -44,6 +54,8 @@ export interface PruneCursor {
   readonly samples: number;
   readonly events: number;
   readonly outbox: number;
+  readonly alerts: number;
+  readonly operatorActions: number;
   readonly bytesBefore: number;
   /** Set when the phase is 'done'. */
   readonly bytesAfter: number;
@@ -69,6 +81,8 @@ export function startPrune(store: JournalStore, nowMs: number, retentionMs: numb
     samples: 0,
     events: 0,
     outbox: 0,
+    alerts: 0,
+    operatorActions: 0,
     bytesBefore,
     bytesAfter: bytesBefore,
     overBudget: false,
@@ -82,6 +96,10 @@ function nextPhase(phase: PrunePhase): PrunePhase {
     case 'events':
       return 'outbox';
     case 'outbox':
+      return 'alerts';
+    case 'alerts':
+      return 'operatorActions';
+    case 'operatorActions':
       return 'budget';
     case 'budget':
       return 'vacuum';
@@ -91,7 +109,7 @@ function nextPhase(phase: PrunePhase): PrunePhase {
 }
 
 /** Adds `removed` rows to the counter of `phase`'s table. */
-function counted(cursor: PruneCursor, table: 'samples' | 'events' | 'outbox', removed: number): PruneCursor {
+function counted(cursor: PruneCursor, table: (typeof retentionTables)[number]['phase'], removed: number): PruneCursor {
   return { ...cursor, [table]: cursor[table] + removed };
 }
 
@@ -143,7 +161,7 @@ function budgetStep(store: JournalStore, cursor: PruneCursor): PruneCursor {
 /** Returns freed pages to the file system, a bounded number per step. */
 function vacuumStep(store: JournalStore, cursor: PruneCursor): PruneCursor {
   const free = store.db.pragma('freelist_count', { simple: true }) as number;
-  if (cursor.samples + cursor.events + cursor.outbox === 0 || free === 0) {
+  if (cursor.samples + cursor.events + cursor.outbox + cursor.alerts + cursor.operatorActions === 0 || free === 0) {
     return { ...cursor, phase: 'done', bytesAfter: liveBytes(store) };
   }
   store.db.pragma(`incremental_vacuum(${vacuumChunkPages})`);
@@ -159,7 +177,9 @@ export function pruneStep(store: JournalStore, cursor: PruneCursor): PruneCursor
   switch (cursor.phase) {
     case 'samples':
     case 'events':
-    case 'outbox': {
+    case 'outbox':
+    case 'alerts':
+    case 'operatorActions': {
       const phase = cursor.phase;
       const spec = retentionTables.find((t) => t.phase === phase);
       if (spec === undefined) throw new Error(`unreachable: no retention table for ${phase}`);
@@ -176,13 +196,14 @@ export function pruneStep(store: JournalStore, cursor: PruneCursor): PruneCursor
 
 /** What a finished prune did. */
 export function pruneReport(cursor: PruneCursor): PruneReport {
-  const { samples, events, outbox, bytesBefore, bytesAfter, overBudget } = cursor;
-  return { samples, events, outbox, bytesBefore, bytesAfter, overBudget };
+  const { samples, events, outbox, alerts, operatorActions, bytesBefore, bytesAfter, overBudget } = cursor;
+  return { samples, events, outbox, alerts, operatorActions, bytesBefore, bytesAfter, overBudget };
 }
 
 /**
  * Retention and disk budget, all steps at once on the caller's thread (tools and tests; the station goes step by step
- * through the worker). First, delivered samples, events and outbox rows older than `retentionMs` go; then, while the
+ * through the worker). First, delivered samples, events and outbox rows, closed and delivered alerts and the operator's
+ * actions older than `retentionMs` go; then, while the
  * live size is above `budgetBytes`, the oldest delivered data goes in chunks (samples, then events, then delivered
  * outbox rows). Sessions themselves (the billing records) are kept. Freed pages return to the file system.
  */

@@ -108,6 +108,9 @@ export interface PruneReport {
   readonly samples: number;
   readonly events: number;
   readonly outbox: number;
+  /** Closed alerts every channel delivered, and operator actions, past retention. */
+  readonly alerts: number;
+  readonly operatorActions: number;
   /** Live bytes (pages in use) before and after. */
   readonly bytesBefore: number;
   readonly bytesAfter: number;

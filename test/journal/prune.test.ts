@@ -49,6 +49,34 @@ describe('journal retention and disk budget', function () {
     assert.equal(store.samples(recent).length, 20);
   });
 
+  it('prunes closed alerts every channel delivered and operator actions past retention; open, undelivered and recent ones stay', function () {
+    const alert = (code: string, at: number): number => store.raiseAlert({ severity: 'warn', code, message: code }, at).id;
+    store.registerAlertChannel('webhook', t0 - day);
+    store.registerAlertChannel('email', t0 - day);
+    const closedSent = alert('closed-sent', t0);
+    const stillOpen = alert('still-open', t0 + 1);
+    const closedUnsent = alert('closed-unsent', t0 + 2);
+    const closedRecent = alert('closed-recent', t0 + 30 * day);
+    for (const id of [closedSent, closedUnsent, closedRecent]) store.setAlertState(id, 'closed', 'operator@test', t0 + 30 * day);
+    // Both channels sent the first two; the email channel is down since.
+    store.confirmAlertDelivery('webhook', closedRecent, t0 + 30 * day);
+    store.confirmAlertDelivery('email', stillOpen, t0 + 3);
+    // Repeated lately: an old alert that came back is as recent as its last repeat.
+    const repeated = alert('repeated', t0 + 3);
+    store.raiseAlert({ severity: 'warn', code: 'repeated', message: 'repeated' }, t0 + 30 * day);
+    store.setAlertState(repeated, 'closed', 'operator@test', t0 + 30 * day);
+    store.pageRecords.recordOperatorAction({ action: 'stop-session', args: null, ok: true, result: '{}', clientAddress: '127.0.0.1' }, t0);
+    store.pageRecords.recordOperatorAction({ action: 'availability', args: { operative: true }, ok: true, result: '{}', clientAddress: '127.0.0.1' }, t0 + 30 * day);
+
+    const report = prune(store, t0 + 40 * day, 20 * day, 1024 * 1024 * 1024);
+    assert.deepEqual([report.alerts, report.operatorActions], [1, 1]);
+    assert.deepEqual(
+      store.alerts().map((a) => a.code).sort(),
+      ['closed-recent', 'closed-unsent', 'repeated', 'still-open'],
+    );
+    assert.deepEqual(store.pageRecords.operatorActions(10).map((a) => a.action), ['availability']);
+  });
+
   it('never prunes data of a session the CSMS has not acknowledged, however old', function () {
     const delivered = session(t0, 20, true);
     const undelivered = session(t0 + day, 20, false);
