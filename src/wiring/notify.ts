@@ -3,7 +3,7 @@ import type { Journal } from '../journal/journal.js';
 import type { Logger } from '../logger.js';
 import type { AlertPublisher } from '../notify/mqtt-channel.js';
 import { startNotifier, type Notifier, type NotifierDeps } from '../notify/notifier.js';
-import type { StationUplink } from './uplink.js';
+import { isOcpp201, type StationUplink } from './uplink.js';
 
 export type { Notifier };
 
@@ -21,15 +21,22 @@ export function startAlertNotifier(deps: {
   readonly tuning?: NotifierDeps['tuning'];
 }): Notifier {
   const { journal, uplink } = deps;
-  // Over 2.0.1 the uplink delivers DataTransfer rows too (createUplink201), and SecurityEventNotification has the same
-  // shape in both versions: the channel is the same.
+  // SecurityEventNotification has the same shape in both versions. Over 2.0.1 other alerts go as NotifyEvent (the
+  // DataTransfer, which the 2.0.1 uplink delivers too, once the CSMS said it does not implement NotifyEvent).
   return startNotifier({
     config: deps.config.alerts,
     stationId: deps.config.station.id,
     queue: journal,
     log: deps.logger,
     ...(uplink
-      ? { csms: { outbox: journal, outboxChanged: () => uplink.outboxChanged(), isUnsupported: (kind) => uplink.isUnsupported(kind) } }
+      ? {
+          csms: {
+            outbox: journal,
+            outboxChanged: () => uplink.outboxChanged(),
+            isUnsupported: (kind) => uplink.isUnsupported(kind),
+            ...(isOcpp201(uplink) ? { notifyEvent: (event) => uplink.notifyEvents.enqueue(event) } : {}),
+          },
+        }
       : {}),
     ...(deps.mqtt ? { mqtt: deps.mqtt } : {}),
     ...(deps.tuning ? { tuning: deps.tuning } : {}),
