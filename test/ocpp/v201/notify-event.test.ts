@@ -60,9 +60,13 @@ describe('OCPP 2.0.1 faults as NotifyEvent (bench CSMS, strict schemas, real jou
     r.client.faults.raised(rcd, raisedAt, 'I_delta 32 mA');
     await waitFor(() => eventsOf(r.csms).length === 1, 5000, 'the raise');
     assert.equal(await getTripped(r), 'true');
+    // SummaryInventory lists components in an abnormal state: the RCD now, not before or after.
+    const summary = () => r.client.deviceModel.report('SummaryInventory').map((d) => `${d.component.name}/${d.variable.name}`);
+    assert.ok(summary().includes('RCD/Tripped'), summary().join());
     r.client.faults.cleared(rcd, raisedAt + 60_000);
     await waitFor(() => eventsOf(r.csms).length === 2, 5000, 'the clear');
     assert.equal(await getTripped(r), 'false');
+    assert.ok(!summary().includes('RCD/Tripped'));
 
     const [raise, clear] = eventsOf(r.csms);
     assert.ok(raise && clear);

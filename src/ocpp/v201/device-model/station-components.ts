@@ -101,7 +101,8 @@ function withFaultVariables(facts: StationFacts, components: ComponentSpec[]): C
       dataType: 'boolean',
       mutability: 'ReadOnly',
       live: () => String(facts.faultSet?.(component, variable) ?? false),
-      summary: true,
+      // SummaryInventory lists the components in an abnormal state only.
+      summary: 'when-true',
     };
     const index = out.findIndex((c) => sameComponent(c.component, component));
     const found = out[index];
