@@ -40,7 +40,7 @@ export interface AlertNotifyEvent {
   readonly atMs: number;
   readonly trigger: 'Alerting';
   readonly actualValue: string;
-  readonly component: { readonly name: string };
+  readonly component: { readonly name: string; readonly evse?: { readonly id: number } };
   readonly variable: { readonly name: string };
   readonly eventNotificationType: 'HardWiredNotification';
   readonly techCode: string;
@@ -51,6 +51,23 @@ export interface AlertNotifyEvent {
 
 /** NotifyEvent's techInfo is at most 500 characters. */
 const EVENT_TECH_INFO_MAX = 500;
+
+/**
+ * The device-model component an alert is about (OCPP 2.0.1 standardized names, all in the station's model): the
+ * EVSE's meter for the meter anomalies, the EVSE for what the EV draws, the station's controller for its storage;
+ * anything else is about the ChargingStation.
+ */
+export const ALERT_COMPONENTS: Readonly<Record<string, AlertNotifyEvent['component']>> = {
+  'anomaly-frozen-meter': { name: 'FiscalMetering', evse: { id: 1 } },
+  'anomaly-register-jump': { name: 'FiscalMetering', evse: { id: 1 } },
+  'anomaly-power-plausibility': { name: 'FiscalMetering', evse: { id: 1 } },
+  'anomaly-over-offer': { name: 'EVSE', evse: { id: 1 } },
+  'anomaly-under-draw': { name: 'EVSE', evse: { id: 1 } },
+  'anomaly-phase-imbalance': { name: 'EVSE', evse: { id: 1 } },
+  'anomaly-disk-full': { name: 'Controller' },
+  'journal-corrupt': { name: 'Controller' },
+  'journal-unavailable': { name: 'Controller' },
+};
 
 /**
  * The CSMS channel: "delivered" means queued in the journal's outbox, which is durable and retried by the uplink, so
@@ -95,8 +112,9 @@ export class CsmsAlertChannel implements AlertChannel {
 }
 
 /**
- * The NotifyEvent of an operator alert: the ChargingStation's Problem, the alert's code as techCode and its message as
- * techInfo (`#<id>: <message>`, at most 500 characters); `fallback` is the DataTransfer row it replaces.
+ * The NotifyEvent of an operator alert: the Problem of the component it is about (ALERT_COMPONENTS, else the
+ * ChargingStation), the alert's code as techCode and its message as techInfo (`#<id>: <message>`, at most 500
+ * characters); `fallback` is the DataTransfer row it replaces.
  */
 export function alertEvent(alert: NotifyAlert, fallback: Readonly<Record<string, unknown>>): AlertNotifyEvent {
   const text = `#${alert.id}: ${alert.message}`;
@@ -104,7 +122,7 @@ export function alertEvent(alert: NotifyAlert, fallback: Readonly<Record<string,
     atMs: alert.atMs,
     trigger: 'Alerting',
     actualValue: 'true',
-    component: { name: 'ChargingStation' },
+    component: ALERT_COMPONENTS[alert.code] ?? { name: 'ChargingStation' },
     variable: { name: 'Problem' },
     eventNotificationType: 'HardWiredNotification',
     techCode: alert.code,

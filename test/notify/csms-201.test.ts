@@ -35,20 +35,24 @@ describe('notify: CSMS channel over OCPP 2.0.1 (bench CSMS, strict schemas, real
   const calls = (method: string) => rig.csms.messages.filter((m) => m.type === 'CALL' && !m.outbound && m.method === method).map((m) => m.payload as Record<string, unknown>);
   type EventData = { eventId: number; trigger: string; actualValue: string; component: { name: string }; variable: { name: string }; techCode: string; techInfo: string; eventNotificationType: string };
 
-  it('an anomaly reaches the CSMS as NotifyEvent (ChargingStation/Problem, techCode = its code), tampering as SecurityEventNotification, each once', async () => {
+  it('anomalies reach the CSMS as NotifyEvent (Problem of the component they are about, techCode = their code), tampering as SecurityEventNotification, each once', async () => {
     const id = await rig.journal.raiseAlert({ severity: 'warn', code: 'anomaly-over-offer', message: 'EV draws 20 A on a 16 A offer' });
+    await rig.journal.raiseAlert({ severity: 'warn', code: 'anomaly-short-sessions', message: 'five sessions under a minute' });
     await rig.journal.raiseAlert({ severity: 'critical', code: 'anomaly-energy-while-open', message: 'Energy counted with the contactor open' });
-    await waitUntil('both at the CSMS', () => calls('NotifyEvent').length === 1 && calls('SecurityEventNotification').some((c) => c['type'] === tamperEventType));
-    const message = calls('NotifyEvent')[0]!;
-    assertSchema('NotifyEvent', 'req', message);
-    assert.equal(message['seqNo'], 0);
-    assert.equal(message['tbc'], false);
-    const [event] = message['eventData'] as EventData[];
+    await waitUntil('all at the CSMS', () => calls('NotifyEvent').length === 2 && calls('SecurityEventNotification').some((c) => c['type'] === tamperEventType));
+    for (const message of calls('NotifyEvent')) {
+      assertSchema('NotifyEvent', 'req', message);
+      assert.equal(message['seqNo'], 0);
+      assert.equal(message['tbc'], false);
+    }
+    const [event, other] = calls('NotifyEvent').flatMap((m) => m['eventData'] as EventData[]);
     assert.deepEqual(
       { trigger: event?.trigger, actualValue: event?.actualValue, component: event?.component, variable: event?.variable, techCode: event?.techCode, type: event?.eventNotificationType },
-      { trigger: 'Alerting', actualValue: 'true', component: { name: 'ChargingStation' }, variable: { name: 'Problem' }, techCode: 'anomaly-over-offer', type: 'HardWiredNotification' },
+      { trigger: 'Alerting', actualValue: 'true', component: { name: 'EVSE', evse: { id: 1 } }, variable: { name: 'Problem' }, techCode: 'anomaly-over-offer', type: 'HardWiredNotification' },
     );
     assert.equal(event?.techInfo, `#${id}: EV draws 20 A on a 16 A offer`);
+    assert.deepEqual([other?.component, other?.techCode], [{ name: 'ChargingStation' }, 'anomaly-short-sessions']);
+    assert.notEqual(event?.eventId, other?.eventId);
     assert.deepEqual(calls('DataTransfer'), [], 'no vendor DataTransfer at a CSMS that takes NotifyEvent');
     // Nothing refused by the strict schemas on either side, nothing dead.
     assert.deepEqual(rig.csms.messages.filter((m) => m.type === 'CALLERROR').map((m) => m.raw), []);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { allFaults } from '../../../src/control/faults.js';
+import { ALERT_COMPONENTS } from '../../../src/notify/csms-channel.js';
 import { stationComponents } from '../../../src/ocpp/v201/device-model/station-components.js';
 import { componentKey, type ComponentRef } from '../../../src/ocpp/v201/device-model/types.js';
 import { FAULT_COMPONENTS, sameComponent } from '../../../src/ocpp/v201/events/fault-components.js';
@@ -61,5 +62,12 @@ describe('OCPP 2.0.1 fault components (every fault kind mapped to a device-model
     // The components the model had before keep their variables (EVSE 1 gains Problem and Overload beside Power).
     const evse = idle.find((c) => c.component.name === 'EVSE');
     assert.ok(evse?.variables['Power'] && evse.variables['Problem'] && evse.variables['Overload']);
+  });
+
+  it('the components operator alerts are reported on over 2.0.1 have a Problem variable in the model', () => {
+    const idle = model(new Set());
+    for (const [code, component] of [...Object.entries(ALERT_COMPONENTS), ['other', { name: 'ChargingStation' }] as const]) {
+      assert.ok(idle.find((c) => sameComponent(c.component, component))?.variables['Problem'], `${code}: ${componentKey(component)}/Problem`);
+    }
   });
 });
