@@ -271,7 +271,12 @@ export function registerSimCommand(program: Command): void {
       }
       const delivered = csms
         ? config.ocpp.version === '2.0.1'
-          ? { bootNotifications: csms.callsOf('BootNotification').length, statusNotifications: csms.callsOf('StatusNotification').length, transactionEvents: csms.callsOf('TransactionEvent').length }
+          ? {
+              bootNotifications: csms.callsOf('BootNotification').length,
+              statusNotifications: csms.callsOf('StatusNotification').length,
+              transactionEvents: csms.callsOf('TransactionEvent').length,
+              notifyEvents: csms.callsOf('NotifyEvent').length,
+            }
           : { startTransactions: csms.callsOf('StartTransaction').length, stopTransactions: csms.callsOf('StopTransaction').length, meterValues: csms.callsOf('MeterValues').length }
         : null;
       const report = {

@@ -16,7 +16,9 @@ export type OutboxKind =
    * OCPP 2.0.1: a TransactionEvent (Updated) of a session beyond its Start and Stop rows, which the 2.0.1 uplink sends
    * as Started and Ended; transactionId, seqNo and offline are filled in at send time.
    */
-  | 'TransactionEvent';
+  | 'TransactionEvent'
+  /** OCPP 2.0.1: a fault or an operator alert as NotifyEvent (optional lane); generatedAt/seqNo/tbc are set at send time. */
+  | 'NotifyEvent';
 
 /**
  * The two lanes of the outbox. Transaction messages (StartTransaction, StopTransaction, and anything of a session:
@@ -40,7 +42,7 @@ export const optionalLaneSql = `kind NOT IN ('StartTransaction', 'StopTransactio
  * Kinds that a CSMS may legitimately not implement (the security whitepaper, vendor DataTransfer, and a status the
  * CSMS does not track): a NotImplemented or NotSupported answer drops them quietly instead of dead-lettering them.
  */
-export const optionalKinds: ReadonlySet<OutboxKind> = new Set<OutboxKind>(['StatusNotification', 'SecurityEventNotification', 'DataTransfer']);
+export const optionalKinds: ReadonlySet<OutboxKind> = new Set<OutboxKind>(['StatusNotification', 'SecurityEventNotification', 'DataTransfer', 'NotifyEvent']);
 
 /** How {@link OutboxStore.markDead} sets a message aside. */
 export interface DeadLetterOptions {

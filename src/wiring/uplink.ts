@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import { createOcppClient, type OcppClient } from '../ocpp/client.js';
 import { createOcpp201Client, type Ocpp201Client } from '../ocpp/v201/client.js';
 import { overlapsLogWindow } from '../ocpp/v201/logs.js';
+import { faultDefinition } from '../control/faults.js';
 import { outboxAlerts } from './outbox-alerts.js';
 import type { Authorizer, Station } from './station.js';
 
@@ -105,8 +106,13 @@ export async function createUplink201(deps: UplinkDeps): Promise<Ocpp201Client> 
         subscriptions = [
           station.onEvent((e) => {
             if (e.type === 'session-started' || e.type === 'session-stopped') client.outboxChanged();
+            // Faults as NotifyEvent on their device-model component (StatusNotification Faulted goes on as well).
+            if (e.type === 'fault' && e.event.type === 'raised') client.faults.raised(e.event.fault.definition, e.event.fault.raisedAtMs, e.event.fault.detail);
+            if (e.type === 'fault' && e.event.type === 'cleared') client.faults.cleared(faultDefinition(e.event.name), clock.nowMs());
           }),
         ];
+        // Faults latched before the uplink started are reported too (once: a raise already known is no new event).
+        for (const fault of station.controller.faults.summary().active) client.faults.raised(fault.definition, fault.raisedAtMs, fault.detail);
       }
       client.start();
     },

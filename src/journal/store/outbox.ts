@@ -14,6 +14,7 @@ const outboxKinds: ReadonlySet<string> = new Set([
   'SecurityEventNotification',
   'DataTransfer',
   'TransactionEvent',
+  'NotifyEvent',
 ]);
 
 /** Kinds that a 2.0.1 uplink sends as a TransactionEvent of their session: each takes the session's next seqNo. */

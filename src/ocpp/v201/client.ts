@@ -26,6 +26,9 @@ import type { LogWindow } from './logs.js';
 import { maintenanceHandlers } from './maintenance.js';
 import { deviceModelHandlers } from './device-model/handlers.js';
 import { stationComponents } from './device-model/station-components.js';
+import { createEvents201 } from './events/events.js';
+import type { FaultEvents201 } from './events/fault-events.js';
+import { notifyEventLink, type NotifyEvents201 } from './events/notify-events.js';
 import { deliverableLink, deliverableOutbox, securityEventOutbox201 } from './outbox-view.js';
 import { Registration201 } from './registration.js';
 import { resetHandler } from './reset.js';
@@ -81,6 +84,10 @@ export interface Ocpp201Client {
   readonly sender: OutboxSender;
   readonly securityEvents: SecurityEvents;
   readonly statusNotifications: StatusNotifications201;
+  /** NotifyEvent through the outbox (events/notify-events.ts): operator alerts go out through it. */
+  readonly notifyEvents: NotifyEvents201;
+  /** The station's faults as NotifyEvents and device-model variables: tell it each fault raised and cleared. */
+  readonly faults: FaultEvents201;
   /** Transactions (E, F, J use cases): see src/ocpp/v201/transactions/. */
   readonly transactions: Transactions201;
   /** Smart charging (K01, K08–K10) on the 1.6 schedule engine: see src/ocpp/v201/smart-charging/. */
@@ -95,7 +102,7 @@ export interface Ocpp201Client {
    */
   call<T = Record<string, unknown>>(action: string, payload: Record<string, unknown>): Promise<T>;
   /**
-   * The outbox sender delivers rows of `kind` (StatusNotification and SecurityEventNotification already). Call it when
+   * The outbox sender delivers rows of `kind` (StatusNotification, SecurityEventNotification and NotifyEvent already). Call it when
    * assembling, before any row of that kind is queued: until then a transaction-lane row of it waits, and an
    * optional-lane row of it is refused towards a dead letter.
    */
@@ -131,6 +138,8 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
   const identity = config.chargePointId ?? station.id;
   const profile = config.securityProfile;
   const electrical = options.electrical ?? { phases: 3, nominalVoltageV: 230, maxCurrentA: 32 };
+  // Faults and alerts as NotifyEvent; made first: the device model's fault variables read the active faults.
+  const events = createEvents201({ outbox, kv, logger: log, port, kick: () => sender.kick(), unsupported: (kind) => csmsSupport.isUnsupported(kind) });
   const deviceModel = await DeviceModel.load(
     kv,
     stationComponents({
@@ -142,6 +151,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
       phases: electrical.phases,
       maxPowerW: electrical.phases * electrical.nominalVoltageV * electrical.maxCurrentA,
       nowMs: () => clock.nowMs(),
+      faultSet: (component, variable) => events.faults.isSet(component, variable),
     }),
     // The config's call timeout is MessageTimeout's default; initialKeys (Component/Variable) seed the rest.
     { 'OCPPCommCtrlr/MessageTimeout[Default]': String(Math.max(1, Math.round(config.callTimeoutS))), ...config.initialKeys },
@@ -188,13 +198,21 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
   });
 
   let deadLetters = 0;
-  const deliverable = new Set<OutboxKind>(['StatusNotification', 'SecurityEventNotification']);
+  const deliverable = new Set<OutboxKind>(['StatusNotification', 'SecurityEventNotification', 'NotifyEvent']);
   // What this CSMS said it does not implement, kept apart from what the same URL said over 1.6.
   const csmsSupport = await CsmsSupport.load(kv, `${config.url}/${identity}#ocpp2.0.1`, log);
   const sender = new OutboxSender({
     store: deliverableOutbox(outbox, deliverable),
     csmsSupport,
-    link: deliverableLink(connection, deliverable),
+    link: deliverableLink(
+      notifyEventLink(connection, {
+        clock,
+        logger: log,
+        transactionIdOf: (sessionId) => transactions.wire.transactionIdOf(sessionId),
+        remember: (kind, code) => csmsSupport.remember(kind, code),
+      }),
+      deliverable,
+    ),
     // MessageAttempts / MessageAttemptInterval of TransactionEvent govern every retried outbox message.
     policy: {
       attempts: () => deviceModel.int('OCPPCommCtrlr', 'MessageAttempts[TransactionEvent]'),
@@ -338,6 +356,8 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     sender,
     securityEvents,
     statusNotifications,
+    notifyEvents: events.notifyEvents,
+    faults: events.faults,
     transactions,
     smartCharging,
     handle,

@@ -19,7 +19,7 @@ describe('evse sim --ocpp 2.0.1', function () {
     const summary = JSON.parse(r.stdout) as {
       sessions: { stopReason: string }[];
       problems: string[];
-      uplink: { ocppVersion: string; registration: string; delivered: { bootNotifications: number; statusNotifications: number; transactionEvents: number } };
+      uplink: { ocppVersion: string; registration: string; delivered: { bootNotifications: number; statusNotifications: number; transactionEvents: number; notifyEvents: number } };
     };
     assert.equal(summary.uplink.ocppVersion, '2.0.1');
     assert.equal(summary.uplink.registration, 'Accepted');
@@ -29,6 +29,8 @@ describe('evse sim --ocpp 2.0.1', function () {
     assert.equal(summary.sessions[0]?.stopReason, 'EmergencyStop');
     // The session went out as TransactionEvent Started … Ended (v201 transactions) and the outbox drained.
     assert.ok(summary.uplink.delivered.transactionEvents >= 2, JSON.stringify(summary.uplink.delivered));
+    // The RCD trip reached the CSMS as a NotifyEvent on RCD/Tripped (and its clear, if the scenario resets it).
+    assert.ok(summary.uplink.delivered.notifyEvents >= 1, JSON.stringify(summary.uplink.delivered));
     assert.deepEqual(summary.problems, []);
     assert.equal(r.status, 0, r.stderr);
   });

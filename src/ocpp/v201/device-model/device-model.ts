@@ -243,7 +243,7 @@ export class DeviceModel {
     for (const c of this.components.values()) {
       for (const [key, spec] of Object.entries(c.variables)) {
         if (base === 'ConfigurationInventory' && spec.mutability === 'ReadOnly') continue;
-        if (base === 'SummaryInventory' && !spec.summary) continue;
+        if (base === 'SummaryInventory' && (!spec.summary || (spec.summary === 'when-true' && spec.live?.() !== 'true'))) continue;
         const variable = variableOfKey(key);
         const actual: Record<string, unknown> = {
           type: 'Actual',

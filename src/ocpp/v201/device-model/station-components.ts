@@ -3,9 +3,10 @@
  * station's state (ChargingStation, EVSE 1, its connector 1, the identity and security profile, the clock).
  */
 import type { ChargePointPort } from '../../charge-point-port.js';
+import { FAULT_COMPONENTS, sameComponent } from '../events/fault-components.js';
 import { connectorStatusOf } from '../status-mapping.js';
 import { CONTROLLERS } from './controllers.js';
-import type { ComponentSpec, VariableSpec } from './types.js';
+import type { ComponentRef, ComponentSpec, VariableSpec } from './types.js';
 
 export interface StationFacts {
   readonly port: ChargePointPort;
@@ -17,6 +18,8 @@ export interface StationFacts {
   /** The most the EVSE can deliver, W. */
   readonly maxPowerW: number;
   readonly nowMs: () => number;
+  /** True while a fault that sets `variable` of `component` is active (FaultEvents201.isSet); absent: never. */
+  readonly faultSet?: (component: ComponentRef, variable: string) => boolean;
 }
 
 const AVAILABILITY_STATES = ['Available', 'Occupied', 'Reserved', 'Unavailable', 'Faulted'];
@@ -44,7 +47,7 @@ export function stationComponents(facts: StationFacts): ComponentSpec[] {
     SecurityProfile: fixed('integer', String(facts.securityProfile)),
   });
   extend('ClockCtrlr', { DateTime: { dataType: 'dateTime', mutability: 'ReadOnly', live: () => new Date(facts.nowMs()).toISOString() } });
-  return [
+  return withFaultVariables(facts, [
     ...controllers,
     {
       component: { name: 'ChargingStation' },
@@ -83,5 +86,28 @@ export function stationComponents(facts: StationFacts): ComponentSpec[] {
         SupplyPhases: fixed('integer', String(facts.phases)),
       },
     },
-  ];
+  ]);
+}
+
+/**
+ * The components and variables faults are reported on (events/fault-components.ts), each boolean variable true while
+ * one of its faults is active: added to the component of the same identity when the model has it (EVSE 1,
+ * ChargingStation), else as a component of its own (RCD, PowerContactor …), so GetVariables and reports show them.
+ */
+function withFaultVariables(facts: StationFacts, components: ComponentSpec[]): ComponentSpec[] {
+  const out = [...components];
+  for (const { component, variable } of Object.values(FAULT_COMPONENTS)) {
+    const spec: VariableSpec = {
+      dataType: 'boolean',
+      mutability: 'ReadOnly',
+      live: () => String(facts.faultSet?.(component, variable) ?? false),
+      // SummaryInventory lists the components in an abnormal state only.
+      summary: 'when-true',
+    };
+    const index = out.findIndex((c) => sameComponent(c.component, component));
+    const found = out[index];
+    if (found) out[index] = { component: found.component, variables: { ...found.variables, [variable]: spec } };
+    else out.push({ component, variables: { [variable]: spec } });
+  }
+  return out;
 }

@@ -45,8 +45,12 @@ export interface VariableSpec {
   readonly minMembers?: number;
   /** A new value is stored but only used after a restart: SetVariables answers RebootRequired. */
   readonly rebootRequired?: boolean;
-  /** Part of a SummaryInventory report (the component's state, not its configuration). */
-  readonly summary?: boolean;
+  /**
+   * Part of a SummaryInventory report (the component's state, not its configuration); `'when-true'`: only while its
+   * value is "true" (Part 2, ReportBaseEnumType: the Problem, Tripped, Overload, Fallback variables of components in an
+   * abnormal state).
+   */
+  readonly summary?: boolean | 'when-true';
   /** The value is fixed by the station and never changes (NotifyReport `constant`). */
   readonly constant?: boolean;
   /** Attributes besides Actual, each read-only with a fixed value (EVSE Power MaxSet). */
