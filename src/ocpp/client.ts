@@ -2,7 +2,6 @@
  * The OCPP 1.6J uplink, assembled: link, registration (boot + heartbeat), outbox sender, status and meter-value
  * reporting, inbound handlers and the authorizer. `src/wiring/station.ts` creates one with {@link createOcppClient}.
  */
-import { readFileSync } from 'node:fs';
 import type { Clock } from '../clock.js';
 import { EvseError, EvseErrorCode } from '../errors.js';
 import type { KeyValueStore, OutboxKind, OutboxStore, SampleRow } from '../journal/ports.js';
@@ -12,20 +11,25 @@ import type { ChargePointPort } from './charge-point-port.js';
 import type { OcppConfig } from './config.js';
 import { ConfigurationKeys } from './config-keys.js';
 import { forwardStationKeys } from './station-keys.js';
-import { OcppConnection } from './connection.js';
+import type { OcppConnection } from './connection.js';
 import { inboundHandlers } from './inbound.js';
 import { MeterValueScheduler } from './meter-values.js';
 import { CsmsSupport } from './csms-support.js';
-import { OutboxSender, type DeadLetter, type StoreFailure, type StoreRecovery, type StoreRetry } from './outbox-sender.js';
-import { Registration, type BootIdentity, type RegistrationStatus } from './registration.js';
+import { OutboxSender } from './outbox-sender.js';
+import { Registration, type BootIdentity } from './registration.js';
 import type { DataTransferRoute } from './data-transfer.js';
 import { FirmwareManager } from './firmware.js';
 import { Reservations } from './reservations.js';
-import { SecurityEvents, securityEventOfConnectFailure } from './security-events.js';
+import { SecurityEvents } from './security-events.js';
 import { SmartCharging } from './smart-charging/smart-charging.js';
 import { TransactionAnswers } from './transaction-answers.js';
 import { StatusReporter } from './status-reporter.js';
 import { transactionData } from './transaction-data.js';
+import { createUplinkConnection, usesBasicAuth } from './uplink-connection.js';
+import { AcceptedBootReport, recordConnectFailures } from './uplink-lifecycle.js';
+import { DeadLetterTally, sharedSenderOptions, uplinkStatus, type UplinkOutboxOptions, type UplinkStatus } from './uplink-outbox.js';
+
+export type { UplinkStatus } from './uplink-outbox.js';
 
 /** Identity facts of the station (config `station`). */
 export interface StationIdentity {
@@ -36,7 +40,7 @@ export interface StationIdentity {
   readonly firmwareVersion: string;
 }
 
-export interface OcppClientOptions {
+export interface OcppClientOptions extends UplinkOutboxOptions {
   /** The `ocpp` config section; `url` must be set. */
   readonly config: OcppConfig;
   readonly station: StationIdentity;
@@ -49,18 +53,8 @@ export interface OcppClientOptions {
   readonly freeVend?: boolean;
   /** The CSMS's wall time (BootNotification / Heartbeat): the station trusts its clock from then on. */
   readonly onCsmsTime?: (csmsNowMs: number) => void;
-  /** A transaction message given up on after TransactionMessageAttempts: raise an alert. */
-  readonly onDeadLetter?: (dead: DeadLetter) => void;
-  /** The journal failed the outbox (once per outage): raise an alert; delivery retries with back-off. */
-  readonly onOutboxStoreError?: (failure: StoreFailure) => void;
-  /** The journal serves the outbox again after such an outage. */
-  readonly onOutboxStoreRecovered?: (recovery: StoreRecovery) => void;
-  /** Back-off of the outbox after a journal failure (default 1 s doubling to 60 s; tests shorten it). */
-  readonly outboxStoreRetry?: StoreRetry;
   /** Jitter source (tests pin it). */
   readonly random?: () => number;
-  /** Outbox idle poll, ms (default 1000). */
-  readonly outboxPollMs?: number;
   /** Meter-value scheduler and smart-charging tick, ms (default 1000). */
   readonly meterTickMs?: number;
   /**
@@ -76,20 +70,6 @@ export interface OcppClientOptions {
   readonly diagnostics?: () => Promise<Record<string, unknown>>;
   /** Electrical facts for W → A and the composite schedule (config `station.phases`, `station.nominalVoltageV`, the smallest of `limits`). */
   readonly electrical?: { readonly phases: number; readonly nominalVoltageV: number; readonly maxCurrentA: number };
-}
-
-/** What the station reports about its uplink: the truth, never an optimistic guess. */
-export interface UplinkStatus {
-  /** A websocket is open right now. */
-  readonly connected: boolean;
-  readonly registration: RegistrationStatus;
-  /** Wall time the CSMS last sent anything, or null. */
-  readonly lastAnswerAtMs: number | null;
-  readonly connectedSinceMs: number | null;
-  /** Undelivered, non-dead outbox messages. */
-  readonly outboxDepth: number;
-  /** Dead letters since start. */
-  readonly deadLetters: number;
 }
 
 export interface OcppClient {
@@ -113,15 +93,6 @@ export interface OcppClient {
   isUnsupported(kind: OutboxKind): boolean;
 }
 
-function readPem(path: string | null, what: string): string | undefined {
-  if (path === null) return undefined;
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new EvseError(EvseErrorCode.ConfigInvalid, `ocpp.${what}: cannot read ${path}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
 /** Loads the configuration keys from the journal and wires the uplink. Does not connect until `start()`. */
 export async function createOcppClient(options: OcppClientOptions): Promise<OcppClient> {
   const { config, station, port, outbox, kv, clock, logger } = options;
@@ -131,18 +102,11 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
   const keys = await ConfigurationKeys.load(kv, config.initialKeys, { SecurityProfile: String(config.securityProfile) });
   const identity = config.chargePointId ?? station.id;
   const profile = config.securityProfile;
-  const storedKey = keys.get('AuthorizationKey');
-  const password = profile === 1 || profile === 2 ? storedKey || config.authorizationKey : null;
-  const ca = profile >= 2 ? readPem(config.caFile, 'caFile') : undefined;
-  const cert = profile === 3 ? readPem(config.clientCertFile, 'clientCertFile') : undefined;
-  const key = profile === 3 ? readPem(config.clientKeyFile, 'clientKeyFile') : undefined;
-
-  const connection = new OcppConnection({
+  const connection = createUplinkConnection({
+    config,
     url: config.url,
     identity,
-    password,
-    tls: { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) },
-    backoff: { initialMs: config.reconnectInitialS * 1000, maxMs: config.reconnectMaxS * 1000 },
+    storedPassword: keys.get('AuthorizationKey'),
     callTimeoutMs: config.callTimeoutS * 1000,
     pingIntervalMs: keys.int('WebSocketPingInterval') * 1000,
     clock,
@@ -165,7 +129,7 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
   // AuthorizationCacheEnabled=false left a cache on disk (set while the station was off): emptied now. Not fatal: the
   // cache is not read while disabled.
   await authorizer.applyCacheSetting().catch((err: unknown) => log.warn({ error: (err as Error).message }, 'could not clear the authorization cache'));
-  let deadLetters = 0;
+  const deadLetters = new DeadLetterTally(options.onDeadLetter);
   let maxEnergyWatch: { sessionId: number; limitWh: number } | null = null;
   // A StopTransaction.conf's idTagInfo is about the card that stopped (the idTag of that request, from the journal).
   const transactionAnswers = new TransactionAnswers((idTag, info) => {
@@ -189,18 +153,11 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
   const sender = new OutboxSender({
     store: outbox,
     csmsSupport,
-    ...(options.onOutboxStoreError ? { onStoreError: options.onOutboxStoreError } : {}),
-    ...(options.onOutboxStoreRecovered ? { onStoreRecovered: options.onOutboxStoreRecovered } : {}),
-    ...(options.outboxStoreRetry ? { storeRetry: options.outboxStoreRetry } : {}),
+    ...sharedSenderOptions(options, deadLetters, registration),
     link: transactionAnswers.wrap(connection),
     policy: { attempts: () => keys.int('TransactionMessageAttempts'), retryIntervalS: () => keys.int('TransactionMessageRetryInterval') },
     clock,
     logger: log,
-    mayTransmit: () => registration.isAccepted(),
-    onDeadLetter: (dead) => {
-      deadLetters += 1 + dead.followers.length;
-      options.onDeadLetter?.(dead);
-    },
     onStartAnswered: (sessionId, transactionId, idTagStatus) => {
       rememberStartAnswer(sessionId, transactionId, idTagStatus).catch((err: unknown) =>
         log.warn({ sessionId, error: (err as Error).message }, 'could not update the authorization cache'),
@@ -214,7 +171,6 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
         maxEnergyWatch = { sessionId, limitWh: session.meterStartWh + keys.int('MaxEnergyOnInvalidId') };
       }
     },
-    ...(options.outboxPollMs !== undefined ? { idlePollMs: options.outboxPollMs } : {}),
     completeParams: async (message, params) => {
       // A free-vend session is journaled without an id tag (the fact: no card); OCPP requires one on the wire.
       if (message.kind === 'StartTransaction' && params['idTag'] === null) params = { ...params, idTag: config.freeVendIdTag };
@@ -284,7 +240,7 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
     notify: (method, status) => sendNow(method, { status }),
     diagnostics: async () => ({
       configuration: keys.getConfiguration().configurationKey,
-      uplink: { connected: connection.isOpen(), registration: registration.status(), lastAnswerAtMs: connection.lastAnswerAtMs(), outboxDepth: await outbox.depth(), deadLetters },
+      uplink: { connected: connection.isOpen(), registration: registration.status(), lastAnswerAtMs: connection.lastAnswerAtMs(), outboxDepth: await outbox.depth(), deadLetters: deadLetters.total() },
       station: { ...station },
       ...(options.diagnostics ? await options.diagnostics() : {}),
     }),
@@ -294,7 +250,7 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
   }
 
   const unsubscribers: (() => void)[] = [];
-  let bootReported = false;
+  const acceptedBootReport = new AcceptedBootReport(() => statusReporter.reportAll(), kick);
   return {
     authorizer,
     keys,
@@ -312,22 +268,13 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
           securityEvents.connected();
           kick();
         }),
-        connection.onConnectFailure((err) => {
-          const type = securityEventOfConnectFailure(err);
-          if (type) void securityEvents.record(type, (err as Error).message);
-        }),
-        registration.onAccepted(() => {
-          if (!bootReported) {
-            bootReported = true;
-            void statusReporter.reportAll();
-          }
-          kick();
-        }),
+        recordConnectFailures(connection, securityEvents),
+        acceptedBootReport.follow(registration),
         forwardStationKeys(keys, port),
         keys.onChange((name, value) => {
           if (name === 'WebSocketPingInterval') connection.setPingIntervalMs(Number(value) * 1000);
           if (name === 'AuthorizationKey' || name === 'SecurityProfile') void securityEvents.record('ReconfigurationOfSecurityParameters', `${name} changed`);
-          if (name === 'AuthorizationKey' && (profile === 1 || profile === 2)) connection.setPassword(value);
+          if (name === 'AuthorizationKey' && usesBasicAuth(profile)) connection.setPassword(value);
           if (name === 'AuthorizationCacheEnabled') {
             authorizer.applyCacheSetting().catch((err: unknown) => log.warn({ error: (err as Error).message }, 'could not clear the authorization cache'));
           }
@@ -360,16 +307,7 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
       await connection.stop();
       await sender.stop();
     },
-    async status() {
-      return {
-        connected: connection.isOpen(),
-        registration: registration.status(),
-        lastAnswerAtMs: connection.lastAnswerAtMs(),
-        connectedSinceMs: connection.connectedSinceMs(),
-        outboxDepth: await outbox.depth(),
-        deadLetters,
-      };
-    },
+    status: () => uplinkStatus(connection, registration, outbox, deadLetters),
     outboxChanged: kick,
     isUnsupported: unsupported,
   };

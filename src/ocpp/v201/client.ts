@@ -4,7 +4,6 @@
  * (B11–B12), ChangeAvailability (G03–G04) and CA certificates (M03–M05). Other use cases plug in through `handle(action, fn)` (a CSMS call) and
  * `call(action, payload)` / the outbox (a station call); see src/ocpp/README.md "OCPP 2.0.1".
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../../clock.js';
 import { EvseError, EvseErrorCode } from '../../errors.js';
@@ -13,10 +12,13 @@ import type { Logger } from '../../logger.js';
 import type { ChargePointPort } from '../charge-point-port.js';
 import type { StationIdentity, UplinkStatus } from '../client.js';
 import type { OcppConfig } from '../config.js';
-import { OcppConnection, type InboundHandler } from '../connection.js';
+import type { OcppConnection, InboundHandler } from '../connection.js';
 import { CsmsSupport } from '../csms-support.js';
 import { OutboxSender, type DeadLetter, type StoreFailure, type StoreRecovery, type StoreRetry } from '../outbox-sender.js';
-import { SecurityEvents, securityEventOfConnectFailure, type SecurityEventType } from '../security-events.js';
+import { createUplinkConnection, usesBasicAuth } from '../uplink-connection.js';
+import { AcceptedBootReport, recordConnectFailures } from '../uplink-lifecycle.js';
+import { DeadLetterTally, sharedSenderOptions, uplinkStatus } from '../uplink-outbox.js';
+import { SecurityEvents, type SecurityEventType } from '../security-events.js';
 import { availabilityHandler } from './availability.js';
 import { certificateHandlers } from './certificate-handlers.js';
 import { CertificateStore } from './certificates.js';
@@ -121,15 +123,6 @@ export interface Ocpp201Client {
   outboxChanged(): void;
 }
 
-function readPem(path: string | null, what: string): string | undefined {
-  if (path === null) return undefined;
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new EvseError(EvseErrorCode.ConfigInvalid, `ocpp.${what}: cannot read ${path}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
 /** Loads the device model from the journal and wires the 2.0.1 uplink. Does not connect until `start()`. */
 export async function createOcpp201Client(options: Ocpp201ClientOptions): Promise<Ocpp201Client> {
   const { config, station, port, outbox, kv, clock, logger } = options;
@@ -157,24 +150,17 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     { 'OCPPCommCtrlr/MessageTimeout[Default]': String(Math.max(1, Math.round(config.callTimeoutS))), ...config.initialKeys },
     log,
   );
-  const storedPassword = deviceModel.get('SecurityCtrlr', 'BasicAuthPassword');
-  const password = profile === 1 || profile === 2 ? storedPassword || config.authorizationKey : null;
   // M05: CSMS roots the CSMS installed are trusted beside ocpp.caFile (read once, at start).
   const certificates = config.stateDir === null ? null : new CertificateStore(join(config.stateDir, 'certificates'), () => clock.nowMs());
   const installedCsmsRoots = profile >= 2 && certificates ? (await certificates.list(['CSMSRootCertificate'])).map((c) => c.pem) : [];
-  const configuredCa = profile >= 2 ? readPem(config.caFile, 'caFile') : undefined;
-  const caPems = [...(configuredCa ? [configuredCa] : []), ...installedCsmsRoots];
-  const ca = caPems.length > 0 ? caPems.join('\n') : undefined;
-  const cert = profile === 3 ? readPem(config.clientCertFile, 'clientCertFile') : undefined;
-  const key = profile === 3 ? readPem(config.clientKeyFile, 'clientKeyFile') : undefined;
 
-  const connection = new OcppConnection({
+  const connection = createUplinkConnection({
+    config,
     url: config.url,
     identity,
-    password,
+    storedPassword: deviceModel.get('SecurityCtrlr', 'BasicAuthPassword'),
+    extraCaPems: installedCsmsRoots,
     protocol: 'ocpp2.0.1',
-    tls: { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) },
-    backoff: { initialMs: config.reconnectInitialS * 1000, maxMs: config.reconnectMaxS * 1000 },
     callTimeoutMs: deviceModel.int('OCPPCommCtrlr', 'MessageTimeout[Default]') * 1000,
     pingIntervalMs: deviceModel.int('OCPPCommCtrlr', 'WebSocketPingInterval') * 1000,
     clock,
@@ -197,7 +183,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     ...(options.onCsmsTime ? { onCsmsTime: options.onCsmsTime } : {}),
   });
 
-  let deadLetters = 0;
+  const deadLetters = new DeadLetterTally(options.onDeadLetter);
   const deliverable = new Set<OutboxKind>(['StatusNotification', 'SecurityEventNotification', 'NotifyEvent']);
   // What this CSMS said it does not implement, kept apart from what the same URL said over 1.6.
   const csmsSupport = await CsmsSupport.load(kv, `${config.url}/${identity}#ocpp2.0.1`, log);
@@ -220,15 +206,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     },
     clock,
     logger: log,
-    mayTransmit: () => registration.isAccepted(),
-    onDeadLetter: (dead) => {
-      deadLetters += 1 + dead.followers.length;
-      options.onDeadLetter?.(dead);
-    },
-    ...(options.onOutboxStoreError ? { onStoreError: options.onOutboxStoreError } : {}),
-    ...(options.onOutboxStoreRecovered ? { onStoreRecovered: options.onOutboxStoreRecovered } : {}),
-    ...(options.outboxStoreRetry ? { storeRetry: options.outboxStoreRetry } : {}),
-    ...(options.outboxPollMs !== undefined ? { idlePollMs: options.outboxPollMs } : {}),
+    ...sharedSenderOptions(options, deadLetters, registration),
   });
   const kick = (): void => sender.kick();
   const securityEvents = new SecurityEvents({
@@ -306,7 +284,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     clock,
     logger: log,
     call,
-    diagnostics: async (window) => ({ uplink: { connected: connection.isOpen(), registration: registration.status(), outboxDepth: await outbox.depth(), deadLetters }, ...(await options.diagnostics?.(window)) }),
+    diagnostics: async (window) => ({ uplink: { connected: connection.isOpen(), registration: registration.status(), outboxDepth: await outbox.depth(), deadLetters: deadLetters.total() }, ...(await options.diagnostics?.(window)) }),
     ...(options.journalReader ? { sessions: options.journalReader } : {}),
     ...(transactions.handlers['TriggerMessage'] ? { triggerMessage: transactions.handlers['TriggerMessage'] } : {}),
     ...(certificates
@@ -345,7 +323,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     });
 
   const unsubscribers: (() => void)[] = [];
-  let bootReported = false;
+  const acceptedBootReport = new AcceptedBootReport(() => statusNotifications.reportAll(), kick);
   /** Monotonic time the link last closed, or null while it is open (B04: how long the station was offline). */
   let offlineSinceMono: number | null = null;
   return {
@@ -385,23 +363,14 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
           // boot's full report covers it.
           const offlineMs = offlineSinceMono === null ? 0 : clock.monotonicMs() - offlineSinceMono;
           offlineSinceMono = null;
-          if (bootReported && offlineMs > deviceModel.int('OCPPCommCtrlr', 'OfflineThreshold') * 1000) void statusNotifications.reportAll();
+          if (acceptedBootReport.reported() && offlineMs > deviceModel.int('OCPPCommCtrlr', 'OfflineThreshold') * 1000) void statusNotifications.reportAll();
           kick();
         }),
         connection.onClose(() => {
           offlineSinceMono ??= clock.monotonicMs();
         }),
-        connection.onConnectFailure((err) => {
-          const type = securityEventOfConnectFailure(err);
-          if (type) void securityEvents.record(type, (err as Error).message);
-        }),
-        registration.onAccepted(() => {
-          if (!bootReported) {
-            bootReported = true;
-            void statusNotifications.reportAll();
-          }
-          kick();
-        }),
+        recordConnectFailures(connection, securityEvents),
+        acceptedBootReport.follow(registration),
         deviceModel.onChange((component, variable, value) => {
           const name = `${component.name}/${variable.name}`;
           if (name === 'OCPPCommCtrlr/WebSocketPingInterval') connection.setPingIntervalMs(Number(value) * 1000);
@@ -409,7 +378,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
           if (name === 'SecurityCtrlr/BasicAuthPassword') {
             void securityEvents.record('ReconfigurationOfSecurityParameters', 'BasicAuthPassword changed');
             // A01: reconnect with the new password (after this answer left; profile 0 and 3 send no password).
-            if (profile === 1 || profile === 2) clock.setTimeout(() => connection.setPassword(value), 20);
+            if (usesBasicAuth(profile)) clock.setTimeout(() => connection.setPassword(value), 20);
           }
         }),
       );
@@ -431,16 +400,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
       await connection.stop();
       await sender.stop();
     },
-    async status() {
-      return {
-        connected: connection.isOpen(),
-        registration: registration.status(),
-        lastAnswerAtMs: connection.lastAnswerAtMs(),
-        connectedSinceMs: connection.connectedSinceMs(),
-        outboxDepth: await outbox.depth(),
-        deadLetters,
-      };
-    },
+    status: () => uplinkStatus(connection, registration, outbox, deadLetters),
     outboxChanged: kick,
   };
 }

@@ -1,10 +1,11 @@
 /**
  * The 2.0.1 authorization cache (AuthCacheCtrlr): what the CSMS said about a token (Authorize, TransactionEvent
- * idTokenInfo), kept in the journal's key-value store so it survives a reboot. FIFO (the Policy the device model
- * reports): at most `maxEntries` tokens, the one written longest ago goes first. An entry expires at the CSMS's
- * cacheExpiryDateTime, else LifeTime seconds after it was written. Disabled (Enabled false): nothing is read or kept.
+ * idTokenInfo), on the shared persisted token cache (`../../token-cache.ts`: the journal's key-value store, FIFO, the
+ * Policy the device model reports, at most `maxEntries` tokens). What is 2.0.1 here: an entry expires at the CSMS's
+ * cacheExpiryDateTime, else LifeTime seconds after it was written; Disabled (Enabled false): nothing is read or kept.
  */
 import type { KeyValueStore } from '../../../journal/ports.js';
+import { PersistedTokenCache, TOKEN_CACHE_MAX_ENTRIES } from '../../token-cache.js';
 
 export const AUTH_CACHE_201_NAMESPACE = 'ocpp201.authCache';
 
@@ -34,59 +35,31 @@ function asCached(value: unknown): CachedToken | null {
 }
 
 export class AuthCache201 {
-  private order: Set<string> | null = null;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly cache: PersistedTokenCache<CachedToken>;
 
   constructor(
-    private readonly store: KeyValueStore,
+    store: KeyValueStore,
     private readonly settings: AuthCacheSettings,
-    private readonly maxEntries = 1000,
-  ) {}
-
-  /** The token's entry (null when unknown, expired-and-dropped never: the caller judges expiry), null while disabled. */
-  async get(idToken: string): Promise<CachedToken | null> {
-    if (!this.settings.enabled()) return null;
-    return asCached(await this.store.get(AUTH_CACHE_201_NAMESPACE, idToken));
+    maxEntries = TOKEN_CACHE_MAX_ENTRIES,
+  ) {
+    this.cache = new PersistedTokenCache({ store, namespace: AUTH_CACHE_201_NAMESPACE, parse: asCached, enabled: () => settings.enabled(), maxEntries });
   }
 
-  /** Stores what the CSMS said (the whole idTokenInfo that matters here). */
-  remember(idToken: string, info: { status: string; cacheExpiryDateTime?: string; groupIdToken?: { idToken: string } }, nowMs: number): Promise<void> {
-    return this.serialised(async () => {
-      if (!this.settings.enabled()) return;
-      const given = info.cacheExpiryDateTime === undefined ? NaN : Date.parse(info.cacheExpiryDateTime);
-      const lifeTimeS = this.settings.lifeTimeS();
-      const expiresAtMs = Number.isFinite(given) ? given : lifeTimeS > 0 ? nowMs + lifeTimeS * 1000 : null;
-      const entry: CachedToken = { status: info.status, expiresAtMs, ...(info.groupIdToken ? { groupIdToken: info.groupIdToken.idToken } : {}) };
-      const order = await this.loadedOrder();
-      await this.store.set(AUTH_CACHE_201_NAMESPACE, idToken, entry);
-      order.delete(idToken);
-      order.add(idToken);
-      while (order.size > this.maxEntries) {
-        const oldest = order.values().next().value as string;
-        await this.store.delete(AUTH_CACHE_201_NAMESPACE, oldest);
-        order.delete(oldest);
-      }
-    });
+  /** The token's entry (null when unknown, expired-and-dropped never: the caller judges expiry), null while disabled. */
+  get(idToken: string): Promise<CachedToken | null> {
+    return this.cache.get(idToken);
+  }
+
+  /** Stores what the CSMS said (the whole idTokenInfo that matters here); nothing while disabled. */
+  async remember(idToken: string, info: { status: string; cacheExpiryDateTime?: string; groupIdToken?: { idToken: string } }, nowMs: number): Promise<void> {
+    const given = info.cacheExpiryDateTime === undefined ? NaN : Date.parse(info.cacheExpiryDateTime);
+    const lifeTimeS = this.settings.lifeTimeS();
+    const expiresAtMs = Number.isFinite(given) ? given : lifeTimeS > 0 ? nowMs + lifeTimeS * 1000 : null;
+    await this.cache.put(idToken, { status: info.status, expiresAtMs, ...(info.groupIdToken ? { groupIdToken: info.groupIdToken.idToken } : {}) });
   }
 
   /** ClearCache, and what Enabled=false does. */
   clear(): Promise<void> {
-    return this.serialised(async () => {
-      await this.store.clear(AUTH_CACHE_201_NAMESPACE);
-      this.order = new Set();
-    });
-  }
-
-  private async loadedOrder(): Promise<Set<string>> {
-    this.order ??= new Set((await this.store.list(AUTH_CACHE_201_NAMESPACE)).keys());
-    return this.order;
-  }
-
-  private serialised(work: () => Promise<void>): Promise<void> {
-    const next = this.queue.then(work);
-    this.queue = next.catch(() => {
-      this.order = null;
-    });
-    return next;
+    return this.cache.clear();
   }
 }
