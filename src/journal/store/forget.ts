@@ -48,6 +48,19 @@ export function forgetIdTag(s: StoreDb, idTag: string): ForgottenIdTag {
     throw invalid(`an id tag is 1 to ${MAX_TOKEN_CHARS} characters (got ${JSON.stringify(idTag)})`);
   }
   const pseudonym = `forgotten-${randomBytes(4).toString('hex')}`;
+  // secure_delete zeroes the bytes this clear replaces inside the pages; the checkpoint after it moves the pages out
+  // of the WAL, so no copy of the old rows stays in either file (pages a prune freed earlier are not revisited).
+  const secureBefore = s.db.pragma('secure_delete', { simple: true }) as number;
+  s.db.pragma('secure_delete = ON');
+  try {
+    return maskAll(s, idTag, pseudonym);
+  } finally {
+    s.db.pragma(`secure_delete = ${secureBefore}`);
+    if (s.db.pragma('journal_mode', { simple: true }) === 'wal') s.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+}
+
+function maskAll(s: StoreDb, idTag: string, pseudonym: string): ForgottenIdTag {
   return s.tx(() => {
     const { sessions } = s.sql('SELECT COUNT(*) AS sessions FROM sessions WHERE id_tag = ? OR stop_id_tag = ?').get(idTag, idTag) as { sessions: number };
     s.sql('UPDATE sessions SET id_tag = ? WHERE id_tag = ?').run(pseudonym, idTag);
