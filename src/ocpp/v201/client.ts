@@ -98,7 +98,8 @@ export interface Ocpp201Client {
    */
   call<T = Record<string, unknown>>(action: string, payload: Record<string, unknown>): Promise<T>;
   /**
-   * The outbox sender delivers rows of `kind` (StatusNotification and SecurityEventNotification already). Call it when
+   * The outbox sender delivers rows of `kind` (StatusNotification, SecurityEventNotification and the job statuses and
+   * report parts of N01/N09/L01/K09 already). Call it when
    * assembling, before any row of that kind is queued: until then a transaction-lane row of it waits, and an
    * optional-lane row of it is refused towards a dead letter.
    */
