@@ -34,6 +34,7 @@ import type {
   AlertRow,
   CleanShutdownKind,
   ClockCorrection,
+  ForgottenIdTag,
   OpenReport,
   PendingAlerts,
   PruneReport,
@@ -150,6 +151,12 @@ export interface Journal extends SessionRecorder, OutboxStore, KeyValueStore, Jo
   feedback(range: { readonly fromMs: number; readonly toMs: number }): Promise<readonly FeedbackRow[]>;
   /** Journals one operator action of the station page (src/web/operator). */
   recordOperatorAction(action: OperatorActionInput): Promise<number>;
+  /**
+   * OCPP 2.0.1 N10 (CustomerInformation clear): replaces `idTag` by a random pseudonym in sessions (energy, times and
+   * cost stay: billing records), their events, alerts, operator actions, feedback and settled outbox rows, in one
+   * transaction. Pending outbox rows keep it until delivered (the CSMS knows it). Rejects InvalidArgument for no token.
+   */
+  forgetIdTag(idTag: string): Promise<ForgottenIdTag>;
   /** The newest `limit` operator actions, newest first. */
   operatorActions(limit: number): Promise<readonly OperatorActionRow[]>;
   /** The highest import register the journal knows, or null when it is empty (meter plausibility at boot). */
@@ -507,6 +514,9 @@ class WorkerJournal implements Journal {
   }
   recordOperatorAction(action: OperatorActionInput): Promise<number> {
     return this.call('recordOperatorAction', action, this.clock.nowMs());
+  }
+  forgetIdTag(idTag: string): Promise<ForgottenIdTag> {
+    return this.call('forgetIdTag', idTag);
   }
   operatorActions(limit: number): Promise<readonly OperatorActionRow[]> {
     return this.call('operatorActions', limit);

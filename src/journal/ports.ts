@@ -18,7 +18,18 @@ export type OutboxKind =
    */
   | 'TransactionEvent'
   /** OCPP 2.0.1: a fault or an operator alert as NotifyEvent (optional lane); generatedAt/seqNo/tbc are set at send time. */
-  | 'NotifyEvent';
+  | 'NotifyEvent'
+  /**
+   * The status of a firmware update (1.6 and 2.0.1) or of a diagnostics / log upload (1.6 Diagnostics…, 2.0.1 Log…),
+   * and the parts of a 2.0.1 report (NotifyCustomerInformation, ReportChargingProfiles): optional lane, in order, so a
+   * job that ends while offline still reaches the CSMS. Their pending rows are bounded per kind
+   * ({@link maxPendingOfKind}).
+   */
+  | 'FirmwareStatusNotification'
+  | 'DiagnosticsStatusNotification'
+  | 'LogStatusNotification'
+  | 'NotifyCustomerInformation'
+  | 'ReportChargingProfiles';
 
 /**
  * The two lanes of the outbox. Transaction messages (StartTransaction, StopTransaction, and anything of a session:
@@ -42,7 +53,30 @@ export const optionalLaneSql = `kind NOT IN ('StartTransaction', 'StopTransactio
  * Kinds that a CSMS may legitimately not implement (the security whitepaper, vendor DataTransfer, and a status the
  * CSMS does not track): a NotImplemented or NotSupported answer drops them quietly instead of dead-lettering them.
  */
-export const optionalKinds: ReadonlySet<OutboxKind> = new Set<OutboxKind>(['StatusNotification', 'SecurityEventNotification', 'DataTransfer', 'NotifyEvent']);
+export const optionalKinds: ReadonlySet<OutboxKind> = new Set<OutboxKind>([
+  'StatusNotification',
+  'SecurityEventNotification',
+  'DataTransfer',
+  'NotifyEvent',
+  'FirmwareStatusNotification',
+  'DiagnosticsStatusNotification',
+  'LogStatusNotification',
+  'NotifyCustomerInformation',
+  'ReportChargingProfiles',
+]);
+
+/**
+ * Most pending rows of a job-status or report kind the outbox keeps: a CSMS repeating GetLog or GetChargingProfiles
+ * while the link is down must not fill the journal's disk (and so the room transaction messages need). Past it, the
+ * oldest pending rows of that kind are dropped as a new one is queued. Kinds not listed are not bounded here.
+ */
+export const maxPendingOfKind: ReadonlyMap<OutboxKind, number> = new Map<OutboxKind, number>([
+  ['FirmwareStatusNotification', 200],
+  ['DiagnosticsStatusNotification', 200],
+  ['LogStatusNotification', 200],
+  ['NotifyCustomerInformation', 1000],
+  ['ReportChargingProfiles', 1000],
+]);
 
 /** How {@link OutboxStore.markDead} sets a message aside. */
 export interface DeadLetterOptions {

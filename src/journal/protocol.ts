@@ -16,6 +16,7 @@ import type {
   AlertRow,
   CleanShutdownKind,
   ClockCorrection,
+  ForgottenIdTag,
   OpenReport,
   PendingAlerts,
   RecoveryReport,
@@ -47,6 +48,7 @@ export interface WorkerApi {
   readonly samples: (sessionId: number) => SampleRow[];
   readonly events: (sessionId: number) => EventRow[];
   readonly saveCost: (sessionId: number, cost: unknown) => void;
+  readonly forgetIdTag: (idTag: string) => ForgottenIdTag;
   readonly lastMeterWh: () => number | null;
   readonly raiseAlert: (alert: AlertInput, nowMs: number) => RaiseOutcome;
   readonly alerts: (latest?: number) => AlertRow[];

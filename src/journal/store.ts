@@ -12,13 +12,14 @@ import type { SessionEventRecord, SessionStart, SessionStop } from '../session/r
 import type { DeadLetterOptions, DeadLetterOutcome, DeliveryAnswer, EventRow, OutboxKind, OutboxLane, OutboxMessage, SampleRow, SessionRow } from './ports.js';
 import { AlertRecords, insertAlert, type RaiseOutcome } from './store/alerts.js';
 import { ClockRecords } from './store/clock.js';
+import { forgetIdTag } from './store/forget.js';
 import { StoreDb } from './store/db.js';
 import { OutboxRecords } from './store/outbox.js';
 import { PageRecords } from './store/page-records.js';
 import { ReadRecords } from './store/reads.js';
 import { SessionRecords } from './store/sessions.js';
 import { SettingsRecords } from './store/settings.js';
-import type { AlertGroupCount, AlertInput, AlertQuery, AlertRow, CleanShutdownKind, ClockCorrection, PendingAlerts } from './types.js';
+import type { AlertGroupCount, AlertInput, AlertQuery, AlertRow, CleanShutdownKind, ClockCorrection, ForgottenIdTag, PendingAlerts } from './types.js';
 
 export { cleanShutdownKey, journalNamespace } from './store/settings.js';
 
@@ -87,6 +88,10 @@ export class JournalStore {
   }
   saveCost(sessionId: number, cost: unknown): void {
     this.sessionRecords.saveCost(sessionId, cost);
+  }
+  /** N10: the id tag replaced by a pseudonym everywhere (store/forget.ts), in one transaction. */
+  forgetIdTag(idTag: string): ForgottenIdTag {
+    return forgetIdTag(this.shared, idTag);
   }
 
   // ---- clock correction ----

@@ -133,3 +133,21 @@ export interface ClockCorrection {
   readonly events: number;
   readonly outbox: number;
 }
+
+/**
+ * What {@link Journal.forgetIdTag} changed (OCPP 2.0.1 N10 CustomerInformation clear): the token replaced by
+ * `pseudonym` in that many rows of each table. Pending outbox rows are left as they are (see the method).
+ */
+export interface ForgottenIdTag {
+  /** `forgotten-` and 8 random hex digits: the same for every row of this clear, so its sessions still group. */
+  readonly pseudonym: string;
+  readonly sessions: number;
+  readonly events: number;
+  readonly alerts: number;
+  readonly operatorActions: number;
+  readonly feedback: number;
+  /** Delivered and dead outbox rows rewritten. */
+  readonly outbox: number;
+  /** Outbox rows still to deliver that carry the token (the CSMS already knows it): left as they are. */
+  readonly pendingOutboxKept: number;
+}

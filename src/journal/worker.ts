@@ -45,6 +45,7 @@ function apiFor(store: JournalStore): WorkerApi {
     samples: (sessionId) => store.samples(sessionId),
     events: (sessionId) => store.events(sessionId),
     saveCost: (sessionId, cost) => store.saveCost(sessionId, cost),
+    forgetIdTag: (idTag) => store.forgetIdTag(idTag),
     lastMeterWh: () => store.lastMeterWh(),
     raiseAlert: (alert, nowMs) => store.raiseAlert(alert, nowMs),
     alerts: (latest?: number) => store.alerts(latest),

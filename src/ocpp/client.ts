@@ -237,7 +237,11 @@ export async function createOcppClient(options: OcppClientOptions): Promise<Ocpp
     clock,
     logger: log,
     identity,
-    notify: (method, status) => sendNow(method, { status }),
+    // Through the outbox (optional lane): a job that ends while offline still reports its status after reconnect.
+    notify: async (method, status) => {
+      await outbox.enqueue(method, null, { status });
+      kick();
+    },
     diagnostics: async () => ({
       configuration: keys.getConfiguration().configurationKey,
       uplink: { connected: connection.isOpen(), registration: registration.status(), lastAnswerAtMs: connection.lastAnswerAtMs(), outboxDepth: await outbox.depth(), deadLetters: deadLetters.total() },

@@ -34,7 +34,7 @@ export interface FirmwareOptions {
   readonly installCommand: readonly string[] | null;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** Sends a status notification (best effort: a status lost offline is asked for again with TriggerMessage). */
+  /** Queues a job's status notification (the uplink journals it in the outbox; resolves once durable). */
   readonly notify: (method: 'FirmwareStatusNotification' | 'DiagnosticsStatusNotification', status: string) => Promise<void>;
   /** What goes into a diagnostics bundle besides the uplink's own facts (logs, a journal export …). */
   readonly diagnostics: () => Promise<Record<string, unknown>>;

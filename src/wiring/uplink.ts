@@ -91,6 +91,7 @@ export async function createUplink201(deps: UplinkDeps): Promise<Ocpp201Client> 
     // TransactionEvent totalCost / personalMessage and CostUpdated: the figure the driver sees (as 1.6 costmsg).
     onCost: (sessionId, totalCost, priceText) => station.csmsCost(sessionId, totalCost, priceText),
     journalReader: journal,
+    forgetIdTag: (idTag) => journal.forgetIdTag(idTag),
     // GetLog's bundle: the alerts raised or raised again within the window asked.
     diagnostics: async (window) => ({ alerts: (await journal.alerts()).filter((a) => overlapsLogWindow(window, a.atMs, a.lastAtMs)), journal: journal.openReport }),
     ...outboxAlerts(journal, logger),

@@ -1,5 +1,5 @@
 /** The outbox (OutboxStore): messages for the CSMS, in seq order, delivered once and never lost. */
-import { optionalKinds, optionalLaneSql, transactionLaneSql, type DeadLetterOptions, type DeadLetterOutcome, type DeliveryAnswer, type OutboxKind, type OutboxLane, type OutboxMessage } from '../ports.js';
+import { maxPendingOfKind, optionalKinds, optionalLaneSql, transactionLaneSql, type DeadLetterOptions, type DeadLetterOutcome, type DeliveryAnswer, type OutboxKind, type OutboxLane, type OutboxMessage } from '../ports.js';
 import { toOutboxMessage, type OutboxRecord } from '../rows.js';
 import type { StoreDb } from './db.js';
 import { invalid } from './values.js';
@@ -15,6 +15,11 @@ const outboxKinds: ReadonlySet<string> = new Set([
   'DataTransfer',
   'TransactionEvent',
   'NotifyEvent',
+  'FirmwareStatusNotification',
+  'DiagnosticsStatusNotification',
+  'LogStatusNotification',
+  'NotifyCustomerInformation',
+  'ReportChargingProfiles',
 ]);
 
 /** Kinds that a 2.0.1 uplink sends as a TransactionEvent of their session: each takes the session's next seqNo. */
@@ -199,7 +204,25 @@ export class OutboxRecords {
       } else if (kind === 'TransactionEvent') {
         throw invalid('a TransactionEvent belongs to a session');
       }
-      return insertOutbox(this.s, kind, sessionId, payload, nowMs);
+      const seq = insertOutbox(this.s, kind, sessionId, payload, nowMs);
+      const bound = maxPendingOfKind.get(kind);
+      if (bound !== undefined) this.keepPendingOfKindWithin(kind, bound);
+      return seq;
     });
+  }
+
+  /**
+   * Drops the oldest pending rows of `kind` past `bound`, all but the very oldest: that one may be the optional lane's
+   * message in flight, whose answer must find its row. The newest (a job's last status) always stays.
+   */
+  private keepPendingOfKindWithin(kind: OutboxKind, bound: number): void {
+    const { n } = this.s.sql(`SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending' AND kind = ?`).get(kind) as { n: number };
+    if (n <= bound) return;
+    this.s
+      .sql(
+        `DELETE FROM outbox WHERE seq IN (
+           SELECT seq FROM outbox WHERE state = 'pending' AND kind = ? ORDER BY seq LIMIT ? OFFSET 1)`,
+      )
+      .run(kind, n - bound);
   }
 }

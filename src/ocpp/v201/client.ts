@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Clock } from '../../clock.js';
 import { EvseError, EvseErrorCode } from '../../errors.js';
 import type { JournalReader, KeyValueStore, OutboxKind, OutboxStore } from '../../journal/ports.js';
+import type { ForgottenIdTag } from '../../journal/types.js';
 import type { Logger } from '../../logger.js';
 import type { ChargePointPort } from '../charge-point-port.js';
 import type { StationIdentity, UplinkStatus } from '../client.js';
@@ -25,7 +26,7 @@ import { CertificateStore } from './certificates.js';
 import { takeBootReason, type BootReason } from './boot-reason.js';
 import { DeviceModel } from './device-model/device-model.js';
 import type { LogWindow } from './logs.js';
-import { maintenanceHandlers } from './maintenance.js';
+import { MAINTENANCE_KINDS, maintenanceHandlers } from './maintenance.js';
 import { deviceModelHandlers } from './device-model/handlers.js';
 import { stationComponents } from './device-model/station-components.js';
 import { createEvents201 } from './events/events.js';
@@ -71,6 +72,8 @@ export interface Ocpp201ClientOptions {
   readonly meterTickMs?: number;
   /** The journal's sessions, for CustomerInformation's report (N09); absent: none reported. */
   readonly journalReader?: Pick<JournalReader, 'sessions'>;
+  /** N10 CustomerInformation clear: the token replaced by a pseudonym in the journal; absent: nothing masked. */
+  readonly forgetIdTag?: (idTag: string) => Promise<ForgottenIdTag>;
   /** What a GetLog DiagnosticsLog bundle holds besides the uplink's own facts, for the window asked (N01). */
   readonly diagnostics?: (window: LogWindow) => Promise<Record<string, unknown>>;
 }
@@ -104,7 +107,8 @@ export interface Ocpp201Client {
    */
   call<T = Record<string, unknown>>(action: string, payload: Record<string, unknown>): Promise<T>;
   /**
-   * The outbox sender delivers rows of `kind` (StatusNotification, SecurityEventNotification and NotifyEvent already). Call it when
+   * The outbox sender delivers rows of `kind` (StatusNotification, SecurityEventNotification, NotifyEvent and the job
+   * statuses and report parts of N01/N09/L01/K09 already). Call it when
    * assembling, before any row of that kind is queued: until then a transaction-lane row of it waits, and an
    * optional-lane row of it is refused towards a dead letter.
    */
@@ -184,7 +188,8 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
   });
 
   const deadLetters = new DeadLetterTally(options.onDeadLetter);
-  const deliverable = new Set<OutboxKind>(['StatusNotification', 'SecurityEventNotification', 'NotifyEvent']);
+  // Job statuses and report parts (N01, N09, L01, K09) leave through the outbox too, so an outage does not lose them.
+  const deliverable = new Set<OutboxKind>(['StatusNotification', 'SecurityEventNotification', 'NotifyEvent', ...MAINTENANCE_KINDS, 'ReportChargingProfiles']);
   // What this CSMS said it does not implement, kept apart from what the same URL said over 1.6.
   const csmsSupport = await CsmsSupport.load(kv, `${config.url}/${identity}#ocpp2.0.1`, log);
   const sender = new OutboxSender({
@@ -224,6 +229,11 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     connection.handle(action, handler);
   };
   const call = <T = Record<string, unknown>>(action: string, payload: Record<string, unknown>): Promise<T> => connection.call<T>(action, payload);
+  /** A station message that must survive an outage: journaled in the outbox's optional lane, then the sender woken. */
+  const queue = async (kind: OutboxKind, payload: Record<string, unknown>): Promise<void> => {
+    await outbox.enqueue(kind, null, payload);
+    kick();
+  };
   const reset = resetHandler({ port, kv, clock, logger: log, securityEvent: (type, techInfo) => securityEvents.record(type as SecurityEventType, techInfo) });
   const handlerTables = [
     deviceModelHandlers({ deviceModel, clock, logger: log, call }),
@@ -276,7 +286,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     transactionIdOf: (sessionId) => transactions.wire.transactionIdOf(sessionId),
   });
   await smartCharging.load();
-  for (const [action, handler] of Object.entries(smartChargingHandlers({ smartCharging, clock, logger: log, call }))) handle(action, handler);
+  for (const [action, handler] of Object.entries(smartChargingHandlers({ smartCharging, clock, logger: log, queue }))) handle(action, handler);
   // N01 GetLog, N09/N10 CustomerInformation, L01 UpdateFirmware; TriggerMessage gains their status notifications.
   const maintenance = maintenanceHandlers({
     identity,
@@ -284,6 +294,8 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     clock,
     logger: log,
     call,
+    queue,
+    ...(options.forgetIdTag ? { forgetIdTag: options.forgetIdTag } : {}),
     diagnostics: async (window) => ({ uplink: { connected: connection.isOpen(), registration: registration.status(), outboxDepth: await outbox.depth(), deadLetters: deadLetters.total() }, ...(await options.diagnostics?.(window)) }),
     ...(options.journalReader ? { sessions: options.journalReader } : {}),
     ...(transactions.handlers['TriggerMessage'] ? { triggerMessage: transactions.handlers['TriggerMessage'] } : {}),

@@ -1,14 +1,15 @@
 /**
  * N09/N10 CustomerInformation for OCPP 2.0.1: what the station holds about one customer's token, reported in
  * NotifyCustomerInformation parts (seqNo from 0, tbc on all but the last), and on `clear` its authorization-cache
- * entry removed. The station keeps no separate local authorization list for 2.0.1 and no customer certificates.
- *
- * The journal's past sessions are NOT masked on clear: they are the billing records (receipts, energy reports and the
- * CSMS's own TransactionEvents name the token), and the journal has no way to rewrite a stored session. The report
- * says so, so the operator knows where the token stays.
+ * entry removed and the token replaced by a pseudonym in the journal (Journal.forgetIdTag: sessions keep their energy,
+ * times and cost, as billing records, under a random pseudonym; alerts, operator actions and settled outbox rows lose
+ * the token too; rows still to deliver keep it, the CSMS knows it). The station keeps no separate local authorization
+ * list for 2.0.1 and no customer certificates. The report's parts go through the journal's outbox (optional lane, in
+ * order): a report cut by an outage resumes where it stopped, its seqNo, tbc and generatedAt as made.
  */
 import type { Clock } from '../../clock.js';
 import type { JournalReader, KeyValueStore } from '../../journal/ports.js';
+import type { ForgottenIdTag } from '../../journal/types.js';
 import type { Logger } from '../../logger.js';
 import type { InboundHandler } from '../connection.js';
 import { AUTH_CACHE_201_NAMESPACE } from './authorization/auth-cache.js';
@@ -23,7 +24,10 @@ export interface CustomerInformationDeps {
   readonly sessions?: Pick<JournalReader, 'sessions'>;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly call: (action: string, payload: Record<string, unknown>) => Promise<unknown>;
+  /** Queues a NotifyCustomerInformation part in the journal's outbox (resolves once durable). */
+  readonly queue: (kind: 'NotifyCustomerInformation', payload: Record<string, unknown>) => Promise<void>;
+  /** Replaces the token by a pseudonym in the journal (absent: no journal, nothing to mask). */
+  readonly forgetIdTag?: (idTag: string) => Promise<ForgottenIdTag>;
 }
 
 /** Lines joined by newlines into parts of at most `max` characters; a longer line is cut into pieces. */
@@ -106,16 +110,25 @@ export class CustomerInformation {
   private async report(requestId: number, token: string | null, clear: boolean): Promise<void> {
     const facts = token === null ? [] : await this.facts(token);
     const hasSessions = facts.some((l) => l.startsWith('session '));
-    const lines = facts.length === 0 ? [NO_INFORMATION] : [...facts, ...(clear && hasSessions ? ['sessions stay in the journal as billing records (not cleared)'] : [])];
+    const onClear = this.deps.forgetIdTag
+      ? 'sessions stay in the journal as billing records under a pseudonym (the token is removed)'
+      : 'sessions stay in the journal as billing records (not cleared)';
+    const lines = facts.length === 0 ? [NO_INFORMATION] : [...facts, ...(clear && hasSessions ? [onClear] : [])];
     const parts = packLines(lines);
     const generatedAt = new Date(this.deps.clock.nowMs()).toISOString();
+    // Every part is made (and generatedAt fixed) now; the outbox delivers them in order, once each.
     for (const [seqNo, data] of parts.entries()) {
-      await this.deps.call('NotifyCustomerInformation', { data, seqNo, generatedAt, requestId, tbc: seqNo < parts.length - 1 });
+      await this.deps.queue('NotifyCustomerInformation', { data, seqNo, generatedAt, requestId, tbc: seqNo < parts.length - 1 });
     }
   }
 
   private async clear(token: string): Promise<void> {
     await this.deps.kv.delete(AUTH_CACHE_201_NAMESPACE, token);
-    this.deps.logger.info('CustomerInformation: a token was cleared from the authorization cache');
+    const forgotten = await this.deps.forgetIdTag?.(token);
+    // The log names neither the token nor the pseudonym: only how much was rewritten.
+    this.deps.logger.info(
+      { sessions: forgotten?.sessions ?? 0, alerts: forgotten?.alerts ?? 0, pendingOutboxKept: forgotten?.pendingOutboxKept ?? 0 },
+      'CustomerInformation: a token was cleared (authorization cache, journal)',
+    );
   }
 }

@@ -3,7 +3,9 @@
  * (`downloadFirmware`: never in memory, never above `ocpp.firmwareMaxBytes`, no partial file left) into the state
  * directory's `firmware/` folder, checks its signature (RSA-SHA256 over the image with the signing certificate's key;
  * the certificate must be issued by an installed ManufacturerRootCertificate), then runs the configured install
- * command, reporting each step with FirmwareStatusNotification and its requestId.
+ * command, reporting each step with FirmwareStatusNotification and its requestId. Those go through the journal's outbox
+ * (optional lane, in order): an update that ends in Installed or InstallationFailed while offline still tells the
+ * CSMS. TriggerMessage's current status is a direct call (asked for while online).
  */
 import { execFile } from 'node:child_process';
 import { createVerify, X509Certificate } from 'node:crypto';
@@ -47,7 +49,10 @@ export interface FirmwareUpdate201Deps {
   readonly kv: KeyValueStore;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Sends the TriggerMessage answer's FirmwareStatusNotification now (online). */
   readonly call: (action: string, payload: Record<string, unknown>) => Promise<unknown>;
+  /** Queues a job's FirmwareStatusNotification in the journal's outbox (resolves once durable). */
+  readonly queue: (kind: 'FirmwareStatusNotification', payload: Record<string, unknown>) => Promise<void>;
   readonly securityEvent: (type: string, techInfo?: string) => void;
 }
 
@@ -185,8 +190,8 @@ export class FirmwareUpdate201 {
     if (job.canceled.value) throw new Canceled();
     this.status = status;
     this.requestId = request.requestId;
-    await this.deps.call('FirmwareStatusNotification', { status, requestId: request.requestId }).catch((err: unknown) => {
-      this.deps.logger.warn({ status, error: (err as Error).message }, 'FirmwareStatusNotification not delivered');
+    await this.deps.queue('FirmwareStatusNotification', { status, requestId: request.requestId }).catch((err: unknown) => {
+      this.deps.logger.warn({ status, error: (err as Error).message }, 'FirmwareStatusNotification not queued');
     });
   }
 

@@ -2,7 +2,9 @@
  * N01 GetLog for OCPP 2.0.1: the DiagnosticsLog is the same gzipped JSON bundle as 1.6's GetDiagnostics (the
  * FirmwareManager's `diagnosticsBundle()`), POSTed to the CSMS's http(s) remoteLocation, with LogStatusNotification
  * Uploading → Uploaded, or the failure the HTTP answer means. SecurityLog is not kept by this station (Rejected).
- * TriggerMessage LogStatusNotification reports the current status (Idle when no upload runs).
+ * Every status goes through the journal's outbox (optional lane, in order), so an upload that ends while the link is
+ * down still reaches the CSMS after reconnect. TriggerMessage LogStatusNotification reports the current status (Idle
+ * when no upload runs) by a direct call: it is asked for while online and only says what is true now.
  */
 import type { Clock } from '../../clock.js';
 import type { Logger } from '../../logger.js';
@@ -21,8 +23,10 @@ export interface LogUploadDeps {
   readonly logger: Logger;
   /** The diagnostics bundle (gzipped JSON) for the window: its file name and bytes. */
   readonly bundle: (window: LogWindow) => Promise<{ readonly fileName: string; readonly bytes: Buffer }>;
-  /** Sends LogStatusNotification (best effort: a status lost offline is asked for again with TriggerMessage). */
+  /** Sends the TriggerMessage answer's LogStatusNotification now (online). */
   readonly call: (action: string, payload: Record<string, unknown>) => Promise<unknown>;
+  /** Queues a job's LogStatusNotification in the journal's outbox (resolves once durable). */
+  readonly queue: (kind: 'LogStatusNotification', payload: Record<string, unknown>) => Promise<void>;
   /** Retries and their interval when GetLog leaves them out. */
   readonly defaultRetries?: number;
   readonly defaultRetryIntervalS?: number;
@@ -122,8 +126,8 @@ export class LogUploads {
       this.running?.abort.abort();
       const old = this.requestId;
       this.deps
-        .call('LogStatusNotification', { status: 'AcceptedCanceled', ...(old !== null ? { requestId: old } : {}) })
-        .catch((err: unknown) => this.deps.logger.warn({ error: (err as Error).message }, 'LogStatusNotification not delivered'));
+        .queue('LogStatusNotification', { status: 'AcceptedCanceled', ...(old !== null ? { requestId: old } : {}) })
+        .catch((err: unknown) => this.deps.logger.warn({ error: (err as Error).message }, 'LogStatusNotification not queued'));
     }
     const fileName = this.fileName(requestId);
     const abort = new AbortController();
@@ -147,8 +151,8 @@ export class LogUploads {
     if (signal.aborted) return;
     this.status = status;
     this.requestId = requestId;
-    await this.deps.call('LogStatusNotification', { status, requestId }).catch((err: unknown) => {
-      this.deps.logger.warn({ status, error: (err as Error).message }, 'LogStatusNotification not delivered');
+    await this.deps.queue('LogStatusNotification', { status, requestId }).catch((err: unknown) => {
+      this.deps.logger.warn({ status, error: (err as Error).message }, 'LogStatusNotification not queued');
     });
   }
 

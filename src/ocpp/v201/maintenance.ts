@@ -6,6 +6,7 @@
  */
 import type { Clock } from '../../clock.js';
 import type { JournalReader, KeyValueStore } from '../../journal/ports.js';
+import type { ForgottenIdTag } from '../../journal/types.js';
 import type { Logger } from '../../logger.js';
 import type { InboundHandler } from '../connection.js';
 import { FirmwareManager } from '../firmware.js';
@@ -19,14 +20,23 @@ export interface MaintenanceDeps {
   readonly sessions?: Pick<JournalReader, 'sessions'>;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** TriggerMessage's answers (sent now, online). */
   readonly call: (action: string, payload: Record<string, unknown>) => Promise<unknown>;
+  /** Queues a job status or report part in the journal's outbox (resolves once durable); see MaintenanceKind. */
+  readonly queue: (kind: MaintenanceKind, payload: Record<string, unknown>) => Promise<void>;
+  /** N10: the token replaced by a pseudonym in the journal (absent: nothing kept to mask). */
+  readonly forgetIdTag?: (idTag: string) => Promise<ForgottenIdTag>;
   /** The bundle's content for the window asked (the uplink's facts, the station's alerts …). */
   readonly diagnostics: (window: LogWindow) => Promise<Record<string, unknown>>;
   /** L01's own needs (absent: UpdateFirmware stays NotImplemented). */
-  readonly firmware?: Omit<FirmwareUpdate201Deps, 'kv' | 'clock' | 'logger' | 'call'>;
+  readonly firmware?: Omit<FirmwareUpdate201Deps, 'kv' | 'clock' | 'logger' | 'call' | 'queue'>;
   /** The TriggerMessage handler to extend (absent: only the new target). */
   readonly triggerMessage?: InboundHandler;
 }
+
+/** What these use cases queue in the outbox (the 2.0.1 sender must deliver them: see the client). */
+export const MAINTENANCE_KINDS = ['LogStatusNotification', 'FirmwareStatusNotification', 'NotifyCustomerInformation'] as const;
+export type MaintenanceKind = (typeof MAINTENANCE_KINDS)[number];
 
 export interface Maintenance201 {
   readonly handlers: Record<string, InboundHandler>;
@@ -42,6 +52,7 @@ export function maintenanceHandlers(deps: MaintenanceDeps): Maintenance201 {
     clock,
     logger,
     call: deps.call,
+    queue: deps.queue,
     bundle: async (window) => {
       // 1.6's bundle maker; notify is never used (no firmware job or GetDiagnostics runs on this manager).
       const manager = new FirmwareManager({
@@ -60,8 +71,15 @@ export function maintenanceHandlers(deps: MaintenanceDeps): Maintenance201 {
       return manager.diagnosticsBundle();
     },
   });
-  const customers = new CustomerInformation({ kv: deps.kv, clock, logger, call: deps.call, ...(deps.sessions ? { sessions: deps.sessions } : {}) });
-  const firmware = deps.firmware ? new FirmwareUpdate201({ ...deps.firmware, kv: deps.kv, clock, logger, call: deps.call }) : null;
+  const customers = new CustomerInformation({
+    kv: deps.kv,
+    clock,
+    logger,
+    queue: deps.queue,
+    ...(deps.sessions ? { sessions: deps.sessions } : {}),
+    ...(deps.forgetIdTag ? { forgetIdTag: deps.forgetIdTag } : {}),
+  });
+  const firmware = deps.firmware ? new FirmwareUpdate201({ ...deps.firmware, kv: deps.kv, clock, logger, call: deps.call, queue: deps.queue }) : null;
   const original = deps.triggerMessage;
   const triggered: Record<string, (() => Promise<void>) | undefined> = {
     LogStatusNotification: () => logs.sendCurrentStatus(),

@@ -16,7 +16,12 @@ describe('OCPP 2.0.1 CustomerInformation (N09 report, N10 clear)', function () {
   /** A rig whose client reads the sessions of the rig's own (reopened on restart) journal. */
   async function create(): Promise<Rig201> {
     let current: Rig201 | null = null;
-    const r = await Rig201.create({ client: { journalReader: { sessions: (range) => (current as Rig201).journal.sessions(range) } } });
+    const r = await Rig201.create({
+      client: {
+        journalReader: { sessions: (range) => (current as Rig201).journal.sessions(range) },
+        forgetIdTag: (idTag) => (current as Rig201).journal.forgetIdTag(idTag),
+      },
+    });
     current = r;
     rig = r;
     await r.waitRegistered();
@@ -95,19 +100,27 @@ describe('OCPP 2.0.1 CustomerInformation (N09 report, N10 clear)', function () {
     assert.equal(all.length, 12, 'every session once, none cut');
   });
 
-  it('clear: the token’s authorization-cache entry goes (after the report of it); its sessions stay as billing records and the report says so', async () => {
+  it('clear: the token’s authorization-cache entry goes (after the report of it); its sessions stay as billing records under a pseudonym, and a second report says "No information"', async () => {
     const r = await create();
     await r.client.authorize('CARD-A');
     await r.client.authorize('CARD-B');
-    await session(r, 'CARD-A', Date.parse('2026-03-01T10:00:00.000Z'), 5000);
+    const a1 = await session(r, 'CARD-A', Date.parse('2026-03-01T10:00:00.000Z'), 5000);
+    await session(r, 'CARD-B', Date.parse('2026-03-01T12:00:00.000Z'), 700);
+    const a2 = await session(r, 'CARD-A', Date.parse('2026-03-02T10:00:00.000Z'), 6000);
     assert.deepEqual(await r.call('CustomerInformation', { requestId: 3, report: true, clear: true, idToken: { idToken: 'CARD-A', type: 'ISO14443' } }), { status: 'Accepted' });
     const data = String((await parts(r, 3))[0]?.['data']);
     assert.match(data, /^authorization cache: Accepted/);
-    assert.match(data, /sessions stay in the journal as billing records/);
+    assert.match(data, /sessions stay in the journal as billing records under a pseudonym \(the token is removed\)/);
     await waitFor(async () => (await cached(r, 'CARD-A')) === undefined, 3000, 'the cache entry cleared');
     assert.ok(await cached(r, 'CARD-B'), 'another token keeps its entry');
+    await waitFor(async () => !(await r.journal.sessions({ fromMs: 0, toMs: Number.MAX_SAFE_INTEGER })).some((s) => s.idTag === 'CARD-A'), 3000, 'the sessions masked');
     const left = await r.journal.sessions({ fromMs: 0, toMs: Number.MAX_SAFE_INTEGER });
-    assert.deepEqual(left.map((s) => s.idTag), ['CARD-A']);
+    const pseudonym = left.find((s) => s.id === a1)?.idTag;
+    assert.match(String(pseudonym), /^forgotten-[0-9a-f]{8}$/);
+    assert.deepEqual(left.map((s) => [s.idTag, (s.meterStopWh ?? 0) - s.meterStartWh]), [[pseudonym, 5000], ['CARD-B', 700], [pseudonym, 6000]]);
+    assert.equal(left.find((s) => s.id === a2)?.idTag, pseudonym, 'both sessions of the card still group');
+    await r.call('CustomerInformation', { requestId: 30, report: true, clear: false, idToken: { idToken: 'CARD-A', type: 'ISO14443' } });
+    assert.deepEqual((await parts(r, 30)).map((p) => p['data']), ['No information']);
 
     // Clear without report: no NotifyCustomerInformation, the entry goes.
     const before = r.csms.callsOf('NotifyCustomerInformation').length;

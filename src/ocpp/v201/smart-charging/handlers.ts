@@ -1,7 +1,8 @@
 /**
  * The CSMS's smart-charging calls (strict mode validated their schema already): SetChargingProfile (K01),
  * ClearChargingProfile (K10), GetChargingProfiles (K09: the answer, then ReportChargingProfiles per EVSE with the
- * requestId, tbc false on the last) and GetCompositeSchedule (K08).
+ * requestId, tbc false on the last) and GetCompositeSchedule (K08). The reports go through the journal's outbox (optional
+ * lane, in order): a report cut by an outage resumes where it stopped, its parts as they were made.
  */
 import type { Clock } from '../../../clock.js';
 import type { Logger } from '../../../logger.js';
@@ -16,7 +17,8 @@ export interface SmartChargingHandlerDeps {
   readonly smartCharging: SmartCharging201;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly call: (action: string, payload: Record<string, unknown>) => Promise<unknown>;
+  /** Queues a ReportChargingProfiles part in the journal's outbox (resolves once durable). */
+  readonly queue: (kind: 'ReportChargingProfiles', payload: Record<string, unknown>) => Promise<void>;
 }
 
 /** The source of every profile this station holds: the CSMS set them all (2.0.1's ChargingLimitSource CSO). */
@@ -47,10 +49,10 @@ export function smartChargingHandlers(deps: SmartChargingHandlerDeps): Record<st
     for (const [n, evseId] of evses.entries()) {
       const chargingProfile = found.filter((i) => i.evseId === evseId).map((i) => i.profile);
       try {
-        await deps.call('ReportChargingProfiles', { requestId, chargingLimitSource: SOURCE, evseId, chargingProfile, tbc: n < evses.length - 1 });
+        await deps.queue('ReportChargingProfiles', { requestId, chargingLimitSource: SOURCE, evseId, chargingProfile, tbc: n < evses.length - 1 });
       } catch (err) {
-        // The CSMS asked again if it cares; a report is not worth an outbox row.
-        logger.warn({ err, requestId, evseId }, 'ReportChargingProfiles failed');
+        // Only the journal refuses a row: the report stops there (the CSMS sees tbc true and no end, and may ask again).
+        logger.warn({ err, requestId, evseId }, 'ReportChargingProfiles not queued');
         return;
       }
     }
