@@ -29,6 +29,7 @@ import { stationComponents } from './device-model/station-components.js';
 import { deliverableLink, deliverableOutbox, securityEventOutbox201 } from './outbox-view.js';
 import { Registration201 } from './registration.js';
 import { resetHandler } from './reset.js';
+import type { StopDecision } from './authorization/authorizer.js';
 import { smartChargingHandlers } from './smart-charging/handlers.js';
 import { SmartCharging201 } from './smart-charging/smart-charging.js';
 import { StatusNotifications201 } from './status-notifications.js';
@@ -107,6 +108,8 @@ export interface Ocpp201Client {
    * placeholder until C01 (cache, local list, offline rules, GroupId) replaces it. Offline: Invalid.
    */
   authorize(idTag: string): Promise<{ readonly status: 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx' }>;
+  /** C09 / C16: what a card tapped during a transaction does to it (`Authorizer201.stopDecision`). */
+  stopDecision(idTag: string, startedBy: string | null): Promise<StopDecision>;
   start(): void;
   stop(): Promise<void>;
   status(): Promise<UplinkStatus>;
@@ -354,6 +357,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
       // C01 (cache, offline rules), C16 master pass: src/ocpp/v201/authorization/authorizer.ts.
       return { status: (await transactions.authorizer.authorize(idTag)).status };
     },
+    stopDecision: (idTag, startedBy) => transactions.authorizer.stopDecision(idTag, startedBy),
     start() {
       void securityEvents.record('StartupOfTheDevice');
       applyStationSettings();
