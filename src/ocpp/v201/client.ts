@@ -34,7 +34,7 @@ import { smartChargingHandlers } from './smart-charging/handlers.js';
 import { SmartCharging201 } from './smart-charging/smart-charging.js';
 import { StatusNotifications201 } from './status-notifications.js';
 import { createTransactions201, type Transactions201 } from './transactions/transactions.js';
-import type { TransactionEventAnswer } from './transactions/wire.js';
+import type { AnsweredEvent, TransactionEventAnswer } from './transactions/wire.js';
 
 export interface Ocpp201ClientOptions {
   /** The `ocpp` config section (`version` "2.0.1"); `url` must be set. */
@@ -62,7 +62,7 @@ export interface Ocpp201ClientOptions {
   /** The CSMS's cost of a session (TransactionEvent totalCost + updatedPersonalMessage, CostUpdated): the driver's display. */
   readonly onCost?: (sessionId: number, totalCost: number, priceText?: string) => void;
   /** A TransactionEvent was answered (everything the CSMS said). */
-  readonly onTransactionAnswer?: (sessionId: number, event: { readonly eventType: string; readonly seqNo: number }, answer: TransactionEventAnswer) => void;
+  readonly onTransactionAnswer?: (sessionId: number, event: AnsweredEvent, answer: TransactionEventAnswer) => void;
   /** Meter-value tick of the transaction module, ms (tests; default 1000). */
   readonly meterTickMs?: number;
   /** The journal's sessions, for CustomerInformation's report (N09); absent: none reported. */

@@ -20,7 +20,7 @@ import { SessionFactsStore } from './session-facts.js';
 import { SessionUpdates } from './session-updates.js';
 import { DEFAULT_TX_POINTS, parseTxPoints, type TxPoints } from './tx-points.js';
 import type { IdToken } from './types.js';
-import { TransactionWire, type TransactionEventAnswer } from './wire.js';
+import { TransactionWire, type AnsweredEvent, type TransactionEventAnswer } from './wire.js';
 
 export interface Transactions201Deps {
   readonly port: ChargePointPort;
@@ -57,7 +57,7 @@ export interface Transactions201Deps {
    */
   readonly onCost?: (sessionId: number, totalCost: number, priceText?: string) => void;
   /** A TransactionEvent was answered (everything it said). */
-  readonly onTransactionAnswer?: (sessionId: number, event: { readonly eventType: string; readonly seqNo: number }, answer: TransactionEventAnswer) => void;
+  readonly onTransactionAnswer?: (sessionId: number, event: AnsweredEvent, answer: TransactionEventAnswer) => void;
 }
 
 export interface Transactions201 {
@@ -86,12 +86,17 @@ export async function createTransactions201(deps: Transactions201Deps): Promise<
   const facts = new SessionFactsStore(deps.kv, log, () => Math.max(60, deviceModel.int('TxCtrlr', 'EVConnectionTimeOut')) * 1000);
   await facts.load();
   const online = new OnlineIntervals(clock.nowMs());
+  const authCache = new AuthCache201(deps.kv, {
+    enabled: () => deviceModel.bool('AuthCacheCtrlr', 'Enabled'),
+    lifeTimeS: () => deviceModel.int('AuthCacheCtrlr', 'LifeTime'),
+  });
   const wire = new TransactionWire({
     points: () => txPointsOf(deviceModel),
     online,
     facts,
     onTransactionAnswer: (sessionId, event, answer) => {
       applyIdTokenInfo(sessionId, event, answer);
+      cacheIdTokenInfo(event, answer);
       if (event.eventType === 'Ended') facts.forget(sessionId);
       try {
         if (answer.totalCost !== undefined) deps.onCost?.(sessionId, answer.totalCost, answer.updatedPersonalMessage?.content);
@@ -127,6 +132,14 @@ export async function createTransactions201(deps: Transactions201Deps): Promise<
     port.stopSession('DeAuthorized');
   }
 
+  /** C10: the answer's idTokenInfo is the CSMS's newest word on the token the event carried; the cache keeps it. */
+  function cacheIdTokenInfo(event: AnsweredEvent, answer: TransactionEventAnswer): void {
+    if (answer.idTokenInfo === undefined || event.idToken === undefined) return;
+    authCache.remember(event.idToken, answer.idTokenInfo, clock.nowMs()).catch((err: unknown) => {
+      log.warn({ error: (err as Error).message }, 'could not cache the idTokenInfo of a TransactionEvent answer');
+    });
+  }
+
   const authorize = async (idToken: IdToken): Promise<string> => {
     try {
       const conf = await deps.call<{ idTokenInfo: { status: string } }>('Authorize', { idToken });
@@ -140,10 +153,7 @@ export async function createTransactions201(deps: Transactions201Deps): Promise<
   const authorizer = new Authorizer201({
     link: { isOpen: () => deps.connection.isOpen(), call: deps.call },
     mayTransmit: () => deps.registration.isAccepted(),
-    cache: new AuthCache201(deps.kv, {
-      enabled: () => deviceModel.bool('AuthCacheCtrlr', 'Enabled'),
-      lifeTimeS: () => deviceModel.int('AuthCacheCtrlr', 'LifeTime'),
-    }),
+    cache: authCache,
     settings: {
       enabled: () => deviceModel.bool('AuthCtrlr', 'Enabled'),
       localPreAuthorize: () => deviceModel.bool('AuthCtrlr', 'LocalPreAuthorize'),
