@@ -18,6 +18,7 @@ import { OnlineIntervals } from './online-intervals.js';
 import { remoteControlHandlers } from './remote-control.js';
 import { SessionFactsStore } from './session-facts.js';
 import { SessionUpdates } from './session-updates.js';
+import { TxMeterValues } from './tx-meter-values.js';
 import { DEFAULT_TX_POINTS, parseTxPoints, type TxPoints } from './tx-points.js';
 import type { IdToken } from './types.js';
 import { TransactionWire, type AnsweredEvent, type TransactionEventAnswer } from './wire.js';
@@ -90,14 +91,32 @@ export async function createTransactions201(deps: Transactions201Deps): Promise<
     enabled: () => deviceModel.bool('AuthCacheCtrlr', 'Enabled'),
     lifeTimeS: () => deviceModel.int('AuthCacheCtrlr', 'LifeTime'),
   });
+  const txValues = new TxMeterValues({
+    port,
+    kv: deps.kv,
+    clock,
+    logger: log,
+    settings: {
+      startedMeasurands: () => deviceModel.list('SampledDataCtrlr', 'TxStartedMeasurands'),
+      endedMeasurands: () => deviceModel.list('SampledDataCtrlr', 'TxEndedMeasurands'),
+      endedIntervalS: () => (deviceModel.bool('SampledDataCtrlr', 'Enabled') ? deviceModel.int('SampledDataCtrlr', 'TxEndedInterval') : 0),
+    },
+    ...(deps.electrical ? { electrical: deps.electrical } : {}),
+    ...(deps.tickMs !== undefined ? { tickMs: deps.tickMs } : {}),
+  });
+  await txValues.load();
   const wire = new TransactionWire({
     points: () => txPointsOf(deviceModel),
     online,
     facts,
+    txValues: (sessionId) => txValues.valuesOf(sessionId),
     onTransactionAnswer: (sessionId, event, answer) => {
       applyIdTokenInfo(sessionId, event, answer);
       cacheIdTokenInfo(event, answer);
-      if (event.eventType === 'Ended') facts.forget(sessionId);
+      if (event.eventType === 'Ended') {
+        facts.forget(sessionId);
+        txValues.forget(sessionId);
+      }
       try {
         if (answer.totalCost !== undefined) deps.onCost?.(sessionId, answer.totalCost, answer.updatedPersonalMessage?.content);
         deps.onTransactionAnswer?.(sessionId, event, answer);
@@ -223,10 +242,12 @@ export async function createTransactions201(deps: Transactions201Deps): Promise<
       );
       check();
       updates.start();
+      txValues.start();
     },
     stop() {
       for (const u of unsubscribers.splice(0)) u();
       updates.stop();
+      txValues.stop();
       online.offline(clock.nowMs());
     },
   };

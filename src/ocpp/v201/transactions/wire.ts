@@ -9,6 +9,7 @@ import { dataTransferParams, type OutboxWire } from '../../outbox-sender.js';
 import { meterValuesFrom, transactionEventOf, type EventContext } from './transaction-event.js';
 import type { OnlineIntervals } from './online-intervals.js';
 import type { TxPoints } from './tx-points.js';
+import type { TxValues } from './tx-meter-values.js';
 import type { IdTokenKind, TransactionEventRequest } from './types.js';
 
 /** What a TransactionEventResponse tells the station (all optional in 2.0.1). */
@@ -49,6 +50,8 @@ export interface TransactionWireOptions {
    * is the token the event carried, which the answer's idTokenInfo is about.
    */
   readonly onTransactionAnswer?: (sessionId: number, event: AnsweredEvent, answer: TransactionEventAnswer) => void;
+  /** TxStartedMeasurands / TxEndedMeasurands of a session, for its Started and Ended. */
+  readonly txValues?: (sessionId: number) => TxValues;
   /** A message of no session, in the 2.0.1 shape (StatusNotification, MeterValues of no session …): default as queued. */
   readonly renderOther?: (message: OutboxMessage) => { readonly method: string; readonly params: Record<string, unknown> } | string;
 }
@@ -91,6 +94,9 @@ export class TransactionWire implements OutboxWire {
       idTokenType: (idTag) => facts.idTokenType(idTag, sessionId ?? undefined),
       ...(remoteStartId !== undefined ? { remoteStartId } : {}),
       ...(sessionId !== null && facts.stoppedByMasterPass(sessionId) ? { masterPass: true } : {}),
+      ...(sessionId !== null && this.options.txValues && (message.kind === 'StartTransaction' || message.kind === 'StopTransaction')
+        ? { txValues: this.options.txValues(sessionId) }
+        : {}),
     };
   }
 
