@@ -267,6 +267,11 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     },
     call,
     electrical,
+    // F01: a remote start's TxProfile goes to the smart charging made just below (only called once both exist).
+    remoteStartProfile: {
+      refusal: (profile) => smartCharging.remoteStartRefusal(profile),
+      expect: (idTag, profile) => smartCharging.expectRemoteStart(idTag, profile),
+    },
     ...(options.meterTickMs !== undefined ? { tickMs: options.meterTickMs } : {}),
     ...(options.onTransactionAnswer ? { onTransactionAnswer: options.onTransactionAnswer } : {}),
     ...(options.onCost ? { onCost: options.onCost } : {}),
@@ -281,6 +286,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     nominalVoltageV: electrical.nominalVoltageV,
     stationMaxA: electrical.maxCurrentA,
     transactionIdOf: (sessionId) => transactions.wire.transactionIdOf(sessionId),
+    remoteStartWindowMs: () => Math.max(60, deviceModel.int('TxCtrlr', 'EVConnectionTimeOut')) * 1000,
   });
   await smartCharging.load();
   for (const [action, handler] of Object.entries(smartChargingHandlers({ smartCharging, clock, logger: log, call }))) handle(action, handler);

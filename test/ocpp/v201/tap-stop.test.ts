@@ -181,6 +181,23 @@ describe('a card tapped during a session (C09 GroupId, C16 master pass, 1.6 pare
       assert.equal(await b.sim.station.tap('CARD_D'), 'stopped');
       await unplugged(b);
     });
+
+    it('F01 with a TxProfile: the pilot offers the profile\'s limit to the remote session', async () => {
+      b.sim.world.plug();
+      const chargingProfile = {
+        id: 41,
+        stackLevel: 0,
+        chargingProfilePurpose: 'TxProfile',
+        chargingProfileKind: 'Relative',
+        chargingSchedule: [{ id: 1, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 7 }] }],
+      };
+      const answer = await b.csms.controls.call('CP-TAP201', 'RequestStartTransaction', { idToken: { idToken: 'CARD_E', type: 'Central' }, remoteStartId: 8, chargingProfile });
+      assert.deepEqual(answer, { status: 'Accepted' });
+      await waitFor(() => b.sim.station.controller.snapshot().status === 'Charging', 15_000, 'Charging');
+      await waitFor(() => b.sim.station.controller.snapshot().offeredA === 7, 15_000, 'the pilot offering 7 A');
+      assert.equal(await b.sim.station.tap('CARD_E'), 'stopped');
+      await unplugged(b);
+    });
   });
 
   describe('over 1.6', function () {

@@ -15,7 +15,7 @@ import { AuthCache201 } from '../authorization/auth-cache.js';
 import { Authorizer201 } from '../authorization/authorizer.js';
 import type { DeviceModel } from '../device-model/device-model.js';
 import { OnlineIntervals } from './online-intervals.js';
-import { remoteControlHandlers } from './remote-control.js';
+import { remoteControlHandlers, type RemoteControlDeps } from './remote-control.js';
 import { SessionFactsStore } from './session-facts.js';
 import { SessionUpdates } from './session-updates.js';
 import { TxMeterValues } from './tx-meter-values.js';
@@ -57,6 +57,8 @@ export interface Transactions201Deps {
    * as its text) and CostUpdated's running totalCost.
    */
   readonly onCost?: (sessionId: number, totalCost: number, priceText?: string) => void;
+  /** F01: RequestStartTransaction's chargingProfile as the new transaction's TxProfile (2.0.1 smart charging). */
+  readonly remoteStartProfile?: RemoteControlDeps['remoteStartProfile'];
   /** A TransactionEvent was answered (everything it said). */
   readonly onTransactionAnswer?: (sessionId: number, event: AnsweredEvent, answer: TransactionEventAnswer) => void;
 }
@@ -197,6 +199,7 @@ export async function createTransactions201(deps: Transactions201Deps): Promise<
     sessionOf: (transactionId) => wire.sessionOf(transactionId),
     authorizeRemoteStart: () => deviceModel.bool('AuthCtrlr', 'AuthorizeRemoteStart'),
     authorize,
+    ...(deps.remoteStartProfile ? { remoteStartProfile: deps.remoteStartProfile } : {}),
     trigger: {
       bootAccepted: () => deps.registration.isAccepted(),
       sendBoot: () => deps.registration.sendBoot('Triggered'),
