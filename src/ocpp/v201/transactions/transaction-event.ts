@@ -1,7 +1,9 @@
 /**
  * Builds the OCPP 2.0.1 TransactionEvent of a queued outbox message, at send time:
- * - the journal's StartTransaction row (1.6-shaped, written with the session's start) → Started;
- * - its StopTransaction row → Ended, with the 2.0.1 stoppedReason and triggerReason;
+ * - the journal's StartTransaction row (1.6-shaped, written with the session's start) → Started, its register beside
+ *   the TxStartedMeasurands sampled at the start;
+ * - its StopTransaction row → Ended, with the 2.0.1 stoppedReason and triggerReason, the TxEndedMeasurands sampled
+ *   during the transaction (Sample.Periodic) and at its end;
  * - a session's MeterValues row (periodic / clock-aligned samples) → Updated with MeterValuePeriodic / MeterValueClock;
  * - a TransactionEvent row (an Updated the 2.0.1 uplink queued: a charging state change, an authorization…) → Updated.
  * The transactionId and seqNo come from the journal with the message (durable, so a reboot continues them); `offline`

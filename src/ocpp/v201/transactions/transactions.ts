@@ -2,8 +2,9 @@
  * The 2.0.1 transaction use cases on the client: installs the TransactionEvent rendering on the shared outbox
  * sender (the journal's Start/Stop rows and a session's rows leave as TransactionEvent, in order, retried per
  * OCPPCommCtrlr.MessageAttempts/MessageAttemptInterval), tracks when the station is online (the `offline` flag),
- * queues the Updated events of the station's own facts (charging state, J01/J02 meter values), applies
- * TxCtrlr.StopTxOnInvalidId to the CSMS's idTokenInfo, and returns the handlers of the CSMS's transaction calls.
+ * queues the Updated events of the station's own facts (charging state, J01/J02 meter values), samples the
+ * TxStartedMeasurands / TxEndedMeasurands of the Started and Ended, applies TxCtrlr.StopTxOnInvalidId to the CSMS's
+ * idTokenInfo and keeps that idTokenInfo in the auth cache, and returns the handlers of the CSMS's transaction calls.
  */
 import type { Clock } from '../../../clock.js';
 import type { KeyValueStore, OutboxStore } from '../../../journal/ports.js';
