@@ -14,7 +14,7 @@ import { createLogger } from '../logger.js';
 import { describeDrain, waitForOutboxDrain } from '../ocpp/drain.js';
 import { startAlertNotifier, type Notifier } from '../wiring/notify.js';
 import { OCPP_VERSIONS, type OcppVersion } from '../ocpp/config.js';
-import { createStationUplink, uplinkAuthorizer, uplinkDefaultPrice, type StationUplink } from '../wiring/uplink.js';
+import { createStationUplink, uplinkAuthorizer, uplinkStopAuthorizer, uplinkDefaultPrice, type StationUplink } from '../wiring/uplink.js';
 import { openStatusPage, type StatusServer } from '../web/server.js';
 import { stationPageActions } from '../wiring/page-actions.js';
 import { createBenchCsms, type BenchCsms } from '../../simulator/csms/bench-csms.js';
@@ -201,7 +201,7 @@ export function registerSimCommand(program: Command): void {
               write(`recovered session ${s.sessionId}: closed with ${s.reason}, meterStop ${s.meterStopWh} Wh (from the ${s.meterSource})`);
             }
           },
-          ...(opts.uplink ? { authorizer: uplinkAuthorizer(() => link.uplink) } : {}),
+          ...(opts.uplink ? { authorizer: uplinkAuthorizer(() => link.uplink), stopAuthorizer: uplinkStopAuthorizer(() => link.uplink) } : {}),
           onReady: async (sim) => {
             journal?.onUnavailable((err) => sim.station.controller.raiseFault('journal-unavailable', err.message));
             if (journal && opts.uplink) {

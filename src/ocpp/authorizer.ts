@@ -95,6 +95,14 @@ export class Authorizer {
     return this.cache.remember(idTag, info);
   }
 
+  /**
+   * The parentIdTag the station already knows for `idTag` (local list, else cache; expiry not applied), without asking
+   * the CSMS: a running session's starter, whose StartTransaction.conf or Authorize.conf was remembered.
+   */
+  async knownParentIdTag(idTag: string): Promise<string | undefined> {
+    return (await this.localDecision(idTag))?.parentIdTag;
+  }
+
   /** ClearCache. */
   clearCache(): Promise<void> {
     return this.cache.clear();

@@ -13,7 +13,7 @@ import { journalFigures } from './journal-figures.js';
 import type { Logger } from '../logger.js';
 import { StationClock, systemClock } from '../clock.js';
 import { startStation, type Station } from './station.js';
-import { createStationUplink, uplinkAuthorizer, uplinkDefaultPrice, type StationUplink } from './uplink.js';
+import { createStationUplink, uplinkAuthorizer, uplinkStopAuthorizer, uplinkDefaultPrice, type StationUplink } from './uplink.js';
 import { startAlertNotifier, type Notifier } from './notify.js';
 import { openStatusPage, type StatusServer } from '../web/server.js';
 import { stationPageActions } from './page-actions.js';
@@ -213,7 +213,7 @@ export async function runStation(config: StationConfig, source: string, deps: Ru
       recorder: journal,
       reader: journal,
       monitorJournal: { alerts: journal, stateDir },
-      ...(ocppConfigured ? { authorizer: uplinkAuthorizer(() => uplink) } : {}),
+      ...(ocppConfigured ? { authorizer: uplinkAuthorizer(() => uplink), stopAuthorizer: uplinkStopAuthorizer(() => uplink) } : {}),
     });
     const running = station;
     // systemctl reload evse (SIGHUP, through the fail-safe): a new tariff from the config file, for sessions that start

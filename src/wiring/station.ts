@@ -24,6 +24,13 @@ import type { AlertPublisher } from '../notify/mqtt-channel.js';
 /** Decides whether an id tag may charge (OCPP's Authorize, local list and cache plug in here). */
 export type Authorizer = (idTag: string) => Promise<{ readonly status: 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx' }>;
 
+/**
+ * What a card tapped while a session runs does to it, asked of the uplink (OCPP 2.0.1 C09 GroupId / C16 master pass,
+ * 1.6 parentIdTag): 'stop' (a card of the starter's group), 'master-pass' (stops, never starts), 'no' (ignored).
+ * `startedBy` is the session's id tag (null: free vend or unknown). Offline it decides from what the station knows.
+ */
+export type StopAuthorizer = (card: string, startedBy: string | null) => Promise<'stop' | 'master-pass' | 'no'>;
+
 export interface StationDeps {
   readonly config: StationConfig;
   readonly hardware: StationHardware;
@@ -35,6 +42,8 @@ export interface StationDeps {
   readonly recorder?: SessionRecorder;
   /** Without one every tag is accepted locally (bench use). */
   readonly authorizer?: Authorizer;
+  /** Without one only the starting card stops a session. */
+  readonly stopAuthorizer?: StopAuthorizer;
   /** The journal's read side, so a stopped session's cost is recomputed from the journal and stored with it. */
   readonly reader?: JournalReader;
   /** Where the anomaly monitor journals its alerts, and whose directory's free space it watches. */
@@ -87,7 +96,10 @@ export interface Station {
   shutdown(reason: string): Promise<void>;
   /** Called on every control-loop tick (about every 100 ms): drive WATCHDOG=1 from here. */
   onTick(listener: () => void): () => void;
-  /** A card tapped at the reader: starts (after authorization) or stops the session it belongs to. */
+  /**
+   * A card tapped at the reader: starts (after authorization) or stops the session it belongs to (the starting card,
+   * or one the stop authorizer lets stop it); 'ignored' tells the driver the card did nothing.
+   */
   tap(idTag: string): Promise<'started' | 'stopped' | 'rejected' | 'ignored'>;
   onEvent(listener: (event: ControllerEvent) => void): () => void;
   /** Totals kept since start for the metrics: faults raised, meter errors, event-loop lag, memory. */
@@ -214,11 +226,31 @@ export function startStation(deps: StationDeps): Promise<Station> {
       const s = controller.snapshot();
       if (s.session === 'active' || s.session === 'starting') {
         // The authorization holds the session's id tag until its stop is committed.
-        if (s.authorization?.idTag === idTag) {
+        const startedBy = s.authorization?.idTag ?? null;
+        if (startedBy === idTag) {
           controller.stop('Local', idTag);
           return 'stopped';
         }
-        return 'ignored';
+        if (!deps.stopAuthorizer) return 'ignored';
+        const sessionId = controller.activeSessionId();
+        let decision: 'stop' | 'master-pass' | 'no';
+        try {
+          decision = await deps.stopAuthorizer(idTag, startedBy);
+        } catch (err) {
+          log.warn({ err: (err as Error).message }, 'could not ask whether this card may stop the session');
+          return 'ignored';
+        }
+        if (decision === 'no') return 'ignored';
+        // The session may have ended (and another begun) while the uplink was asked: only the one the card was
+        // presented to is stopped.
+        const now = controller.snapshot();
+        const same =
+          (now.session === 'active' || now.session === 'starting') &&
+          (now.authorization?.idTag ?? null) === startedBy &&
+          (sessionId === null || controller.activeSessionId() === sessionId);
+        if (!same) return 'ignored';
+        controller.stop('Local', idTag);
+        return 'stopped';
       }
       const { status } = await authorizer(idTag);
       if (status !== 'Accepted') return 'rejected';

@@ -11,7 +11,7 @@ import { createOcpp201Client, type Ocpp201Client } from '../ocpp/v201/client.js'
 import { overlapsLogWindow } from '../ocpp/v201/logs.js';
 import { faultDefinition } from '../control/faults.js';
 import { outboxAlerts } from './outbox-alerts.js';
-import type { Authorizer, Station } from './station.js';
+import type { Authorizer, Station, StopAuthorizer } from './station.js';
 
 export interface UplinkDeps {
   readonly station: Station;
@@ -182,6 +182,23 @@ export function uplinkAuthorizer(client: () => StationUplink | null): Authorizer
     if (!c) return { status: 'Invalid' };
     const result = isOcpp201(c) ? await c.authorize(idTag) : await c.authorizer.authorize(idTag);
     return { status: result.status };
+  };
+}
+
+/**
+ * The station's stop authorizer, late-bound to the uplink (none yet: only the starting card stops). 2.0.1: C09 GroupId
+ * and C16 master pass (`Ocpp201Client.stopDecision`). 1.6 (§3.5.1 / §5.1): a different id tag stops the session when
+ * the CSMS (or offline the cache / local list) gives it the same parentIdTag as the starting one.
+ */
+export function uplinkStopAuthorizer(client: () => StationUplink | null): StopAuthorizer {
+  return async (card, startedBy) => {
+    const c = client();
+    if (!c) return 'no';
+    if (isOcpp201(c)) return c.stopDecision(card, startedBy);
+    if (startedBy === null) return 'no';
+    const presented = await c.authorizer.authorize(card);
+    if (presented.status !== 'Accepted' || presented.parentIdTag === undefined) return 'no';
+    return (await c.authorizer.knownParentIdTag(startedBy)) === presented.parentIdTag ? 'stop' : 'no';
   };
 }
 

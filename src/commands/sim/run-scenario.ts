@@ -5,7 +5,7 @@ import type { ControllerEvent } from '../../control/charger-controller.js';
 import type { JournalReader } from '../../journal/ports.js';
 import type { Logger } from '../../logger.js';
 import type { SessionRecorder } from '../../session/recorder.js';
-import type { Authorizer, Station } from '../../wiring/station.js';
+import type { Authorizer, Station, StopAuthorizer } from '../../wiring/station.js';
 import { collectSummary, scenarioContext, type RunSummary, type Scenario, type ScenarioWorld } from './scenarios.js';
 import { createSimStation, type SimStationOptions } from './sim-station.js';
 
@@ -32,6 +32,7 @@ export interface RunScenarioOptions {
   readonly logger: Logger;
   readonly recorder?: SessionRecorder;
   readonly authorizer?: Authorizer;
+  readonly stopAuthorizer?: StopAuthorizer;
   readonly reader?: JournalReader;
   /** Where faults and the driver's session events become alerts (the journal). */
   readonly alerts?: SimStationOptions['alerts'];
@@ -93,6 +94,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<ScenarioRes
     ...(opts.beforeStart ? { beforeStart: opts.beforeStart } : {}),
     ...(opts.recorder ? { recorder: opts.recorder } : {}),
     ...(opts.authorizer ? { authorizer: opts.authorizer } : {}),
+    ...(opts.stopAuthorizer ? { stopAuthorizer: opts.stopAuthorizer } : {}),
     ...(opts.reader ? { reader: opts.reader } : {}),
     ...(opts.alerts ? { alerts: opts.alerts } : {}),
   });

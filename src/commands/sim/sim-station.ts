@@ -4,7 +4,7 @@ import type { StationConfig } from '../../config/schema.js';
 import type { JournalReader } from '../../journal/ports.js';
 import type { Logger } from '../../logger.js';
 import type { SessionRecorder } from '../../session/recorder.js';
-import { startStation, type Authorizer, type Station, type StationDeps } from '../../wiring/station.js';
+import { startStation, type Authorizer, type Station, type StationDeps, type StopAuthorizer } from '../../wiring/station.js';
 import type { ModbusSlaveControl } from '../../../simulator/modbus/rtu-slave.js';
 import { buildingProfiles, familyHouse, MainsMeterModel, type BuildingProfile } from '../../../simulator/building.js';
 import { createVirtualModbusLine, createVirtualModbusMeter, type VirtualModbusMeterOptions } from '../../../simulator/modbus/virtual-meter.js';
@@ -20,6 +20,8 @@ export interface SimStationOptions {
   readonly logger: Logger;
   readonly recorder?: SessionRecorder;
   readonly authorizer?: Authorizer;
+  /** What a card tapped during a session does (the uplink's C09 / C16 / parentIdTag rules). */
+  readonly stopAuthorizer?: StopAuthorizer;
   /** The journal's read side (when `recorder` is the journal): stopped sessions get their cost stored. */
   readonly reader?: JournalReader;
   /**
@@ -79,6 +81,7 @@ export function stationRunOptions(opts: SimStationOptions): Omit<StationDeps, 'c
     logger: opts.logger,
     ...(opts.recorder ? { recorder: opts.recorder } : {}),
     ...(opts.authorizer ? { authorizer: opts.authorizer } : {}),
+    ...(opts.stopAuthorizer ? { stopAuthorizer: opts.stopAuthorizer } : {}),
     ...(opts.reader ? { reader: opts.reader } : {}),
     ...(opts.alerts ? { alerts: opts.alerts } : {}),
   };

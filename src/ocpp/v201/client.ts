@@ -35,11 +35,12 @@ import { notifyEventLink, type NotifyEvents201 } from './events/notify-events.js
 import { deliverableLink, deliverableOutbox, securityEventOutbox201 } from './outbox-view.js';
 import { Registration201 } from './registration.js';
 import { resetHandler } from './reset.js';
+import type { StopDecision } from './authorization/authorizer.js';
 import { smartChargingHandlers } from './smart-charging/handlers.js';
 import { SmartCharging201 } from './smart-charging/smart-charging.js';
 import { StatusNotifications201 } from './status-notifications.js';
 import { createTransactions201, type Transactions201 } from './transactions/transactions.js';
-import type { TransactionEventAnswer } from './transactions/wire.js';
+import type { AnsweredEvent, TransactionEventAnswer } from './transactions/wire.js';
 
 export interface Ocpp201ClientOptions {
   /** The `ocpp` config section (`version` "2.0.1"); `url` must be set. */
@@ -67,7 +68,7 @@ export interface Ocpp201ClientOptions {
   /** The CSMS's cost of a session (TransactionEvent totalCost + updatedPersonalMessage, CostUpdated): the driver's display. */
   readonly onCost?: (sessionId: number, totalCost: number, priceText?: string) => void;
   /** A TransactionEvent was answered (everything the CSMS said). */
-  readonly onTransactionAnswer?: (sessionId: number, event: { readonly eventType: string; readonly seqNo: number }, answer: TransactionEventAnswer) => void;
+  readonly onTransactionAnswer?: (sessionId: number, event: AnsweredEvent, answer: TransactionEventAnswer) => void;
   /** Meter-value tick of the transaction module, ms (tests; default 1000). */
   readonly meterTickMs?: number;
   /** The journal's sessions, for CustomerInformation's report (N09); absent: none reported. */
@@ -120,6 +121,8 @@ export interface Ocpp201Client {
    * placeholder until C01 (cache, local list, offline rules, GroupId) replaces it. Offline: Invalid.
    */
   authorize(idTag: string): Promise<{ readonly status: 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx' }>;
+  /** C09 / C16: what a card tapped during a transaction does to it (`Authorizer201.stopDecision`). */
+  stopDecision(idTag: string, startedBy: string | null): Promise<StopDecision>;
   start(): void;
   stop(): Promise<void>;
   status(): Promise<UplinkStatus>;
@@ -270,6 +273,11 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     },
     call,
     electrical,
+    // F01: a remote start's TxProfile goes to the smart charging made just below (only called once both exist).
+    remoteStartProfile: {
+      refusal: (profile) => smartCharging.remoteStartRefusal(profile),
+      expect: (idTag, profile) => smartCharging.expectRemoteStart(idTag, profile),
+    },
     ...(options.meterTickMs !== undefined ? { tickMs: options.meterTickMs } : {}),
     ...(options.onTransactionAnswer ? { onTransactionAnswer: options.onTransactionAnswer } : {}),
     ...(options.onCost ? { onCost: options.onCost } : {}),
@@ -284,6 +292,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
     nominalVoltageV: electrical.nominalVoltageV,
     stationMaxA: electrical.maxCurrentA,
     transactionIdOf: (sessionId) => transactions.wire.transactionIdOf(sessionId),
+    remoteStartWindowMs: () => Math.max(60, deviceModel.int('TxCtrlr', 'EVConnectionTimeOut')) * 1000,
   });
   await smartCharging.load();
   for (const [action, handler] of Object.entries(smartChargingHandlers({ smartCharging, clock, logger: log, queue }))) handle(action, handler);
@@ -364,6 +373,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
       // C01 (cache, offline rules), C16 master pass: src/ocpp/v201/authorization/authorizer.ts.
       return { status: (await transactions.authorizer.authorize(idTag)).status };
     },
+    stopDecision: (idTag, startedBy) => transactions.authorizer.stopDecision(idTag, startedBy),
     start() {
       void securityEvents.record('StartupOfTheDevice');
       applyStationSettings();

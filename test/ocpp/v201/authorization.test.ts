@@ -129,4 +129,18 @@ describe('OCPP 2.0.1 authorization (C01, C09, C16)', function () {
     assert.equal(station.activeSession(), null);
     assert.deepEqual(station.requests.filter((r) => r.what === 'stopSession').map((r) => r.detail), ['Local']);
   });
+
+  it('C09 / C16 stopDecision: stops nothing itself; a master pass marks the running session; a refused or ungrouped card is no', async function () {
+    const { authorizer, station, masterStops } = setup();
+    const sessionId = station.startSession('CARD_A');
+    await authorizer.authorize('CARD_A');
+    assert.equal(await authorizer.stopDecision('CARD_B', 'CARD_A'), 'stop');
+    assert.equal(await authorizer.stopDecision('CARD_C', 'CARD_A'), 'no');
+    assert.equal(await authorizer.stopDecision('BROKE', 'CARD_A'), 'no');
+    assert.equal(await authorizer.stopDecision('NEVER_SEEN', 'CARD_A'), 'no', 'no group at all');
+    assert.equal(await authorizer.stopDecision('MASTER', 'CARD_A'), 'master-pass');
+    assert.deepEqual(masterStops, [sessionId]);
+    assert.equal(station.activeSession()?.sessionId, sessionId, 'the caller stops it, not the authorizer');
+    assert.equal(await authorizer.stopDecision('MASTER', null), 'master-pass', 'a free-vend session too');
+  });
 });

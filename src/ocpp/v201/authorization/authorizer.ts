@@ -19,6 +19,9 @@ import type { AuthCache201 } from './auth-cache.js';
 /** The statuses the station's tap understands; other 2.0.1 statuses (NoCredit, NotAtThisTime …) read as Invalid. */
 export type StationAuthorizationStatus = 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx';
 
+/** What a token presented during a transaction does to it (C09 / C16). */
+export type StopDecision = 'stop' | 'master-pass' | 'no';
+
 export interface Authorization201 {
   readonly status: StationAuthorizationStatus;
   /** The CSMS's status as it said it (NoCredit …), for the log and the display. */
@@ -83,13 +86,34 @@ export class Authorizer201 {
 
   /**
    * C09: may `idToken` stop the transaction `startedBy` started? The same token always may; another one when both
-   * belong to the same group (the CSMS's groupIdToken, asked or cached).
+   * belong to the same group (the CSMS's groupIdToken, asked or cached). A master pass reads as no here.
    */
   async mayStop(idToken: string, startedBy: string | null): Promise<boolean> {
-    if (startedBy !== null && idToken.toLowerCase() === startedBy.toLowerCase()) return true;
-    if (startedBy === null) return false;
-    const [presented, starter] = [await this.authorize(idToken), await this.groupOf(startedBy)];
-    return presented.status === 'Accepted' && presented.groupIdToken !== undefined && presented.groupIdToken === starter;
+    return (await this.stopDecision(idToken, startedBy)) === 'stop';
+  }
+
+  /**
+   * A token presented while a transaction runs (C09 / C16), without stopping anything: 'stop' for the starting token
+   * or one of its group (both Accepted with the same groupIdToken), 'master-pass' for an Accepted token of
+   * AuthCtrlr.MasterPassGroupId (the running session is marked so its Ended says MasterPass: the caller stops it next),
+   * else 'no'. Asks the CSMS when online (Authorize), else the cache under the offline rules. Never throws for a
+   * network failure.
+   */
+  async stopDecision(idToken: string, startedBy: string | null): Promise<StopDecision> {
+    if (startedBy !== null && idToken.toLowerCase() === startedBy.toLowerCase()) return 'stop';
+    const { settings, port } = this.options;
+    // AuthCtrlr.Enabled false: no token is known, so none but the starting one may stop.
+    if (!settings.enabled()) return 'no';
+    const presented = await this.decide(idToken, 'ISO14443');
+    if (presented.status !== 'Accepted' || presented.groupIdToken === undefined) return 'no';
+    const master = settings.masterPassGroupId();
+    if (master !== '' && presented.groupIdToken === master) {
+      const session = port.activeSession();
+      if (session) this.options.onMasterPassStop(session.sessionId);
+      return 'master-pass';
+    }
+    if (startedBy === null) return 'no';
+    return presented.groupIdToken === (await this.groupOf(startedBy)) ? 'stop' : 'no';
   }
 
   private async groupOf(idToken: string): Promise<string | undefined> {

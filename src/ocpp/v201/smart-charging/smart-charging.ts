@@ -26,7 +26,21 @@ export interface SmartCharging201Options {
   readonly transactionIdOf: (sessionId: number) => string | undefined;
   /** Re-evaluation tick, ms (default 1000). */
   readonly tickMs?: number;
+  /** How long a remote start's TxProfile waits for its session (TxCtrlr.EVConnectionTimeOut), ms; default 10 min. */
+  readonly remoteStartWindowMs?: () => number;
 }
+
+/** F01: RequestStartTransaction's TxProfile, waiting for the session of its token (nothing of it is journaled yet). */
+interface PendingTxProfile {
+  readonly idTag: string;
+  readonly profile: ChargingProfile201;
+  readonly atMs: number;
+  /** Its session was seen running: once that session is gone, so is the profile. */
+  seen: boolean;
+}
+
+/** Stands for the transactionId a remote start's TxProfile will get, while it is checked. */
+const NOT_YET_STARTED = '(the transaction of this remote start)';
 
 export interface ClearCriteria201 {
   readonly id?: number;
@@ -47,6 +61,7 @@ export class SmartCharging201 {
   private profiles: Installed201[] = [];
   private timer: TimerHandle | null = null;
   private appliedLimitA: number | null | undefined = undefined;
+  private pending: PendingTxProfile | null = null;
   /** Mutations and evaluations run one at a time: a tick never interleaves with a SetChargingProfile. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -107,6 +122,31 @@ export class SmartCharging201 {
     });
   }
 
+  /**
+   * F01 RequestStartTransaction with a chargingProfile: why it cannot be the new transaction's TxProfile, or null. It
+   * must be a TxProfile without a transactionId (the station authors that) and pass every K01 check.
+   */
+  remoteStartRefusal(profile: ChargingProfile201): Refusal | null {
+    if (profile.chargingProfilePurpose !== 'TxProfile') return { reasonCode: 'InvalidProfile', additionalInfo: 'a remote start takes a TxProfile only' };
+    if (profile.transactionId !== undefined) return { reasonCode: 'InvalidProfile', additionalInfo: 'the transaction does not exist yet: no transactionId' };
+    return refusalOf(1, { ...profile, transactionId: NOT_YET_STARTED }, { transactionId: NOT_YET_STARTED, installed: this.profiles });
+  }
+
+  /**
+   * F01: the next session of `idTag` started from now on (within the window) takes `profile` as its TxProfile: it
+   * limits that session at once, and is installed with the transactionId once the transaction's id is on the wire.
+   * Returns a cancel (the start was not taken after all).
+   */
+  expectRemoteStart(idTag: string, profile: ChargingProfile201): () => void {
+    const pending: PendingTxProfile = { idTag, profile, atMs: this.options.clock.nowMs(), seen: false };
+    this.pending = pending;
+    this.tick();
+    return () => {
+      if (this.pending === pending) this.pending = null;
+      this.tick();
+    };
+  }
+
   /** K10: by id, or every profile matching all the given criteria (none given: all). True when any was cleared. */
   clear(criteria: ClearCriteria201): Promise<boolean> {
     return this.exclusive(async () => {
@@ -125,11 +165,11 @@ export class SmartCharging201 {
     });
   }
 
-  /** The engine's profiles now: every profile but the TxProfiles of other transactions. */
+  /** The engine's profiles now: every profile but the TxProfiles of other transactions; a remote start's for its own. */
   private engineProfiles(): InstalledProfile[] {
     const running = this.runningTransactionId();
-    return this.profiles
-      .filter((i) => i.profile.chargingProfilePurpose !== 'TxProfile' || (running !== null && i.profile.transactionId === running))
+    const pending = this.pending !== null && this.pendingSessionRuns(this.pending) ? [{ evseId: 1, profile: this.pending.profile }] : [];
+    return [...this.profiles.filter((i) => i.profile.chargingProfilePurpose !== 'TxProfile' || (running !== null && i.profile.transactionId === running)), ...pending]
       .map(toEngine)
       .filter((p): p is InstalledProfile => p !== null);
   }
@@ -172,12 +212,43 @@ export class SmartCharging201 {
 
   private async evaluate(): Promise<void> {
     await this.dropEndedTxProfiles();
+    await this.installPending();
     const limit = compositeLimitAt(this.engineProfiles(), this.options.clock.nowMs(), this.context());
     const rounded = limit === null ? null : Math.floor(limit * 10) / 10;
     if (rounded !== this.appliedLimitA) {
       this.appliedLimitA = rounded;
       this.options.port.setExternalLimitA(rounded);
     }
+  }
+
+  /** The running session is the one a pending remote start's profile waits for (its token, started since). */
+  private pendingSessionRuns(pending: PendingTxProfile): boolean {
+    const session = this.options.port.activeSession();
+    return session !== null && session.idTag === pending.idTag && session.startAtMs >= pending.atMs;
+  }
+
+  /**
+   * A remote start's TxProfile becomes an installed one (journaled, with the transactionId) once its session's id is
+   * on the wire; it is dropped when its window passed without the session.
+   */
+  private async installPending(): Promise<void> {
+    const pending = this.pending;
+    if (!pending) return;
+    if (!this.pendingSessionRuns(pending)) {
+      const windowMs = this.options.remoteStartWindowMs?.() ?? 600_000;
+      if (pending.seen || this.options.clock.nowMs() - pending.atMs > windowMs) {
+        this.pending = null;
+        this.options.logger.info({ chargingProfileId: pending.profile.id }, 'remote start TxProfile dropped: no session came');
+      }
+      return;
+    }
+    pending.seen = true;
+    const transactionId = this.runningTransactionId();
+    if (transactionId === null) return;
+    const entry: Installed201 = { evseId: 1, profile: { ...pending.profile, transactionId } };
+    await this.options.kv.set(PROFILES_201_NAMESPACE, String(entry.profile.id), entry);
+    this.profiles = [...this.profiles.filter((p) => p.profile.id !== entry.profile.id), entry];
+    if (this.pending === pending) this.pending = null;
   }
 
   /** A TxProfile lives as long as its transaction: gone when no session runs or another one does. */

@@ -14,6 +14,7 @@ import type { Logger } from '../../../logger.js';
 import type { ChargePointPort } from '../../charge-point-port.js';
 import type { SessionFactsStore } from './session-facts.js';
 import type { SessionUpdates } from './session-updates.js';
+import type { ChargingProfile201 } from '../smart-charging/profiles.js';
 import type { IdToken } from './types.js';
 
 type Handler = (params: Record<string, unknown>) => Promise<Record<string, unknown>> | Record<string, unknown>;
@@ -36,6 +37,14 @@ export interface RemoteControlDeps {
   readonly authorizeRemoteStart: () => boolean;
   /** Authorize with the CSMS: the idTokenInfo status ('Accepted' …). */
   readonly authorize: (idToken: IdToken) => Promise<string>;
+  /**
+   * F01 with a chargingProfile: the 2.0.1 smart charging checks it and applies it as the new transaction's TxProfile
+   * (`expect` returns a cancel for a start not taken). Absent: the profile is ignored (logged).
+   */
+  readonly remoteStartProfile?: {
+    refusal(profile: ChargingProfile201): { readonly reasonCode: string; readonly additionalInfo: string } | null;
+    expect(idTag: string, profile: ChargingProfile201): () => void;
+  };
   /** F06 targets owned by the rest of the client (absent: NotImplemented). */
   readonly trigger?: {
     readonly bootAccepted: () => boolean;
@@ -66,12 +75,23 @@ export function remoteControlHandlers(deps: RemoteControlDeps): Record<string, H
       const remoteStartId = params['remoteStartId'] as number;
       const evseId = params['evseId'] as number | undefined;
       if (evseId !== undefined && evseId !== 1) return { status: 'Rejected', statusInfo: UNKNOWN_EVSE };
-      if (params['chargingProfile'] !== undefined) logger.warn({ remoteStartId }, 'RequestStartTransaction chargingProfile ignored: 2.0.1 smart charging is not supported yet');
+      const profile = params['chargingProfile'] as ChargingProfile201 | undefined;
+      const profiles = deps.remoteStartProfile;
+      if (profile !== undefined && !profiles) logger.warn({ remoteStartId }, 'RequestStartTransaction chargingProfile ignored: no 2.0.1 smart charging');
       if (busy()) return { status: 'Rejected', statusInfo: { reasonCode: 'TxInProgress' } };
+      // F01.FR.08/.10: a profile that cannot be this transaction's TxProfile refuses the start itself.
+      const refusal = profile !== undefined && profiles ? profiles.refusal(profile) : null;
+      if (refusal) {
+        logger.info({ remoteStartId, ...refusal }, 'RequestStartTransaction refused for its chargingProfile');
+        return { status: 'Rejected', statusInfo: refusal };
+      }
       const start = (): 'Accepted' | 'Rejected' => {
         // Remembered before the start: the session may be journaled inside authorizeStart (EV already plugged in).
         facts.rememberRemoteStart(idToken.idToken, remoteStartId, idToken.type, clock.nowMs());
-        return port.authorizeStart(idToken.idToken, 'remote');
+        const cancel = profile !== undefined && profiles ? profiles.expect(idToken.idToken, profile) : () => undefined;
+        const taken = port.authorizeStart(idToken.idToken, 'remote');
+        if (taken !== 'Accepted') cancel();
+        return taken;
       };
       if (!deps.authorizeRemoteStart()) return { status: start() };
       later('remote start authorization', async () => {

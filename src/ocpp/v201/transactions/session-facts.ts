@@ -102,7 +102,12 @@ export class SessionFactsStore implements SessionFacts {
     return this.masterPass.has(sessionId);
   }
 
-  idTokenType(idTag: string): IdTokenKind {
+  /**
+   * A card tapped at the reader is ISO14443, whatever type a remote start once gave the same string; only a session
+   * a remote start began carries that start's type (Central …). Without a session: the remembered type.
+   */
+  idTokenType(idTag: string, sessionId?: number): IdTokenKind {
+    if (sessionId !== undefined && !this.remoteStarts.has(sessionId)) return 'ISO14443';
     return this.tokenTypes.get(idTag) ?? 'ISO14443';
   }
 

@@ -1,7 +1,9 @@
 /**
  * Builds the OCPP 2.0.1 TransactionEvent of a queued outbox message, at send time:
- * - the journal's StartTransaction row (1.6-shaped, written with the session's start) → Started;
- * - its StopTransaction row → Ended, with the 2.0.1 stoppedReason and triggerReason;
+ * - the journal's StartTransaction row (1.6-shaped, written with the session's start) → Started, its register beside
+ *   the TxStartedMeasurands sampled at the start;
+ * - its StopTransaction row → Ended, with the 2.0.1 stoppedReason and triggerReason, the TxEndedMeasurands sampled
+ *   during the transaction (Sample.Periodic) and at its end;
  * - a session's MeterValues row (periodic / clock-aligned samples) → Updated with MeterValuePeriodic / MeterValueClock;
  * - a TransactionEvent row (an Updated the 2.0.1 uplink queued: a charging state change, an authorization…) → Updated.
  * The transactionId and seqNo come from the journal with the message (durable, so a reboot continues them); `offline`
@@ -11,6 +13,7 @@ import type { OutboxMessage } from '../../../journal/ports.js';
 import { endedReasons, isStopReason } from './stop-reasons.js';
 import { decideAll, type StationFact, type TxPoints } from './tx-points.js';
 import { registerValue } from './meter-values.js';
+import type { TxValues } from './tx-meter-values.js';
 import type {
   ChargingState,
   IdToken,
@@ -35,6 +38,13 @@ export interface EventContext {
   readonly remoteStartId?: number;
   /** The session was stopped by a master pass (C16). */
   readonly masterPass?: boolean;
+  /** TxStartedMeasurands / TxEndedMeasurands sampled for this transaction (Started / Ended only). */
+  readonly txValues?: TxValues;
+}
+
+/** The register entry of a Started / Ended with the values sampled at that moment beside it. */
+function withSampled(register: MeterValue, sampled: MeterValue | undefined): MeterValue {
+  return sampled ? { timestamp: register.timestamp, sampledValue: [...register.sampledValue, ...sampled.sampledValue] } : register;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -132,7 +142,7 @@ export function transactionEventOf(message: OutboxMessage, ctx: EventContext): T
         },
         idToken,
         ...(typeof p['reservationId'] === 'number' ? { reservationId: p['reservationId'] } : {}),
-        meterValue: [registerValue(p['meterStart'], iso(startAtMs), 'Transaction.Begin')],
+        meterValue: [withSampled(registerValue(p['meterStart'], iso(startAtMs), 'Transaction.Begin'), ctx.txValues?.started)],
       };
     }
     case 'StopTransaction': {
@@ -155,7 +165,7 @@ export function transactionEventOf(message: OutboxMessage, ctx: EventContext): T
         ...common,
         transactionInfo: { transactionId: tx.id, chargingState, stoppedReason },
         ...(idToken ? { idToken } : {}),
-        meterValue: [registerValue(p['meterStop'], p['timestamp'], 'Transaction.End')],
+        meterValue: [...(ctx.txValues?.periodic ?? []), withSampled(registerValue(p['meterStop'], p['timestamp'], 'Transaction.End'), ctx.txValues?.ended)],
       };
     }
     case 'MeterValues': {

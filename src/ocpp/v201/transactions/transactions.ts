@@ -2,8 +2,9 @@
  * The 2.0.1 transaction use cases on the client: installs the TransactionEvent rendering on the shared outbox
  * sender (the journal's Start/Stop rows and a session's rows leave as TransactionEvent, in order, retried per
  * OCPPCommCtrlr.MessageAttempts/MessageAttemptInterval), tracks when the station is online (the `offline` flag),
- * queues the Updated events of the station's own facts (charging state, J01/J02 meter values), applies
- * TxCtrlr.StopTxOnInvalidId to the CSMS's idTokenInfo, and returns the handlers of the CSMS's transaction calls.
+ * queues the Updated events of the station's own facts (charging state, J01/J02 meter values), samples the
+ * TxStartedMeasurands / TxEndedMeasurands of the Started and Ended, applies TxCtrlr.StopTxOnInvalidId to the CSMS's
+ * idTokenInfo and keeps that idTokenInfo in the auth cache, and returns the handlers of the CSMS's transaction calls.
  */
 import type { Clock } from '../../../clock.js';
 import type { KeyValueStore, OutboxStore } from '../../../journal/ports.js';
@@ -15,12 +16,13 @@ import { AuthCache201 } from '../authorization/auth-cache.js';
 import { Authorizer201 } from '../authorization/authorizer.js';
 import type { DeviceModel } from '../device-model/device-model.js';
 import { OnlineIntervals } from './online-intervals.js';
-import { remoteControlHandlers } from './remote-control.js';
+import { remoteControlHandlers, type RemoteControlDeps } from './remote-control.js';
 import { SessionFactsStore } from './session-facts.js';
 import { SessionUpdates } from './session-updates.js';
+import { TxMeterValues } from './tx-meter-values.js';
 import { DEFAULT_TX_POINTS, parseTxPoints, type TxPoints } from './tx-points.js';
 import type { IdToken } from './types.js';
-import { TransactionWire, type TransactionEventAnswer } from './wire.js';
+import { TransactionWire, type AnsweredEvent, type TransactionEventAnswer } from './wire.js';
 
 export interface Transactions201Deps {
   readonly port: ChargePointPort;
@@ -56,8 +58,10 @@ export interface Transactions201Deps {
    * as its text) and CostUpdated's running totalCost.
    */
   readonly onCost?: (sessionId: number, totalCost: number, priceText?: string) => void;
+  /** F01: RequestStartTransaction's chargingProfile as the new transaction's TxProfile (2.0.1 smart charging). */
+  readonly remoteStartProfile?: RemoteControlDeps['remoteStartProfile'];
   /** A TransactionEvent was answered (everything it said). */
-  readonly onTransactionAnswer?: (sessionId: number, event: { readonly eventType: string; readonly seqNo: number }, answer: TransactionEventAnswer) => void;
+  readonly onTransactionAnswer?: (sessionId: number, event: AnsweredEvent, answer: TransactionEventAnswer) => void;
 }
 
 export interface Transactions201 {
@@ -86,13 +90,36 @@ export async function createTransactions201(deps: Transactions201Deps): Promise<
   const facts = new SessionFactsStore(deps.kv, log, () => Math.max(60, deviceModel.int('TxCtrlr', 'EVConnectionTimeOut')) * 1000);
   await facts.load();
   const online = new OnlineIntervals(clock.nowMs());
+  const authCache = new AuthCache201(deps.kv, {
+    enabled: () => deviceModel.bool('AuthCacheCtrlr', 'Enabled'),
+    lifeTimeS: () => deviceModel.int('AuthCacheCtrlr', 'LifeTime'),
+  });
+  const txValues = new TxMeterValues({
+    port,
+    kv: deps.kv,
+    clock,
+    logger: log,
+    settings: {
+      startedMeasurands: () => deviceModel.list('SampledDataCtrlr', 'TxStartedMeasurands'),
+      endedMeasurands: () => deviceModel.list('SampledDataCtrlr', 'TxEndedMeasurands'),
+      endedIntervalS: () => (deviceModel.bool('SampledDataCtrlr', 'Enabled') ? deviceModel.int('SampledDataCtrlr', 'TxEndedInterval') : 0),
+    },
+    ...(deps.electrical ? { electrical: deps.electrical } : {}),
+    ...(deps.tickMs !== undefined ? { tickMs: deps.tickMs } : {}),
+  });
+  await txValues.load();
   const wire = new TransactionWire({
     points: () => txPointsOf(deviceModel),
     online,
     facts,
+    txValues: (sessionId) => txValues.valuesOf(sessionId),
     onTransactionAnswer: (sessionId, event, answer) => {
       applyIdTokenInfo(sessionId, event, answer);
-      if (event.eventType === 'Ended') facts.forget(sessionId);
+      cacheIdTokenInfo(event, answer);
+      if (event.eventType === 'Ended') {
+        facts.forget(sessionId);
+        txValues.forget(sessionId);
+      }
       try {
         if (answer.totalCost !== undefined) deps.onCost?.(sessionId, answer.totalCost, answer.updatedPersonalMessage?.content);
         deps.onTransactionAnswer?.(sessionId, event, answer);
@@ -127,6 +154,14 @@ export async function createTransactions201(deps: Transactions201Deps): Promise<
     port.stopSession('DeAuthorized');
   }
 
+  /** C10: the answer's idTokenInfo is the CSMS's newest word on the token the event carried; the cache keeps it. */
+  function cacheIdTokenInfo(event: AnsweredEvent, answer: TransactionEventAnswer): void {
+    if (answer.idTokenInfo === undefined || event.idToken === undefined) return;
+    authCache.remember(event.idToken, answer.idTokenInfo, clock.nowMs()).catch((err: unknown) => {
+      log.warn({ error: (err as Error).message }, 'could not cache the idTokenInfo of a TransactionEvent answer');
+    });
+  }
+
   const authorize = async (idToken: IdToken): Promise<string> => {
     try {
       const conf = await deps.call<{ idTokenInfo: { status: string } }>('Authorize', { idToken });
@@ -140,10 +175,7 @@ export async function createTransactions201(deps: Transactions201Deps): Promise<
   const authorizer = new Authorizer201({
     link: { isOpen: () => deps.connection.isOpen(), call: deps.call },
     mayTransmit: () => deps.registration.isAccepted(),
-    cache: new AuthCache201(deps.kv, {
-      enabled: () => deviceModel.bool('AuthCacheCtrlr', 'Enabled'),
-      lifeTimeS: () => deviceModel.int('AuthCacheCtrlr', 'LifeTime'),
-    }),
+    cache: authCache,
     settings: {
       enabled: () => deviceModel.bool('AuthCtrlr', 'Enabled'),
       localPreAuthorize: () => deviceModel.bool('AuthCtrlr', 'LocalPreAuthorize'),
@@ -168,6 +200,7 @@ export async function createTransactions201(deps: Transactions201Deps): Promise<
     sessionOf: (transactionId) => wire.sessionOf(transactionId),
     authorizeRemoteStart: () => deviceModel.bool('AuthCtrlr', 'AuthorizeRemoteStart'),
     authorize,
+    ...(deps.remoteStartProfile ? { remoteStartProfile: deps.remoteStartProfile } : {}),
     trigger: {
       bootAccepted: () => deps.registration.isAccepted(),
       sendBoot: () => deps.registration.sendBoot('Triggered'),
@@ -213,10 +246,12 @@ export async function createTransactions201(deps: Transactions201Deps): Promise<
       );
       check();
       updates.start();
+      txValues.start();
     },
     stop() {
       for (const u of unsubscribers.splice(0)) u();
       updates.stop();
+      txValues.stop();
       online.offline(clock.nowMs());
     },
   };

@@ -9,11 +9,16 @@ import { dataTransferParams, type OutboxWire } from '../../outbox-sender.js';
 import { meterValuesFrom, transactionEventOf, type EventContext } from './transaction-event.js';
 import type { OnlineIntervals } from './online-intervals.js';
 import type { TxPoints } from './tx-points.js';
+import type { TxValues } from './tx-meter-values.js';
 import type { IdTokenKind, TransactionEventRequest } from './types.js';
 
 /** What a TransactionEventResponse tells the station (all optional in 2.0.1). */
 export interface TransactionEventAnswer {
-  readonly idTokenInfo?: { readonly status: string; readonly groupIdToken?: { readonly idToken: string; readonly type: string } };
+  readonly idTokenInfo?: {
+    readonly status: string;
+    readonly cacheExpiryDateTime?: string;
+    readonly groupIdToken?: { readonly idToken: string; readonly type: string };
+  };
   readonly totalCost?: number;
   readonly chargingPriority?: number;
   readonly updatedPersonalMessage?: { readonly format: string; readonly content: string; readonly language?: string };
@@ -25,8 +30,8 @@ export interface SessionFacts {
   remoteStartId(sessionId: number, idTag?: string | null, startAtMs?: number): number | undefined;
   /** The session was stopped by a master pass card. */
   stoppedByMasterPass(sessionId: number): boolean;
-  /** The type of an id tag (default ISO14443: a card tap). */
-  idTokenType(idTag: string): IdTokenKind;
+  /** The type of an id tag in a session (default ISO14443: a card tap; a remote start's token keeps its type). */
+  idTokenType(idTag: string, sessionId?: number): IdTokenKind;
 }
 
 export const noSessionFacts: SessionFacts = {
@@ -40,10 +45,22 @@ export interface TransactionWireOptions {
   readonly online: OnlineIntervals;
   readonly facts?: SessionFacts;
   readonly evseId?: number;
-  /** A TransactionEvent was answered (idTokenInfo, totalCost, personalMessage) — after the answer was journaled. */
-  readonly onTransactionAnswer?: (sessionId: number, event: { readonly eventType: string; readonly seqNo: number }, answer: TransactionEventAnswer) => void;
+  /**
+   * A TransactionEvent was answered (idTokenInfo, totalCost, personalMessage) — after the answer was journaled. `idToken`
+   * is the token the event carried, which the answer's idTokenInfo is about.
+   */
+  readonly onTransactionAnswer?: (sessionId: number, event: AnsweredEvent, answer: TransactionEventAnswer) => void;
+  /** TxStartedMeasurands / TxEndedMeasurands of a session, for its Started and Ended. */
+  readonly txValues?: (sessionId: number) => TxValues;
   /** A message of no session, in the 2.0.1 shape (StatusNotification, MeterValues of no session …): default as queued. */
   readonly renderOther?: (message: OutboxMessage) => { readonly method: string; readonly params: Record<string, unknown> } | string;
+}
+
+/** The event an answer belongs to. */
+export interface AnsweredEvent {
+  readonly eventType: string;
+  readonly seqNo: number;
+  readonly idToken?: string;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -74,9 +91,12 @@ export class TransactionWire implements OutboxWire {
       points: this.options.points(),
       offline: !this.options.online.wasOnlineAt(message.createdAtMs),
       evseId: this.options.evseId ?? 1,
-      idTokenType: (idTag) => facts.idTokenType(idTag),
+      idTokenType: (idTag) => facts.idTokenType(idTag, sessionId ?? undefined),
       ...(remoteStartId !== undefined ? { remoteStartId } : {}),
       ...(sessionId !== null && facts.stoppedByMasterPass(sessionId) ? { masterPass: true } : {}),
+      ...(sessionId !== null && this.options.txValues && (message.kind === 'StartTransaction' || message.kind === 'StopTransaction')
+        ? { txValues: this.options.txValues(sessionId) }
+        : {}),
     };
   }
 
@@ -140,7 +160,8 @@ export class TransactionWire implements OutboxWire {
     const event = this.sent.get(message.seq);
     this.sent.delete(message.seq);
     if (!event || message.sessionId === null) return;
-    this.options.onTransactionAnswer?.(message.sessionId, { eventType: event.eventType, seqNo: event.seqNo }, delivery.raw as TransactionEventAnswer);
+    const idToken = event.idToken?.idToken;
+    this.options.onTransactionAnswer?.(message.sessionId, { eventType: event.eventType, seqNo: event.seqNo, ...(idToken ? { idToken } : {}) }, delivery.raw as TransactionEventAnswer);
   }
 }
 
