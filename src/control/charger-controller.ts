@@ -166,6 +166,7 @@ export class ChargerController {
         offeredA: this.governor.current().amps,
         cableLock: (hardware.cableLock ?? null) !== null,
         ventilationAvailable: control.ventilationAvailable,
+        stopOnEvSideDisconnect: control.stopOnEvSideDisconnect,
       }),
       {
         openContactor: () => {
@@ -259,6 +260,14 @@ export class ChargerController {
   /** OCPP UnlockConnectorOnEVSideDisconnect. */
   setUnlockOnEvSideDisconnect(value: boolean): void {
     this.runner.dispatch({ type: 'unlock-on-ev-side-disconnect', value });
+  }
+
+  /**
+   * Whether the EV side disconnecting (state A) ends the running session (true) or suspends it until the EV comes
+   * back (false); applies at once, also to a session already suspended.
+   */
+  setStopOnEvSideDisconnect(value: boolean): void {
+    this.runner.dispatch({ type: 'stop-on-ev-side-disconnect', value });
   }
 
   /**
