@@ -58,6 +58,21 @@ describe('charger controller: the EV leaves and the session stays (stopOnEvSideD
     assert.ok(timeline.chargingMs > 110 * S && timeline.chargingMs < 130 * S, `charging ${timeline.chargingMs} ms: the two stretches with the EV`);
   });
 
+  it('fixed cable: ConnectionTimeOut without the EV back ends the kept session with DeAuthorized, not before', async () => {
+    b = await bench({ control: { stopOnEvSideDisconnect: false } });
+    const c = b.sim.station.controller;
+    c.setConnectionTimeoutS(60);
+    await b.charge();
+    b.sim.world.unplug();
+    await b.clock.tickAsync(55 * S);
+    assert.notEqual(c.activeSession(), null, 'still kept before the timeout');
+    await b.clock.tickAsync(10 * S);
+    await c.drainJournalWrites();
+    assert.equal(c.activeSession(), null);
+    assert.equal(b.recorder.sessions[0]?.stop?.reason, 'DeAuthorized');
+    assert.equal(c.snapshot().status, 'Available');
+  });
+
   it('default (true): the unplug ends the session with EVDisconnected, as before', async () => {
     b = await bench();
     await b.charge();

@@ -90,6 +90,9 @@ describe('StopTxOnEVSideDisconnect false over both uplinks: the EV leaves and th
     await leave(s);
     const events = (): TransactionEventRequest[] => csms.callsOf('TransactionEvent') as unknown as TransactionEventRequest[];
     await until(() => events().filter((e) => e.triggerReason === 'EVCommunicationLost').length === 2, 'the second EVCommunicationLost');
+    // F06 while the EV is away: the triggered Updated says Idle too.
+    assert.deepEqual(await csms.controls.call(ID, 'TriggerMessage', { requestedMessage: 'TransactionEvent', evse: { id: 1 } }), { status: 'Accepted' });
+    await until(() => events().some((e) => e.triggerReason === 'Trigger'), 'the triggered Updated');
     const transactionId = events()[0]?.transactionInfo.transactionId;
     assert.deepEqual(await csms.controls.call(ID, 'RequestStopTransaction', { transactionId }), { status: 'Accepted' });
     await until(() => events().some((e) => e.eventType === 'Ended'), 'Ended');
@@ -110,6 +113,7 @@ describe('StopTxOnEVSideDisconnect false over both uplinks: the EV leaves and th
       'Updated CablePluggedIn EVConnected',
       'Updated ChargingStateChanged Charging',
       'Updated EVCommunicationLost Idle',
+      'Updated Trigger Idle',
       'Ended RemoteStop',
     ]);
     assert.equal(all[all.length - 1]?.transactionInfo.stoppedReason, 'Remote');
