@@ -8,7 +8,7 @@ import type { ControlConfig, LimitsConfig } from './config.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { logSafely } from './safe-log.js';
-import { initialChargerState, type ChargePointStatus, type ChargerAction, type ChargerState, type StopReason } from './charger-fsm.js';
+import { evSideSuspended, initialChargerState, type ChargePointStatus, type ChargerAction, type ChargerState, type StopReason } from './charger-fsm.js';
 import { ChargerRunner } from './charger-runner.js';
 import { FaultRegistry, type FaultEvent, type FaultSummary } from './fault-registry.js';
 import type { FaultName } from './faults.js';
@@ -166,6 +166,7 @@ export class ChargerController {
         offeredA: this.governor.current().amps,
         cableLock: (hardware.cableLock ?? null) !== null,
         ventilationAvailable: control.ventilationAvailable,
+        stopOnEvSideDisconnect: control.stopOnEvSideDisconnect,
       }),
       {
         openContactor: () => {
@@ -259,6 +260,14 @@ export class ChargerController {
   /** OCPP UnlockConnectorOnEVSideDisconnect. */
   setUnlockOnEvSideDisconnect(value: boolean): void {
     this.runner.dispatch({ type: 'unlock-on-ev-side-disconnect', value });
+  }
+
+  /**
+   * Whether the EV side disconnecting (state A) ends the running session (true) or suspends it until the EV comes
+   * back (false); applies at once, also to a session already suspended.
+   */
+  setStopOnEvSideDisconnect(value: boolean): void {
+    this.runner.dispatch({ type: 'stop-on-ev-side-disconnect', value });
   }
 
   /**
@@ -410,6 +419,8 @@ export class ChargerController {
         break;
       case 'EvDisconnected':
         this.runner.dispatch({ type: 'pilot', state: event.state });
+        // stopOnEvSideDisconnect false: the session is kept without its EV (billing: neither charging nor idle).
+        if (evSideSuspended(this.runner.snapshot())) this.journal.evLeftKeptSession();
         this.journal.unplugged();
         break;
       default:

@@ -97,6 +97,12 @@ export interface ChargerState {
   readonly lockHold: { readonly idTag: string | null } | null;
   /** UnlockConnector arrived: the lock is released (even when it reads unlocked) once the session stopped. */
   readonly unlockRequested: boolean;
+  /**
+   * End the session when the EV side disconnects (state A), default true. When false an active session is kept,
+   * suspended (contactor open, steady +12 V, SuspendedEV) until the EV comes back or something else stops it (OCPP 1.6
+   * StopTransactionOnEVSideDisconnect, 2.0.1 TxCtrlr.StopTxOnEVSideDisconnect / E10).
+   */
+  readonly stopOnEvSideDisconnect: boolean;
 }
 
 export type ChargerInput =
@@ -121,7 +127,9 @@ export type ChargerInput =
   /** OCPP UnlockConnector: stop a running session with UnlockCommand, then release the lock. */
   | { readonly type: 'unlock-request' }
   /** OCPP UnlockConnectorOnEVSideDisconnect changed (and once at startup with the stored value). */
-  | { readonly type: 'unlock-on-ev-side-disconnect'; readonly value: boolean };
+  | { readonly type: 'unlock-on-ev-side-disconnect'; readonly value: boolean }
+  /** Whether state A ends an active session (see `ChargerState.stopOnEvSideDisconnect`); live, and once at startup. */
+  | { readonly type: 'stop-on-ev-side-disconnect'; readonly value: boolean };
 
 export type ChargerAction =
   | { readonly type: 'contactor'; readonly position: 'open' | 'closed' }
@@ -163,6 +171,8 @@ export function initialChargerState(opts: {
   ventilationAvailable?: boolean;
   /** OCPP UnlockConnectorOnEVSideDisconnect (default true). */
   unlockOnEvSideDisconnect?: boolean;
+  /** End the session when the EV side disconnects (default true). */
+  stopOnEvSideDisconnect?: boolean;
 }): ChargerState {
   return {
     status: 'Available',
@@ -192,6 +202,7 @@ export function initialChargerState(opts: {
     unlockOnEvSideDisconnect: opts.unlockOnEvSideDisconnect ?? true,
     lockHold: null,
     unlockRequested: false,
+    stopOnEvSideDisconnect: opts.stopOnEvSideDisconnect ?? true,
   };
 }
 
@@ -253,14 +264,31 @@ function awaitingConnection(s: ChargerState): boolean {
   return (s.authorization !== null) !== evPresentStates.has(s.pilot);
 }
 
+/**
+ * An active session kept while no EV is connected (stopOnEvSideDisconnect false): suspended, waiting for the EV to
+ * come back or for a stop.
+ */
+export function evSideSuspended(s: ChargerState): boolean {
+  return s.session === 'active' && s.stopReason === null && s.pilot === 'A';
+}
+
+/**
+ * OCPP 2.0.1 E10.FR.02: with a fixed cable nothing holds the session for its driver once the EV left, so
+ * EVConnectionTimeOut ends it (a socket outlet keeps the plug locked for the card that started it, E10.FR.01).
+ */
+function suspendedTimesOut(s: ChargerState): boolean {
+  return evSideSuspended(s) && s.lock === 'none';
+}
+
 /** Folds one input into the facts, without deciding anything yet. */
 function apply(s: ChargerState, input: ChargerInput): ChargerState {
   switch (input.type) {
     case 'pilot': {
       if (input.state === 'A') {
-        // Unplugged: a pending or running session ends; a finished one is done; the diode gets a fresh check.
-        // An authorization given before plugging in stays (the connection-timeout timer expires it).
-        const running = s.session === 'active' || s.session === 'starting';
+        // Unplugged: a pending or running session ends (an active one is kept, suspended, when the setting says so);
+        // a finished one is done; the diode gets a fresh check. An authorization given before plugging in stays (the
+        // connection-timeout timer expires it).
+        const running = s.session === 'starting' || (s.session === 'active' && s.stopOnEvSideDisconnect);
         return {
           ...s,
           pilot: 'A',
@@ -340,6 +368,8 @@ function apply(s: ChargerState, input: ChargerInput): ChargerState {
         case 'connection-timeout': {
           if (!s.connectionTimerArmed) return s; // stale: cancelled after it fired
           const expired = { ...s, connectionTimerArmed: false };
+          // The EV never came back to a kept session: it is deauthorized (E10.FR.02).
+          if (suspendedTimesOut(s)) return { ...expired, stopReason: 'DeAuthorized' };
           if (!awaitingConnection(s)) return expired;
           // An authorization nobody plugged in for is dropped; a plug-in nobody authorized shows Available again.
           return s.authorization !== null ? { ...expired, authorization: null } : { ...expired, connectionTimedOut: true };
@@ -364,6 +394,11 @@ function apply(s: ChargerState, input: ChargerInput): ChargerState {
       return { ...s, unlockRequested: true, lockHold: null };
     case 'unlock-on-ev-side-disconnect':
       return { ...s, unlockOnEvSideDisconnect: input.value };
+    case 'stop-on-ev-side-disconnect': {
+      // Set to true while a session is kept without an EV: the rule applies now, the session ends.
+      const ends = input.value && evSideSuspended(s);
+      return { ...s, stopOnEvSideDisconnect: input.value, stopReason: ends ? 'EVDisconnected' : s.stopReason };
+    }
   }
 }
 
@@ -402,6 +437,8 @@ function deriveStatus(s: ChargerState, previous: ChargePointStatus): ChargePoint
   }
   if (s.session === 'starting' || s.lock === 'locking') return 'Preparing';
   // active, no stop pending
+  // The EV left a kept session (E10): 1.6 has no status of its own for it; SuspendedEV says the EV takes no energy.
+  if (s.pilot === 'A') return 'SuspendedEV';
   if (!offering(s)) return 'SuspendedEVSE';
   if (s.contactor === 'closed') return 'Charging';
   return powerStates.has(s.pilot) ? 'SuspendedEVSE' : 'SuspendedEV';
@@ -441,7 +478,7 @@ export function step(
 
   // OCPP ConnectionTimeOut: runs while an authorization waits for the EV or the EV for an authorization; a new tap
   // restarts it.
-  const wantConnectionTimer = awaitingConnection(s) && timing.connectionTimeoutMs > 0;
+  const wantConnectionTimer = (awaitingConnection(s) || suspendedTimesOut(s)) && timing.connectionTimeoutMs > 0;
   if (wantConnectionTimer && (!s.connectionTimerArmed || (input.type === 'authorize' && s.authorization !== prev.authorization))) {
     s = { ...s, connectionTimerArmed: true };
     rest.push({ type: 'start-timer', name: 'connection-timeout', ms: timing.connectionTimeoutMs });

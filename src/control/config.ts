@@ -23,6 +23,10 @@ export const controlSchema = z
     /** The station switches a ventilation output, so an EV asking for state D (IEC 61851-1) may charge; without it
      * state D is refused (fault ventilation-unavailable). */
     ventilationAvailable: z.boolean().default(false),
+    /** End the session when the EV side disconnects (pilot state A). false keeps it, suspended with the contactor open,
+     * until the EV comes back or a card, the CSMS, a fault or a reset ends it. The OCPP key (1.6
+     * StopTransactionOnEVSideDisconnect, 2.0.1 TxCtrlr.StopTxOnEVSideDisconnect) overrides it once an uplink runs. */
+    stopOnEvSideDisconnect: z.boolean().default(true),
     /** Force the contactor open when the EV keeps drawing this long after PWM was removed (3–6 s). */
     pwmRemovedForceOpenS: z.number().min(3).max(6).default(3),
     /** Least time between two non-safety PWM changes. */

@@ -80,6 +80,8 @@ export class SessionJournal {
   private stopIdTag: string | undefined;
   /** When the pilot showed the EV leaving while its session's stop was still to be committed (an EV-side stop). */
   private unplugSeenAtMs: number | null = null;
+  /** The EV left a session that is kept (stopOnEvSideDisconnect false) and has not come back yet. */
+  private evAway = false;
   private readonly pending = new Set<Promise<unknown>>();
   /** The stop being committed (and retried until it commits); null when none. */
   private stopping: PendingStop | null = null;
@@ -106,6 +108,20 @@ export class SessionJournal {
   pluggedIn(): void {
     this.plugInAtMono = this.deps.clock.monotonicMs();
     this.unplugSeenAtMs = null;
+    this.evAway = false;
+  }
+
+  /**
+   * The EV left and its session is kept (stopOnEvSideDisconnect false): until it comes back nothing is connected, so
+   * the time is neither charging nor idle (no idle fee for a connector nobody is plugged into). On the timeline it
+   * reads as a suspension (`suspended-evse`, detail `cause: 'ev-side-disconnect'`); the EV drawing again after it
+   * returns is `resumed`, one that stays quiet becomes idle after the usual hold.
+   */
+  evLeftKeptSession(): void {
+    if (this.sessionId === null || this.evAway) return;
+    this.evAway = true;
+    this.recordEvent('suspended-evse', { cause: 'ev-side-disconnect' });
+    if (this.energyFlowSeen) this.completion.suspendedByStation();
   }
 
   authorized(): void {
@@ -155,6 +171,7 @@ export class SessionJournal {
           this.samplingSessionId = id;
           this.lastSessionId = id;
           this.energyFlowSeen = false;
+          this.evAway = false;
           this.completion = this.newCompletionDetector();
           this.deps.started({ sessionId: id, idTag, meterStartWh, startAtMs });
           this.recordEvent('plugged-in', {}, plugInAtMs);
@@ -340,7 +357,8 @@ export class SessionJournal {
       this.recordEvent('energy-flow-started');
     }
     const status = this.deps.status();
-    if (status !== 'Charging' && status !== 'SuspendedEV') {
+    // A kept session without its EV (SuspendedEV too) says nothing about an EV: as while the station holds power back.
+    if (this.evAway || (status !== 'Charging' && status !== 'SuspendedEV')) {
       this.completion.interrupt();
       return;
     }

@@ -78,6 +78,17 @@ export interface ChargePointPort {
    * is presented again or UnlockConnector arrives. Called at startup and on change, like setConnectionTimeoutS.
    */
   setUnlockOnEvSideDisconnect?(unlock: boolean): void;
+  /**
+   * OCPP 1.6 StopTransactionOnEVSideDisconnect / 2.0.1 TxCtrlr.StopTxOnEVSideDisconnect: false keeps the running
+   * session when the EV side disconnects (suspended, no energy, SuspendedEV) until the EV comes back or something else
+   * ends it. Called at startup and on change, like setConnectionTimeoutS.
+   */
+  setStopOnEvSideDisconnect?(stop: boolean): void;
+  /**
+   * The EV left a session the station keeps (`connected` false; StopOnEvSideDisconnect false) and came back to it
+   * (true). Not called when the EV leaving ends the session. Optional: without it the uplink reports nothing extra.
+   */
+  onKeptSessionEv?(listener: (connected: boolean) => void): () => void;
 }
 
 /** A held reservation of connector 1. */

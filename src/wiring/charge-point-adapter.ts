@@ -1,5 +1,5 @@
 import type { MeterSample } from '../../hal/meter.js';
-import type { ChargePointStatus, StopReason } from '../control/charger-fsm.js';
+import { evSideSuspended, type ChargePointStatus, type StopReason } from '../control/charger-fsm.js';
 import type {
   ActiveSession,
   ChargePointPort,
@@ -113,6 +113,23 @@ export function chargePointAdapter(station: Station, clock: Clock, onReset: (kin
     unlockConnector: () => controller.unlockConnector(),
     setConnectionTimeoutS: (seconds) => controller.setConnectionTimeoutS(seconds),
     setUnlockOnEvSideDisconnect: (unlock) => controller.setUnlockOnEvSideDisconnect(unlock),
+    setStopOnEvSideDisconnect: (stop) => controller.setStopOnEvSideDisconnect(stop),
+    onKeptSessionEv(listener) {
+      // Heard after the charger reacted (the controller posts the pilot event first, delivers it after): an unplug
+      // that left the session active without a stop pending is a kept session; a plug-in into one is its EV back.
+      let away = false;
+      return station.onEvent((e) => {
+        if (e.type !== 'pilot') return;
+        const s = controller.snapshot();
+        if (e.event.name === 'EvDisconnected' && evSideSuspended(s) && !away) {
+          away = true;
+          listener(false);
+        } else if (e.event.name === 'EvConnected' && away) {
+          away = false;
+          if (s.session === 'active' && s.stopReason === null) listener(true);
+        }
+      });
+    },
     reset: (kind) => onReset(kind),
     // Reserved is shown while no EV is present; who may start is the authorizer's call (the reserved id or its parent).
     setReservation: (reservation) => controller.setReserved(reservation !== null),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   initialChargerState,
+  evSideSuspended,
   interlockHolds,
   step,
   type ChargerInput,
@@ -48,6 +49,7 @@ const inputArb: fc.Arbitrary<ChargerInput> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.constant<ChargerInput>({ type: 'unlock-request' }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('unlock-on-ev-side-disconnect' as const), value: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('stop-on-ev-side-disconnect' as const), value: fc.boolean() }) },
 );
 
 const timing: ChargerTiming = { forceOpenMs: 3000, fHoldMs: 300, connectionTimeoutMs: 60_000 };
@@ -57,6 +59,7 @@ const stationArb = fc.record({
   ventilationAvailable: fc.boolean(),
   freeVend: fc.boolean(),
   unlockOnEvSideDisconnect: fc.boolean(),
+  stopOnEvSideDisconnect: fc.boolean(),
 });
 
 describe('charger state machine (properties over random input sequences)', () => {
@@ -90,13 +93,15 @@ describe('charger state machine (properties over random input sequences)', () =>
             }
             if (a.type === 'lock' || a.type === 'unlock') assert.ok(station.cableLock, `lock action without a lock ${at}`);
             if (a.type === 'ventilation' && a.on) assert.ok(station.ventilationAvailable, `ventilation without an output ${at}`);
-            if (a.type === 'start-timer' && a.name === 'connection-timeout') assert.ok(!station.freeVend, `free vend timed out ${at}`);
+            // Free vend never waits for an authorization; only a session kept without its EV (E10) times out.
+            if (a.type === 'start-timer' && a.name === 'connection-timeout') assert.ok(!station.freeVend || evSideSuspended(state), `free vend timed out ${at}`);
           }
           assert.equal(state.contactor, contactor, at);
           assert.equal(state.ventilation, ventilation, at);
 
           // Standing invariants of the resulting state.
           if (state.contactor === 'closed') {
+            assert.ok(state.pilot !== 'A', `closed in state A ${at}`);
             assert.ok(state.lock === 'none' || state.lock === 'locked', `closed while the lock is ${state.lock} ${at}`);
             assert.ok(state.pilot !== 'D' || (state.ventilationAvailable && state.ventilation), `closed in D without ventilation ${at}`);
           }
@@ -106,6 +111,61 @@ describe('charger state machine (properties over random input sequences)', () =>
         }
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it('with a runner that confirms what it is asked, every session ends exactly once, whatever the EV-side setting', () => {
+    // Environment inputs only: the runner's confirmations follow the actions (session-started after start-session,
+    // session-stopped after stop-session, lock results as asked), so "ends exactly once" is a property of the machine.
+    const envArb: fc.Arbitrary<ChargerInput> = fc.oneof(
+      { weight: 8, arbitrary: fc.record({ type: fc.constant('pilot' as const), state: fc.constantFrom('A', 'B', 'C' as const) }) },
+      { weight: 2, arbitrary: fc.constant<ChargerInput>({ type: 'diode-ok' }) },
+      { weight: 3, arbitrary: fc.record({ type: fc.constant('authorize' as const), idTag: fc.constantFrom('CARD', 'OTHER') }) },
+      { weight: 1, arbitrary: fc.record({ type: fc.constant('stop' as const), reason: fc.constantFrom('Local' as const, 'Remote' as const), immediate: fc.boolean() }) },
+      { weight: 1, arbitrary: fc.record({ type: fc.constant('faults' as const), stop: fc.boolean(), endsSession: fc.constantFrom(null, 'Other' as const) }) },
+      { weight: 2, arbitrary: fc.record({ type: fc.constant('timer' as const), name: fc.constantFrom('force-open' as const, 'connection-timeout' as const) }) },
+      { weight: 2, arbitrary: fc.record({ type: fc.constant('stop-on-ev-side-disconnect' as const), value: fc.boolean() }) },
+    );
+    fc.assert(
+      fc.property(stationArb, fc.array(envArb, { minLength: 1, maxLength: 80 }), (station, inputs) => {
+        let s: ChargerState = initialChargerState({ ...station, offeredA: 32 });
+        let started = 0;
+        let stopped = 0;
+        const queue: ChargerInput[] = [];
+        const run = (input: ChargerInput): void => {
+          queue.push(input);
+          while (queue.length > 0) {
+            const next = queue.shift() as ChargerInput;
+            const before = s;
+            const { state, actions } = step(s, next, timing);
+            s = state;
+            const at = `after ${JSON.stringify(next)} from ${JSON.stringify(before)}`;
+            for (const a of actions) {
+              if (a.type === 'start-session') {
+                started += 1;
+                queue.push({ type: 'session-started' });
+              }
+              if (a.type === 'stop-session') {
+                stopped += 1;
+                assert.equal(stopped, started, `a session stopped twice or before it started ${at}`);
+                queue.push({ type: 'session-stopped' });
+              }
+              if (a.type === 'lock') queue.push({ type: 'lock-result', operation: 'lock', ok: true });
+              if (a.type === 'unlock') queue.push({ type: 'lock-result', operation: 'unlock', ok: true });
+            }
+            assert.ok(!(s.contactor === 'closed' && s.pilot === 'A'), `contactor closed in state A ${at}`);
+            // The setting true: state A never leaves an active session without a stop pending.
+            if (s.stopOnEvSideDisconnect) assert.ok(!evSideSuspended(s), `kept without the EV though the setting is true ${at}`);
+          }
+        };
+        for (const input of inputs) run(input);
+        // Whatever happened, a stop (card, CSMS) ends a running session, kept or not; exactly once.
+        run({ type: 'stop', reason: 'Local', immediate: true });
+        run({ type: 'pilot', state: 'A' });
+        assert.equal(s.session, 'none');
+        assert.equal(stopped, started);
+      }),
+      { numRuns: 500 },
     );
   });
 

@@ -109,6 +109,15 @@ describe('CSMS-initiated calls on loopback', function () {
     assert.deepEqual(rig.station.unlockOnEvSideDisconnect, [true, false, false]);
   });
 
+  it('ChangeConfiguration of StopTransactionOnEVSideDisconnect reaches the station (stored value at startup and after a restart)', async () => {
+    assert.deepEqual(rig.station.stopOnEvSideDisconnect, [true], 'the stored default at startup');
+    assert.deepEqual(await call('ChangeConfiguration', { key: 'StopTransactionOnEVSideDisconnect', value: 'maybe' }), { status: 'Rejected' });
+    assert.deepEqual(await call('ChangeConfiguration', { key: 'StopTransactionOnEVSideDisconnect', value: 'false' }), { status: 'Accepted' });
+    assert.deepEqual(rig.station.stopOnEvSideDisconnect, [true, false], 'a rejected value never reaches the station');
+    await rig.reboot();
+    assert.deepEqual(rig.station.stopOnEvSideDisconnect, [true, false, false]);
+  });
+
   it('UnlockConnector: a running session stops with UnlockCommand; Unlocked only when the lock confirmed', async () => {
     rig.station.startSession('TAG-UNLOCK');
     await rig.waitDrained();

@@ -327,6 +327,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
   const applyStationSettings = (): void => {
     port.setConnectionTimeoutS?.(deviceModel.int('TxCtrlr', 'EVConnectionTimeOut'));
     port.setUnlockOnEvSideDisconnect?.(deviceModel.bool('OCPPCommCtrlr', 'UnlockOnEVSideDisconnect'));
+    port.setStopOnEvSideDisconnect?.(deviceModel.bool('TxCtrlr', 'StopTxOnEVSideDisconnect'));
   };
 
   /** Resolves once the boot is Accepted, or after `ms`. */
@@ -396,7 +397,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
         deviceModel.onChange((component, variable, value) => {
           const name = `${component.name}/${variable.name}`;
           if (name === 'OCPPCommCtrlr/WebSocketPingInterval') connection.setPingIntervalMs(Number(value) * 1000);
-          if (name === 'TxCtrlr/EVConnectionTimeOut' || name === 'OCPPCommCtrlr/UnlockOnEVSideDisconnect') applyStationSettings();
+          if (['TxCtrlr/EVConnectionTimeOut', 'OCPPCommCtrlr/UnlockOnEVSideDisconnect', 'TxCtrlr/StopTxOnEVSideDisconnect'].includes(name)) applyStationSettings();
           if (name === 'SecurityCtrlr/BasicAuthPassword') {
             void securityEvents.record('ReconfigurationOfSecurityParameters', 'BasicAuthPassword changed');
             // A01: reconnect with the new password (after this answer left; profile 0 and 3 send no password).

@@ -130,6 +130,12 @@ export class FakeStation implements ChargePointPort {
     this.unlockOnEvSideDisconnect.push(unlock);
   }
 
+  readonly stopOnEvSideDisconnect: boolean[] = [];
+
+  setStopOnEvSideDisconnect(stop: boolean): void {
+    this.stopOnEvSideDisconnect.push(stop);
+  }
+
   reservation: Reservation | null = null;
 
   setReservation(reservation: Reservation | null): void {

@@ -2,6 +2,8 @@
  * The Updated events of a running transaction that the station's own facts cause, queued to the journal's outbox
  * (kind TransactionEvent) at the moment they happen so they leave in order, offline or not:
  * - ChargingStateChanged when the connector's state moves between Charging, SuspendedEV, SuspendedEVSE and EVConnected;
+ * - E10 (TxCtrlr.StopTxOnEVSideDisconnect false): EVCommunicationLost with chargingState Idle when the EV leaves a
+ *   transaction the station keeps, CablePluggedIn with EVConnected when an EV comes back to it (as OCTT TC_E_26);
  * - J02 sampled meter values every SampledDataCtrlr.TxUpdatedInterval seconds from the transaction start
  *   (MeterValuePeriodic, TxUpdatedMeasurands);
  * - J01 clock-aligned meter values at every multiple of AlignedDataCtrlr.Interval since midnight UTC: inside a
@@ -63,6 +65,7 @@ export function chargingStateOf(status: ChargePointStatus): ChargingState | null
 export class SessionUpdates {
   private timer: TimerHandle | null = null;
   private unsubscribe: (() => void) | null = null;
+  private unsubscribeEv: (() => void) | null = null;
   private periodic: { sessionId: number; index: number } | null = null;
   private alignedIndex: number | null = null;
   /** The charging state last reported per session (Started says EVConnected). */
@@ -76,6 +79,7 @@ export class SessionUpdates {
     this.unsubscribe = this.options.port.onStatusChange((connectorId, status) => {
       if (connectorId === 1) void this.statusChanged(status.status);
     });
+    this.unsubscribeEv = this.options.port.onKeptSessionEv?.((connected) => void this.evSideChanged(connected)) ?? null;
   }
 
   stop(): void {
@@ -83,13 +87,16 @@ export class SessionUpdates {
     this.timer = null;
     this.unsubscribe?.();
     this.unsubscribe = null;
+    this.unsubscribeEv?.();
+    this.unsubscribeEv = null;
   }
 
   /** F06 TriggerMessage(TransactionEvent): an Updated with trigger Trigger and the sampled measurands; false without a transaction. */
   async triggerTransactionEvent(): Promise<boolean> {
     const session = this.options.port.activeSession();
     if (!session) return false;
-    const state = chargingStateOf(this.options.port.connectorStatus(1).status);
+    const away = this.reported?.sessionId === session.sessionId && this.reported.state === 'Idle';
+    const state = away ? 'Idle' : chargingStateOf(this.options.port.connectorStatus(1).status);
     return this.enqueueUpdated(session.sessionId, 'Trigger', this.meterValues(this.options.settings.sampledMeasurands(), 'Trigger'), state ?? undefined);
   }
 
@@ -105,9 +112,19 @@ export class SessionUpdates {
     const state = chargingStateOf(status);
     if (!session || state === null || state === 'Idle') return;
     const last = this.reported?.sessionId === session.sessionId ? this.reported.state : 'EVConnected';
-    if (state === last) return;
+    // The EV left a kept transaction (Idle reported): the connector's status says nothing of an EV until it is back.
+    if (state === last || last === 'Idle') return;
     this.reported = { sessionId: session.sessionId, state };
     await this.enqueueUpdated(session.sessionId, 'ChargingStateChanged', undefined, state);
+  }
+
+  /** E10: the EV left a transaction the station keeps (false), or an EV came back to it (true). */
+  private async evSideChanged(connected: boolean): Promise<void> {
+    const session = this.options.port.activeSession();
+    if (!session) return;
+    const state: ChargingState = connected ? 'EVConnected' : 'Idle';
+    this.reported = { sessionId: session.sessionId, state };
+    await this.enqueueUpdated(session.sessionId, connected ? 'CablePluggedIn' : 'EVCommunicationLost', undefined, state);
   }
 
   private async tick(): Promise<void> {
