@@ -121,12 +121,16 @@ export class BootLoop<Reason = undefined> {
       const conf = await connection.call<BootAnswer>('BootNotification', this.loop.bootPayload(reason));
       this.takeCsmsTime(conf.currentTime);
       const previous = this.state;
-      this.state = conf.status;
       logger.info({ status: conf.status, interval: conf.interval, ...(reason === undefined ? {} : { reason }) }, 'BootNotification answered');
       if (conf.status === 'Accepted') {
-        this.armHeartbeat(conf.interval > 0 ? await heartbeatInterval.storeAccepted(conf.interval) : undefined);
+        // The interval is kept before the station counts as accepted: whoever sees Accepted reads the CSMS's interval,
+        // and a failure to keep it fails this boot (retried below) without leaving an Accepted nobody was told of.
+        const beatS = conf.interval > 0 ? await heartbeatInterval.storeAccepted(conf.interval) : undefined;
+        this.state = 'Accepted';
+        this.armHeartbeat(beatS);
         if (previous !== 'Accepted') this.notifyAccepted();
       } else {
+        this.state = conf.status;
         this.scheduleBootRetry(conf.interval > 0 ? conf.interval : fallbackS);
       }
     } catch (err) {

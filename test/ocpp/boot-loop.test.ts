@@ -218,6 +218,7 @@ describe('ocpp/boot-loop (shared by 1.6 and 2.0.1)', () => {
     link.goUp();
     await fake.tickAsync(200);
     assert.deepEqual(link.times('Heartbeat'), []);
+    assert.equal(loop.status(), 'NotSent', 'not Accepted until the interval is kept (no Accepted nobody was told of)');
     setting.failStore = false;
     await fake.tickAsync(30_000 + 200);
     assert.deepEqual(link.times('BootNotification'), [0, 30_200]);
