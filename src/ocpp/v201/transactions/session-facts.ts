@@ -1,7 +1,7 @@
 /**
  * Facts of 2.0.1 sessions the journal's session row does not hold, kept in the journal's key-value store so a
  * reboot keeps them: a remote start's remoteStartId (F01/F02: the Started event carries it), a stop by master pass
- * (C16: stoppedReason MasterPass), and the type of an id token (a remote start's token keeps its type, a card tap is
+ * (C16: stoppedReason MasterPass), whether the EV is away from a kept transaction (E10: its Ended says Idle), and the type of an id token (a remote start's token keeps its type, a card tap is
  * ISO14443). Read synchronously from memory (loaded at start), written through to the journal.
  */
 import type { KeyValueStore } from '../../../journal/ports.js';
@@ -27,6 +27,8 @@ export class SessionFactsStore implements SessionFacts {
   private pending: PendingRemoteStart | null = null;
   private readonly remoteStarts = new Map<number, number>();
   private readonly masterPass = new Set<number>();
+  /** E10: sessions whose EV left while the station keeps the transaction, until it is back. */
+  private readonly away = new Set<number>();
   private readonly tokenTypes = new Map<string, IdTokenKind>();
 
   constructor(
@@ -43,6 +45,7 @@ export class SessionFactsStore implements SessionFacts {
       const [kind, id] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
       if (kind === 'remote' && typeof value === 'number') this.remoteStarts.set(Number(id), value);
       else if (kind === 'master' && value === true) this.masterPass.add(Number(id));
+      else if (kind === 'away' && value === true) this.away.add(Number(id));
       else if (kind === 'token' && typeof value === 'string' && TOKEN_TYPES.has(value)) this.tokenTypes.set(id, value as IdTokenKind);
       else if (key === 'pending' && isObject(value) && typeof value['idTag'] === 'string' && typeof value['remoteStartId'] === 'number' && typeof value['atMs'] === 'number') {
         this.pending = { idTag: value['idTag'], remoteStartId: value['remoteStartId'], atMs: value['atMs'] };
@@ -102,6 +105,18 @@ export class SessionFactsStore implements SessionFacts {
     return this.masterPass.has(sessionId);
   }
 
+  /** E10: the EV left the kept transaction (true) or came back to it (false); journaled, so a reboot keeps it. */
+  markEvAway(sessionId: number, away: boolean): void {
+    if (this.away.has(sessionId) === away) return;
+    if (away) this.away.add(sessionId);
+    else this.away.delete(sessionId);
+    this.write(`away:${sessionId}`, away ? true : undefined);
+  }
+
+  evAway(sessionId: number): boolean {
+    return this.away.has(sessionId);
+  }
+
   /**
    * A card tapped at the reader is ISO14443, whatever type a remote start once gave the same string; only a session
    * a remote start began carries that start's type (Central …). Without a session: the remembered type.
@@ -115,5 +130,6 @@ export class SessionFactsStore implements SessionFacts {
   forget(sessionId: number): void {
     if (this.remoteStarts.delete(sessionId)) this.write(`remote:${sessionId}`, undefined);
     if (this.masterPass.delete(sessionId)) this.write(`master:${sessionId}`, undefined);
+    if (this.away.delete(sessionId)) this.write(`away:${sessionId}`, undefined);
   }
 }

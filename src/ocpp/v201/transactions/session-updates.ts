@@ -41,6 +41,8 @@ export interface SessionUpdatesOptions {
   readonly evseId?: number;
   readonly electrical?: { readonly phases: number; readonly nominalVoltageV: number };
   readonly tickMs?: number;
+  /** E10: the EV left a kept transaction (true) or came back (false), for its Ended (journaled session facts). */
+  readonly onEvAway?: (sessionId: number, away: boolean) => void;
 }
 
 /** The 2.0.1 charging state of a 1.6 connector status, while a transaction runs (null: not a charging state). */
@@ -124,6 +126,7 @@ export class SessionUpdates {
     if (!session) return;
     const state: ChargingState = connected ? 'EVConnected' : 'Idle';
     this.reported = { sessionId: session.sessionId, state };
+    this.options.onEvAway?.(session.sessionId, !connected);
     await this.enqueueUpdated(session.sessionId, connected ? 'CablePluggedIn' : 'EVCommunicationLost', undefined, state);
   }
 

@@ -38,6 +38,8 @@ export interface EventContext {
   readonly remoteStartId?: number;
   /** The session was stopped by a master pass (C16). */
   readonly masterPass?: boolean;
+  /** E10: the transaction ended while its EV was away (the Ended's chargingState is Idle). */
+  readonly evAway?: boolean;
   /** TxStartedMeasurands / TxEndedMeasurands sampled for this transaction (Started / Ended only). */
   readonly txValues?: TxValues;
 }
@@ -157,7 +159,7 @@ export function transactionEventOf(message: OutboxMessage, ctx: EventContext): T
         if (typeof token === 'string') return token;
         idToken = token;
       }
-      const chargingState: ChargingState = reason === 'EVDisconnected' ? 'Idle' : 'EVConnected';
+      const chargingState: ChargingState = reason === 'EVDisconnected' || ctx.evAway === true ? 'Idle' : 'EVConnected';
       return {
         eventType: 'Ended',
         timestamp: p['timestamp'],

@@ -135,6 +135,7 @@ export async function createTransactions201(deps: Transactions201Deps): Promise<
     clock,
     logger: log,
     onEnqueued: kick,
+    onEvAway: (sessionId, away) => facts.markEvAway(sessionId, away),
     settings: {
       sampledIntervalS: () => (deviceModel.bool('SampledDataCtrlr', 'Enabled') ? deviceModel.int('SampledDataCtrlr', 'TxUpdatedInterval') : 0),
       sampledMeasurands: () => deviceModel.list('SampledDataCtrlr', 'TxUpdatedMeasurands'),

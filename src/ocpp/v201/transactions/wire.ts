@@ -30,6 +30,8 @@ export interface SessionFacts {
   remoteStartId(sessionId: number, idTag?: string | null, startAtMs?: number): number | undefined;
   /** The session was stopped by a master pass card. */
   stoppedByMasterPass(sessionId: number): boolean;
+  /** E10: the EV has left the transaction the station keeps (and not come back). */
+  evAway(sessionId: number): boolean;
   /** The type of an id tag in a session (default ISO14443: a card tap; a remote start's token keeps its type). */
   idTokenType(idTag: string, sessionId?: number): IdTokenKind;
 }
@@ -37,6 +39,7 @@ export interface SessionFacts {
 export const noSessionFacts: SessionFacts = {
   remoteStartId: () => undefined,
   stoppedByMasterPass: () => false,
+  evAway: () => false,
   idTokenType: () => 'ISO14443',
 };
 
@@ -94,6 +97,7 @@ export class TransactionWire implements OutboxWire {
       idTokenType: (idTag) => facts.idTokenType(idTag, sessionId ?? undefined),
       ...(remoteStartId !== undefined ? { remoteStartId } : {}),
       ...(sessionId !== null && facts.stoppedByMasterPass(sessionId) ? { masterPass: true } : {}),
+      ...(sessionId !== null && message.kind === 'StopTransaction' && facts.evAway(sessionId) ? { evAway: true } : {}),
       ...(sessionId !== null && this.options.txValues && (message.kind === 'StartTransaction' || message.kind === 'StopTransaction')
         ? { txValues: this.options.txValues(sessionId) }
         : {}),
