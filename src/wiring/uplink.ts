@@ -114,6 +114,8 @@ export async function createUplink201(deps: UplinkDeps): Promise<Ocpp201Client> 
         ];
         // Faults latched before the uplink started are reported too (once: a raise already known is no new event).
         for (const fault of station.controller.faults.summary().active) client.faults.raised(fault.definition, fault.raisedAtMs, fault.detail);
+        // Faults the CSMS was told are active before a restart and gone since are reported cleared.
+        client.faults.clearStale(clock.nowMs());
       }
       client.start();
     },

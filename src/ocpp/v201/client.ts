@@ -140,6 +140,7 @@ export async function createOcpp201Client(options: Ocpp201ClientOptions): Promis
   const electrical = options.electrical ?? { phases: 3, nominalVoltageV: 230, maxCurrentA: 32 };
   // Faults and alerts as NotifyEvent; made first: the device model's fault variables read the active faults.
   const events = createEvents201({ outbox, kv, logger: log, port, kick: () => sender.kick(), unsupported: (kind) => csmsSupport.isUnsupported(kind) });
+  await events.faults.load();
   const deviceModel = await DeviceModel.load(
     kv,
     stationComponents({

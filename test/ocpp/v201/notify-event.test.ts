@@ -85,6 +85,32 @@ describe('OCPP 2.0.1 faults as NotifyEvent (bench CSMS, strict schemas, real jou
     assert.deepEqual(r.csms.messages.filter((m) => m.type === 'CALLERROR').map((m) => m.raw), []);
   });
 
+  it('across a restart: a fault still active is not raised again, one gone meanwhile is reported cleared', async () => {
+    rig = await Rig201.create();
+    const r = rig;
+    await r.waitRegistered();
+    r.client.faults.raised(faultDefinition('rcd-trip'), Date.now());
+    r.client.faults.raised(faultDefinition('cable-lock-failed'), Date.now());
+    await waitFor(() => eventsOf(r.csms).length === 2, 5000, 'both raises');
+    await r.restart();
+    await r.waitRegistered();
+    // What the wiring does at start (src/wiring/uplink.ts): the faults active now, then the stale ones cleared.
+    r.client.faults.raised(faultDefinition('rcd-trip'), Date.now());
+    r.client.faults.clearStale(Date.now());
+    await waitFor(() => eventsOf(r.csms).length === 3, 5000, 'the clear of the lock fault');
+    await sleep(300);
+    const after = eventsOf(r.csms).slice(2);
+    assert.deepEqual(after.map((e) => [e.techCode, e.cleared ?? false, e.actualValue]), [['cable-lock-failed', true, 'false']]);
+    // Only the RCD trip is still held as reported: another restart clears nothing more.
+    await r.restart();
+    await r.waitRegistered();
+    r.client.faults.clearStale(Date.now());
+    await waitFor(() => eventsOf(r.csms).length >= 4, 5000, 'the clear of the RCD trip');
+    await sleep(300);
+    assert.equal(eventsOf(r.csms).length, 4, 'the RCD trip, no longer active after this restart, is cleared; nothing else');
+    assert.deepEqual(pick(eventsOf(r.csms)[3]!, ['techCode', 'cleared']), { techCode: 'rcd-trip', cleared: true });
+  });
+
   it('a fault raised offline is journaled, survives a restart and reaches the CSMS once after reconnect, its eventId the same on every try', async () => {
     rig = await Rig201.create();
     const r = rig;

@@ -27,6 +27,7 @@ export function createEvents201(deps: {
     logger: deps.logger,
     enqueue: (event) => notifyEvents.enqueue(event),
     activeSessionId: () => deps.port.activeSession()?.sessionId ?? null,
+    kv: deps.kv,
   });
   return { notifyEvents, faults };
 }
