@@ -22,7 +22,7 @@ export async function run(options: PartOptions): Promise<Row[]> {
         { seed: 3, frames: 5_000, burst: 200 },
       ]
     : // Inside npm test, where test/ocpp/v201/fuzz.test.ts already runs every schema break: a short burst run only.
-      [{ seed: 4, frames: 200, burst: 50 }];
+      [{ seed: 4, frames: 150, burst: 50 }];
   let frames = 0;
   let reconnects = 0;
   const failures: string[] = [];
