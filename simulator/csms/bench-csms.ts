@@ -32,6 +32,8 @@ export interface BenchCsmsOptions {
   readonly bootStatus?: 'Accepted' | 'Pending' | 'Rejected';
   /** Answer calls with this delay (ms). */
   readonly answerDelayMs?: number;
+  /** Custom responders from the first frame on (before the boot), as `controls.respondWith` installs them later. */
+  readonly responders?: Readonly<Record<string, CsmsResponder>>;
 }
 
 export interface BenchCsmsControls {
@@ -86,7 +88,7 @@ export async function createBenchCsms(options: BenchCsmsOptions = {}): Promise<B
   const recorder = new FrameRecorder();
   const clients = new Map<string, RpcClient>();
   const sockets = new Set<Socket>();
-  const responders = new Map<string, CsmsResponder>();
+  const responders = new Map<string, CsmsResponder>(Object.entries(options.responders ?? {}));
   const failures = new Map<string, { count: number; code: CallErrorCode }>();
   const answers: CsmsAnswerState = {
     nextTransactionId: 1,

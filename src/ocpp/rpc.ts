@@ -72,13 +72,26 @@ const OCPP16_ERROR_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * The OCPP 2.0.1 spelling of a CALLERROR code ocpp-rpc produced. Its schema validator names every occurrence
- * failure (a required property missing, too many items …) with the 1.6 misspelling `OccurenceConstraintViolation`
- * on every protocol, and only respells on ocpp1.6; 2.0.1 (Part 4, 4.3) knows only `OccurrenceConstraintViolation`.
- * The other codes ocpp-rpc writes are 2.0.1 codes already.
+ * The OCPP 2.0.1 code of a CALLERROR ocpp-rpc produced (`details`: the frame's error details). Its schema validator
+ * names every occurrence failure (a required property missing, too many items …) with the 1.6 misspelling
+ * `OccurenceConstraintViolation` on every protocol, and only respells on ocpp1.6; 2.0.1 (Part 4, 4.3) knows only
+ * `OccurrenceConstraintViolation`. And it answers a field with an invalid value (not in its enum, too long, out of
+ * range, not a date-time) FormatViolation, its fallback; 2.0.1 calls that PropertyConstraintViolation ("syntactically
+ * correct but at least one field contains an invalid value") and keeps FormatViolation for a payload that is
+ * syntactically incorrect. A schema failure is told by the validator's errors in the details (the 2.0.1 fuzz found
+ * this); a FormatViolation a handler throws itself (a request over BytesPerMessage) has none and stays.
  */
-export function ocpp201ErrorCode(code: string): string {
-  return code === 'OccurenceConstraintViolation' ? 'OccurrenceConstraintViolation' : code;
+export function ocpp201ErrorCode(code: string, details?: unknown): string {
+  if (code === 'OccurenceConstraintViolation') return 'OccurrenceConstraintViolation';
+  if (code === 'FormatViolation' && isSchemaFailure(details)) return 'PropertyConstraintViolation';
+  return code;
+}
+
+/** Details of ocpp-rpc's strict-mode validator: `{ errors: [{ keyword, … }], data }`. */
+function isSchemaFailure(details: unknown): boolean {
+  if (typeof details !== 'object' || details === null) return false;
+  const errors = (details as { errors?: unknown }).errors;
+  return Array.isArray(errors) && typeof (errors[0] as { keyword?: unknown } | undefined)?.keyword === 'string';
 }
 
 /** An outbound frame with the CALLERROR code in its 2.0.1 spelling (any other frame is returned as it is). */
@@ -91,7 +104,7 @@ export function withOcpp16ErrorCode(frame: string): string {
   return withErrorCode(frame, ocpp16ErrorCode);
 }
 
-function withErrorCode(frame: string, spell: (code: string) => string): string {
+function withErrorCode(frame: string, spell: (code: string, details?: unknown) => string): string {
   if (!frame.startsWith('[4,')) return frame;
   let message: unknown;
   try {
@@ -100,7 +113,7 @@ function withErrorCode(frame: string, spell: (code: string) => string): string {
     return frame;
   }
   if (!Array.isArray(message) || typeof message[2] !== 'string') return frame;
-  const code = spell(message[2]);
+  const code = spell(message[2], message[4]);
   if (code === message[2]) return frame;
   message[2] = code;
   return JSON.stringify(message);

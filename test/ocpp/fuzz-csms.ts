@@ -146,7 +146,8 @@ export interface HostileCsms {
 }
 
 /** Listens on loopback; accepts any identity with subprotocol ocpp1.6. */
-export async function createHostileCsms(): Promise<HostileCsms> {
+/** `protocol`: the subprotocol it agrees to (the 2.0.1 fuzz speaks ocpp2.0.1). */
+export async function createHostileCsms(protocol: 'ocpp1.6' | 'ocpp2.0.1' = 'ocpp1.6'): Promise<HostileCsms> {
   const peers: RawPeer[] = [];
   const server: Server = createServer((_req, res) => {
     res.statusCode = 404;
@@ -157,7 +158,7 @@ export async function createHostileCsms(): Promise<HostileCsms> {
     const accept = createHash('sha1').update(`${String(key)}${GUID}`).digest('base64');
     socket.write(
       'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        `Sec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: ocpp1.6\r\n\r\n`,
+        `Sec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`,
     );
     peers.push(new RawPeer(socket, req));
   });

@@ -15,5 +15,6 @@ export const parts: readonly Part[] = [
   { name: 'storage-faults', run: storageFaults.run },
   { name: 'meter-storm', run: meterStorm.run },
   { name: 'ocpp-fuzz', run: ocppFuzz.run },
+  { name: 'ocpp-fuzz-201', run: (o) => import('./ocpp-fuzz-201.js').then((p) => p.run(o)) },
   { name: 'config-fuzz', run: configFuzz.run },
 ];

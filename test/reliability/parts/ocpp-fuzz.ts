@@ -9,7 +9,7 @@ import { info, zero, atMost, type PartOptions, type Row } from './row.js';
 
 const part = 'OCPP fuzz';
 /** The controller's tick period (src/control/charger-controller.ts TICK_MS). */
-const controlPeriodMs = 100;
+export const controlPeriodMs = 100;
 /**
  * The probe's period: ten samples per control period, so a p99 rests on hundreds of samples; a stall of the event
  * loop delays the control tick and the probe alike.
@@ -17,7 +17,7 @@ const controlPeriodMs = 100;
 const probePeriodMs = 10;
 
 /** Lateness of a `probePeriodMs` timer, sampled until `stop()`: what the control loop's tick would suffer. */
-function latencyProbe(): { stop(): number[] } {
+export function latencyProbe(): { stop(): number[] } {
   const late: number[] = [];
   let expected = performance.now() + probePeriodMs;
   let timer: NodeJS.Timeout;
@@ -36,7 +36,7 @@ function latencyProbe(): { stop(): number[] } {
   };
 }
 
-function p99(values: readonly number[]): number {
+export function p99(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? Number.NaN;
