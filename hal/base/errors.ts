@@ -27,6 +27,11 @@ export enum EvseErrorCode {
   // 4xx OCPP
   OcppProtocol = 400,
   OcppNotConnected = 401,
+  /**
+   * A call the CSMS left unanswered past MessageTimeout while it went on sending other frames: the link is alive, the
+   * CSMS did not answer this one (an optional outbox message counts it as an attempt; a transaction message resends).
+   */
+  OcppUnanswered = 402,
   // 5xx session and billing
   TariffInvalid = 500,
   // 6xx status page

@@ -143,7 +143,8 @@ export class OcppConnection {
    * here: the outbox is the queue). A CALLERROR rejects with ocpp-rpc's RPCError; a timeout rejects with its
    * TimeoutError. The socket is replaced only when the CSMS sent nothing at all while the call waited: that link is
    * dead (or the CSMS hung). A CSMS that keeps sending frames but leaves this call unanswered, or answers it in a
-   * frame that cannot be read, is alive: the call fails (the outbox retries it) and the link stays (issue 17).
+   * frame that cannot be read, is alive: the call fails with EvseError(OcppUnanswered) (the outbox retries it) and the
+   * link stays (issue 17).
    */
   async call<T = Record<string, unknown>>(method: string, params: Record<string, unknown>, timeoutMs?: number): Promise<T> {
     const client = this.client;
@@ -157,7 +158,10 @@ export class OcppConnection {
       this.lastAnswerAt = this.options.clock.nowMs();
       return result as T;
     } catch (err) {
-      if (err instanceof TimeoutError && client === this.client && !this.heardSince(sentMono)) this.dropLink(`${method} got no answer`);
+      if (err instanceof TimeoutError && client === this.client) {
+        if (!this.heardSince(sentMono)) this.dropLink(`${method} got no answer`);
+        else throw new EvseError(EvseErrorCode.OcppUnanswered, `${method} got no answer while the CSMS went on sending`, { cause: err });
+      }
       throw err;
     }
   }

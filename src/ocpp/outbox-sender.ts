@@ -4,8 +4,9 @@
  * - the transaction lane (StartTransaction, StopTransaction, and every message of a session) strictly in seq order;
  * - the optional lane (StatusNotification, SecurityEventNotification, DataTransfer and MeterValues of no session) in
  *   its own order with its own retries, so a refused optional message never holds a transaction message behind it.
- * A network failure (not connected, socket lost, no answer) never counts as an attempt and never drops anything: the
- * lane waits for the link. A CALLERROR (or an answer that breaks the schema) is an attempt: retried after
+ * A network failure (not connected, socket lost, no answer from a silent CSMS) never counts as an attempt and never
+ * drops anything: the lane waits for the link. An optional message the CSMS leaves unanswered while it goes on sending
+ * other frames is an attempt (a transaction message is resent: it must arrive). A CALLERROR (or an answer that breaks the schema) is an attempt: retried after
  * TransactionMessageRetryInterval × attempts, and after TransactionMessageAttempts kept as a dead letter with an alert;
  * a dead StartTransaction takes its session's later messages with it at once (one alert). An optional message the
  * CSMS does not implement (NotImplemented / NotSupported) is dropped quietly and that kind is not sent to this CSMS
@@ -13,6 +14,7 @@
  * journal; a placeholder never goes on the wire. A journal that fails a step is retried with back-off (see LaneRunner).
  */
 import type { Clock } from '../clock.js';
+import { EvseError, EvseErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { optionalKinds, type DeliveryAnswer, type OutboxLane, type OutboxMessage, type OutboxStore } from '../journal/ports.js';
 import { CsmsSupport, meansUnsupported } from './csms-support.js';
@@ -217,6 +219,13 @@ export class OutboxSender {
     } catch (err) {
       lane.inFlight = null;
       const code = rpcErrorCodeOf(err);
+      if (lane.name === 'optional' && err instanceof EvseError && err.code === EvseErrorCode.OcppUnanswered) {
+        // The CSMS is talking but leaves this optional message unanswered: a refusal by silence. Counted as an attempt
+        // (retried after the interval, a dead letter after the attempts), or it would be resent for ever and hold the
+        // optional messages behind it, and the link's one call in flight, a MessageTimeout each time.
+        await this.fail(lane, message, `no answer within MessageTimeout while the CSMS went on sending: ${err.message}`);
+        return 0;
+      }
       if (code === null) {
         // Network: the message stays at the head, untouched, until the link is back.
         logger.info({ seq: message.seq, kind: message.kind, error: (err as Error).message }, 'outbox delivery interrupted; will resend');
