@@ -104,6 +104,8 @@ describe('OCPP 2.0.1 transactions against the bench CSMS (strict 2.0.1, real jou
     assert.deepEqual([started?.triggerReason, started?.transactionInfo.remoteStartId, started?.idToken], ['RemoteStart', 77, { idToken: 'APP-USER-1', type: 'Central' }]);
     assert.deepEqual(rig.csms.callsOf('Authorize').map((p) => p['idToken']), [{ idToken: 'APP-USER-1', type: 'Central' }], 'AuthorizeRemoteStart: authorized first');
     const transactionId = started?.transactionInfo.transactionId ?? '';
+    // The CSMS holds the two events a moment before their answers are journaled at the station: E14 asked after that.
+    await waitFor(async () => (await rig.journal.depth()) === 0, 3000, 'both events answered');
     assert.deepEqual(await rig.call('GetTransactionStatus', { transactionId }), { ongoingIndicator: true, messagesInQueue: false });
     assert.deepEqual(await rig.call('UnlockConnector', { evseId: 1, connectorId: 1 }), { status: 'OngoingAuthorizedTransaction' });
     assert.deepEqual(await rig.call('RequestStopTransaction', { transactionId: 'not-this-one' }), { status: 'Rejected' });
