@@ -10,6 +10,7 @@ import * as storageFaults from './storage-faults.js';
 /** Every part of the reliability suite, in the order the runner runs them. */
 export const parts: readonly Part[] = [
   { name: 'crash', run: crash.run },
+  { name: 'crash-2.0.1', run: crash.run201 },
   { name: 'offline-soak', run: offlineSoak.run },
   { name: 'link-flapping', run: linkFlapping.run },
   { name: 'storage-faults', run: storageFaults.run },
