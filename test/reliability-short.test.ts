@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { compare } from './reliability/parts/crash.js';
+import { compare201, type Journal201Session } from './reliability/parts/crash-201.js';
 import { compareDelivery } from './reliability/parts/journal-uplink.js';
 import { judge, type Mutation } from './reliability/parts/config-fuzz.js';
 import { parts } from './reliability/parts/index.js';
@@ -77,6 +78,89 @@ describe('reliability suite, its own counting', () => {
       resent: 0,
       duplicatesInWindow: 0,
       whMismatch: 0,
+    });
+  });
+
+  describe('crash consistency 2.0.1', () => {
+    const tx = (txId: string, seqNo: number, eventType: string, wh: number | null, extra: Record<string, unknown> = {}): LedgerEntry => ({
+      method: 'TransactionEvent',
+      identity: 'CP-201',
+      params: {
+        eventType,
+        seqNo,
+        timestamp: `t${seqNo}`,
+        triggerReason: eventType === 'Updated' ? 'MeterValuePeriodic' : 'Authorized',
+        transactionInfo: { transactionId: txId },
+        ...(wh === null ? {} : { meterValue: [{ timestamp: `t${seqNo}`, sampledValue: [{ value: wh, unitOfMeasure: { unit: 'Wh' } }] }] }),
+        ...extra,
+      },
+      answer: {},
+      atMs: 0,
+    });
+    const session = (id: number, txId: string, start: number, stop: number, events: number, recovered = false): Journal201Session => ({ id, txId, start, stop, events, dead: [], recovered });
+    // Session 1: Started 0, Updated 1, Ended 2; session 2 (killed mid-transaction): Started 0, Ended 1.
+    const sessions = [session(1, 'tx-a', 100, 200, 3), session(2, 'tx-b', 200, 250, 2, true)];
+    const good = [tx('tx-a', 0, 'Started', 100), tx('tx-a', 1, 'Updated', 150), tx('tx-a', 2, 'Ended', 200), tx('tx-b', 0, 'Started', 200), tx('tx-b', 1, 'Ended', 250, { offline: true })];
+    const clean = {
+      lostNotJournaled: 0,
+      lostNoStarted: 0,
+      lostNoEnded: 0,
+      doubleStarted: 0,
+      doubleEnded: 0,
+      seqNoGaps: 0,
+      seqNoRepeats: 0,
+      outOfOrder: 0,
+      unknownTransactions: 0,
+      recoveredContinued: 1,
+      resent: 0,
+      resentInWindow: 0,
+      offlineEvents: 1,
+      whMismatch: 0,
+    };
+    const printed = new Map([[1, 100], [2, 200]]);
+
+    it('a complete ledger gives zeros, and an identical copy is a re-send (in the window of a kill after it)', () => {
+      assert.deepEqual(compare201(sessions, printed, good, 'CP-201'), clean);
+      assert.deepEqual(compare201(sessions, printed, [...good, tx('tx-a', 1, 'Updated', 150)], 'CP-201', [500]), { ...clean, resent: 1, resentInWindow: 1 });
+      // Another station's events are not this one's.
+      assert.deepEqual(compare201(sessions, printed, [...good, { ...tx('tx-a', 5, 'Started', 1), identity: 'CP-OTHER' }], 'CP-201'), clean);
+    });
+
+    it('counts a seqNo gap, a repeated seqNo, a number never given, and out-of-order delivery', () => {
+      const gap = good.filter((e) => e !== good[1]);
+      assert.equal(compare201(sessions, printed, gap, 'CP-201').seqNoGaps, 1);
+      // seqNo 1 carrying another event than its first copy: a repeated number.
+      assert.equal(compare201(sessions, printed, [...good, tx('tx-a', 1, 'Updated', 160)], 'CP-201').seqNoRepeats, 1);
+      assert.equal(compare201(sessions, printed, [...good, tx('tx-a', 3, 'Updated', 180)], 'CP-201').seqNoRepeats, 1);
+      const swapped = [good[0]!, good[2]!, good[1]!, ...good.slice(3)];
+      assert.equal(compare201(sessions, printed, swapped, 'CP-201').outOfOrder, 1);
+    });
+
+    it('counts a second Started, a second Ended, a lost Started or Ended and a transactionId the journal does not know', () => {
+      // The journal numbered 4 events for tx-a; the CSMS got two Started and two Ended.
+      const four = [session(1, 'tx-a', 100, 200, 4), sessions[1]!];
+      const doubled = [tx('tx-a', 0, 'Started', 100), tx('tx-a', 1, 'Started', 100), tx('tx-a', 2, 'Ended', 200), tx('tx-a', 3, 'Ended', 200), ...good.slice(3)];
+      const f = compare201(four, printed, doubled, 'CP-201');
+      assert.equal(f.doubleStarted, 1);
+      assert.equal(f.doubleEnded, 1);
+      // A restart that made up a new id for the killed session: its Ended lands under an unknown transaction.
+      const newId = [...good.slice(0, 4), tx('tx-new', 1, 'Ended', 250)];
+      const g = compare201(sessions, printed, newId, 'CP-201');
+      assert.equal(g.lostNoEnded, 1);
+      assert.equal(g.unknownTransactions, 1);
+      assert.equal(g.recoveredContinued, 0);
+      assert.equal(compare201(sessions, printed, good.slice(1), 'CP-201').lostNoStarted, 1);
+      assert.equal(compare201(sessions, new Map([...printed, [3, 250]]), good, 'CP-201').lostNotJournaled, 1);
+    });
+
+    it('counts a Wh mismatch of the Started, the Ended, an Updated outside the session and a missing register', () => {
+      assert.equal(compare201(sessions, printed, [tx('tx-a', 0, 'Started', 90), ...good.slice(1)], 'CP-201').whMismatch, 10);
+      assert.equal(compare201(sessions, printed, [...good.slice(0, 2), tx('tx-a', 2, 'Ended', 207), ...good.slice(3)], 'CP-201').whMismatch, 7);
+      assert.equal(compare201(sessions, printed, [good[0]!, tx('tx-a', 1, 'Updated', 230), ...good.slice(2)], 'CP-201').whMismatch, 30);
+      assert.equal(compare201(sessions, printed, [...good.slice(0, 4), tx('tx-b', 1, 'Ended', null)], 'CP-201').whMismatch, 250);
+      // A register in kWh is compared in Wh.
+      const kwh = tx('tx-a', 2, 'Ended', null, { meterValue: [{ timestamp: 't2', sampledValue: [{ value: 0.2, unitOfMeasure: { unit: 'kWh' } }] }] });
+      assert.equal(compare201(sessions, printed, [...good.slice(0, 2), kwh, ...good.slice(3)], 'CP-201').whMismatch, 0);
     });
   });
 
