@@ -5,6 +5,7 @@ import * as linkFlapping from './link-flapping.js';
 import * as meterStorm from './meter-storm.js';
 import * as ocppFuzz from './ocpp-fuzz.js';
 import * as offlineSoak from './offline-soak.js';
+import * as simScenarios from './sim-scenarios.js';
 import * as storageFaults from './storage-faults.js';
 
 /** Every part of the reliability suite, in the order the runner runs them. */
@@ -17,4 +18,5 @@ export const parts: readonly Part[] = [
   { name: 'meter-storm', run: meterStorm.run },
   { name: 'ocpp-fuzz', run: ocppFuzz.run },
   { name: 'config-fuzz', run: configFuzz.run },
+  { name: 'sim-scenarios-2.0.1', run: simScenarios.run },
 ];
