@@ -14,6 +14,7 @@ export const parts: readonly Part[] = [
   { name: 'crash-2.0.1', run: crash.run201 },
   { name: 'offline-soak', run: offlineSoak.run },
   { name: 'link-flapping', run: linkFlapping.run },
+  { name: 'link-flapping-2.0.1', run: linkFlapping.run201 },
   { name: 'storage-faults', run: storageFaults.run },
   { name: 'meter-storm', run: meterStorm.run },
   { name: 'ocpp-fuzz', run: ocppFuzz.run },
