@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { compare } from './reliability/parts/crash.js';
 import { compare201, type Journal201Session } from './reliability/parts/crash-201.js';
 import { compareDelivery } from './reliability/parts/journal-uplink.js';
+import { compareDelivery201 } from './reliability/parts/delivery-201.js';
 import { judge, type Mutation } from './reliability/parts/config-fuzz.js';
 import { parts } from './reliability/parts/index.js';
 import { holds, type Row } from './reliability/parts/row.js';
@@ -194,6 +195,40 @@ describe('reliability suite, its own counting', () => {
         e('StopTransaction', { transactionId: 7, meterStop: 30, timestamp: 'e2' }),
       ];
       assert.deepEqual(compareDelivery(dir, ledger), { queued: 5, lost: 1, duplicated: 1, wrongId: 2, outOfOrder: 1, unexpected: 0, dead: 1 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('2.0.1 delivery check counts a lost, a duplicated, an out-of-order, a wrong-type and an unknown event, and a wrong offline flag', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'evse-rel-self201-'));
+    try {
+      const db = new Database(join(dir, 'journal.db'));
+      db.exec('CREATE TABLE sessions (id INTEGER PRIMARY KEY, tx_uid TEXT); CREATE TABLE outbox (seq INTEGER PRIMARY KEY, kind TEXT, session_id INTEGER, tx_seq_no INTEGER, state TEXT)');
+      db.prepare("INSERT INTO sessions VALUES (1, 'tx-a')").run();
+      const insert = db.prepare('INSERT INTO outbox VALUES (?, ?, 1, ?, ?)');
+      // Started 0, Updated 1, Updated 2, Ended 3.
+      for (const [seq, kind, seqNo] of [[1, 'StartTransaction', 0], [2, 'MeterValues', 1], [3, 'MeterValues', 2], [4, 'StopTransaction', 3]] as const) insert.run(seq, kind, seqNo, 'delivered');
+      db.close();
+      const ev = (seqNo: number, eventType: string, offline = false, tx = 'tx-a'): LedgerEntry => ({
+        method: 'TransactionEvent',
+        identity: 'CP-REL',
+        params: { eventType, seqNo, ...(offline ? { offline: true } : {}), transactionInfo: { transactionId: tx } },
+        answer: {},
+        atMs: 0,
+      });
+      // Written: Start online, two readings offline, Stop across a cut (not judged).
+      const written = [
+        { sessionId: 1, kind: 'StartTransaction', before: true, after: true },
+        { sessionId: 1, kind: 'MeterValues', before: false, after: false },
+        { sessionId: 1, kind: 'MeterValues', before: false, after: false },
+        { sessionId: 1, kind: 'StopTransaction', before: true, after: false },
+      ];
+      const good = [ev(0, 'Started'), ev(1, 'Updated', true), ev(2, 'Updated', true), ev(3, 'Ended')];
+      const clean = { queued: 4, lost: 0, duplicated: 0, outOfOrder: 0, wrongEvent: 0, unexpected: 0, dead: 0, offlineMissing: 0, offlineWrong: 0, certain: { offline: 2, online: 1 } };
+      assert.deepEqual(compareDelivery201(dir, good, 'CP-REL', written), clean);
+      const bad = [ev(0, 'Started', true), ev(2, 'Updated'), ev(1, 'Updated', true), ev(1, 'Updated', true), ev(3, 'Started'), ev(4, 'Updated'), ev(0, 'Started', false, 'tx-b')];
+      assert.deepEqual(compareDelivery201(dir, bad, 'CP-REL', written), { ...clean, duplicated: 1, outOfOrder: 1, wrongEvent: 1, unexpected: 2, offlineMissing: 1, offlineWrong: 1 });
+      assert.equal(compareDelivery201(dir, good.slice(0, 3), 'CP-REL', written).lost, 1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
