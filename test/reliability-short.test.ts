@@ -115,6 +115,7 @@ describe('reliability suite, its own counting', () => {
       recoveredContinued: 1,
       resent: 0,
       resentInWindow: 0,
+      resentOutside: [],
       offlineEvents: 1,
       whMismatch: 0,
     };

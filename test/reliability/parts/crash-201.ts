@@ -62,6 +62,8 @@ export interface Crash201Figures {
   readonly resent: number;
   /** Re-sends whose first copy the CSMS answered at most `windowMs` before a SIGKILL. */
   readonly resentInWindow: number;
+  /** Re-sends outside that window, each with the time from its first answer to the next SIGKILL (null: none came). */
+  readonly resentOutside: readonly { readonly transactionId: string; readonly seqNo: number; readonly answerToKillMs: number | null; readonly copyAfterMs: number }[];
   /** Events the station flagged `offline` (info). */
   readonly offlineEvents: number;
   readonly whMismatch: number;
@@ -127,6 +129,7 @@ export function compare201(
   let unknownTransactions = 0;
   for (const tx of byTx.keys()) if (!known.has(tx)) unknownTransactions++;
   const inWindow = (atMs: number): boolean => killTimes.some((k) => k >= atMs && k - atMs <= windowMs);
+  const resentOutside: { transactionId: string; seqNo: number; answerToKillMs: number | null; copyAfterMs: number }[] = [];
   const f = { lostNoStarted: 0, lostNoEnded: 0, doubleStarted: 0, doubleEnded: 0, seqNoGaps: 0, seqNoRepeats: 0, outOfOrder: 0, recoveredContinued: 0, resent: 0, resentInWindow: 0, whMismatch: 0 };
   for (const s of sessions) {
     const events = byTx.get(s.txId) ?? [];
@@ -142,6 +145,10 @@ export function compare201(
       } else if (seen.content === e.content) {
         f.resent++;
         if (inWindow(seen.atMs)) f.resentInWindow++;
+        else {
+          const nextKill = killTimes.filter((k) => k >= seen.atMs).sort((a, b) => a - b)[0];
+          resentOutside.push({ transactionId: s.txId, seqNo: e.seqNo, answerToKillMs: nextKill === undefined ? null : nextKill - seen.atMs, copyAfterMs: e.atMs - seen.atMs });
+        }
       } else {
         f.seqNoRepeats++;
       }
@@ -168,5 +175,5 @@ export function compare201(
       }
     }
   }
-  return { lostNotJournaled, ...f, unknownTransactions, offlineEvents };
+  return { lostNotJournaled, ...f, resentOutside, unknownTransactions, offlineEvents };
 }

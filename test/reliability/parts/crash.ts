@@ -271,6 +271,9 @@ export async function run201(options: PartOptions): Promise<Row[]> {
     const f = compare201(sessions, k.started, k.ledger, identity201, k.killTimes);
     const p = part201;
     const recoveredInJournal = sessions.filter((s) => s.recovered).length;
+    for (const r of f.resentOutside) {
+      options.log?.(`${p}: re-send outside the window: ${r.transactionId} seqNo ${r.seqNo}, first answered ${r.answerToKillMs === null ? 'with no kill after it' : `${r.answerToKillMs} ms before a kill`}, copy ${r.copyAfterMs} ms after`);
+    }
     return [
       info(p, 'SIGKILLs', k.kills),
       info(p, 'sessions in the journal', sessions.length),

@@ -86,7 +86,7 @@ export function journalRows(stateDir: string): JournalRow[] {
   }
 }
 
-/** The station sees a dropped socket within this much station time (a few ms of real time under --speed 600). */
+/** The station sees a dropped socket within this much station time (a few ms of real time under --speed 300). */
 export const DETECT_MS = 30_000;
 /** After the CSMS is back the station reconnects within reconnectMaxS (60 s) plus its backoff's jitter. */
 export const RECONNECT_MS = 90_000;

@@ -32,6 +32,13 @@ interface Plan {
   readonly offline: boolean;
 }
 
+/**
+ * Station seconds per real second. At ×600 under a loaded machine the simulator's own timing gives way (a stalled
+ * event loop lets the relay supervision see the aux contact late and latch a welded contactor that is not), so the
+ * scenarios run at ×300 unless EVSE_RELIABILITY_SIM_SPEED says otherwise.
+ */
+const speed = Number(process.env['EVSE_RELIABILITY_SIM_SPEED'] ?? 300);
+
 export async function run(options: PartOptions): Promise<Row[]> {
   const log = options.log ?? (() => undefined);
   const names = Object.keys(outages);
@@ -42,7 +49,7 @@ export async function run(options: PartOptions): Promise<Row[]> {
           ...names.map((scenario) => ({ scenario, version: '2.0.1' as const, offline: true })),
           ...names.map((scenario) => ({ scenario, version: '1.6' as const, offline: true })),
         ]
-      : [{ scenario: 'meter-loss', version: '2.0.1', offline: true }];
+      : [{ scenario: 'overcurrent-ev', version: '2.0.1', offline: true }];
   const dir = mkdtempSync(join(tmpdir(), 'evse-rel-sim-'));
   const failed: string[] = [];
   const mismatched: string[] = [];
@@ -63,7 +70,7 @@ export async function run(options: PartOptions): Promise<Row[]> {
     const runOne = async (p: Plan, i: number): Promise<void> => {
       const name = `${p.scenario} over ${p.version} ${p.offline ? 'offline' : 'online'}`;
       const stateDir = join(dir, `state-${i}`);
-      const args = ['sim', '--scenario', p.scenario, '--ocpp', p.version, '--speed', '600', '--json', '--drain-timeout', '60', '--no-web', '--status-interval', '0', '--state-dir', stateDir];
+      const args = ['sim', '--scenario', p.scenario, '--ocpp', p.version, '--speed', String(speed), '--json', '--drain-timeout', '60', '--no-web', '--status-interval', '0', '--state-dir', stateDir];
       if (p.offline || p.scenario === 'continuous') args.push('--config', configFile(p));
       if (p.offline) args.push(...(outages[p.scenario] ?? []).flatMap((o) => ['--csms-outage', o]));
       const t0 = Date.now();
