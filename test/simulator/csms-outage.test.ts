@@ -77,7 +77,13 @@ describe('evse sim: what the bench CSMS got of each 2.0.1 transaction', () => {
 
   it('a complete transaction has no problem; an identical copy is a re-send; the offline flags are listed', () => {
     const [t] = deliveredTransactions([ev(0, 'Started', { offline: true }), ev(1, 'Updated'), ev(1, 'Updated', { offline: true }), ev(2, 'Ended')]);
-    assert.deepEqual(t, { transactionId: 'tx-a', events: 3, seqNos: [0, 1, 2], offlineSeqNos: [0], started: 1, ended: 1, resent: 1, problems: [] });
+    assert.deepEqual(t, { transactionId: 'tx-a', events: 3, seqNos: [0, 1, 2], offlineSeqNos: [0], started: 1, ended: 1, resent: 1, continued: false, problems: [] });
+  });
+
+  it('a transaction continued from an earlier run on the same state directory is checked from its first seqNo', () => {
+    const [t] = deliveredTransactions([ev(3, 'Updated', { offline: true }), ev(4, 'Ended', { offline: true })]);
+    assert.deepEqual([t?.continued, t?.problems], [true, []]);
+    assert.match(deliveredTransactions([ev(3, 'Updated'), ev(5, 'Ended')])[0]?.problems.join('\n') ?? '', /seqNos 3,5 are not 3…4/);
   });
 
   it('reports a gap, a seqNo with another event, out-of-order arrival and a missing or second Started / Ended', () => {

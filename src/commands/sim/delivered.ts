@@ -2,7 +2,9 @@
  * What the in-process bench CSMS got of each OCPP 2.0.1 transaction in an `evse sim` run, for the summary, and what
  * is wrong with it: per transaction the seqNos must be 0, 1, 2 … without a gap, one number never carrying two
  * different events, with exactly one Started and one Ended. A copy of an event identical to one already answered is
- * an at-least-once re-send (an answer lost with the link), not a fault.
+ * an at-least-once re-send (an answer lost with the link), not a fault. A transaction continued from an earlier run on
+ * the same --state-dir (no Started here, first seqNo above 0: its beginning went to that run's CSMS) is checked from
+ * its first seqNo on.
  */
 
 export interface DeliveredTransaction {
@@ -17,6 +19,8 @@ export interface DeliveredTransaction {
   readonly ended: number;
   /** Identical copies answered again (re-sends). */
   readonly resent: number;
+  /** Begun in an earlier run (no Started, first seqNo above 0). */
+  readonly continued: boolean;
   /** What is wrong with this transaction's events (empty when nothing). */
   readonly problems: string[];
 }
@@ -55,11 +59,14 @@ export function deliveredTransactions(calls: readonly Record<string, unknown>[])
     const ended = events.filter((x) => x.eventType === 'Ended').length;
     const problems: string[] = [];
     const sorted = [...e.order].sort((a, b) => a - b);
-    if (sorted.some((n, i) => n !== i)) problems.push(`transaction ${transactionId}: seqNos ${sorted.join(',')} are not 0…${sorted.length - 1}`);
+    const first = sorted[0] ?? 0;
+    const continued = started === 0 && first > 0;
+    const from = continued ? first : 0;
+    if (sorted.some((n, i) => n !== from + i)) problems.push(`transaction ${transactionId}: seqNos ${sorted.join(',')} are not ${from}…${from + sorted.length - 1}`);
     if (e.order.some((n, i) => i > 0 && n < (e.order[i - 1] ?? 0))) problems.push(`transaction ${transactionId}: seqNos arrived out of order (${e.order.join(',')})`);
     if (e.repeated.length > 0) problems.push(`transaction ${transactionId}: seqNo ${e.repeated.join(',')} carried another event`);
-    if (started !== 1) problems.push(`transaction ${transactionId}: ${started} Started events`);
+    if (started !== (continued ? 0 : 1)) problems.push(`transaction ${transactionId}: ${started} Started events`);
     if (ended !== 1) problems.push(`transaction ${transactionId}: ${ended} Ended events`);
-    return { transactionId, events: events.length, seqNos: e.order, offlineSeqNos: [...e.offline], started, ended, resent: e.resent, problems };
+    return { transactionId, events: events.length, seqNos: e.order, offlineSeqNos: [...e.offline], started, ended, resent: e.resent, continued, problems };
   });
 }
