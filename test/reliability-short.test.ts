@@ -123,7 +123,15 @@ describe('reliability suite, its own counting', () => {
 
     it('a complete ledger gives zeros, and an identical copy is a re-send (in the window of a kill after it)', () => {
       assert.deepEqual(compare201(sessions, printed, good, 'CP-201'), clean);
-      assert.deepEqual(compare201(sessions, printed, [...good, tx('tx-a', 1, 'Updated', 150)], 'CP-201', [500]), { ...clean, resent: 1, resentInWindow: 1 });
+      // The copies below arrive at atMs 0 (the first) and 2000: a kill at 500 (after the answer, before the commit) or
+      // at -3000 (the CSMS answered from its buffer after the kill) explains the copy; none, or one 1.5 s after the
+      // answer (time enough to commit), does not.
+      const again = { ...tx('tx-a', 1, 'Updated', 150), atMs: 2000 };
+      assert.deepEqual(compare201(sessions, printed, [...good, again], 'CP-201', [500]), { ...clean, resent: 1, resentInWindow: 1 });
+      assert.equal(compare201(sessions, printed, [...good, again], 'CP-201', [-3000]).resentInWindow, 1);
+      assert.deepEqual(compare201(sessions, printed, [...good, again], 'CP-201', [1500]).resentOutside, [{ transactionId: 'tx-a', seqNo: 1, killAfterAnswerMs: 1500, copyAfterMs: 2000 }]);
+      assert.deepEqual(compare201(sessions, printed, [...good, again], 'CP-201', []).resentOutside, [{ transactionId: 'tx-a', seqNo: 1, killAfterAnswerMs: null, copyAfterMs: 2000 }]);
+      assert.equal(compare201(sessions, printed, [...good, again], 'CP-201', [-9000]).resentInWindow, 0);
       // Another station's events are not this one's.
       assert.deepEqual(compare201(sessions, printed, [...good, { ...tx('tx-a', 5, 'Started', 1), identity: 'CP-OTHER' }], 'CP-201'), clean);
     });

@@ -60,10 +60,14 @@ export interface Crash201Figures {
   readonly recoveredContinued: number;
   /** The same event (transaction, seqNo, content) answered again: at-least-once re-sends. */
   readonly resent: number;
-  /** Re-sends whose first copy the CSMS answered at most `windowMs` before a SIGKILL. */
+  /**
+   * Re-sends explained by a restart: the last SIGKILL before the copy fell between `backlogMs` before the first copy's
+   * answer (the station sent it and was killed, the CSMS process answered it later from its socket buffer) and
+   * `windowMs` after it (killed before it committed the delivery).
+   */
   readonly resentInWindow: number;
-  /** Re-sends outside that window, each with the time from its first answer to the next SIGKILL (null: none came). */
-  readonly resentOutside: readonly { readonly transactionId: string; readonly seqNo: number; readonly answerToKillMs: number | null; readonly copyAfterMs: number }[];
+  /** Re-sends outside that window, each with the last kill before its copy relative to the first answer (null: none). */
+  readonly resentOutside: readonly { readonly transactionId: string; readonly seqNo: number; readonly killAfterAnswerMs: number | null; readonly copyAfterMs: number }[];
   /** Events the station flagged `offline` (info). */
   readonly offlineEvents: number;
   readonly whMismatch: number;
@@ -100,6 +104,7 @@ export function compare201(
   identity: string,
   killTimes: readonly number[] = [],
   windowMs = 1000,
+  backlogMs = 5000,
 ): Crash201Figures {
   const byTx = new Map<string, Event201[]>();
   let offlineEvents = 0;
@@ -128,8 +133,9 @@ export function compare201(
   for (const id of printed.keys()) if (!journaled.has(id)) lostNotJournaled++;
   let unknownTransactions = 0;
   for (const tx of byTx.keys()) if (!known.has(tx)) unknownTransactions++;
-  const inWindow = (atMs: number): boolean => killTimes.some((k) => k >= atMs && k - atMs <= windowMs);
-  const resentOutside: { transactionId: string; seqNo: number; answerToKillMs: number | null; copyAfterMs: number }[] = [];
+  // The restart that sent the copy again: the last kill before the copy.
+  const lastKillBefore = (atMs: number): number | undefined => killTimes.filter((k) => k <= atMs).sort((a, b) => b - a)[0];
+  const resentOutside: { transactionId: string; seqNo: number; killAfterAnswerMs: number | null; copyAfterMs: number }[] = [];
   const f = { lostNoStarted: 0, lostNoEnded: 0, doubleStarted: 0, doubleEnded: 0, seqNoGaps: 0, seqNoRepeats: 0, outOfOrder: 0, recoveredContinued: 0, resent: 0, resentInWindow: 0, whMismatch: 0 };
   for (const s of sessions) {
     const events = byTx.get(s.txId) ?? [];
@@ -144,11 +150,9 @@ export function compare201(
         highest = Math.max(highest, e.seqNo);
       } else if (seen.content === e.content) {
         f.resent++;
-        if (inWindow(seen.atMs)) f.resentInWindow++;
-        else {
-          const nextKill = killTimes.filter((k) => k >= seen.atMs).sort((a, b) => a - b)[0];
-          resentOutside.push({ transactionId: s.txId, seqNo: e.seqNo, answerToKillMs: nextKill === undefined ? null : nextKill - seen.atMs, copyAfterMs: e.atMs - seen.atMs });
-        }
+        const kill = lastKillBefore(e.atMs);
+        if (kill !== undefined && kill >= seen.atMs - backlogMs && kill <= seen.atMs + windowMs) f.resentInWindow++;
+        else resentOutside.push({ transactionId: s.txId, seqNo: e.seqNo, killAfterAnswerMs: kill === undefined ? null : kill - seen.atMs, copyAfterMs: e.atMs - seen.atMs });
       } else {
         f.seqNoRepeats++;
       }

@@ -272,7 +272,7 @@ export async function run201(options: PartOptions): Promise<Row[]> {
     const p = part201;
     const recoveredInJournal = sessions.filter((s) => s.recovered).length;
     for (const r of f.resentOutside) {
-      options.log?.(`${p}: re-send outside the window: ${r.transactionId} seqNo ${r.seqNo}, first answered ${r.answerToKillMs === null ? 'with no kill after it' : `${r.answerToKillMs} ms before a kill`}, copy ${r.copyAfterMs} ms after`);
+      options.log?.(`${p}: re-send outside the window: ${r.transactionId} seqNo ${r.seqNo}, copy ${r.copyAfterMs} ms after the first answer, ${r.killAfterAnswerMs === null ? 'no kill before it' : `last kill before it ${r.killAfterAnswerMs} ms after that answer`}`);
     }
     return [
       info(p, 'SIGKILLs', k.kills),
@@ -293,8 +293,8 @@ export async function run201(options: PartOptions): Promise<Row[]> {
       info(p, 'sessions killed mid-transaction, Ended under the same transactionId', f.recoveredContinued),
       info(p, 'events flagged offline (journaled before the restart that sent them, or while the link was down)', f.offlineEvents),
       info(p, 'events re-sent (same transaction, seqNo and content: at-least-once)', f.resent),
-      info(p, '… re-sends whose first copy was answered ≤ 1 s before a SIGKILL (kill before the delivery commit)', f.resentInWindow),
-      zero(p, 're-sends outside that window (sent again after a committed delivery)', f.resent - f.resentInWindow),
+      info(p, '… re-sends after a SIGKILL from 5 s before to 1 s after the first answer (killed before the delivery commit)', f.resentInWindow),
+      zero(p, 're-sends outside that window (by the same run, or after the station had time to commit)', f.resent - f.resentInWindow),
       { ...zero(p, 'Wh mismatch meter vs CSMS (Started, Ended, Updated registers)', f.whMismatch), unit: 'Wh' },
     ];
   });
