@@ -22,6 +22,11 @@ export interface LedgerEntry {
   readonly params: Record<string, unknown>;
   readonly answer: unknown;
   readonly atMs: number;
+  /**
+   * Websocket connections the CSMS had accepted when it answered (1, 2 …): the station's connection at the time, so
+   * a copy sent again on the same connection (no restart, no reconnect between) can be told from one after a restart.
+   */
+  readonly connection?: number;
 }
 
 const recorded = ['StartTransaction', 'StopTransaction', 'MeterValues', 'TransactionEvent'] as const;
@@ -54,7 +59,7 @@ async function main(): Promise<void> {
       const seen = key === null ? undefined : startAnswers.get(key);
       const answer = seen ?? standard(params, identity);
       if (key !== null && seen === undefined) startAnswers.set(key, answer);
-      const entry: LedgerEntry = { method, identity, params, answer, atMs: Date.now() };
+      const entry: LedgerEntry = { method, identity, params, answer, atMs: Date.now(), connection: csms.acceptedConnections() };
       appendFileSync(ledger, `${JSON.stringify(entry)}\n`);
       return answer;
     });

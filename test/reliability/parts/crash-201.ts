@@ -61,19 +61,27 @@ export interface Crash201Figures {
   /** The same event (transaction, seqNo, content) answered again: at-least-once re-sends. */
   readonly resent: number;
   /**
-   * Re-sends explained by a restart: the last SIGKILL before the copy fell between `backlogMs` before the first copy's
-   * answer (the station sent it and was killed, the CSMS process answered it later from its socket buffer) and
-   * `windowMs` after it (killed before it committed the delivery).
+   * Re-sends explained by a restart: the copy came on another connection, and the station that got the first copy's
+   * answer was killed at most `windowMs` after it (before it committed the delivery), or before it (the loaded CSMS
+   * process answered the dead station's frame from its socket buffer). That station's kill is the first kill after
+   * its connection's first answered call.
    */
   readonly resentInWindow: number;
-  /** Re-sends outside that window, each with the last kill before its copy relative to the first answer (null: none). */
-  readonly resentOutside: readonly { readonly transactionId: string; readonly seqNo: number; readonly killAfterAnswerMs: number | null; readonly copyAfterMs: number }[];
+  /** Re-sends outside that window, with the kill of the answered station relative to the answer (null: none). */
+  readonly resentOutside: readonly {
+    readonly transactionId: string;
+    readonly seqNo: number;
+    readonly sameConnection: boolean;
+    readonly killAfterAnswerMs: number | null;
+    readonly copyAfterMs: number;
+  }[];
   /** Events the station flagged `offline` (info). */
   readonly offlineEvents: number;
   readonly whMismatch: number;
 }
 
 interface Event201 {
+  readonly connection: number | undefined;
   readonly seqNo: number;
   readonly eventType: string;
   /** What makes two copies the same event (the `offline` flag is decided at send time, so it is left out). */
@@ -104,7 +112,6 @@ export function compare201(
   identity: string,
   killTimes: readonly number[] = [],
   windowMs = 1000,
-  backlogMs = 5000,
 ): Crash201Figures {
   const byTx = new Map<string, Event201[]>();
   let offlineEvents = 0;
@@ -118,6 +125,7 @@ export function compare201(
     if (offline) offlineEvents++;
     const registers = registersOf(p);
     const event: Event201 = {
+      connection: e.connection,
       seqNo: p['seqNo'],
       eventType: String(p['eventType']),
       content: JSON.stringify([p['eventType'], p['timestamp'], p['triggerReason'], registers]),
@@ -133,9 +141,16 @@ export function compare201(
   for (const id of printed.keys()) if (!journaled.has(id)) lostNotJournaled++;
   let unknownTransactions = 0;
   for (const tx of byTx.keys()) if (!known.has(tx)) unknownTransactions++;
-  // The restart that sent the copy again: the last kill before the copy.
-  const lastKillBefore = (atMs: number): number | undefined => killTimes.filter((k) => k <= atMs).sort((a, b) => b - a)[0];
-  const resentOutside: { transactionId: string; seqNo: number; killAfterAnswerMs: number | null; copyAfterMs: number }[] = [];
+  // When each connection began (its first answered call), and so which kill ended the station behind it.
+  const connectionStart = new Map<number, number>();
+  for (const e of ledger) {
+    if (e.identity === identity && e.connection !== undefined && !connectionStart.has(e.connection)) connectionStart.set(e.connection, e.atMs);
+  }
+  const killOf = (connection: number | undefined): number | undefined => {
+    const start = connection === undefined ? undefined : connectionStart.get(connection);
+    return start === undefined ? undefined : killTimes.filter((k) => k >= start).sort((a, b) => a - b)[0];
+  };
+  const resentOutside: { transactionId: string; seqNo: number; sameConnection: boolean; killAfterAnswerMs: number | null; copyAfterMs: number }[] = [];
   const f = { lostNoStarted: 0, lostNoEnded: 0, doubleStarted: 0, doubleEnded: 0, seqNoGaps: 0, seqNoRepeats: 0, outOfOrder: 0, recoveredContinued: 0, resent: 0, resentInWindow: 0, whMismatch: 0 };
   for (const s of sessions) {
     const events = byTx.get(s.txId) ?? [];
@@ -150,9 +165,10 @@ export function compare201(
         highest = Math.max(highest, e.seqNo);
       } else if (seen.content === e.content) {
         f.resent++;
-        const kill = lastKillBefore(e.atMs);
-        if (kill !== undefined && kill >= seen.atMs - backlogMs && kill <= seen.atMs + windowMs) f.resentInWindow++;
-        else resentOutside.push({ transactionId: s.txId, seqNo: e.seqNo, killAfterAnswerMs: kill === undefined ? null : kill - seen.atMs, copyAfterMs: e.atMs - seen.atMs });
+        const sameConnection = e.connection === seen.connection;
+        const kill = killOf(seen.connection);
+        if (!sameConnection && kill !== undefined && kill <= e.atMs && kill - seen.atMs <= windowMs) f.resentInWindow++;
+        else resentOutside.push({ transactionId: s.txId, seqNo: e.seqNo, sameConnection, killAfterAnswerMs: kill === undefined ? null : kill - seen.atMs, copyAfterMs: e.atMs - seen.atMs });
       } else {
         f.seqNoRepeats++;
       }
