@@ -123,20 +123,21 @@ describe('reliability suite, its own counting', () => {
 
     it('a complete ledger gives zeros, and an identical copy is a re-send (in the window of a kill after it)', () => {
       assert.deepEqual(compare201(sessions, printed, good, 'CP-201'), clean);
-      // A station on connection 1 got every answer at atMs 0; a copy of seqNo 1 came at 2000 on connection 2. Killed
-      // 500 ms after the answer (before its commit), that station explains the copy; killed 1500 ms after (time to
-      // commit), never killed, or the copy on its own connection (no restart, no reconnect), it does not.
+      // A station on connection 1 got every answer at atMs 0; a copy of seqNo 1 came at 2000 on connection 2. A kill
+      // 500 ms after the answer (before its commit) explains the copy; a kill 1500 ms after (time to commit) or 6 s
+      // before, none, or the copy on the same connection (no restart, no reconnect) does not.
       const on = (e: LedgerEntry, connection: number, atMs = e.atMs): LedgerEntry => ({ ...e, connection, atMs });
       const first = good.map((e) => on(e, 1));
       const again = on(tx('tx-a', 1, 'Updated', 150), 2, 2000);
       assert.deepEqual(compare201(sessions, printed, [...first, again], 'CP-201', [500]), { ...clean, resent: 1, resentInWindow: 1 });
       assert.deepEqual(compare201(sessions, printed, [...first, again], 'CP-201', [1500]).resentOutside, [{ transactionId: 'tx-a', seqNo: 1, sameConnection: false, killAfterAnswerMs: 1500, copyAfterMs: 2000 }]);
+      assert.equal(compare201(sessions, printed, [...first, again], 'CP-201', [-6000]).resentOutside.length, 1);
       assert.deepEqual(compare201(sessions, printed, [...first, again], 'CP-201', []).resentOutside, [{ transactionId: 'tx-a', seqNo: 1, sameConnection: false, killAfterAnswerMs: null, copyAfterMs: 2000 }]);
       assert.equal(compare201(sessions, printed, [...first, on(again, 1)], 'CP-201', [500]).resentOutside[0]?.sameConnection, true);
-      // The station was killed at 500 and the loaded CSMS answered its seqNo 1 from the socket buffer at 700: nothing
-      // could be committed, the copy is explained.
-      const late = first.map((e) => (e.params['seqNo'] === 1 ? on(e, 1, 700) : e));
-      assert.equal(compare201(sessions, printed, [...late, again], 'CP-201', [500]).resentInWindow, 1);
+      // The station was killed at 500 and the loaded CSMS answered its seqNo 1 from the socket buffer at 3000: nothing
+      // could be committed, the copy (at 4000, by the next station) is explained.
+      const late = first.map((e) => (e.params['seqNo'] === 1 ? on(e, 1, 3000) : e));
+      assert.equal(compare201(sessions, printed, [...late, on(again, 2, 4000)], 'CP-201', [500]).resentInWindow, 1);
       // Another station's events are not this one's.
       assert.deepEqual(compare201(sessions, printed, [...good, { ...tx('tx-a', 5, 'Started', 1), identity: 'CP-OTHER' }], 'CP-201'), clean);
     });

@@ -61,13 +61,12 @@ export interface Crash201Figures {
   /** The same event (transaction, seqNo, content) answered again: at-least-once re-sends. */
   readonly resent: number;
   /**
-   * Re-sends explained by a restart: the copy came on another connection, and the station that got the first copy's
-   * answer was killed at most `windowMs` after it (before it committed the delivery), or before it (the loaded CSMS
-   * process answered the dead station's frame from its socket buffer). That station's kill is the first kill after
-   * its connection's first answered call.
+   * Re-sends explained by a restart: the copy came on another connection, after a kill from `backlogMs` before the
+   * first copy's answer (the station was killed after sending; the loaded CSMS process answered its frame from the
+   * socket buffer, so nothing could be committed) to `windowMs` after it (killed before it committed the delivery).
    */
   readonly resentInWindow: number;
-  /** Re-sends outside that window, with the kill of the answered station relative to the answer (null: none). */
+  /** Re-sends outside that window, with the first kill after the answer (null: none before the copy). */
   readonly resentOutside: readonly {
     readonly transactionId: string;
     readonly seqNo: number;
@@ -112,6 +111,7 @@ export function compare201(
   identity: string,
   killTimes: readonly number[] = [],
   windowMs = 1000,
+  backlogMs = 5000,
 ): Crash201Figures {
   const byTx = new Map<string, Event201[]>();
   let offlineEvents = 0;
@@ -141,15 +141,7 @@ export function compare201(
   for (const id of printed.keys()) if (!journaled.has(id)) lostNotJournaled++;
   let unknownTransactions = 0;
   for (const tx of byTx.keys()) if (!known.has(tx)) unknownTransactions++;
-  // When each connection began (its first answered call), and so which kill ended the station behind it.
-  const connectionStart = new Map<number, number>();
-  for (const e of ledger) {
-    if (e.identity === identity && e.connection !== undefined && !connectionStart.has(e.connection)) connectionStart.set(e.connection, e.atMs);
-  }
-  const killOf = (connection: number | undefined): number | undefined => {
-    const start = connection === undefined ? undefined : connectionStart.get(connection);
-    return start === undefined ? undefined : killTimes.filter((k) => k >= start).sort((a, b) => a - b)[0];
-  };
+  const killBetween = (from: number, to: number): number | undefined => killTimes.filter((k) => k >= from && k <= to).sort((a, b) => a - b)[0];
   const resentOutside: { transactionId: string; seqNo: number; sameConnection: boolean; killAfterAnswerMs: number | null; copyAfterMs: number }[] = [];
   const f = { lostNoStarted: 0, lostNoEnded: 0, doubleStarted: 0, doubleEnded: 0, seqNoGaps: 0, seqNoRepeats: 0, outOfOrder: 0, recoveredContinued: 0, resent: 0, resentInWindow: 0, whMismatch: 0 };
   for (const s of sessions) {
@@ -166,9 +158,12 @@ export function compare201(
       } else if (seen.content === e.content) {
         f.resent++;
         const sameConnection = e.connection === seen.connection;
-        const kill = killOf(seen.connection);
-        if (!sameConnection && kill !== undefined && kill <= e.atMs && kill - seen.atMs <= windowMs) f.resentInWindow++;
-        else resentOutside.push({ transactionId: s.txId, seqNo: e.seqNo, sameConnection, killAfterAnswerMs: kill === undefined ? null : kill - seen.atMs, copyAfterMs: e.atMs - seen.atMs });
+        const explaining = killBetween(seen.atMs - backlogMs, Math.min(seen.atMs + windowMs, e.atMs));
+        if (!sameConnection && explaining !== undefined) f.resentInWindow++;
+        else {
+          const next = killBetween(seen.atMs, e.atMs);
+          resentOutside.push({ transactionId: s.txId, seqNo: e.seqNo, sameConnection, killAfterAnswerMs: next === undefined ? null : next - seen.atMs, copyAfterMs: e.atMs - seen.atMs });
+        }
       } else {
         f.seqNoRepeats++;
       }

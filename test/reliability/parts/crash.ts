@@ -273,7 +273,7 @@ export async function run201(options: PartOptions): Promise<Row[]> {
     const recoveredInJournal = sessions.filter((s) => s.recovered).length;
     for (const r of f.resentOutside) {
       options.log?.(
-        `${p}: re-send outside the window: ${r.transactionId} seqNo ${r.seqNo}, copy ${r.copyAfterMs} ms after the first answer${r.sameConnection ? ' on the same connection' : ''}, the answered station ${r.killAfterAnswerMs === null ? 'never killed' : `killed ${r.killAfterAnswerMs} ms after that answer`}`,
+        `${p}: re-send outside the window: ${r.transactionId} seqNo ${r.seqNo}, copy ${r.copyAfterMs} ms after the first answer${r.sameConnection ? ' on the same connection' : ''}, ${r.killAfterAnswerMs === null ? 'no kill between' : `first kill ${r.killAfterAnswerMs} ms after that answer`}`,
       );
     }
     return [
@@ -295,8 +295,8 @@ export async function run201(options: PartOptions): Promise<Row[]> {
       info(p, 'sessions killed mid-transaction, Ended under the same transactionId', f.recoveredContinued),
       info(p, 'events flagged offline (journaled before the restart that sent them, or while the link was down)', f.offlineEvents),
       info(p, 'events re-sent (same transaction, seqNo and content: at-least-once)', f.resent),
-      info(p, '… re-sends by a later station, the answered one killed ≤ 1 s after the answer (before the delivery commit)', f.resentInWindow),
-      zero(p, 're-sends outside that window (on the same connection, or the answered station lived on > 1 s)', f.resent - f.resentInWindow),
+      info(p, '… re-sends on a new connection after a SIGKILL from 5 s before to 1 s after the first answer (before the delivery commit)', f.resentInWindow),
+      zero(p, 're-sends outside that window (on the same connection, or no kill near the answer)', f.resent - f.resentInWindow),
       { ...zero(p, 'Wh mismatch meter vs CSMS (Started, Ended, Updated registers)', f.whMismatch), unit: 'Wh' },
     ];
   });
