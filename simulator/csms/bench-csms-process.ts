@@ -2,8 +2,9 @@
  * The bench CSMS as a process of its own, for tests that kill the station and must not lose the CSMS's memory with
  * it: `tsx simulator/csms/bench-csms-process.ts --ledger FILE [--port N]`. It prints `listening URL` on stdout once
  * it accepts stations, and appends one JSON line to the ledger for every StartTransaction, StopTransaction and
- * MeterValues it answered (written before the answer leaves, so an answered call is always in the ledger). An
- * identical StartTransaction sent again gets the transactionId of its first copy.
+ * MeterValues (OCPP 1.6) and every TransactionEvent (OCPP 2.0.1) it answered (written before the answer leaves, so an
+ * answered call is always in the ledger). An identical StartTransaction sent again gets the transactionId of its
+ * first copy; a 2.0.1 transactionId is the station's, so a TransactionEvent needs no such memory.
  * Commands on stdin, one per line: `down` (stop listening, drop the sockets), `up`, `drop` (drop the sockets, keep
  * listening), `quit`. Each is acknowledged on stdout with `ok COMMAND`.
  */
@@ -12,17 +13,23 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { createBenchCsms } from './bench-csms.js';
 import { defaultCsmsAnswers } from './default-answers.js';
+import { defaultCsms201Answers } from './default-answers-201.js';
 
 /** One answered call as the ledger holds it. */
 export interface LedgerEntry {
-  readonly method: 'StartTransaction' | 'StopTransaction' | 'MeterValues';
+  readonly method: 'StartTransaction' | 'StopTransaction' | 'MeterValues' | 'TransactionEvent';
   readonly identity: string;
   readonly params: Record<string, unknown>;
   readonly answer: unknown;
   readonly atMs: number;
+  /**
+   * Websocket connections the CSMS had accepted when it answered (1, 2 …): the station's connection at the time, so
+   * a copy sent again on the same connection (no restart, no reconnect between) can be told from one after a restart.
+   */
+  readonly connection?: number;
 }
 
-const recorded = ['StartTransaction', 'StopTransaction', 'MeterValues'] as const;
+const recorded = ['StartTransaction', 'StopTransaction', 'MeterValues', 'TransactionEvent'] as const;
 
 /** What makes two StartTransaction requests the same transaction. */
 function startKey(identity: string, params: Record<string, unknown>): string {
@@ -35,7 +42,12 @@ async function main(): Promise<void> {
   const ledger = values.ledger;
   if (ledger === undefined) throw new Error('--ledger FILE is required');
   const csms = await createBenchCsms({ port: Number(values.port) });
-  const defaults = defaultCsmsAnswers(csms.answers);
+  // A responder installed here answers the method whatever the station's protocol: MeterValues keeps 1.6's answer,
+  // which is 2.0.1's too (an empty object); TransactionEvent exists in 2.0.1 only.
+  const defaults: Readonly<Record<string, ((params: Record<string, unknown>, identity: string) => unknown) | undefined>> = {
+    ...defaultCsmsAnswers(csms.answers),
+    TransactionEvent: defaultCsms201Answers(csms.answers)['TransactionEvent'],
+  };
   for (const method of recorded) {
     const standard = defaults[method];
     if (!standard) throw new Error(`no default answer for ${method}`);
@@ -47,7 +59,7 @@ async function main(): Promise<void> {
       const seen = key === null ? undefined : startAnswers.get(key);
       const answer = seen ?? standard(params, identity);
       if (key !== null && seen === undefined) startAnswers.set(key, answer);
-      const entry: LedgerEntry = { method, identity, params, answer, atMs: Date.now() };
+      const entry: LedgerEntry = { method, identity, params, answer, atMs: Date.now(), connection: csms.acceptedConnections() };
       appendFileSync(ledger, `${JSON.stringify(entry)}\n`);
       return answer;
     });

@@ -22,6 +22,8 @@ import { runScenario, type RunStation, type ScenarioResult } from './sim/run-sce
 import { benchConfigInput } from '../../simulator/bench-config.js';
 import { findScenario, scenarios } from './sim/scenarios.js';
 import { simFaults, type SimFault } from '../../simulator/world.js';
+import { checkOutages, parseCsmsOutage, scheduleCsmsOutages, type CsmsOutage, type ScheduledOutages } from './sim/csms-outage.js';
+import { deliveredTransactions } from './sim/delivered.js';
 import { boardGpioConfig, boardRootEnv, boardStationFactory, runInBoardNamespace } from './sim/board-station.js';
 
 interface SimOptions {
@@ -40,6 +42,7 @@ interface SimOptions {
   webPort?: number;
   board?: boolean;
   ocpp?: OcppVersion;
+  csmsOutage?: CsmsOutage[];
 }
 
 function positiveNumber(name: string) {
@@ -94,6 +97,11 @@ export function registerSimCommand(program: Command): void {
     .option('--id <id>', 'charge point identity at the CSMS (default: station.id of the config)')
     .option('--ocpp <version>', `OCPP version of the uplink: ${OCPP_VERSIONS.join(' or ')} (default: ocpp.version of the config)`, ocppVersion)
     .option('--no-uplink', 'run without any CSMS (sessions are journaled, nothing is reported)')
+    .option(
+      '--csms-outage <startS+durationS>',
+      'take the in-process bench CSMS down STARTS seconds of station time after the start, for DURATIONS seconds (repeatable; sessions go on offline and are delivered after)',
+      (value: string, previous: CsmsOutage[] | undefined) => parseCsmsOutage(value, previous),
+    )
     .option('--drain-timeout <s>', 'seconds to wait for the outbox to drain at the end', nonNegativeNumber, 30)
     .option('--web-port <port>', 'status page port (default: web.port of the config, 8080; taken when free, else any free port)', portNumber)
     .option('--no-web', 'run without the status page')
@@ -110,6 +118,12 @@ export function registerSimCommand(program: Command): void {
           `unknown scenario "${opts.scenario}"; valid scenarios: ${scenarios.map((s) => s.name).join(', ')}`,
         );
       }
+      const outages = opts.csmsOutage ?? [];
+      if (outages.length > 0 && (opts.csms !== undefined || !opts.uplink)) {
+        // Only the in-process bench CSMS can be taken down; an outside CSMS is the tester's to stop.
+        throw new EvseError(EvseErrorCode.InvalidArgument, `--csms-outage takes the in-process bench CSMS down: it does not go with ${opts.csms !== undefined ? '--csms' : '--no-uplink'}`);
+      }
+      checkOutages(outages);
       const loaded: StationConfig = opts.config ? loadConfigFile(opts.config) : parseConfig(benchConfigInput);
       const config: StationConfig = opts.ocpp ? { ...loaded, ocpp: { ...loaded.ocpp, version: opts.ocpp } } : loaded;
       const boardRoot = opts.board ? process.env[boardRootEnv] : undefined;
@@ -168,6 +182,8 @@ export function registerSimCommand(program: Command): void {
 
       write(`evse sim: scenario ${scenario.name} — ${scenario.description} (speed ×${opts.speed}${boardRoot !== undefined ? ', on the virtual board' : ''})`);
       let stdinClose: () => void = () => undefined;
+      // Set inside onReady (a holder, since it is assigned in a callback).
+      const outage: { run: ScheduledOutages | null } = { run: null };
       let result: ScenarioResult;
       try {
         result = await runScenario({
@@ -220,6 +236,14 @@ export function registerSimCommand(program: Command): void {
               link.uplink = uplink;
               uplink.start();
             }
+            if (csms !== null && link.uplink !== null) {
+              // Under --speed the station's seconds outrun the link's connecting: a card tapped in the first moments
+              // would be judged offline (2.0.1's tap waits MessageTimeout of station time for the boot's answer). With
+              // the bench CSMS the scenario begins once it accepted the boot, at most 10 s of real time later.
+              if (!(await acceptedWithin(link.uplink, 10_000))) write('the bench CSMS did not accept the boot within 10 s: the scenario begins offline');
+              // Outage times count from here, the scenario's start.
+              if (outages.length > 0) outage.run = scheduleCsmsOutages(outages, clock, csms.controls, write);
+            }
             // The `alerts` channels (webhook, email, MQTT, and the CSMS when there is an uplink) on the journal's alerts.
             if (journal) link.notifier = startAlertNotifier({ config: uplinkConfig, journal, uplink: link.uplink, mqtt: sim.station.mqtt, logger });
             if (opts.web) {
@@ -246,6 +270,8 @@ export function registerSimCommand(program: Command): void {
           },
         });
       } finally {
+        // The drain needs the CSMS: an outage still running at the scenario's end ends here.
+        await outage.run?.end();
         stdinClose();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
@@ -276,14 +302,26 @@ export function registerSimCommand(program: Command): void {
               statusNotifications: csms.callsOf('StatusNotification').length,
               transactionEvents: csms.callsOf('TransactionEvent').length,
               notifyEvents: csms.callsOf('NotifyEvent').length,
+              transactions: deliveredTransactions(csms.callsOf('TransactionEvent')),
             }
           : { startTransactions: csms.callsOf('StartTransaction').length, stopTransactions: csms.callsOf('StopTransaction').length, meterValues: csms.callsOf('MeterValues').length }
         : null;
       const report = {
         ...result,
-        uplink: opts.uplink ? { csms: opts.csms ?? csms?.url ?? null, ocppVersion: config.ocpp.version, registration, undelivered, ...(delivered ? { delivered } : {}) } : null,
+        uplink: opts.uplink
+          ? {
+              csms: opts.csms ?? csms?.url ?? null,
+              ocppVersion: config.ocpp.version,
+              registration,
+              undelivered,
+              ...(delivered ? { delivered } : {}),
+              ...(outage.run !== null ? { csmsOutages: outage.run.reports } : {}),
+            }
+          : null,
       };
       result.problems.push(...boardProblems);
+      // Over 2.0.1 the station numbers its events: what the bench CSMS got must be each transaction's 0, 1, 2 … in order.
+      if (delivered?.transactions) result.problems.push(...delivered.transactions.flatMap((t) => t.problems));
       if (undelivered.length > 0) result.problems.push(`outbox not drained after ${opts.drainTimeout} s: ${undelivered.join('; ')}`);
 
       if (opts.json) {
@@ -298,6 +336,16 @@ export function registerSimCommand(program: Command): void {
       }
       if (result.problems.length > 0) process.exitCode = 1;
     });
+}
+
+/** Resolves true once the uplink's link is open and its boot Accepted, false after `realMs` of real time. */
+async function acceptedWithin(uplink: StationUplink, realMs: number): Promise<boolean> {
+  const deadline = Date.now() + realMs;
+  while (!(uplink.registration.isAccepted() && uplink.connection.isOpen())) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return true;
 }
 
 /** Reads bench commands from stdin; returns a function that stops reading. */

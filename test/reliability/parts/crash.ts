@@ -1,8 +1,9 @@
 /**
  * Crash consistency: the whole station (`evse sim`: simulated EV and Modbus meter, the SQLite journal, the OCPP
  * uplink) killed with SIGKILL at random moments over many sessions and restarted each time, reporting to a bench CSMS
- * that is a process of its own and keeps a ledger of every Start, Stop and MeterValues it answered. At the end one
- * clean run drains the outbox; then the journal, what the station printed and the CSMS's ledger are compared.
+ * that is a process of its own and keeps a ledger of every Start, Stop and MeterValues (1.6) or TransactionEvent
+ * (2.0.1, `run201`, compared in crash-201.ts) it answered. At the end one clean run drains the outbox; then the
+ * journal, what the station printed and the CSMS's ledger are compared.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,10 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startCsmsProcess, type LedgerEntry } from './csms-process.js';
+import { compare201, readJournal201 } from './crash-201.js';
 import { info, zero, type PartOptions, type Row } from './row.js';
 
 const part = 'crash consistency';
 const identity = 'CP-CRASH';
+const identity201 = 'CP-CRASH-201';
 
 interface RunOutcome {
   /** Sessions the station printed as started (printed only after the journal committed them): id → meterStart. */
@@ -185,8 +188,21 @@ export function compare(
   return { lostNotJournaled, lostNoStart, lostNoStop, duplicateStarts, duplicateStops, resent, duplicatesInWindow, whMismatch };
 }
 
-export async function run(options: PartOptions): Promise<Row[]> {
-  const kills = options.scale === 'full' ? Number(process.env['EVSE_RELIABILITY_KILLS'] ?? 200) : 2;
+interface KillRun {
+  readonly kills: number;
+  readonly stateDir: string;
+  readonly started: Map<number, number>;
+  /** Sessions a restart found open and closed as PowerLoss: kills that landed inside a session. */
+  readonly recovered: number;
+  readonly killTimes: number[];
+  readonly ledger: LedgerEntry[];
+}
+
+/**
+ * Kills `evse sim` (OCPP `version`) `kills` times at random moments against a CSMS process, then runs it once more
+ * cleanly to drain the outbox, and hands the state directory and the CSMS's ledger to `judge` before cleaning up.
+ */
+async function killRun<T>(version: '1.6' | '2.0.1', id: string, label: string, kills: number, options: PartOptions, judge: (run: KillRun) => T): Promise<T> {
   const log = options.log ?? (() => undefined);
   const dir = mkdtempSync(join(tmpdir(), 'evse-rel-crash-'));
   const csms = await startCsmsProcess(join(dir, 'ledger.jsonl'));
@@ -198,9 +214,8 @@ export async function run(options: PartOptions): Promise<Row[]> {
     // between the CSMS's answer and the commit of the delivery, to show what a kill inside it does.
     const commitDelayMs = Number(process.env['EVSE_RELIABILITY_COMMIT_DELAY_MS'] ?? 0);
     writeFileSync(configFile, JSON.stringify({ simulator: { ev: { batteryWh: 2500, maxCurrentA: 16 } }, ...(commitDelayMs > 0 ? { journal: { commitDelayMs } } : {}) }));
-    const args = ['--scenario', 'continuous', '--speed', '120', '--status-interval', '0', '--no-web', '--state-dir', stateDir, '--config', configFile, '--csms', csms.url, '--id', identity, '--drain-timeout', '120'];
+    const args = ['--scenario', 'continuous', '--speed', '120', '--status-interval', '0', '--no-web', '--state-dir', stateDir, '--config', configFile, '--csms', csms.url, '--id', id, '--drain-timeout', '120', '--ocpp', version];
     const started = new Map<number, number>();
-    /** Sessions a restart found open and closed as PowerLoss: kills that landed inside a session. */
     const recovered = { count: 0 };
     const killTimes: number[] = [];
     // A fixed seed keeps a failure reproducible; the moments still spread over the whole lifecycle.
@@ -209,16 +224,28 @@ export async function run(options: PartOptions): Promise<Row[]> {
     const t0 = Date.now();
     for (let i = 0; i < kills; i++) {
       await runStation(args, 100 + Math.floor(random() * 4000), started, recovered, killTimes);
-      if ((i + 1) % 20 === 0) log(`${part}: ${i + 1}/${kills} kills, ${started.size} sessions, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+      if ((i + 1) % 20 === 0) log(`${label}: ${i + 1}/${kills} kills, ${started.size} sessions, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     }
     await runStation(args, 'sigint', started, recovered, killTimes);
-    const sessions = readJournal(stateDir);
-    const f = compare(sessions, started, csms.ledger(), killTimes);
+    return judge({ kills, stateDir, started, recovered: recovered.count, killTimes, ledger: csms.ledger() });
+  } finally {
+    await csms.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const killsFor = (options: PartOptions): number => (options.scale === 'full' ? Number(process.env['EVSE_RELIABILITY_KILLS'] ?? 200) : 2);
+
+/** The crash test over OCPP 1.6. */
+export async function run(options: PartOptions): Promise<Row[]> {
+  return killRun('1.6', identity, part, killsFor(options), options, (k) => {
+    const sessions = readJournal(k.stateDir);
+    const f = compare(sessions, k.started, k.ledger, k.killTimes);
     const resends = f.resent + f.duplicateStarts + f.duplicateStops;
     return [
-      info(part, 'SIGKILLs', kills),
+      info(part, 'SIGKILLs', k.kills),
       info(part, 'sessions in the journal', sessions.length),
-      info(part, 'kills that landed inside a session (recovered as PowerLoss)', recovered.count),
+      info(part, 'kills that landed inside a session (recovered as PowerLoss)', k.recovered),
       zero(part, 'sessions lost: started by the station, not in the journal', f.lostNotJournaled),
       zero(part, 'sessions lost: in the journal, no Start at the CSMS', f.lostNoStart),
       zero(part, 'sessions lost: in the journal, no Stop at the CSMS', f.lostNoStop),
@@ -232,8 +259,45 @@ export async function run(options: PartOptions): Promise<Row[]> {
       zero(part, 're-sends outside that window (sent again after a committed delivery)', resends - f.duplicatesInWindow),
       { ...zero(part, 'Wh mismatch meter vs CSMS (Start, Stop, MeterValues)', f.whMismatch), unit: 'Wh' },
     ];
-  } finally {
-    await csms.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
+}
+
+const part201 = 'crash consistency 2.0.1';
+
+/** The crash test over OCPP 2.0.1: the same kills, TransactionEvents checked by transactionId and seqNo. */
+export async function run201(options: PartOptions): Promise<Row[]> {
+  return killRun('2.0.1', identity201, part201, killsFor(options), options, (k) => {
+    const sessions = readJournal201(k.stateDir);
+    const f = compare201(sessions, k.started, k.ledger, identity201, k.killTimes);
+    const p = part201;
+    const recoveredInJournal = sessions.filter((s) => s.recovered).length;
+    for (const r of f.resentOutside) {
+      options.log?.(
+        `${p}: re-send outside the window: ${r.transactionId} seqNo ${r.seqNo}, copy ${r.copyAfterMs} ms after the first answer${r.sameConnection ? ' on the same connection' : ''}, ${r.killAfterAnswerMs === null ? 'no kill between' : `first kill ${r.killAfterAnswerMs} ms after that answer`}`,
+      );
+    }
+    return [
+      info(p, 'SIGKILLs', k.kills),
+      info(p, 'sessions in the journal', sessions.length),
+      info(p, 'TransactionEvents the journal numbered', sessions.reduce((n, s) => n + s.events, 0)),
+      info(p, 'kills that landed inside a session (recovered as PowerLoss)', k.recovered),
+      zero(p, 'sessions lost: started by the station, not in the journal', f.lostNotJournaled),
+      zero(p, 'sessions lost: in the journal, no Started at the CSMS', f.lostNoStarted),
+      zero(p, 'sessions lost: in the journal, no Ended at the CSMS', f.lostNoEnded),
+      zero(p, 'transactions with a second Started', f.doubleStarted),
+      zero(p, 'transactions with a second Ended', f.doubleEnded),
+      zero(p, 'seqNo gaps at the CSMS (numbered by the journal, never answered)', f.seqNoGaps),
+      zero(p, 'seqNos repeated with another event, or never numbered by the journal', f.seqNoRepeats),
+      zero(p, 'events first delivered after a higher seqNo of their transaction', f.outOfOrder),
+      zero(p, 'transactionIds at the CSMS the journal does not know (a restart that made up a new id)', f.unknownTransactions),
+      // Every session a restart closed must have its Started and Ended under the one id it got at its start.
+      zero(p, 'sessions killed mid-transaction whose Ended did not continue their transactionId', recoveredInJournal - f.recoveredContinued),
+      info(p, 'sessions killed mid-transaction, Ended under the same transactionId', f.recoveredContinued),
+      info(p, 'events flagged offline (journaled before the restart that sent them, or while the link was down)', f.offlineEvents),
+      info(p, 'events re-sent (same transaction, seqNo and content: at-least-once)', f.resent),
+      info(p, '… re-sends on a new connection after a SIGKILL from 5 s before to 1 s after the first answer (before the delivery commit)', f.resentInWindow),
+      zero(p, 're-sends outside that window (on the same connection, or no kill near the answer)', f.resent - f.resentInWindow),
+      { ...zero(p, 'Wh mismatch meter vs CSMS (Started, Ended, Updated registers)', f.whMismatch), unit: 'Wh' },
+    ];
+  });
 }

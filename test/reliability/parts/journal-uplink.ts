@@ -13,6 +13,7 @@ import type { MeterSample } from '../../../hal/meter.js';
 import { openJournal, type Journal } from '../../../src/journal/journal.js';
 import { createLogger, silentLogger } from '../../../src/logger.js';
 import { createOcppClient, type OcppClient } from '../../../src/ocpp/client.js';
+import { createOcpp201Client, type Ocpp201Client } from '../../../src/ocpp/v201/client.js';
 import { ocppSchema } from '../../../src/ocpp/config.js';
 import { meterValueFrom } from '../../../src/ocpp/sampled-values.js';
 import { JumpingClock } from '../../support/jumping-clock.js';
@@ -25,7 +26,9 @@ export const identity = 'CP-REL';
 export interface JournalUplink {
   readonly dir: string;
   readonly journal: Journal;
-  readonly client: OcppClient;
+  /** The 1.6 client, or the 2.0.1 one (`version`): both read the same journal's outbox. */
+  readonly client: OcppClient | Ocpp201Client;
+  readonly version: '1.6' | '2.0.1';
   readonly clock: JumpingClock;
   readonly csms: CsmsProcess;
   /** Dead letters the sender gave up on. */
@@ -35,7 +38,8 @@ export interface JournalUplink {
   close(): Promise<void>;
 }
 
-export async function openJournalUplink(name: string, options: { reconnectMaxS?: number } = {}): Promise<JournalUplink> {
+export async function openJournalUplink(name: string, options: { reconnectMaxS?: number; version?: '1.6' | '2.0.1' } = {}): Promise<JournalUplink> {
+  const version = options.version ?? '1.6';
   const dir = mkdtempSync(join(tmpdir(), `evse-rel-${name}-`));
   const csms = await startCsmsProcess(join(dir, 'ledger.jsonl'));
   const clock = new JumpingClock();
@@ -43,28 +47,37 @@ export async function openJournalUplink(name: string, options: { reconnectMaxS?:
   const dead: string[] = [];
   // Only the charge-point side of the port (status, availability …); sessions go to the journal, not to its memory outbox.
   const port = new FakeStation(new MemoryOutboxStore(), () => clock.nowMs());
-  const client = await createOcppClient({
-    config: ocppSchema.parse({
-      url: csms.url,
-      chargePointId: identity,
-      reconnectInitialS: 0.05,
-      reconnectMaxS: options.reconnectMaxS ?? 60,
-      callTimeoutS: 5,
-      initialKeys: { HeartbeatInterval: '300', WebSocketPingInterval: '0', MeterValueSampleInterval: '0' },
-    }),
+  const link = { url: csms.url, chargePointId: identity, reconnectInitialS: 0.05, reconnectMaxS: options.reconnectMaxS ?? 60, callTimeoutS: 5 };
+  const common = {
     station: { id: identity, vendor: 'TestVendor', model: 'AC-1', serialNumber: 'SN-REL', firmwareVersion: '0.1.0' },
     port,
     outbox: journal,
     kv: journal,
     clock,
     logger: process.env['REL_DEBUG'] ? createLogger({ level: 'debug', destination: process.stderr }) : silentLogger(),
-    onDeadLetter: (d) => dead.push(`${d.message.kind} #${d.message.seq}: ${d.error}`),
-  });
+    onDeadLetter: (d: { message: { kind: string; seq: number }; error: string }) => dead.push(`${d.message.kind} #${d.message.seq}: ${d.error}`),
+  };
+  // Periodic samples come from writeSession only: the clients' own meter values are off (no session on the port anyway).
+  const client =
+    version === '2.0.1'
+      ? await createOcpp201Client({
+          ...common,
+          config: ocppSchema.parse({
+            ...link,
+            version: '2.0.1',
+            initialKeys: { 'OCPPCommCtrlr/HeartbeatInterval': '300', 'OCPPCommCtrlr/WebSocketPingInterval': '0', 'SampledDataCtrlr/TxUpdatedInterval': '0' },
+          }),
+        })
+      : await createOcppClient({
+          ...common,
+          config: ocppSchema.parse({ ...link, initialKeys: { HeartbeatInterval: '300', WebSocketPingInterval: '0', MeterValueSampleInterval: '0' } }),
+        });
   client.start();
   const uplink: JournalUplink = {
     dir,
     journal,
     client,
+    version,
     clock,
     csms,
     dead,
@@ -96,10 +109,24 @@ export async function writeSession(
   meterValues: number,
   stepMs: number,
   pace: () => Promise<void> = () => Promise.resolve(),
+  written?: WrittenRecord[],
 ): Promise<number> {
   const { journal, clock, client } = u;
+  const online = (): boolean => client.registration.isAccepted() && client.connection.isOpen();
+  // The link's state just before and just after each record is committed: where both agree, the record was written
+  // in that state (the 2.0.1 `offline` flag is provable there).
+  const record = async <T>(kind: string, write: () => Promise<T>, sessionOf: (r: T) => number): Promise<T> => {
+    const before = online();
+    const r = await write();
+    written?.push({ sessionId: sessionOf(r), kind, before, after: online() });
+    return r;
+  };
   const startAt = clock.nowMs();
-  const sessionId = await journal.startSession({ connectorId: 1, idTag, plugInAtMs: startAt - 20_000, authorizedAtMs: startAt - 5_000, startAtMs: startAt, meterStartWh: u.registerWh });
+  const sessionId = await record(
+    'StartTransaction',
+    () => journal.startSession({ connectorId: 1, idTag, plugInAtMs: startAt - 20_000, authorizedAtMs: startAt - 5_000, startAtMs: startAt, meterStartWh: u.registerWh }),
+    (id) => id,
+  );
   client.outboxChanged();
   await pace();
   for (let i = 0; i < meterValues; i++) {
@@ -107,15 +134,27 @@ export async function writeSession(
     u.registerWh += Math.round(energyWh / meterValues);
     const sample = sampleOf(u.registerWh, clock.nowMs());
     await journal.recordSample(sessionId, sample);
-    await journal.enqueue('MeterValues', sessionId, { connectorId: 1, meterValue: [meterValueFrom(sample, ['Energy.Active.Import.Register', 'Power.Active.Import'], 'Sample.Periodic')] });
+    await record(
+      'MeterValues',
+      () => journal.enqueue('MeterValues', sessionId, { connectorId: 1, meterValue: [meterValueFrom(sample, ['Energy.Active.Import.Register', 'Power.Active.Import'], 'Sample.Periodic')] }),
+      () => sessionId,
+    );
     client.outboxChanged();
     await pace();
   }
   clock.jump(stepMs);
-  await journal.stopSession(sessionId, { stopAtMs: clock.nowMs(), meterStopWh: u.registerWh, reason: 'EVDisconnected' });
+  await record('StopTransaction', () => journal.stopSession(sessionId, { stopAtMs: clock.nowMs(), meterStopWh: u.registerWh, reason: 'EVDisconnected' }), () => sessionId);
   client.outboxChanged();
   await pace();
   return sessionId;
+}
+
+/** One record writeSession journaled, with the link's state (open and registered) before and after its commit. */
+export interface WrittenRecord {
+  readonly sessionId: number;
+  readonly kind: string;
+  readonly before: boolean;
+  readonly after: boolean;
 }
 
 /** Resolves once the outbox is empty and nothing is in flight; rejects after `timeoutMs`. */
