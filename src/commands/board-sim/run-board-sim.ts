@@ -47,6 +47,19 @@ const REAL_TIME_FLOOR_MS = 20_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * `exited`, or null after `ms`. The timer is cleared once the daemon exits: a pending one held the command open for
+ * the whole 20 s after every run (and after every OCPP Reset) although the daemon had long exited.
+ */
+export async function exitWithin<T>(exited: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([exited, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * The command line that starts this same `evse` in a child: `src/cli.ts` through tsx when running from source (the
  * tests), `dist/src/cli.js` when built. Found beside this module, so it does not depend on how this process was started.
  */
@@ -138,7 +151,7 @@ export async function runBoardSim(opts: BoardSimOptions): Promise<BoardSimResult
     };
     let current = await launch();
     const restart = async (): Promise<URL> => {
-      const end = await Promise.race([current.exited, sleep(20_000).then(() => null)]);
+      const end = await exitWithin(current.exited, 20_000);
       if (end === null) throw new Error('the daemon did not stop within 20 s of OCPP Reset');
       if (end.code !== 0) throw new Error(`the daemon exited with ${end.code ?? end.signal ?? '?'} after OCPP Reset: ${current.stderr().trim()}`);
       // The bench CSMS must see the new connection, not the old one still closing.
@@ -209,7 +222,7 @@ export async function runBoardSim(opts: BoardSimOptions): Promise<BoardSimResult
 
     // SIGTERM: the daemon must end cleanly (exit 0) and leave the relay inactive.
     current.child.kill('SIGTERM');
-    const end = await Promise.race([current.exited, sleep(20_000).then(() => null)]);
+    const end = await exitWithin(current.exited, 20_000);
     if (end === null) {
       current.child.kill('SIGKILL');
       problems.push('the daemon did not exit within 20 s of SIGTERM (killed)');
