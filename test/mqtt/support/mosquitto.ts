@@ -25,14 +25,24 @@ export function requireMosquitto(ctx: Mocha.Context): string {
   ctx.skip();
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A port free now, for a server a test starts (and stops and starts again) later. Taken below Linux's ephemeral range
+ * (32768–60999): a port the kernel handed out (listen(0)) may be handed out again meanwhile as the local port of any
+ * outgoing connection on the machine, and the later listen then fails with EADDRINUSE (seen under CI load).
+ */
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await bindable(port)) return port;
+  }
+  throw new Error('no free port in 20000–31999');
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
 

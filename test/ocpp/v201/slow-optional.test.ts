@@ -10,14 +10,14 @@ import { BenchRig } from './support/bench-rig.js';
  */
 describe('OCPP 2.0.1: a CSMS that never answers StatusNotification but keeps talking', function () {
   this.timeout(30_000);
-  it('the unanswered optional message is an attempt: set aside after MessageAttempts; the Ended waits at most two MessageTimeouts', async () => {
+  it('the unanswered optional message is an attempt: set aside after MessageAttempts; the Ended waits only for the calls ahead of it', async () => {
     const never = (): Promise<unknown> => new Promise(() => undefined);
     const rig = await BenchRig.create({
-      // MessageTimeout 1 s, one attempt: each StatusNotification is set aside after its first unanswered second.
+      // MessageTimeout 1 s, two attempts without a wait: each StatusNotification is set aside after two unanswered seconds.
       config: {
         initialKeys: {
           'OCPPCommCtrlr/MessageTimeout[Default]': '1',
-          'OCPPCommCtrlr/MessageAttempts[TransactionEvent]': '1',
+          'OCPPCommCtrlr/MessageAttempts[TransactionEvent]': '2',
           'OCPPCommCtrlr/MessageAttemptInterval[TransactionEvent]': '0',
         },
       },
@@ -44,13 +44,14 @@ describe('OCPP 2.0.1: a CSMS that never answers StatusNotification but keeps tal
       rig.station.unplug();
       await waitFor(() => rig.events().some((e) => e.eventType === 'Ended'), 15_000, 'Ended');
       const ended = rig.csms.messages.find((m) => m.type === 'CALL' && m.method === 'TransactionEvent' && (m.payload as { eventType: string }).eventType === 'Ended');
-      // MessageTimeout is 1 s: the Ended waits for at most the StatusNotification on the wire and the retry queued
-      // ahead of it while the Ended was rendered (the link carries one call at a time), never for the attempts to run out.
-      assert.ok((ended?.atMs ?? Infinity) - committedAt < 2500, `Ended ${(ended?.atMs ?? Infinity) - committedAt} ms after its commit`);
+      // MessageTimeout is 1 s: the Ended waits for the calls already ahead of it on the link (one at a time: the
+      // StatusNotification on the wire, and one more queued while the Ended was rendered), never for the attempts of
+      // every queued StatusNotification to run out (about 6 s here). 3.5 s leaves room for a loaded machine.
+      assert.ok((ended?.atMs ?? Infinity) - committedAt < 3500, `Ended ${(ended?.atMs ?? Infinity) - committedAt} ms after its commit`);
       await waitFor(async () => (await rig.journal.depth()) === 0, 20_000, `the outbox drains (StatusNotification sent ${rig.csms.callsOf('StatusNotification').length} times)`);
       const tries = rig.csms.messages.filter((m) => m.type === 'CALL' && !m.outbound && m.method === 'StatusNotification').length;
-      const dead = rig.csms.messages.filter((m) => m.type === 'CALL' && !m.outbound && m.method === 'StatusNotification');
-      assert.equal(new Set(dead.map((m) => JSON.stringify(m.payload))).size, tries, `each StatusNotification tried once: ${tries}`);
+      const sent = rig.csms.messages.filter((m) => m.type === 'CALL' && !m.outbound && m.method === 'StatusNotification');
+      assert.equal(tries, 2 * new Set(sent.map((m) => JSON.stringify(m.payload))).size, `each StatusNotification tried twice: ${tries}`);
       await sleep(1500);
       assert.equal(rig.csms.messages.filter((m) => m.type === 'CALL' && !m.outbound && m.method === 'StatusNotification').length, tries, 'nothing resent once set aside');
       assert.ok(rig.client.connection.isOpen(), 'the link stayed');
