@@ -12,6 +12,7 @@ import { RPCServer, createRPCError, type CallErrorCode, type RpcClient } from '.
 import { defaultCsmsAnswers, type CsmsAnswerState } from './default-answers.js';
 import { defaultCsms201Answers } from './default-answers-201.js';
 import { FrameRecorder, type RecordedFrame } from './frames.js';
+import { steadyPort } from './steady-port.js';
 
 export type { RecordedFrame } from './frames.js';
 
@@ -104,7 +105,8 @@ export async function createBenchCsms(options: BenchCsmsOptions = {}): Promise<B
   let answerDelayMs = options.answerDelayMs ?? 0;
   let accepted = 0;
   let silentMethod: string | null = null;
-  let port = options.port ?? 0;
+  // A port it can come back on after goDown (see steady-port.ts), unless the caller chose one.
+  let port = options.port === undefined || options.port === 0 ? await steadyPort(host) : options.port;
   let httpServer: HttpServer | null = null;
   let rpcServer: InstanceType<typeof RPCServer> | null = null;
 
@@ -210,7 +212,17 @@ export async function createBenchCsms(options: BenchCsmsOptions = {}): Promise<B
     if (server) await server.close({ force: true });
   };
 
-  await startServing();
+  const portChosenHere = options.port === undefined || options.port === 0;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await startServing();
+      break;
+    } catch (err) {
+      // The port chosen here was taken between the check and the listen: another one.
+      if (!portChosenHere || attempt >= 5 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      port = await steadyPort(host);
+    }
+  }
   const scheme = options.tls ? 'wss' : 'ws';
 
   const controls: BenchCsmsControls = {
