@@ -183,3 +183,36 @@ export async function createHostileCsms(protocol: 'ocpp1.6' | 'ocpp2.0.1' = 'ocp
     },
   };
 }
+
+function parseFrame(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads the station's frames as they come (each once): its own calls are answered at once with `answerOf(action)`,
+ * a close frame or a frame that is not an OCPP-J array is a failure, and the rest (answers to the fuzz) is returned.
+ * Shared by the 1.6 and the 2.0.1 fuzz runs.
+ */
+export function stationFrameReader(peer: RawPeer, answerOf: (action: string) => unknown, failures: string[]): () => unknown[][] {
+  let seen = 0;
+  return () => {
+    const answers: unknown[][] = [];
+    for (; seen < peer.received.length; seen++) {
+      const frame = peer.received[seen];
+      if (!frame) continue;
+      if (frame.opcode === 8) {
+        failures.push(`the station sent a close frame (code ${peer.closeCode})`);
+        continue;
+      }
+      const msg = parseFrame(frame.text);
+      if (!Array.isArray(msg)) failures.push(`the station sent a non-OCPP frame: ${frame.text.slice(0, 200)}`);
+      else if (msg[0] === 2 && typeof msg[1] === 'string' && typeof msg[2] === 'string') peer.sendText(JSON.stringify([3, msg[1], answerOf(msg[2])]));
+      else answers.push(msg);
+    }
+    return answers;
+  };
+}

@@ -9,7 +9,7 @@ import { FakeStation } from './support/fake-station.js';
 import { fastConfig, STATION, sleep, waitUntil } from './support/harness.js';
 import { MemoryKeyValueStore } from './support/memory-kv.js';
 import { MemoryOutboxStore } from './support/memory-outbox.js';
-import { createHostileCsms } from './fuzz-csms.js';
+import { createHostileCsms, stationFrameReader } from './fuzz-csms.js';
 import { fuzzFrame, OCPP16_ERROR_CODES, seeded, type FuzzFrame } from './fuzz-frames.js';
 
 export interface FuzzReport {
@@ -54,13 +54,6 @@ function answerOf(action: string): Record<string, unknown> {
   }
 }
 
-function parse(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
 
 interface Snapshot {
   readonly status: UplinkStatus;
@@ -129,27 +122,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     c.connection.onClose((reason) => closes.push(reason));
     c.start();
     const peer = await csms.waitPeer(0, 5000);
-    let seen = 0;
-    /** Frames of the station not yet looked at, its own calls answered here. */
-    const drain = (): unknown[][] => {
-      const answers: unknown[][] = [];
-      for (; seen < peer.received.length; seen++) {
-        const frame = peer.received[seen];
-        if (!frame) continue;
-        if (frame.opcode === 8) {
-          failures.push(`the station sent a close frame (code ${peer.closeCode})`);
-          continue;
-        }
-        const msg = parse(frame.text);
-        if (!Array.isArray(msg)) {
-          failures.push(`the station sent a non-OCPP frame: ${frame.text.slice(0, 200)}`);
-          continue;
-        }
-        if (msg[0] === 2 && typeof msg[1] === 'string' && typeof msg[2] === 'string') peer.sendText(JSON.stringify([3, msg[1], answerOf(msg[2])]));
-        else answers.push(msg);
-      }
-      return answers;
-    };
+    /** Frames of the station not yet looked at; its own calls are answered here, the rest returned. */
+    const drain = stationFrameReader(peer, answerOf, failures);
     const pump = setInterval(() => drain().forEach((m) => failures.push(`unexpected frame before the fuzz: ${JSON.stringify(m).slice(0, 200)}`)), 5);
     await waitUntil(() => c.registration.isAccepted() && c.connection.isOpen(), 5000, 'registration');
     await sleep(300);

@@ -14,7 +14,7 @@ import { openJournal, type Journal } from '../../../src/journal/journal.js';
 import { journalPath } from '../../../src/journal/open.js';
 import { silentLogger } from '../../../src/logger.js';
 import { createOcpp201Client, type Ocpp201Client } from '../../../src/ocpp/v201/client.js';
-import { createHostileCsms } from '../fuzz-csms.js';
+import { createHostileCsms, stationFrameReader } from '../fuzz-csms.js';
 import { FakeStation } from '../support/fake-station.js';
 import { STATION } from '../support/harness.js';
 import { MemoryOutboxStore } from '../support/memory-outbox.js';
@@ -49,13 +49,6 @@ function answerOf(action: string): Record<string, unknown> {
   return {};
 }
 
-function parse(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
 
 /** What a refused call could touch, read from the journal file itself and from the client. */
 async function snapshot(client: Ocpp201Client, journal: Journal, station: FakeStation, dir: string): Promise<Record<string, string>> {
@@ -123,24 +116,8 @@ export async function runFuzz201(options: FuzzOptions201): Promise<FuzzReport201
     c.connection.onClose((reason) => closes.push(reason));
     c.start();
     const peer = await csms.waitPeer(0, 5000);
-    let seen = 0;
     /** Frames of the station not yet looked at; its own calls are answered here, the rest returned. */
-    const drain = (): unknown[][] => {
-      const answers: unknown[][] = [];
-      for (; seen < peer.received.length; seen++) {
-        const frame = peer.received[seen];
-        if (!frame) continue;
-        if (frame.opcode === 8) {
-          failures.push(`the station sent a close frame (code ${peer.closeCode})`);
-          continue;
-        }
-        const msg = parse(frame.text);
-        if (!Array.isArray(msg)) failures.push(`the station sent a non-OCPP frame: ${frame.text.slice(0, 200)}`);
-        else if (msg[0] === 2 && typeof msg[1] === 'string' && typeof msg[2] === 'string') peer.sendText(JSON.stringify([3, msg[1], answerOf(msg[2])]));
-        else answers.push(msg);
-      }
-      return answers;
-    };
+    const drain = stationFrameReader(peer, answerOf, failures);
     const pump = setInterval(() => drain().forEach((m) => failures.push(`unexpected frame before the fuzz: ${JSON.stringify(m).slice(0, 200)}`)), 5);
     await waitFor(() => c.registration.isAccepted() && c.connection.isOpen(), 5000, 'registration');
     // The boot's status reports and security events leave; the outbox is idle before the first frame.
