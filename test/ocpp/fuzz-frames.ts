@@ -67,18 +67,19 @@ const SCHEMA_BREAKERS: readonly { action: string; params: unknown; code: string 
 
 const WORDS = ['', ' ', 'null', '[', ']', '{', '}', '"', ',', '2', '3', '4', 'NaN', 'undefined', '\u0000', 'é', '\ud83d\ude00', '[2,"a"', '{"a":', '[[[[', ']]]'];
 
-function pick<T>(rnd: () => number, items: readonly T[]): T {
+export function pick<T>(rnd: () => number, items: readonly T[]): T {
   return items[Math.floor(rnd() * items.length)] as T;
 }
 
-function randomText(rnd: () => number, max: number): string {
+/** Up to `max` pieces: JSON-ish `words` and printable characters (the 2.0.1 fuzz passes its own words). */
+export function randomText(rnd: () => number, max: number, words: readonly string[] = WORDS): string {
   let s = '';
   const n = 1 + Math.floor(rnd() * max);
-  for (let i = 0; i < n; i++) s += rnd() < 0.5 ? pick(rnd, WORDS) : String.fromCharCode(32 + Math.floor(rnd() * 95));
+  for (let i = 0; i < n; i++) s += rnd() < 0.5 ? pick(rnd, words) : String.fromCharCode(32 + Math.floor(rnd() * 95));
   return s;
 }
 
-function isJson(text: string): boolean {
+export function isJson(text: string): boolean {
   try {
     JSON.parse(text);
     return true;

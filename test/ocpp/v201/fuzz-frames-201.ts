@@ -6,7 +6,7 @@
  * with its id; an unknown message type number, MessageTypeNotSupported; an action the station does not handle,
  * NotImplemented.
  */
-import { seeded } from '../fuzz-frames.js';
+import { isJson, pick, randomText as randomTextOf, seeded } from '../fuzz-frames.js';
 import { schemaBreakers, type SchemaBreaker } from './fuzz-schema-201.js';
 
 export { seeded };
@@ -41,9 +41,6 @@ export interface FuzzFrame201 {
 
 type Item = Record<string, unknown>;
 
-function pick<T>(rnd: () => number, items: readonly T[]): T {
-  return items[Math.floor(rnd() * items.length)] as T;
-}
 
 /** Device-model items that must get a status, never an error, and change nothing: [item, its GetVariables status, its SetVariables status]. */
 const UNKNOWN_ITEMS: readonly [Item, string, string][] = [
@@ -134,21 +131,7 @@ export function harmlessCall201(rnd: () => number): { action: string; params: Re
 
 const WORDS = ['', ' ', 'null', '[', ']', '{', '}', '"', ',', '2', '3', '4', 'NaN', '\u0000', 'é', '\ud83d\ude00', '[2,"a"', '{"a":', '[[[['];
 
-function randomText(rnd: () => number, max: number): string {
-  let s = '';
-  const n = 1 + Math.floor(rnd() * max);
-  for (let i = 0; i < n; i++) s += rnd() < 0.5 ? pick(rnd, WORDS) : String.fromCharCode(32 + Math.floor(rnd() * 95));
-  return s;
-}
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const randomText = (rnd: () => number, max: number): string => randomTextOf(rnd, max, WORDS);
 
 /** Every schema breaker of every handled action, built once per run. */
 export function allSchemaBreakers(actions: readonly string[]): SchemaBreaker[] {
