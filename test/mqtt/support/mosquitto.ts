@@ -1,9 +1,9 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { steadyPort } from '../../../simulator/csms/steady-port.js';
 
 /** Debian installs the broker in /usr/sbin, which is not on a user's PATH. */
 export function mosquittoPath(): string | null {
@@ -26,24 +26,13 @@ export function requireMosquitto(ctx: Mocha.Context): string {
 }
 
 /**
- * A port free now, for a server a test starts (and stops and starts again) later. Taken below Linux's ephemeral range
- * (32768–60999): a port the kernel handed out (listen(0)) may be handed out again meanwhile as the local port of any
- * outgoing connection on the machine, and the later listen then fails with EADDRINUSE (seen under CI load).
+ * A port free now, for a server a test starts (and stops and starts again) later: below the ephemeral range, so no
+ * outgoing connection takes it meanwhile (see simulator/csms/steady-port.ts).
  */
 export async function freePort(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (await bindable(port)) return port;
-  }
-  throw new Error('no free port in 20000–31999');
-}
-
-function bindable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
+  const port = await steadyPort();
+  if (port === 0) throw new Error('no free port below the ephemeral range');
+  return port;
 }
 
 export interface Broker {

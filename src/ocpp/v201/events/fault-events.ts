@@ -4,7 +4,7 @@
  * guidance as techInfo. The faults active now are what the device model's fault variables read (Problem true while
  * one is). The station's StatusNotification Faulted goes on as before; this says which fault it is.
  */
-import { allFaults, type FaultDefinition, type FaultName } from '../../../control/faults.js';
+import { allFaults, faultDefinition, type FaultDefinition, type FaultName } from '../../../control/faults.js';
 import type { KeyValueStore } from '../../../journal/ports.js';
 import type { Logger } from '../../../logger.js';
 import type { ComponentRef } from '../device-model/types.js';
@@ -58,8 +58,7 @@ export class FaultEvents201 {
   clearStale(atMs: number): void {
     for (const name of this.beforeRestart) {
       if (this.active.has(name)) continue;
-      const definition = allFaults().find((f) => f.name === name);
-      if (definition) this.report(definition, atMs, true);
+      this.report(faultDefinition(name), atMs, true);
       this.remember(name, false);
     }
     this.beforeRestart.clear();
